@@ -1,0 +1,52 @@
+"""API pieces shared by every app: the exception handler and the access-log endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from . import selectors
+from .models import AccessLog
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Services raise Django's ValidationError and PermissionDenied; the API answers 400 and 403
+    with the same messages the pages show. Row errors keep line, field, value and reason."""
+    if isinstance(exc, DjangoValidationError):
+        row_errors = getattr(exc, "row_errors", None)
+        if row_errors is not None:
+            exc = ValidationError({"errors": [e.as_dict() for e in row_errors]})
+        elif hasattr(exc, "error_dict"):
+            exc = ValidationError(exc.message_dict)
+        else:
+            exc = ValidationError({"non_field_errors": exc.messages})
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = PermissionDenied(str(exc) or None)
+    return drf_exception_handler(exc, context)
+
+
+class AccessLogSerializer(serializers.ModelSerializer[AccessLog]):
+    class Meta:
+        model = AccessLog
+        fields = ["id", "at", "username", "action", "object_type", "object_id", "aco_code", "path",
+                  "ip_address", "detail"]
+
+
+class AccessLogViewSet(viewsets.ReadOnlyModelViewSet[AccessLog]):
+    """Who viewed or exported which data (CMS admins only)."""
+
+    serializer_class = AccessLogSerializer
+    lookup_url_kwarg = "log_id"
+
+    def get_queryset(self) -> Any:
+        return selectors.access_log_list(
+            user=self.request.user,  # type: ignore[arg-type]
+            aco_code=self.request.query_params.get("aco", ""),
+            username=self.request.query_params.get("user", ""),
+        )

@@ -1,0 +1,20 @@
+"""Reads for accounts."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+
+from .models import AccessLog, User
+
+
+def access_log_list(*, user: User, aco_code: str = "", username: str = "") -> QuerySet[AccessLog]:
+    """The access log is for CMS admins only."""
+    if not user.is_cms_admin:
+        raise PermissionDenied("Only CMS admins can read the access log.")
+    qs = AccessLog.objects.select_related("user")
+    if aco_code:
+        qs = qs.filter(aco_code=aco_code)
+    if username:
+        qs = qs.filter(username__icontains=username)
+    return qs

@@ -1,0 +1,264 @@
+"""REST API for ACOs and their lists, scoped exactly as the pages are (same selectors and
+services). Another ACO's data answers 404; an analyst's write answers 403."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.accounts.models import AccessLog, User
+from apps.accounts.services import access_log_record
+
+from . import selectors, services
+from .mixins import resolve_performance_year
+from .models import ACO
+from .serializers import (
+    ACOSerializer,
+    ChangeRequestSerializer,
+    DecisionSerializer,
+    ElectionSerializer,
+    ListChangeOutcomeSerializer,
+    ParticipantSerializer,
+    PreferredProviderSerializer,
+    UploadSerializer,
+    WithdrawSerializer,
+)
+
+PY_PARAM = OpenApiParameter("py", int, description="Performance year (default: the current or next one)")
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+class ACOScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """Base for every endpoint under ``/api/acos/{aco_id}/``: resolves the ACO through the
+    user's scope before anything else runs, so no subclass can forget the tenant filter."""
+
+    aco: ACO
+    can_edit: bool
+    cms_may_write = False
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if getattr(self, "swagger_fake_view", False):
+            return
+        user: User = request.user  # type: ignore[assignment]
+        self.aco = selectors.aco_get_for_user(user=user, aco_id=kwargs["aco_id"])
+        self.can_edit = selectors.user_can_edit_aco(user=user, aco=self.aco)
+        if request.method in WRITE_METHODS and not self.can_edit and not (self.cms_may_write and user.can_review):
+            raise PermissionDenied("Your role in this ACO is read-only.")
+
+    @property
+    def performance_year(self) -> int:
+        return resolve_performance_year(self.request.query_params.get("py"))
+
+
+class ACOViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+                 viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """ACO profiles. ``PATCH`` changes the profile (ACO administrators)."""
+
+    serializer_class = ACOSerializer
+    lookup_field = "aco_id"
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[ACO]:
+        return selectors.aco_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+
+    def perform_update(self, serializer: Any) -> None:
+        aco = services.aco_update_profile(aco=serializer.instance, data=serializer.validated_data,
+                                          acting_user=self.request.user)  # type: ignore[arg-type]
+        serializer.instance = aco
+
+
+class ElectionViewSet(ACOScopedViewSet):
+    serializer_class = ElectionSerializer
+    lookup_url_kwarg = "performance_year"
+
+    def list(self, request: Request, aco_id: str) -> Response:
+        return Response(self.get_serializer(selectors.election_list(aco=self.aco), many=True).data)
+
+    def retrieve(self, request: Request, aco_id: str, performance_year: int) -> Response:
+        election = selectors.election_get(aco=self.aco, performance_year=int(performance_year))
+        if election is None:
+            from django.http import Http404
+
+            raise Http404("No elections recorded for that performance year.")
+        return Response(self.get_serializer(election).data)
+
+    def update(self, request: Request, aco_id: str, performance_year: int) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        py = int(performance_year)
+        selectors.parameters_get(performance_year=py)
+        election = services.election_save(aco=self.aco, performance_year=py, data=serializer.validated_data,
+                                          acting_user=request.user)  # type: ignore[arg-type]
+        return Response(self.get_serializer(election).data)
+
+
+class ListRowViewSet(ACOScopedViewSet):
+    list_type: str
+    row_kwarg = "row_id"
+    lookup_url_kwarg = "row_id"
+
+    def get_queryset(self) -> Any:
+        if self.list_type == "participants":
+            return selectors.participant_list(aco=self.aco, performance_year=self.performance_year,
+                                              search=self.request.query_params.get("q", ""))
+        return selectors.preferred_list(aco=self.aco, performance_year=self.performance_year,
+                                        search=self.request.query_params.get("q", ""))
+
+    def get_object(self) -> Any:
+        row_id = int(self.kwargs["row_id"])
+        if self.list_type == "participants":
+            return selectors.participant_get(aco=self.aco, participant_id=row_id)
+        return selectors.preferred_get(aco=self.aco, provider_id=row_id)
+
+    def _log(self, object_id: str) -> None:
+        access_log_record(request=self.request, action=AccessLog.Action.API, object_type=self.list_type,
+                          object_id=object_id, aco_code=self.aco.aco_id)
+
+    def _outcome(self, outcome: services.ListChangeOutcome) -> Response:
+        data = ListChangeOutcomeSerializer(
+            {"applied": outcome.applied, "added": outcome.added, "updated": outcome.updated,
+             "removed": outcome.removed, "unchanged": outcome.unchanged, "message": outcome.message,
+             "change_request": outcome.change_request}
+        ).data
+        if outcome.errors:
+            return Response({"errors": [e.as_dict() for e in outcome.errors], "message": outcome.message},
+                            status=status.HTTP_400_BAD_REQUEST)
+        code = status.HTTP_202_ACCEPTED if outcome.change_request is not None else status.HTTP_200_OK
+        return Response(data, status=code)
+
+    @extend_schema(parameters=[PY_PARAM, OpenApiParameter("q", str, description="TIN, NPI or name")])
+    def list(self, request: Request, aco_id: str) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        self._log(f"PY{self.performance_year}")
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request: Request, aco_id: str, row_id: int) -> Response:
+        obj = self.get_object()
+        self._log(str(obj.pk))
+        return Response(self.get_serializer(obj).data)
+
+    @extend_schema(parameters=[PY_PARAM], responses={200: ListChangeOutcomeSerializer,
+                                                     202: ListChangeOutcomeSerializer})
+    def create(self, request: Request, aco_id: str) -> Response:
+        """Add a row; after the list deadline this creates a change request (202)."""
+        outcome = services.list_row_save(aco=self.aco, performance_year=self.performance_year,
+                                         list_type=self.list_type, data=dict(request.data.items()),
+                                         acting_user=request.user)  # type: ignore[arg-type]
+        return self._outcome(outcome)
+
+    @extend_schema(responses={200: ListChangeOutcomeSerializer, 202: ListChangeOutcomeSerializer})
+    def update(self, request: Request, aco_id: str, row_id: int) -> Response:
+        obj = self.get_object()
+        fields = services.LIST_FIELDS[self.list_type]
+        data = {f: getattr(obj, f) for f in fields}
+        data.update({k: v for k, v in request.data.items() if k in fields})
+        key = tuple(str(getattr(obj, f)) for f in ("tin", "npi") if f in fields)
+        outcome = services.list_row_save(aco=self.aco, performance_year=obj.performance_year,
+                                         list_type=self.list_type, data=data, acting_user=request.user,  # type: ignore[arg-type]
+                                         existing_key=key)
+        return self._outcome(outcome)
+
+    def partial_update(self, request: Request, aco_id: str, row_id: int) -> Response:
+        return self.update(request, aco_id, row_id)
+
+    @extend_schema(responses={200: ListChangeOutcomeSerializer, 202: ListChangeOutcomeSerializer})
+    def destroy(self, request: Request, aco_id: str, row_id: int) -> Response:
+        obj = self.get_object()
+        key = tuple(str(getattr(obj, f)) for f in ("tin", "npi") if f in services.LIST_FIELDS[self.list_type])
+        outcome = services.list_row_remove(aco=self.aco, performance_year=obj.performance_year,
+                                           list_type=self.list_type, key=key, acting_user=request.user)  # type: ignore[arg-type]
+        return self._outcome(outcome)
+
+    @extend_schema(request={"multipart/form-data": UploadSerializer},
+                   responses={200: ListChangeOutcomeSerializer, 202: ListChangeOutcomeSerializer})
+    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def upload(self, request: Request, aco_id: str) -> Response:
+        """Bulk upload a CSV (bundle format). Every row is checked; all rows apply or none."""
+        serializer = UploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        py = resolve_performance_year(serializer.validated_data["performance_year"])
+        outcome = services.list_upload(aco=self.aco, performance_year=py, list_type=self.list_type,
+                                       data=serializer.validated_data["file"].read(),
+                                       replace=serializer.validated_data["replace"],
+                                       acting_user=request.user)  # type: ignore[arg-type]
+        return self._outcome(outcome)
+
+
+class ParticipantViewSet(ListRowViewSet):
+    list_type = "participants"
+    serializer_class = ParticipantSerializer
+
+
+class PreferredProviderViewSet(ListRowViewSet):
+    list_type = "preferred_providers"
+    serializer_class = PreferredProviderSerializer
+
+
+class ChangeRequestViewSet(ACOScopedViewSet):
+    serializer_class = ChangeRequestSerializer
+    lookup_url_kwarg = "request_id"
+    cms_may_write = True
+
+    def get_queryset(self) -> Any:
+        return selectors.change_request_list(aco=self.aco)
+
+    def get_object(self) -> Any:
+        obj = selectors.change_request_get(user=self.request.user, request_id=int(self.kwargs["request_id"]))  # type: ignore[arg-type]
+        if obj.aco_id != self.aco.pk:
+            from django.http import Http404
+
+            raise Http404("No such change request.")
+        return obj
+
+    def list(self, request: Request, aco_id: str) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request: Request, aco_id: str, request_id: int) -> Response:
+        obj = self.get_object()
+        access_log_record(request=request, action=AccessLog.Action.API, object_type="list_change_request",
+                          object_id=str(obj.pk), aco_code=self.aco.aco_id)
+        return Response(self.get_serializer(obj).data)
+
+    @extend_schema(request=DecisionSerializer, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, aco_id: str, request_id: int) -> Response:
+        """CMS reviewers approve or deny, with a reason."""
+        user: User = request.user  # type: ignore[assignment]
+        if not user.can_review:
+            raise PermissionDenied("Only CMS reviewers can decide change requests.")
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        obj = services.change_request_decide(change_request=self.get_object(), acting_user=user,
+                                             approve=serializer.validated_data["approve"],
+                                             reason=serializer.validated_data["reason"])
+        return Response(self.get_serializer(obj).data)
+
+    @extend_schema(request=WithdrawSerializer, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, aco_id: str, request_id: int) -> Response:
+        """The ACO withdraws a request CMS has not decided yet."""
+        serializer = WithdrawSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        obj = services.change_request_withdraw(change_request=self.get_object(), acting_user=request.user,  # type: ignore[arg-type]
+                                               reason=serializer.validated_data["reason"])
+        return Response(self.get_serializer(obj).data)
+
+
+class ReviewQueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """Pending list change requests across all ACOs (CMS reviewers)."""
+
+    serializer_class = ChangeRequestSerializer
+
+    def get_queryset(self) -> Any:
+        return selectors.review_queue(user=self.request.user, state=self.request.query_params.get("state", ""),  # type: ignore[arg-type]
+                                      aco_id=self.request.query_params.get("aco", ""))

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class AcosConfig(AppConfig):
+    name = "apps.acos"
+    label = "acos"
+    verbose_name = "ACOs and lists"
+
+    def ready(self) -> None:
+        from .services import register_review_kinds
+
+        register_review_kinds()

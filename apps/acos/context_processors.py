@@ -1,0 +1,40 @@
+"""Navigation for the base layout: the user's ACOs (for the switcher) and the current ACO."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from . import selectors
+
+# Areas of the portal, in navigation order. ``None`` marks an area that later releases build.
+ACO_AREAS: list[tuple[str, str, str | None]] = [
+    ("home", "Overview", "acos:home"),
+    ("profile", "Profile and elections", "acos:profile"),
+    ("participants", "Participant TINs", "acos:participants"),
+    ("preferred", "Preferred Providers", "acos:preferred_providers"),
+    ("changes", "List change requests", "acos:change_requests"),
+    ("beneficiaries", "Aligned beneficiaries", None),
+    ("quality", "Quality and care gaps", None),
+    ("money", "Money and settlement", None),
+    ("rural", "Rural add-on", None),
+    ("medicaid", "Medicaid integration", None),
+    ("benefits", "BEs and BEIs", None),
+    ("cara", "CARA episodes", None),
+    ("glp1", "GLP-1 access (BALANCE)", None),
+    ("reports", "Reports", None),
+]
+COMING_AREAS = {slug: label for slug, label, url in ACO_AREAS if url is None}
+
+
+def portal(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    if not user.is_authenticated:
+        return {}
+    return {
+        "my_acos": list(selectors.aco_list_for_user(user=user).values("aco_id", "legal_name")[:200])
+        if not user.is_cms
+        else [],
+        "aco_areas": ACO_AREAS,
+    }

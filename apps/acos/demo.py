@@ -1,0 +1,149 @@
+"""The demo dataset: two ACOs with profiles, elections and lists, and one person per role.
+Later releases add generated claims and everything computed from them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from apps.accounts.models import User
+from apps.accounts.services import user_create
+
+from . import services
+from .models import ACO, Election
+from .reference import npi_is_valid
+
+DEMO_PASSWORD_DEFAULT = "lead-demo-2027!"
+# Fixed demo TOTP keys (hex, as django-otp stores them) so the printed set-up key stays the same.
+DEMO_TOTP_KEYS = {
+    "cms.reviewer": "3132333435363738393031323334353637383930",
+    "cms.admin": "3938373635343332313039383736353433323130",
+}
+
+
+def npi_with_check_digit(stem: str) -> str:
+    """Complete a 9-digit NPI stem with its check digit."""
+    for digit in "0123456789":
+        if npi_is_valid(stem + digit):
+            return stem + digit
+    raise ValueError(stem)
+
+
+ACOS = [
+    {
+        "aco_id": "L0001", "legal_name": "Chesapeake Valley Health Partners ACO, LLC",
+        "doing_business_as": "Chesapeake Valley ACO", "states": ["MD", "PA", "VA"],
+        "primary_contact_name": "Dana Whitfield", "primary_contact_email": "dana.whitfield@cvhp.example",
+        "primary_contact_phone": "410-555-0142", "executive_name": "Marcus Oyelaran",
+        "executive_email": "m.oyelaran@cvhp.example",
+        "election": {"risk_option": "global", "alignment_approach": "hybrid", "capitation": "pcc",
+                     "newly_entering": False, "cara_participation": True},
+        "participants": [
+            ("111000001", "Harbor Family Medicine PA", "", "21201", "", "false"),
+            ("111000002", "Susquehanna Primary Care Group", "", "17101", "", "false"),
+            ("111000003", "Blue Ridge Rural Health Clinic", "493801", "24293", "RHC", "true"),
+            ("111000004", "Centre County Community Health Center", "391801", "16830", "FQHC", "true"),
+            ("111000005", "Richmond Internal Medicine Associates", "", "23219", "", "false"),
+        ],
+        "preferred": [
+            ("211000001", "100000001", "Ortho Specialists of Maryland", "20", "none"),
+            ("211000001", "100000002", "Ortho Specialists of Maryland", "20", "none"),
+            ("211000002", "100000003", "Chesapeake Cardiology", "06", "npcc"),
+            ("211000003", "100000004", "Valley Home Health Nursing", "50", "none"),
+        ],
+    },
+    {
+        "aco_id": "L0002", "legal_name": "Mountain State Accountable Care Organization, Inc.",
+        "doing_business_as": "", "states": ["WV"],
+        "primary_contact_name": "Priya Raman", "primary_contact_email": "praman@msaco.example",
+        "primary_contact_phone": "304-555-0187", "executive_name": "Ellen Castle",
+        "executive_email": "ecastle@msaco.example",
+        "election": {"risk_option": "professional", "alignment_approach": "prospective", "capitation": "none",
+                     "newly_entering": True, "cara_participation": False},
+        "participants": [
+            ("122000001", "Bluefield Family Practice", "", "24701", "", "true"),
+            ("122000002", "Morgantown Primary Care", "", "26505", "", "false"),
+            ("122000003", "Eastern Panhandle Physicians", "", "25401", "", "true"),
+        ],
+        "preferred": [
+            ("222000001", "100000011", "Mountaineer Pulmonary Associates", "29", "none"),
+        ],
+    },
+]
+
+
+@dataclass
+class DemoAccount:
+    username: str
+    role: str
+    acos: str
+    totp_key_hex: str = ""
+
+
+def _csv(rows: list[str]) -> bytes:
+    return ("\n".join(rows) + "\n").encode()
+
+
+@transaction.atomic
+def demo_load(*, password: str | None = None) -> list[DemoAccount]:
+    """Create (or leave as they are) the demo ACOs, lists and accounts. Safe to run again."""
+    password = password or os.environ.get("DEMO_PASSWORD", DEMO_PASSWORD_DEFAULT)
+    accounts: list[DemoAccount] = []
+    acos: dict[str, ACO] = {}
+    for spec in ACOS:
+        aco, created = ACO.objects.get_or_create(
+            aco_id=spec["aco_id"],
+            defaults={k: v for k, v in spec.items() if k not in ("election", "participants", "preferred")},
+        )
+        acos[aco.aco_id] = aco
+        if not created:
+            continue
+        for py in (2027, 2028):
+            Election.objects.create(aco=aco, performance_year=py, **spec["election"])  # type: ignore[arg-type]
+            participants = ["aco_id,performance_year,tin,legal_name,ccns,practice_zip,facility_type,new_to_aco"] + [
+                f"{aco.aco_id},{py},{tin},{name},{ccns},{zip_code},{ftype},{new}"
+                for tin, name, ccns, zip_code, ftype, new in spec["participants"]  # type: ignore[attr-defined]
+            ]
+            preferred = ["aco_id,performance_year,tin,npi,name,specialty_code,capitation"] + [
+                f"{aco.aco_id},{py},{tin},{npi_with_check_digit(stem[:9])},{name},{spec_code},{cap}"
+                for tin, stem, name, spec_code, cap in spec["preferred"]  # type: ignore[attr-defined]
+            ]
+            for list_type, rows in (("participants", participants), ("preferred_providers", preferred)):
+                outcome = services.list_import(aco=aco, performance_year=py, list_type=list_type, data=_csv(rows))
+                if outcome.errors:
+                    raise ValueError(f"Demo {list_type} list is invalid: {outcome.errors}")
+
+    def person(username: str, first: str, last: str, cms_role: str = "") -> User:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = user_create(username=username, password=password, email=f"{username}@lead-demo.example",
+                               first_name=first, last_name=last, cms_role=cms_role)
+        return user
+
+    for aco_id, prefix, admin_name, analyst_name in (
+        ("L0001", "cvhp", ("Dana", "Whitfield"), ("Omar", "Haddad")),
+        ("L0002", "msaco", ("Priya", "Raman"), ("Lee", "Sutton")),
+    ):
+        admin = person(f"{prefix}.admin", *admin_name)
+        analyst = person(f"{prefix}.analyst", *analyst_name)
+        services.membership_set(user=admin, aco=acos[aco_id], role="admin")
+        services.membership_set(user=analyst, aco=acos[aco_id], role="analyst")
+        accounts += [DemoAccount(admin.username, "ACO administrator", aco_id),
+                     DemoAccount(analyst.username, "ACO analyst (read-only)", aco_id)]
+    both = person("network.admin", "Jordan", "Avery")
+    services.membership_set(user=both, aco=acos["L0001"], role="admin")
+    services.membership_set(user=both, aco=acos["L0002"], role="admin")
+    accounts.append(DemoAccount(both.username, "ACO administrator", "L0001, L0002 (uses the ACO switcher)"))
+    for username, role, label, names in (
+        ("cms.reviewer", User.CMSRole.REVIEWER, "CMS reviewer", ("Renee", "Adair")),
+        ("cms.admin", User.CMSRole.ADMIN, "CMS admin", ("Sam", "Okafor")),
+    ):
+        user = person(username, *names, cms_role=role)
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, name="Demo authenticator", defaults={"key": DEMO_TOTP_KEYS[username], "confirmed": True}
+        )
+        accounts.append(DemoAccount(username, label, "all ACOs", totp_key_hex=device.key))
+    return accounts

@@ -1,0 +1,94 @@
+"""API shapes. Serializers only shape data: checks live in ``lists`` and ``services``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from .models import ACO, Election, ListChangeRequest, ParticipantTIN, PreferredProvider
+from .reference import US_STATES
+
+
+class ACOSerializer(serializers.ModelSerializer[ACO]):
+    states = serializers.ListField(child=serializers.ChoiceField(choices=sorted(US_STATES)), allow_empty=False)
+
+    class Meta:
+        model = ACO
+        fields = [
+            "aco_id", "legal_name", "doing_business_as", "states", "primary_contact_name", "primary_contact_email",
+            "primary_contact_phone", "executive_name", "executive_email", "compliance_contact_name",
+            "compliance_contact_email", "updated_at",
+        ]
+        read_only_fields = ["aco_id", "updated_at"]
+
+
+class ElectionSerializer(serializers.ModelSerializer[Election]):
+    class Meta:
+        model = Election
+        fields = ["performance_year", "risk_option", "alignment_approach", "capitation", "newly_entering",
+                  "cara_participation", "updated_at"]
+        read_only_fields = ["performance_year", "updated_at"]
+
+
+class ParticipantSerializer(serializers.ModelSerializer[ParticipantTIN]):
+    ccns = serializers.ListField(child=serializers.CharField(max_length=6), required=False)
+
+    class Meta:
+        model = ParticipantTIN
+        fields = ["id", "performance_year", "tin", "legal_name", "practice_zip", "ccns", "facility_type",
+                  "new_to_aco", "updated_at"]
+        read_only_fields = ["id", "performance_year", "updated_at"]
+        # Field checks run in the service (the same as for uploads and forms).
+        extra_kwargs = {"tin": {"validators": []}}
+
+
+class PreferredProviderSerializer(serializers.ModelSerializer[PreferredProvider]):
+    class Meta:
+        model = PreferredProvider
+        fields = ["id", "performance_year", "tin", "npi", "name", "specialty_code", "capitation", "updated_at"]
+        read_only_fields = ["id", "performance_year", "updated_at"]
+        extra_kwargs = {"tin": {"validators": []}, "npi": {"validators": []}}
+
+
+class ChangeRequestSerializer(serializers.ModelSerializer[ListChangeRequest]):
+    aco_id = serializers.CharField(source="aco.aco_id", read_only=True)
+    state = serializers.CharField(source="review.state", read_only=True)
+    submitted_at = serializers.DateTimeField(source="review.submitted_at", read_only=True)
+    submitted_by = serializers.CharField(source="review.created_by.username", read_only=True)
+    decided_at = serializers.DateTimeField(source="review.decided_at", read_only=True)
+    decision_reason = serializers.CharField(source="review.decision_reason", read_only=True)
+    operations = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ListChangeRequest
+        fields = ["id", "aco_id", "performance_year", "list_type", "summary", "state", "submitted_at",
+                  "submitted_by", "decided_at", "decision_reason", "operations"]
+
+    def get_operations(self, obj: ListChangeRequest) -> list[dict[str, Any]]:
+        return list(obj.review.content.get("operations", []))
+
+
+class UploadSerializer(serializers.Serializer[Any]):
+    file = serializers.FileField()
+    performance_year = serializers.IntegerField()
+    replace = serializers.BooleanField(default=False)
+
+
+class DecisionSerializer(serializers.Serializer[Any]):
+    approve = serializers.BooleanField()
+    reason = serializers.CharField()
+
+
+class WithdrawSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ListChangeOutcomeSerializer(serializers.Serializer[Any]):
+    applied = serializers.BooleanField()
+    added = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    removed = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    message = serializers.CharField()
+    change_request = ChangeRequestSerializer(allow_null=True)

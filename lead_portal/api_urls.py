@@ -1,0 +1,41 @@
+"""The REST API. Every ACO-scoped endpoint lives under ``acos/{aco_id}/``."""
+
+from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
+
+from apps.accounts.api import AccessLogViewSet
+from apps.acos import api as aco_api
+
+LIST = {"get": "list", "post": "create"}
+DETAIL = {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
+
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api_token"),
+    path("acos/", aco_api.ACOViewSet.as_view({"get": "list"}), name="api_aco_list"),
+    path("acos/<str:aco_id>/", aco_api.ACOViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+         name="api_aco_detail"),
+    path("acos/<str:aco_id>/elections/", aco_api.ElectionViewSet.as_view({"get": "list"}),
+         name="api_election_list"),
+    path("acos/<str:aco_id>/elections/<int:performance_year>/",
+         aco_api.ElectionViewSet.as_view({"get": "retrieve", "put": "update"}), name="api_election_detail"),
+    path("acos/<str:aco_id>/participants/", aco_api.ParticipantViewSet.as_view(LIST), name="api_participant_list"),
+    path("acos/<str:aco_id>/participants/upload/", aco_api.ParticipantViewSet.as_view({"post": "upload"}),
+         name="api_participant_upload"),
+    path("acos/<str:aco_id>/participants/<int:row_id>/", aco_api.ParticipantViewSet.as_view(DETAIL), name="api_participant_detail"),
+    path("acos/<str:aco_id>/preferred-providers/", aco_api.PreferredProviderViewSet.as_view(LIST),
+         name="api_preferred_list"),
+    path("acos/<str:aco_id>/preferred-providers/upload/",
+         aco_api.PreferredProviderViewSet.as_view({"post": "upload"}), name="api_preferred_upload"),
+    path("acos/<str:aco_id>/preferred-providers/<int:row_id>/", aco_api.PreferredProviderViewSet.as_view(DETAIL), name="api_preferred_detail"),
+    path("acos/<str:aco_id>/change-requests/", aco_api.ChangeRequestViewSet.as_view({"get": "list"}),
+         name="api_change_request_list"),
+    path("acos/<str:aco_id>/change-requests/<int:request_id>/",
+         aco_api.ChangeRequestViewSet.as_view({"get": "retrieve"}), name="api_change_request_detail"),
+    path("acos/<str:aco_id>/change-requests/<int:request_id>/decide/",
+         aco_api.ChangeRequestViewSet.as_view({"post": "decide"}), name="api_change_request_decide"),
+    path("acos/<str:aco_id>/change-requests/<int:request_id>/withdraw/",
+         aco_api.ChangeRequestViewSet.as_view({"post": "withdraw"}), name="api_change_request_withdraw"),
+    path("review-queue/", aco_api.ReviewQueueViewSet.as_view({"get": "list"}), name="api_review_queue"),
+    path("access-log/", AccessLogViewSet.as_view({"get": "list"}), name="api_access_log"),
+    path("access-log/<int:log_id>/", AccessLogViewSet.as_view({"get": "retrieve"}), name="api_access_log_detail"),
+]

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.accounts.views import AccessLogView
+from apps.acos import views as aco_views
+
+admin.site.site_header = "LEAD Portal administration"
+admin.site.site_title = "LEAD Portal admin"
+
+urlpatterns = [
+    path("", aco_views.home, name="home"),
+    path("accounts/", include("apps.accounts.urls")),
+    path("switch-aco/", aco_views.aco_switch, name="aco_switch"),
+    path("cms/", aco_views.CMSHomeView.as_view(), name="cms_home"),
+    path("reviews/", aco_views.ReviewQueueView.as_view(), name="review_queue"),
+    path("audit/access-log/", AccessLogView.as_view(), name="access_log"),
+    path("acos/", include("apps.acos.urls")),
+    path("api/", include("lead_portal.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("admin/", admin.site.urls),
+]
