@@ -36,7 +36,7 @@ venv: $(PY_STAMP) $(NPM_STAMP)
 # then install the pinned requirements. The stamp skips this while the requirements are unchanged.
 $(PY_STAMP): requirements.txt requirements-dev.txt scripts/find-python
 	@if ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
-		python=$$(scripts/find-python) || exit 1; \
+		python=$$(sh scripts/find-python) || exit 1; \
 		echo "Creating $(VENV) with $$python ($$($$python -V 2>&1))"; \
 		rm -rf $(VENV) && "$$python" -m venv $(VENV) || exit 1; \
 	fi
@@ -66,7 +66,7 @@ worker: venv
 # --- checks --------------------------------------------------------------------------------------
 
 test: venv
-	scripts/test.sh
+	bash scripts/test.sh
 
 lint: venv
 	$(BIN)/ruff check .

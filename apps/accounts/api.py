@@ -13,6 +13,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import selectors
 from .models import AccessLog
+from .selectors import request_user
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -34,8 +35,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 class AccessLogSerializer(serializers.ModelSerializer[AccessLog]):
     class Meta:
         model = AccessLog
-        fields = ["id", "at", "username", "action", "object_type", "object_id", "aco_code", "path",
-                  "ip_address", "detail"]
+        fields = [
+            "id",
+            "at",
+            "username",
+            "action",
+            "object_type",
+            "object_id",
+            "aco_code",
+            "path",
+            "ip_address",
+            "detail",
+        ]
 
 
 class AccessLogViewSet(viewsets.ReadOnlyModelViewSet[AccessLog]):
@@ -46,7 +57,7 @@ class AccessLogViewSet(viewsets.ReadOnlyModelViewSet[AccessLog]):
 
     def get_queryset(self) -> Any:
         return selectors.access_log_list(
-            user=self.request.user,  # type: ignore[arg-type]
+            user=request_user(self.request),
             aco_code=self.request.query_params.get("aco", ""),
             username=self.request.query_params.get("user", ""),
         )

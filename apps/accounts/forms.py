@@ -20,7 +20,5 @@ class TokenForm(forms.Form):
         label="6-digit code from your authenticator app",
         min_length=6,
         max_length=6,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]*"}
-        ),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]*"}),
     )

@@ -25,8 +25,6 @@ class SecondFactorRequiredMiddleware:
             and not request.path.startswith(OPEN_PREFIXES)
         ):
             if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {"detail": "Second factor required: complete TOTP verification."}, status=403
-                )
+                return JsonResponse({"detail": "Second factor required: complete TOTP verification."}, status=403)
             return redirect(f"{reverse('accounts:verify')}?next={request.get_full_path()}")
         return self.get_response(request)

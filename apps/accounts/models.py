@@ -16,9 +16,7 @@ class User(AbstractUser):
         REVIEWER = "reviewer", "CMS reviewer"
         ADMIN = "admin", "CMS admin"
 
-    cms_role = models.CharField(
-        "CMS role", max_length=16, choices=CMSRole.choices, blank=True, default=CMSRole.NONE
-    )
+    cms_role = models.CharField("CMS role", max_length=16, choices=CMSRole.choices, blank=True, default=CMSRole.NONE)
 
     @property
     def is_cms(self) -> bool:

@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import selectors
 from .forms import LoginForm, TokenForm
+from .selectors import request_user
 
 
 class LoginView(auth_views.LoginView):
@@ -29,7 +30,7 @@ class LoginView(auth_views.LoginView):
 
     def get_success_url(self) -> str:
         user = self.request.user
-        if user.requires_second_factor:  # type: ignore[union-attr]
+        if user.requires_second_factor:
             nxt = self.get_redirect_url()
             target = "accounts:verify"
             from django.urls import reverse
@@ -50,7 +51,7 @@ def _safe_next(request: HttpRequest) -> str:
 def verify(request: HttpRequest) -> HttpResponse:
     """Second step for CMS staff: a TOTP code from the confirmed device, or enrolment if none."""
     user = request.user
-    if user.is_verified():  # type: ignore[union-attr]
+    if user.is_verified():
         return redirect(_safe_next(request))
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:
@@ -74,9 +75,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
     user = request.user
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect("accounts:verify")
-    device, _ = TOTPDevice.objects.get_or_create(
-        user=user, confirmed=False, defaults={"name": "Authenticator app"}
-    )
+    device, _ = TOTPDevice.objects.get_or_create(user=user, confirmed=False, defaults={"name": "Authenticator app"})
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
@@ -101,7 +100,7 @@ class AccessLogView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         qs = selectors.access_log_list(
-            user=request.user,  # type: ignore[arg-type]
+            user=request_user(request),
             aco_code=request.GET.get("aco", "").strip(),
             username=request.GET.get("user", "").strip(),
         )

@@ -9,19 +9,56 @@ class ModelParametersAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     fieldsets = (
         (None, {"fields": ("performance_year", "list_deadline")}),
         ("Quality", {"fields": ("quality_withhold_pct", "ecqm_phase")}),
-        ("Risk sharing", {"fields": ("professional_savings_share_pct", "professional_loss_share_pct", "corridors",
-                                     "sequestration_pct")}),
-        ("Alignment minimums", {"fields": (
-            "minimum_standard_total", "minimum_standard_claims", "minimum_high_needs_total",
-            "minimum_high_needs_claims", "minimum_newly_entering_total", "minimum_newly_entering_claims",
-            "high_needs_aco_share_pct")}),
-        ("Benchmark and capitation", {"fields": (
-            "discount_higher_spending_pct", "discount_lower_spending_pct", "benchmark_trend_pct", "pcc_base_pct",
-            "pcc_enhanced_target_pct", "pcc_enhanced_floor_pct")}),
+        (
+            "Risk sharing",
+            {
+                "fields": (
+                    "professional_savings_share_pct",
+                    "professional_loss_share_pct",
+                    "corridors",
+                    "sequestration_pct",
+                )
+            },
+        ),
+        (
+            "Alignment minimums",
+            {
+                "fields": (
+                    "minimum_standard_total",
+                    "minimum_standard_claims",
+                    "minimum_high_needs_total",
+                    "minimum_high_needs_claims",
+                    "minimum_newly_entering_total",
+                    "minimum_newly_entering_claims",
+                    "high_needs_aco_share_pct",
+                )
+            },
+        ),
+        (
+            "Benchmark and capitation",
+            {
+                "fields": (
+                    "discount_higher_spending_pct",
+                    "discount_lower_spending_pct",
+                    "benchmark_trend_pct",
+                    "pcc_base_pct",
+                    "pcc_enhanced_target_pct",
+                    "pcc_enhanced_floor_pct",
+                )
+            },
+        ),
         ("Rural add-on", {"fields": ("rural_addon_pbpm",)}),
-        ("Benefit Enhancements and BEIs", {"fields": (
-            "benefit_availability", "substance_access_legal_states", "substance_access_annual_cap",
-            "care_management_home_visit_cap")}),
+        (
+            "Benefit Enhancements and BEIs",
+            {
+                "fields": (
+                    "benefit_availability",
+                    "substance_access_legal_states",
+                    "substance_access_annual_cap",
+                    "care_management_home_visit_cap",
+                )
+            },
+        ),
         ("GLP-1 (BALANCE)", {"fields": ("glp1_net_price_monthly", "glp1_copay_monthly")}),
     )
 

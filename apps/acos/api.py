@@ -14,7 +14,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import AccessLog, User
+from apps.accounts.models import AccessLog
+from apps.accounts.selectors import request_user
 from apps.accounts.services import access_log_record
 
 from . import selectors, services
@@ -36,7 +37,7 @@ PY_PARAM = OpenApiParameter("py", int, description="Performance year (default: t
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
-class ACOScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
+class ACOScopedViewSet(viewsets.GenericViewSet):
     """Base for every endpoint under ``/api/acos/{aco_id}/``: resolves the ACO through the
     user's scope before anything else runs, so no subclass can forget the tenant filter."""
 
@@ -48,7 +49,7 @@ class ACOScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
         super().initial(request, *args, **kwargs)
         if getattr(self, "swagger_fake_view", False):
             return
-        user: User = request.user  # type: ignore[assignment]
+        user = request_user(request)
         self.aco = selectors.aco_get_for_user(user=user, aco_id=kwargs["aco_id"])
         self.can_edit = selectors.user_can_edit_aco(user=user, aco=self.aco)
         if request.method in WRITE_METHODS and not self.can_edit and not (self.cms_may_write and user.can_review):
@@ -59,8 +60,7 @@ class ACOScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
         return resolve_performance_year(self.request.query_params.get("py"))
 
 
-class ACOViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
-                 viewsets.GenericViewSet):  # type: ignore[type-arg]
+class ACOViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """ACO profiles. ``PATCH`` changes the profile (ACO administrators)."""
 
     serializer_class = ACOSerializer
@@ -68,11 +68,12 @@ class ACOViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Update
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[ACO]:
-        return selectors.aco_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+        return selectors.aco_list_for_user(user=request_user(self.request))
 
     def perform_update(self, serializer: Any) -> None:
-        aco = services.aco_update_profile(aco=serializer.instance, data=serializer.validated_data,
-                                          acting_user=self.request.user)  # type: ignore[arg-type]
+        aco = services.aco_update_profile(
+            aco=serializer.instance, data=serializer.validated_data, acting_user=request_user(self.request)
+        )
         serializer.instance = aco
 
 
@@ -96,8 +97,9 @@ class ElectionViewSet(ACOScopedViewSet):
         serializer.is_valid(raise_exception=True)
         py = int(performance_year)
         selectors.parameters_get(performance_year=py)
-        election = services.election_save(aco=self.aco, performance_year=py, data=serializer.validated_data,
-                                          acting_user=request.user)  # type: ignore[arg-type]
+        election = services.election_save(
+            aco=self.aco, performance_year=py, data=serializer.validated_data, acting_user=request_user(request)
+        )
         return Response(self.get_serializer(election).data)
 
 
@@ -108,10 +110,12 @@ class ListRowViewSet(ACOScopedViewSet):
 
     def get_queryset(self) -> Any:
         if self.list_type == "participants":
-            return selectors.participant_list(aco=self.aco, performance_year=self.performance_year,
-                                              search=self.request.query_params.get("q", ""))
-        return selectors.preferred_list(aco=self.aco, performance_year=self.performance_year,
-                                        search=self.request.query_params.get("q", ""))
+            return selectors.participant_list(
+                aco=self.aco, performance_year=self.performance_year, search=self.request.query_params.get("q", "")
+            )
+        return selectors.preferred_list(
+            aco=self.aco, performance_year=self.performance_year, search=self.request.query_params.get("q", "")
+        )
 
     def get_object(self) -> Any:
         row_id = int(self.kwargs["row_id"])
@@ -120,18 +124,31 @@ class ListRowViewSet(ACOScopedViewSet):
         return selectors.preferred_get(aco=self.aco, provider_id=row_id)
 
     def _log(self, object_id: str) -> None:
-        access_log_record(request=self.request, action=AccessLog.Action.API, object_type=self.list_type,
-                          object_id=object_id, aco_code=self.aco.aco_id)
+        access_log_record(
+            request=self.request,
+            action=AccessLog.Action.API,
+            object_type=self.list_type,
+            object_id=object_id,
+            aco_code=self.aco.aco_id,
+        )
 
     def _outcome(self, outcome: services.ListChangeOutcome) -> Response:
         data = ListChangeOutcomeSerializer(
-            {"applied": outcome.applied, "added": outcome.added, "updated": outcome.updated,
-             "removed": outcome.removed, "unchanged": outcome.unchanged, "message": outcome.message,
-             "change_request": outcome.change_request}
+            {
+                "applied": outcome.applied,
+                "added": outcome.added,
+                "updated": outcome.updated,
+                "removed": outcome.removed,
+                "unchanged": outcome.unchanged,
+                "message": outcome.message,
+                "change_request": outcome.change_request,
+            }
         ).data
         if outcome.errors:
-            return Response({"errors": [e.as_dict() for e in outcome.errors], "message": outcome.message},
-                            status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"errors": [e.as_dict() for e in outcome.errors], "message": outcome.message},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         code = status.HTTP_202_ACCEPTED if outcome.change_request is not None else status.HTTP_200_OK
         return Response(data, status=code)
 
@@ -146,13 +163,18 @@ class ListRowViewSet(ACOScopedViewSet):
         self._log(str(obj.pk))
         return Response(self.get_serializer(obj).data)
 
-    @extend_schema(parameters=[PY_PARAM], responses={200: ListChangeOutcomeSerializer,
-                                                     202: ListChangeOutcomeSerializer})
+    @extend_schema(
+        parameters=[PY_PARAM], responses={200: ListChangeOutcomeSerializer, 202: ListChangeOutcomeSerializer}
+    )
     def create(self, request: Request, aco_id: str) -> Response:
         """Add a row; after the list deadline this creates a change request (202)."""
-        outcome = services.list_row_save(aco=self.aco, performance_year=self.performance_year,
-                                         list_type=self.list_type, data=dict(request.data.items()),
-                                         acting_user=request.user)  # type: ignore[arg-type]
+        outcome = services.list_row_save(
+            aco=self.aco,
+            performance_year=self.performance_year,
+            list_type=self.list_type,
+            data=dict(request.data.items()),
+            acting_user=request_user(request),
+        )
         return self._outcome(outcome)
 
     @extend_schema(responses={200: ListChangeOutcomeSerializer, 202: ListChangeOutcomeSerializer})
@@ -162,9 +184,14 @@ class ListRowViewSet(ACOScopedViewSet):
         data = {f: getattr(obj, f) for f in fields}
         data.update({k: v for k, v in request.data.items() if k in fields})
         key = tuple(str(getattr(obj, f)) for f in ("tin", "npi") if f in fields)
-        outcome = services.list_row_save(aco=self.aco, performance_year=obj.performance_year,
-                                         list_type=self.list_type, data=data, acting_user=request.user,  # type: ignore[arg-type]
-                                         existing_key=key)
+        outcome = services.list_row_save(
+            aco=self.aco,
+            performance_year=obj.performance_year,
+            list_type=self.list_type,
+            data=data,
+            acting_user=request_user(request),
+            existing_key=key,
+        )
         return self._outcome(outcome)
 
     def partial_update(self, request: Request, aco_id: str, row_id: int) -> Response:
@@ -174,22 +201,33 @@ class ListRowViewSet(ACOScopedViewSet):
     def destroy(self, request: Request, aco_id: str, row_id: int) -> Response:
         obj = self.get_object()
         key = tuple(str(getattr(obj, f)) for f in ("tin", "npi") if f in services.LIST_FIELDS[self.list_type])
-        outcome = services.list_row_remove(aco=self.aco, performance_year=obj.performance_year,
-                                           list_type=self.list_type, key=key, acting_user=request.user)  # type: ignore[arg-type]
+        outcome = services.list_row_remove(
+            aco=self.aco,
+            performance_year=obj.performance_year,
+            list_type=self.list_type,
+            key=key,
+            acting_user=request_user(request),
+        )
         return self._outcome(outcome)
 
-    @extend_schema(request={"multipart/form-data": UploadSerializer},
-                   responses={200: ListChangeOutcomeSerializer, 202: ListChangeOutcomeSerializer})
+    @extend_schema(
+        request={"multipart/form-data": UploadSerializer},
+        responses={200: ListChangeOutcomeSerializer, 202: ListChangeOutcomeSerializer},
+    )
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def upload(self, request: Request, aco_id: str) -> Response:
         """Bulk upload a CSV (bundle format). Every row is checked; all rows apply or none."""
         serializer = UploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         py = resolve_performance_year(serializer.validated_data["performance_year"])
-        outcome = services.list_upload(aco=self.aco, performance_year=py, list_type=self.list_type,
-                                       data=serializer.validated_data["file"].read(),
-                                       replace=serializer.validated_data["replace"],
-                                       acting_user=request.user)  # type: ignore[arg-type]
+        outcome = services.list_upload(
+            aco=self.aco,
+            performance_year=py,
+            list_type=self.list_type,
+            data=serializer.validated_data["file"].read(),
+            replace=serializer.validated_data["replace"],
+            acting_user=request_user(request),
+        )
         return self._outcome(outcome)
 
 
@@ -212,7 +250,7 @@ class ChangeRequestViewSet(ACOScopedViewSet):
         return selectors.change_request_list(aco=self.aco)
 
     def get_object(self) -> Any:
-        obj = selectors.change_request_get(user=self.request.user, request_id=int(self.kwargs["request_id"]))  # type: ignore[arg-type]
+        obj = selectors.change_request_get(user=request_user(self.request), request_id=int(self.kwargs["request_id"]))
         if obj.aco_id != self.aco.pk:
             from django.http import Http404
 
@@ -225,22 +263,30 @@ class ChangeRequestViewSet(ACOScopedViewSet):
 
     def retrieve(self, request: Request, aco_id: str, request_id: int) -> Response:
         obj = self.get_object()
-        access_log_record(request=request, action=AccessLog.Action.API, object_type="list_change_request",
-                          object_id=str(obj.pk), aco_code=self.aco.aco_id)
+        access_log_record(
+            request=request,
+            action=AccessLog.Action.API,
+            object_type="list_change_request",
+            object_id=str(obj.pk),
+            aco_code=self.aco.aco_id,
+        )
         return Response(self.get_serializer(obj).data)
 
     @extend_schema(request=DecisionSerializer, responses=ChangeRequestSerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, aco_id: str, request_id: int) -> Response:
         """CMS reviewers approve or deny, with a reason."""
-        user: User = request.user  # type: ignore[assignment]
+        user = request_user(request)
         if not user.can_review:
             raise PermissionDenied("Only CMS reviewers can decide change requests.")
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        obj = services.change_request_decide(change_request=self.get_object(), acting_user=user,
-                                             approve=serializer.validated_data["approve"],
-                                             reason=serializer.validated_data["reason"])
+        obj = services.change_request_decide(
+            change_request=self.get_object(),
+            acting_user=user,
+            approve=serializer.validated_data["approve"],
+            reason=serializer.validated_data["reason"],
+        )
         return Response(self.get_serializer(obj).data)
 
     @extend_schema(request=WithdrawSerializer, responses=ChangeRequestSerializer)
@@ -249,16 +295,22 @@ class ChangeRequestViewSet(ACOScopedViewSet):
         """The ACO withdraws a request CMS has not decided yet."""
         serializer = WithdrawSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        obj = services.change_request_withdraw(change_request=self.get_object(), acting_user=request.user,  # type: ignore[arg-type]
-                                               reason=serializer.validated_data["reason"])
+        obj = services.change_request_withdraw(
+            change_request=self.get_object(),
+            acting_user=request_user(request),
+            reason=serializer.validated_data["reason"],
+        )
         return Response(self.get_serializer(obj).data)
 
 
-class ReviewQueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class ReviewQueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Pending list change requests across all ACOs (CMS reviewers)."""
 
     serializer_class = ChangeRequestSerializer
 
     def get_queryset(self) -> Any:
-        return selectors.review_queue(user=self.request.user, state=self.request.query_params.get("state", ""),  # type: ignore[arg-type]
-                                      aco_id=self.request.query_params.get("aco", ""))
+        return selectors.review_queue(
+            user=request_user(self.request),
+            state=self.request.query_params.get("state", ""),
+            aco_id=self.request.query_params.get("aco", ""),
+        )

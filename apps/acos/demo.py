@@ -16,7 +16,7 @@ from . import services
 from .models import ACO, Election
 from .reference import npi_is_valid
 
-DEMO_PASSWORD_DEFAULT = "lead-demo-2027!"
+DEMO_PASSWORD_DEFAULT = "lead-demo-2027!"  # noqa: S105 (demo accounts only; printed for the user)
 # Fixed demo TOTP keys (hex, as django-otp stores them) so the printed set-up key stays the same.
 DEMO_TOTP_KEYS = {
     "cms.reviewer": "3132333435363738393031323334353637383930",
@@ -34,13 +34,22 @@ def npi_with_check_digit(stem: str) -> str:
 
 ACOS = [
     {
-        "aco_id": "L0001", "legal_name": "Chesapeake Valley Health Partners ACO, LLC",
-        "doing_business_as": "Chesapeake Valley ACO", "states": ["MD", "PA", "VA"],
-        "primary_contact_name": "Dana Whitfield", "primary_contact_email": "dana.whitfield@cvhp.example",
-        "primary_contact_phone": "410-555-0142", "executive_name": "Marcus Oyelaran",
+        "aco_id": "L0001",
+        "legal_name": "Chesapeake Valley Health Partners ACO, LLC",
+        "doing_business_as": "Chesapeake Valley ACO",
+        "states": ["MD", "PA", "VA"],
+        "primary_contact_name": "Dana Whitfield",
+        "primary_contact_email": "dana.whitfield@cvhp.example",
+        "primary_contact_phone": "410-555-0142",
+        "executive_name": "Marcus Oyelaran",
         "executive_email": "m.oyelaran@cvhp.example",
-        "election": {"risk_option": "global", "alignment_approach": "hybrid", "capitation": "pcc",
-                     "newly_entering": False, "cara_participation": True},
+        "election": {
+            "risk_option": "global",
+            "alignment_approach": "hybrid",
+            "capitation": "pcc",
+            "newly_entering": False,
+            "cara_participation": True,
+        },
         "participants": [
             ("111000001", "Harbor Family Medicine PA", "", "21201", "", "false"),
             ("111000002", "Susquehanna Primary Care Group", "", "17101", "", "false"),
@@ -56,13 +65,22 @@ ACOS = [
         ],
     },
     {
-        "aco_id": "L0002", "legal_name": "Mountain State Accountable Care Organization, Inc.",
-        "doing_business_as": "", "states": ["WV"],
-        "primary_contact_name": "Priya Raman", "primary_contact_email": "praman@msaco.example",
-        "primary_contact_phone": "304-555-0187", "executive_name": "Ellen Castle",
+        "aco_id": "L0002",
+        "legal_name": "Mountain State Accountable Care Organization, Inc.",
+        "doing_business_as": "",
+        "states": ["WV"],
+        "primary_contact_name": "Priya Raman",
+        "primary_contact_email": "praman@msaco.example",
+        "primary_contact_phone": "304-555-0187",
+        "executive_name": "Ellen Castle",
         "executive_email": "ecastle@msaco.example",
-        "election": {"risk_option": "professional", "alignment_approach": "prospective", "capitation": "none",
-                     "newly_entering": True, "cara_participation": False},
+        "election": {
+            "risk_option": "professional",
+            "alignment_approach": "prospective",
+            "capitation": "none",
+            "newly_entering": True,
+            "cara_participation": False,
+        },
         "participants": [
             ("122000001", "Bluefield Family Practice", "", "24701", "", "true"),
             ("122000002", "Morgantown Primary Care", "", "26505", "", "false"),
@@ -119,8 +137,14 @@ def demo_load(*, password: str | None = None) -> list[DemoAccount]:
     def person(username: str, first: str, last: str, cms_role: str = "") -> User:
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = user_create(username=username, password=password, email=f"{username}@lead-demo.example",
-                               first_name=first, last_name=last, cms_role=cms_role)
+            user = user_create(
+                username=username,
+                password=password,
+                email=f"{username}@lead-demo.example",
+                first_name=first,
+                last_name=last,
+                cms_role=cms_role,
+            )
         return user
 
     for aco_id, prefix, admin_name, analyst_name in (
@@ -131,8 +155,10 @@ def demo_load(*, password: str | None = None) -> list[DemoAccount]:
         analyst = person(f"{prefix}.analyst", *analyst_name)
         services.membership_set(user=admin, aco=acos[aco_id], role="admin")
         services.membership_set(user=analyst, aco=acos[aco_id], role="analyst")
-        accounts += [DemoAccount(admin.username, "ACO administrator", aco_id),
-                     DemoAccount(analyst.username, "ACO analyst (read-only)", aco_id)]
+        accounts += [
+            DemoAccount(admin.username, "ACO administrator", aco_id),
+            DemoAccount(analyst.username, "ACO analyst (read-only)", aco_id),
+        ]
     both = person("network.admin", "Jordan", "Avery")
     services.membership_set(user=both, aco=acos["L0001"], role="admin")
     services.membership_set(user=both, aco=acos["L0002"], role="admin")

@@ -13,15 +13,24 @@ from .reference import specialty_codes
 
 class ProfileForm(forms.ModelForm):  # type: ignore[type-arg]
     states = forms.MultipleChoiceField(
-        label="States served", choices=STATE_CHOICES, widget=forms.SelectMultiple(attrs={"size": 8}),
+        label="States served",
+        choices=STATE_CHOICES,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text="Hold Ctrl (Cmd on a Mac) to choose several.",
     )
 
     class Meta:
         model = ACO
         fields = [
-            "legal_name", "doing_business_as", "states", "primary_contact_name", "primary_contact_email",
-            "primary_contact_phone", "executive_name", "executive_email", "compliance_contact_name",
+            "legal_name",
+            "doing_business_as",
+            "states",
+            "primary_contact_name",
+            "primary_contact_email",
+            "primary_contact_phone",
+            "executive_name",
+            "executive_email",
+            "compliance_contact_name",
             "compliance_contact_email",
         ]
 
@@ -75,9 +84,7 @@ def attach_row_errors(form: forms.Form, errors: list[RowError]) -> None:
 
 class ListUploadForm(forms.Form):
     file = forms.FileField(label="CSV file", help_text="UTF-8 CSV with the header row shown below; at most 5 MB.")
-    replace = forms.BooleanField(
-        label="Replace the whole list (rows not in the file are removed)", required=False
-    )
+    replace = forms.BooleanField(label="Replace the whole list (rows not in the file are removed)", required=False)
 
     def clean_file(self) -> Any:
         f = self.cleaned_data["file"]

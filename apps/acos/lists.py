@@ -16,7 +16,14 @@ from typing import Any
 from .reference import npi_is_valid, ruca_zip_codes, specialty_codes
 
 PARTICIPANT_COLUMNS = [
-    "aco_id", "performance_year", "tin", "legal_name", "ccns", "practice_zip", "facility_type", "new_to_aco",
+    "aco_id",
+    "performance_year",
+    "tin",
+    "legal_name",
+    "ccns",
+    "practice_zip",
+    "facility_type",
+    "new_to_aco",
 ]
 PREFERRED_COLUMNS = ["aco_id", "performance_year", "tin", "npi", "name", "specialty_code", "capitation"]
 FACILITY_TYPES = {"", "CAH", "RHC", "FQHC"}
@@ -47,23 +54,27 @@ def _bool(value: str) -> bool | None:
     return {"true": True, "false": False, "": False}.get(value.strip().lower())
 
 
-def _common(row: dict[str, str], line: int, aco_id: str, performance_years: set[int],
-            errors: list[RowError]) -> int | None:
+def _common(
+    row: dict[str, str], line: int, aco_id: str, performance_years: set[int], errors: list[RowError]
+) -> int | None:
     if row.get("aco_id", "").strip() != aco_id:
         errors.append(RowError(line, "aco_id", row.get("aco_id", ""), f"must be this ACO's id, {aco_id}"))
     py_text = row.get("performance_year", "").strip()
     py = int(py_text) if py_text.isdigit() else None
     if py is None or py not in performance_years:
         known = ", ".join(str(p) for p in sorted(performance_years))
-        errors.append(RowError(line, "performance_year", py_text, f"must be a performance year the portal knows ({known})"))
+        errors.append(
+            RowError(line, "performance_year", py_text, f"must be a performance year the portal knows ({known})")
+        )
     tin = row.get("tin", "").strip()
     if not re.fullmatch(r"[0-9]{9}", tin):
         errors.append(RowError(line, "tin", tin, "a TIN is exactly 9 digits"))
     return py
 
 
-def check_participant_row(row: dict[str, str], line: int, *, aco_id: str,
-                          performance_years: set[int]) -> tuple[dict[str, Any] | None, list[RowError]]:
+def check_participant_row(
+    row: dict[str, str], line: int, *, aco_id: str, performance_years: set[int]
+) -> tuple[dict[str, Any] | None, list[RowError]]:
     errors: list[RowError] = []
     py = _common(row, line, aco_id, performance_years, errors)
     legal_name = row.get("legal_name", "").strip()
@@ -96,13 +107,19 @@ def check_participant_row(row: dict[str, str], line: int, *, aco_id: str,
     if errors:
         return None, errors
     return {
-        "performance_year": py, "tin": row["tin"].strip(), "legal_name": legal_name, "ccns": ccns,
-        "practice_zip": zip_code, "facility_type": facility, "new_to_aco": bool(new_to_aco),
+        "performance_year": py,
+        "tin": row["tin"].strip(),
+        "legal_name": legal_name,
+        "ccns": ccns,
+        "practice_zip": zip_code,
+        "facility_type": facility,
+        "new_to_aco": bool(new_to_aco),
     }, []
 
 
-def check_preferred_row(row: dict[str, str], line: int, *, aco_id: str,
-                        performance_years: set[int]) -> tuple[dict[str, Any] | None, list[RowError]]:
+def check_preferred_row(
+    row: dict[str, str], line: int, *, aco_id: str, performance_years: set[int]
+) -> tuple[dict[str, Any] | None, list[RowError]]:
     errors: list[RowError] = []
     py = _common(row, line, aco_id, performance_years, errors)
     npi = row.get("npi", "").strip()
@@ -126,8 +143,12 @@ def check_preferred_row(row: dict[str, str], line: int, *, aco_id: str,
     if errors:
         return None, errors
     return {
-        "performance_year": py, "tin": row["tin"].strip(), "npi": npi, "name": name,
-        "specialty_code": specialty, "capitation": capitation,
+        "performance_year": py,
+        "tin": row["tin"].strip(),
+        "npi": npi,
+        "name": name,
+        "specialty_code": specialty,
+        "capitation": capitation,
     }, []
 
 
@@ -174,8 +195,11 @@ def parse_list_csv(data: bytes, *, list_type: str, aco_id: str, performance_year
         key = (str(cleaned["performance_year"]), *row_key(list_type, cleaned))
         if key in seen:
             what = "TIN" if len(key_fields) == 1 else "TIN and NPI"
-            result.errors.append(RowError(index, key_fields[-1], cleaned[key_fields[-1]],
-                                          f"duplicate {what}: already on line {seen[key]}"))
+            result.errors.append(
+                RowError(
+                    index, key_fields[-1], cleaned[key_fields[-1]], f"duplicate {what}: already on line {seen[key]}"
+                )
+            )
             continue
         seen[key] = index
         result.rows.append(cleaned)

@@ -10,7 +10,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
-from apps.accounts.models import User
+from apps.accounts.selectors import request_user
 
 from . import selectors
 from .models import ACO
@@ -43,17 +43,17 @@ class ACOScopedMixin(LoginRequiredMixin):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        user: User = request.user  # type: ignore[assignment]
+        user = request_user(request)
         self.aco = selectors.aco_get_for_user(user=user, aco_id=kwargs["aco_id"])
         self.can_edit = selectors.user_can_edit_aco(user=user, aco=self.aco)
         if not self.can_edit and (self.editors_only or request.method in self.write_methods):
             if not getattr(self, "cms_may_write", False) or not user.can_review:
                 raise PermissionDenied("Your role in this ACO is read-only.")
         self.performance_year = resolve_performance_year(request.GET.get("py") or kwargs.get("performance_year"))
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc, no-any-return]
+        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context: dict[str, Any] = super().get_context_data(**kwargs)  # type: ignore[misc]
+        context: dict[str, Any] = super().get_context_data(**kwargs)
         context.update(
             aco=self.aco,
             can_edit=self.can_edit,
@@ -69,6 +69,6 @@ class CMSOnlyMixin(LoginRequiredMixin):
     """Pages for CMS staff; anyone else gets 404 (they need not know the page exists)."""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated and not request.user.is_cms:  # type: ignore[union-attr]
+        if request.user.is_authenticated and not request.user.is_cms:
             raise Http404("Not found.")
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc, no-any-return]
+        return super().dispatch(request, *args, **kwargs)

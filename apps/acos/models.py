@@ -53,7 +53,10 @@ class ECQMPhase(models.TextChoices):
 
 def _pct(default: str, help_text: str = "") -> models.DecimalField:  # type: ignore[type-arg]
     return models.DecimalField(
-        max_digits=6, decimal_places=3, default=Decimal(default), help_text=help_text,
+        max_digits=6,
+        decimal_places=3,
+        default=Decimal(default),
+        help_text=help_text,
         validators=[MinValueValidator(Decimal("0"))],
     )
 
@@ -80,7 +83,9 @@ class ModelParameters(models.Model):
     minimum_newly_entering_claims = models.PositiveIntegerField(
         default=600, help_text="Assumption: the published figure is cut off."
     )
-    high_needs_aco_share_pct = _pct("40.000", "An ACO is a High Needs ACO above this share of High Needs beneficiaries.")
+    high_needs_aco_share_pct = _pct(
+        "40.000", "An ACO is a High Needs ACO above this share of High Needs beneficiaries."
+    )
     discount_higher_spending_pct = _pct("1.750", "Global benchmark discount for higher-spending ACOs.")
     discount_lower_spending_pct = _pct("3.000", "Global benchmark discount for lower-spending ACOs.")
     sequestration_pct = _pct("2.000")
@@ -89,12 +94,16 @@ class ModelParameters(models.Model):
     pcc_enhanced_target_pct = _pct("7.000", "Enhanced PCC = max(target % x benchmark - base, floor % x benchmark).")
     pcc_enhanced_floor_pct = _pct("2.000")
     rural_addon_pbpm = models.DecimalField(
-        "rural add-on PBPM ($)", max_digits=8, decimal_places=2, default=Decimal("8.00"),
+        "rural add-on PBPM ($)",
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("8.00"),
         help_text="Assumption: never reconciled at settlement.",
     )
     ecqm_phase = models.CharField(max_length=12, choices=ECQMPhase.choices, default=ECQMPhase.OPTIONAL)
     benefit_availability = models.JSONField(
-        default=dict, blank=True,
+        default=dict,
+        blank=True,
         help_text='First performance year of each BE/BEI, e.g. {"part_d_premium_buydown": 2029}.',
     )
     substance_access_legal_states = models.JSONField(
@@ -167,7 +176,10 @@ class Election(models.Model):
         max_length=16, choices=AlignmentApproach.choices, default=AlignmentApproach.PROSPECTIVE
     )
     capitation = models.CharField(
-        "capitation election", max_length=8, choices=Capitation.choices, default=Capitation.NONE,
+        "capitation election",
+        max_length=8,
+        choices=Capitation.choices,
+        default=Capitation.NONE,
     )
     newly_entering = models.BooleanField("newly entering ACO", default=False)
     cara_participation = models.BooleanField("CARA participation", default=False)
@@ -189,7 +201,9 @@ class ParticipantTIN(models.Model):
     tin = models.CharField("TIN", max_length=9, validators=[TIN_VALIDATOR])
     legal_name = models.CharField(max_length=200)
     practice_zip = models.CharField(max_length=5, validators=[ZIP_VALIDATOR])
-    ccns = models.JSONField("CCNs", default=list, blank=True, help_text="CMS Certification Numbers of RHC/FQHC/CAH sites.")
+    ccns = models.JSONField(
+        "CCNs", default=list, blank=True, help_text="CMS Certification Numbers of RHC/FQHC/CAH sites."
+    )
     facility_type = models.CharField(max_length=4, choices=FacilityType.choices, blank=True, default="")
     new_to_aco = models.BooleanField("new to ACOs", default=False)
     created_at = models.DateTimeField(auto_now_add=True)

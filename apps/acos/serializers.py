@@ -16,9 +16,18 @@ class ACOSerializer(serializers.ModelSerializer[ACO]):
     class Meta:
         model = ACO
         fields = [
-            "aco_id", "legal_name", "doing_business_as", "states", "primary_contact_name", "primary_contact_email",
-            "primary_contact_phone", "executive_name", "executive_email", "compliance_contact_name",
-            "compliance_contact_email", "updated_at",
+            "aco_id",
+            "legal_name",
+            "doing_business_as",
+            "states",
+            "primary_contact_name",
+            "primary_contact_email",
+            "primary_contact_phone",
+            "executive_name",
+            "executive_email",
+            "compliance_contact_name",
+            "compliance_contact_email",
+            "updated_at",
         ]
         read_only_fields = ["aco_id", "updated_at"]
 
@@ -26,8 +35,15 @@ class ACOSerializer(serializers.ModelSerializer[ACO]):
 class ElectionSerializer(serializers.ModelSerializer[Election]):
     class Meta:
         model = Election
-        fields = ["performance_year", "risk_option", "alignment_approach", "capitation", "newly_entering",
-                  "cara_participation", "updated_at"]
+        fields = [
+            "performance_year",
+            "risk_option",
+            "alignment_approach",
+            "capitation",
+            "newly_entering",
+            "cara_participation",
+            "updated_at",
+        ]
         read_only_fields = ["performance_year", "updated_at"]
 
 
@@ -36,8 +52,17 @@ class ParticipantSerializer(serializers.ModelSerializer[ParticipantTIN]):
 
     class Meta:
         model = ParticipantTIN
-        fields = ["id", "performance_year", "tin", "legal_name", "practice_zip", "ccns", "facility_type",
-                  "new_to_aco", "updated_at"]
+        fields = [
+            "id",
+            "performance_year",
+            "tin",
+            "legal_name",
+            "practice_zip",
+            "ccns",
+            "facility_type",
+            "new_to_aco",
+            "updated_at",
+        ]
         read_only_fields = ["id", "performance_year", "updated_at"]
         # Field checks run in the service (the same as for uploads and forms).
         extra_kwargs = {"tin": {"validators": []}}
@@ -62,8 +87,19 @@ class ChangeRequestSerializer(serializers.ModelSerializer[ListChangeRequest]):
 
     class Meta:
         model = ListChangeRequest
-        fields = ["id", "aco_id", "performance_year", "list_type", "summary", "state", "submitted_at",
-                  "submitted_by", "decided_at", "decision_reason", "operations"]
+        fields = [
+            "id",
+            "aco_id",
+            "performance_year",
+            "list_type",
+            "summary",
+            "state",
+            "submitted_at",
+            "submitted_by",
+            "decided_at",
+            "decision_reason",
+            "operations",
+        ]
 
     def get_operations(self, obj: ListChangeRequest) -> list[dict[str, Any]]:
         return list(obj.review.content.get("operations", []))

@@ -74,8 +74,15 @@ def _require_editor(*, aco: ACO, user: User) -> None:
 # --- profile and elections -------------------------------------------------------------------
 
 PROFILE_FIELDS = [
-    "legal_name", "doing_business_as", "states", "primary_contact_name", "primary_contact_email",
-    "primary_contact_phone", "executive_name", "executive_email", "compliance_contact_name",
+    "legal_name",
+    "doing_business_as",
+    "states",
+    "primary_contact_name",
+    "primary_contact_email",
+    "primary_contact_phone",
+    "executive_name",
+    "executive_email",
+    "compliance_contact_name",
     "compliance_contact_email",
 ]
 
@@ -115,9 +122,7 @@ def election_rules(*, risk_option: str, capitation: str, cara_participation: boo
 def election_save(*, aco: ACO, performance_year: int, data: dict[str, Any], acting_user: User) -> Election:
     _require_editor(aco=aco, user=acting_user)
     if selectors.list_is_locked(performance_year=performance_year):
-        raise ValidationError(
-            f"Elections for PY{performance_year} closed on its deadline; contact CMS to change them."
-        )
+        raise ValidationError(f"Elections for PY{performance_year} closed on its deadline; contact CMS to change them.")
     election = selectors.election_get(aco=aco, performance_year=performance_year) or Election(
         aco=aco, performance_year=performance_year
     )
@@ -125,7 +130,8 @@ def election_save(*, aco: ACO, performance_year: int, data: dict[str, Any], acti
         if name in data:
             setattr(election, name, data[name])
     errors = election_rules(
-        risk_option=election.risk_option, capitation=election.capitation,
+        risk_option=election.risk_option,
+        capitation=election.capitation,
         cara_participation=election.cara_participation,
     )
     if errors:
@@ -136,6 +142,7 @@ def election_save(*, aco: ACO, performance_year: int, data: dict[str, Any], acti
 
 
 # --- lists -----------------------------------------------------------------------------------
+
 
 def _existing_rows(*, aco: ACO, performance_year: int, list_type: str) -> dict[tuple[str, ...], dict[str, Any]]:
     model = LIST_MODELS[list_type]
@@ -153,7 +160,12 @@ def _other_aco_tins(*, aco: ACO, performance_year: int, tins: set[str]) -> set[s
 
 
 def _plan_operations(
-    *, aco: ACO, performance_year: int, list_type: str, rows: list[dict[str, Any]], replace: bool,
+    *,
+    aco: ACO,
+    performance_year: int,
+    list_type: str,
+    rows: list[dict[str, Any]],
+    replace: bool,
 ) -> tuple[list[dict[str, Any]], int]:
     """Turn wanted rows into add/update/remove operations against the current list."""
     existing = _existing_rows(aco=aco, performance_year=performance_year, list_type=list_type)
@@ -179,8 +191,14 @@ def _plan_operations(
     return ops, unchanged
 
 
-def _check_operations(*, aco: ACO, performance_year: int, list_type: str, ops: list[dict[str, Any]],
-                      lines: dict[tuple[str, ...], int] | None = None) -> list[RowError]:
+def _check_operations(
+    *,
+    aco: ACO,
+    performance_year: int,
+    list_type: str,
+    ops: list[dict[str, Any]],
+    lines: dict[tuple[str, ...], int] | None = None,
+) -> list[RowError]:
     """Checks that need the database: a TIN in another ACO; a row that must (not) exist."""
     errors: list[RowError] = []
     lines = lines or {}
@@ -191,8 +209,14 @@ def _check_operations(*, aco: ACO, performance_year: int, list_type: str, ops: l
         for op in ops:
             if op["op"] == "add" and op["row"]["tin"] in taken:
                 key = tuple(op["key"])
-                errors.append(RowError(lines.get(key, 0), "tin", op["row"]["tin"],
-                                       f"is already a Participant TIN of another LEAD ACO for PY{performance_year}"))
+                errors.append(
+                    RowError(
+                        lines.get(key, 0),
+                        "tin",
+                        op["row"]["tin"],
+                        f"is already a Participant TIN of another LEAD ACO for PY{performance_year}",
+                    )
+                )
     for op in ops:
         key = tuple(op["key"])
         label = "/".join(key)
@@ -237,7 +261,7 @@ def _summary(list_type: str, ops: list[dict[str, Any]]) -> str:
     if len(ops) == 1:
         op = ops[0]
         verb = {"add": "Add", "update": "Change", "remove": "Remove"}[op["op"]]
-        what = (op.get("row") or op.get("before") or {})
+        what = op.get("row") or op.get("before") or {}
         name = what.get("legal_name") or what.get("name") or ""
         return f"{verb} {label} {'/'.join(op['key'])} {name}".strip()
     counts = {k: sum(1 for op in ops if op["op"] == k) for k in ("add", "update", "remove")}
@@ -246,15 +270,22 @@ def _summary(list_type: str, ops: list[dict[str, Any]]) -> str:
 
 @transaction.atomic
 def list_change(
-    *, aco: ACO, performance_year: int, list_type: str, ops: list[dict[str, Any]], acting_user: User,
-    lines: dict[tuple[str, ...], int] | None = None, unchanged: int = 0,
+    *,
+    aco: ACO,
+    performance_year: int,
+    list_type: str,
+    ops: list[dict[str, Any]],
+    acting_user: User,
+    lines: dict[tuple[str, ...], int] | None = None,
+    unchanged: int = 0,
 ) -> ListChangeOutcome:
     """Apply list operations now, or, after the deadline, send them to CMS as a change request."""
     _require_editor(aco=aco, user=acting_user)
     # Serialise list changes per ACO: two uploads at once must not interleave.
     ACO.objects.select_for_update().filter(pk=aco.pk).first()
     outcome = ListChangeOutcome(
-        applied=False, unchanged=unchanged,
+        applied=False,
+        unchanged=unchanged,
         added=sum(1 for op in ops if op["op"] == "add"),
         updated=sum(1 for op in ops if op["op"] == "update"),
         removed=sum(1 for op in ops if op["op"] == "remove"),
@@ -271,8 +302,12 @@ def list_change(
         case = review_services.case_create(
             kind=LIST_CHANGE_KIND,
             title=f"{aco.aco_id} PY{performance_year}: {summary}",
-            content={"aco_id": aco.aco_id, "performance_year": performance_year, "list_type": list_type,
-                     "operations": ops},
+            content={
+                "aco_id": aco.aco_id,
+                "performance_year": performance_year,
+                "list_type": list_type,
+                "operations": ops,
+            },
             acting_user=acting_user,
         )
         outcome.change_request = ListChangeRequest.objects.create(
@@ -285,7 +320,9 @@ def list_change(
     return outcome
 
 
-def list_import(*, aco: ACO, performance_year: int, list_type: str, data: bytes, replace: bool = True) -> ListChangeOutcome:
+def list_import(
+    *, aco: ACO, performance_year: int, list_type: str, data: bytes, replace: bool = True
+) -> ListChangeOutcome:
     """Load a list as CMS sends it (dataset bundles, the demo): the same checks as an upload,
     applied directly whatever the deadline, since it is the list of record rather than an ACO's
     change to it."""
@@ -297,10 +334,13 @@ def list_import(*, aco: ACO, performance_year: int, list_type: str, data: bytes,
         ops, unchanged = _plan_operations(
             aco=aco, performance_year=performance_year, list_type=list_type, rows=parsed.rows, replace=replace
         )
-        errors = _check_operations(aco=aco, performance_year=performance_year, list_type=list_type, ops=ops,
-                                   lines=lines)
+        errors = _check_operations(
+            aco=aco, performance_year=performance_year, list_type=list_type, ops=ops, lines=lines
+        )
         outcome = ListChangeOutcome(
-            applied=not errors, unchanged=unchanged, errors=errors,
+            applied=not errors,
+            unchanged=unchanged,
+            errors=errors,
             added=sum(1 for op in ops if op["op"] == "add"),
             updated=sum(1 for op in ops if op["op"] == "update"),
             removed=sum(1 for op in ops if op["op"] == "remove"),
@@ -311,7 +351,13 @@ def list_import(*, aco: ACO, performance_year: int, list_type: str, data: bytes,
 
 
 def list_upload(
-    *, aco: ACO, performance_year: int, list_type: str, data: bytes, replace: bool, acting_user: User,
+    *,
+    aco: ACO,
+    performance_year: int,
+    list_type: str,
+    data: bytes,
+    replace: bool,
+    acting_user: User,
 ) -> ListChangeOutcome:
     """Bulk upload: every row checked; all applied (or requested) or none."""
     _require_editor(aco=aco, user=acting_user)
@@ -322,14 +368,27 @@ def list_upload(
     ops, unchanged = _plan_operations(
         aco=aco, performance_year=performance_year, list_type=list_type, rows=parsed.rows, replace=replace
     )
-    return list_change(aco=aco, performance_year=performance_year, list_type=list_type, ops=ops,
-                       acting_user=acting_user, lines=lines, unchanged=unchanged)
+    return list_change(
+        aco=aco,
+        performance_year=performance_year,
+        list_type=list_type,
+        ops=ops,
+        acting_user=acting_user,
+        lines=lines,
+        unchanged=unchanged,
+    )
 
 
 def _form_row(list_type: str, aco: ACO, performance_year: int, data: dict[str, Any]) -> dict[str, Any]:
     """Check one row typed into a form or sent to the API, with the same rules as an upload."""
-    text = {k: ("" if v is None else (";".join(v) if isinstance(v, list) else str(v).lower() if isinstance(v, bool) else str(v)))
-            for k, v in data.items()}
+    text = {
+        k: (
+            ""
+            if v is None
+            else (";".join(v) if isinstance(v, list) else str(v).lower() if isinstance(v, bool) else str(v))
+        )
+        for k, v in data.items()
+    }
     text.update({"aco_id": aco.aco_id, "performance_year": str(performance_year)})
     check = check_participant_row if list_type == "participants" else check_preferred_row
     cleaned, errors = check(text, 0, aco_id=aco.aco_id, performance_years=set(selectors.performance_years()))
@@ -339,7 +398,12 @@ def _form_row(list_type: str, aco: ACO, performance_year: int, data: dict[str, A
 
 
 def list_row_save(
-    *, aco: ACO, performance_year: int, list_type: str, data: dict[str, Any], acting_user: User,
+    *,
+    aco: ACO,
+    performance_year: int,
+    list_type: str,
+    data: dict[str, Any],
+    acting_user: User,
     existing_key: tuple[str, ...] | None = None,
 ) -> ListChangeOutcome:
     """Add one row, or change the row at ``existing_key``."""
@@ -357,29 +421,38 @@ def list_row_save(
             raise ValidationError("That row is no longer on the list.")
         if key != existing_key:
             # A changed TIN (or NPI) is a different provider: remove the old row, add the new one.
-            ops = [{"op": "remove", "key": list(existing_key), "before": before},
-                   {"op": "add", "key": list(key), "row": new}]
+            ops = [
+                {"op": "remove", "key": list(existing_key), "before": before},
+                {"op": "add", "key": list(key), "row": new},
+            ]
         elif before == new:
             ops = []
         else:
             ops = [{"op": "update", "key": list(key), "row": new, "before": before}]
-    outcome = list_change(aco=aco, performance_year=performance_year, list_type=list_type, ops=ops,
-                          acting_user=acting_user)
+    outcome = list_change(
+        aco=aco, performance_year=performance_year, list_type=list_type, ops=ops, acting_user=acting_user
+    )
     if outcome.errors:
         raise ListRowsInvalid(outcome.errors)
     return outcome
 
 
 def list_row_remove(
-    *, aco: ACO, performance_year: int, list_type: str, key: tuple[str, ...], acting_user: User,
+    *,
+    aco: ACO,
+    performance_year: int,
+    list_type: str,
+    key: tuple[str, ...],
+    acting_user: User,
 ) -> ListChangeOutcome:
     _require_editor(aco=aco, user=acting_user)
     current = _existing_rows(aco=aco, performance_year=performance_year, list_type=list_type)
     if key not in current:
         raise ValidationError("That row is no longer on the list.")
     ops = [{"op": "remove", "key": list(key), "before": current[key]}]
-    return list_change(aco=aco, performance_year=performance_year, list_type=list_type, ops=ops,
-                       acting_user=acting_user)
+    return list_change(
+        aco=aco, performance_year=performance_year, list_type=list_type, ops=ops, acting_user=acting_user
+    )
 
 
 # --- change requests -------------------------------------------------------------------------
@@ -396,7 +469,9 @@ def change_request_decide(
     return change_request
 
 
-def change_request_withdraw(*, change_request: ListChangeRequest, acting_user: User, reason: str = "") -> ListChangeRequest:
+def change_request_withdraw(
+    *, change_request: ListChangeRequest, acting_user: User, reason: str = ""
+) -> ListChangeRequest:
     review_services.case_withdraw(case=change_request.review, acting_user=acting_user, reason=reason)
     change_request.review.refresh_from_db()
     return change_request
@@ -405,15 +480,15 @@ def change_request_withdraw(*, change_request: ListChangeRequest, acting_user: U
 def _on_list_change_approved(case: ReviewCase, acting_user: User) -> None:
     request = ListChangeRequest.objects.select_related("aco").get(review=case)
     ops = case.content["operations"]
-    errors = _check_operations(aco=request.aco, performance_year=request.performance_year,
-                               list_type=request.list_type, ops=ops)
+    errors = _check_operations(
+        aco=request.aco, performance_year=request.performance_year, list_type=request.list_type, ops=ops
+    )
     if errors:
         raise ValidationError(
             ["The change can no longer be applied to the list as it is now:"]
             + [f"{e.field} {e.value}: {e.reason}" for e in errors]
         )
-    _apply_operations(aco=request.aco, performance_year=request.performance_year,
-                      list_type=request.list_type, ops=ops)
+    _apply_operations(aco=request.aco, performance_year=request.performance_year, list_type=request.list_type, ops=ops)
 
 
 def _can_act_for_aco(user: User, case: ReviewCase) -> bool:
@@ -453,6 +528,7 @@ def register_review_kinds() -> None:
 
 
 # --- memberships (used by set-up commands and the Django admin) ------------------------------
+
 
 @transaction.atomic
 def membership_set(*, user: User, aco: ACO, role: str) -> Membership:

@@ -15,7 +15,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.generic import TemplateView
 
-from apps.accounts.models import AccessLog, User
+from apps.accounts.models import AccessLog
+from apps.accounts.selectors import request_user
 from apps.accounts.services import access_log_record
 from apps.reviews.selectors import version_diff
 
@@ -27,8 +28,11 @@ from .mixins import ACOScopedMixin, CMSOnlyMixin
 
 LIST_PAGES = {
     "participants": {"title": "Participant TINs", "url": "acos:participants", "singular": "Participant TIN"},
-    "preferred_providers": {"title": "Preferred Providers", "url": "acos:preferred_providers",
-                            "singular": "Preferred Provider"},
+    "preferred_providers": {
+        "title": "Preferred Providers",
+        "url": "acos:preferred_providers",
+        "singular": "Preferred Provider",
+    },
 }
 
 
@@ -38,7 +42,7 @@ def _py_url(name: str, aco_id: str, performance_year: int, **kwargs: Any) -> str
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = request_user(request)
     if user.is_cms:
         return redirect("cms_home")
     acos = list(selectors.aco_list_for_user(user=user)[:2])
@@ -53,7 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def aco_switch(request: HttpRequest) -> HttpResponse:
     """The ACO switcher in the header: go to the chosen ACO (404 if it is not the user's)."""
-    aco = selectors.aco_get_for_user(user=request.user, aco_id=request.GET.get("aco_id", ""))  # type: ignore[arg-type]
+    aco = selectors.aco_get_for_user(user=request_user(request), aco_id=request.GET.get("aco_id", ""))
     return redirect("acos:home", aco_id=aco.aco_id)
 
 
@@ -65,7 +69,7 @@ class CMSHomeView(CMSOnlyMixin, TemplateView):
         from .mixins import resolve_performance_year
 
         py = resolve_performance_year(self.request.GET.get("py"))
-        user: User = self.request.user  # type: ignore[assignment]
+        user = request_user(self.request)
         context.update(
             performance_year=py,
             performance_years=selectors.performance_years(),
@@ -119,10 +123,12 @@ class ProfileEditView(ACOScopedMixin, TemplateView):
         return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        form = ProfileForm(request.POST, instance=selectors.aco_get_for_user(user=request.user, aco_id=self.aco.aco_id))  # type: ignore[arg-type]
+        form = ProfileForm(
+            request.POST, instance=selectors.aco_get_for_user(user=request_user(request), aco_id=self.aco.aco_id)
+        )
         if form.is_valid():
             try:
-                services.aco_update_profile(aco=self.aco, data=form.cleaned_data, acting_user=request.user)  # type: ignore[arg-type]
+                services.aco_update_profile(aco=self.aco, data=form.cleaned_data, acting_user=request_user(request))
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
@@ -146,8 +152,12 @@ class ElectionEditView(ACOScopedMixin, TemplateView):
         form = ElectionForm(request.POST)
         if form.is_valid():
             try:
-                services.election_save(aco=self.aco, performance_year=self.performance_year,
-                                       data=form.cleaned_data, acting_user=request.user)  # type: ignore[arg-type]
+                services.election_save(
+                    aco=self.aco,
+                    performance_year=self.performance_year,
+                    data=form.cleaned_data,
+                    acting_user=request_user(request),
+                )
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
@@ -177,8 +187,9 @@ class ListMixin(ACOScopedMixin):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context.update(list_type=self.list_type, page_info=LIST_PAGES[self.list_type],
-                       columns=LIST_SPECS[self.list_type][0])
+        context.update(
+            list_type=self.list_type, page_info=LIST_PAGES[self.list_type], columns=LIST_SPECS[self.list_type][0]
+        )
         return context
 
     def list_url(self) -> str:
@@ -212,9 +223,14 @@ class ListView(ListMixin, TemplateView):
         else:
             qs = selectors.preferred_list(aco=self.aco, performance_year=self.performance_year, search=search)
         page = Paginator(qs, 50).get_page(self.request.GET.get("page"))
-        access_log_record(request=self.request, action=AccessLog.Action.VIEW, object_type=self.list_type,
-                          object_id=f"PY{self.performance_year}", aco_code=self.aco.aco_id,
-                          detail=f"page {page.number}, search {search!r}" if search else f"page {page.number}")
+        access_log_record(
+            request=self.request,
+            action=AccessLog.Action.VIEW,
+            object_type=self.list_type,
+            object_id=f"PY{self.performance_year}",
+            aco_code=self.aco.aco_id,
+            detail=f"page {page.number}, search {search!r}" if search else f"page {page.number}",
+        )
         context.update(page=page, search=search)
         return context
 
@@ -238,8 +254,13 @@ class ListExportView(ListMixin, TemplateView):
             if "new_to_aco" in row:
                 row["new_to_aco"] = "true" if row["new_to_aco"] else "false"
             writer.writerow([row[c] for c in columns])
-        access_log_record(request=request, action=AccessLog.Action.EXPORT, object_type=self.list_type,
-                          object_id=f"PY{self.performance_year}", aco_code=self.aco.aco_id)
+        access_log_record(
+            request=request,
+            action=AccessLog.Action.EXPORT,
+            object_type=self.list_type,
+            object_id=f"PY{self.performance_year}",
+            aco_code=self.aco.aco_id,
+        )
         return response
 
 
@@ -274,8 +295,12 @@ class RowEditView(ListMixin, TemplateView):
                 existing_key = tuple(str(getattr(obj, f)) for f in LIST_SPECS[self.list_type][2])
             try:
                 outcome = services.list_row_save(
-                    aco=self.aco, performance_year=self.performance_year, list_type=self.list_type,
-                    data=form.cleaned_data, acting_user=request.user, existing_key=existing_key,  # type: ignore[arg-type]
+                    aco=self.aco,
+                    performance_year=self.performance_year,
+                    list_type=self.list_type,
+                    data=form.cleaned_data,
+                    acting_user=request_user(request),
+                    existing_key=existing_key,
                 )
             except ValidationError as exc:
                 _add_errors(form, exc)
@@ -298,8 +323,13 @@ class RowRemoveView(ListMixin, TemplateView):
         obj = self.get_row(self.kwargs["row_id"])
         key = tuple(str(getattr(obj, f)) for f in LIST_SPECS[self.list_type][2])
         try:
-            outcome = services.list_row_remove(aco=self.aco, performance_year=self.performance_year,
-                                               list_type=self.list_type, key=key, acting_user=request.user)  # type: ignore[arg-type]
+            outcome = services.list_row_remove(
+                aco=self.aco,
+                performance_year=self.performance_year,
+                list_type=self.list_type,
+                key=key,
+                acting_user=request_user(request),
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -322,8 +352,12 @@ class UploadView(ListMixin, TemplateView):
             return self.render_to_response(self.get_context_data(form=form), status=400)
         upload = form.cleaned_data["file"]
         outcome = services.list_upload(
-            aco=self.aco, performance_year=self.performance_year, list_type=self.list_type,
-            data=upload.read(), replace=form.cleaned_data["replace"], acting_user=request.user,  # type: ignore[arg-type]
+            aco=self.aco,
+            performance_year=self.performance_year,
+            list_type=self.list_type,
+            data=upload.read(),
+            replace=form.cleaned_data["replace"],
+            acting_user=request_user(request),
         )
         if outcome.errors:
             return self.render_to_response(
@@ -351,7 +385,9 @@ class ChangeRequestDetailView(ACOScopedMixin, TemplateView):
     nav = "changes"
 
     def get_change_request(self) -> Any:
-        change_request = selectors.change_request_get(user=self.request.user, request_id=self.kwargs["request_id"])  # type: ignore[arg-type]
+        change_request = selectors.change_request_get(
+            user=request_user(self.request), request_id=self.kwargs["request_id"]
+        )
         if change_request.aco_id != self.aco.pk:
             raise Http404("No such change request.")
         return change_request
@@ -360,9 +396,14 @@ class ChangeRequestDetailView(ACOScopedMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         change_request = self.get_change_request()
         case = change_request.review
-        user: User = self.request.user  # type: ignore[assignment]
-        access_log_record(request=self.request, action=AccessLog.Action.VIEW, object_type="list_change_request",
-                          object_id=str(change_request.pk), aco_code=self.aco.aco_id)
+        user = request_user(self.request)
+        access_log_record(
+            request=self.request,
+            action=AccessLog.Action.VIEW,
+            object_type="list_change_request",
+            object_id=str(change_request.pk),
+            aco_code=self.aco.aco_id,
+        )
         context.update(
             change_request=change_request,
             case=case,
@@ -386,8 +427,10 @@ class ChangeRequestDecideView(ChangeRequestDetailView):
         if form.is_valid():
             try:
                 services.change_request_decide(
-                    change_request=change_request, acting_user=request.user,  # type: ignore[arg-type]
-                    approve=form.cleaned_data["decision"] == "approve", reason=form.cleaned_data["reason"],
+                    change_request=change_request,
+                    acting_user=request_user(request),
+                    approve=form.cleaned_data["decision"] == "approve",
+                    reason=form.cleaned_data["reason"],
                 )
             except ValidationError as exc:
                 for msg in exc.messages:
@@ -395,8 +438,10 @@ class ChangeRequestDecideView(ChangeRequestDetailView):
             else:
                 verb = "approved" if form.cleaned_data["decision"] == "approve" else "denied"
                 messages.success(request, f"Change request {verb}; the ACO has been notified.")
-                return redirect("review_queue") if request.user.can_review else redirect(  # type: ignore[union-attr]
-                    "acos:change_request_detail", aco_id=self.aco.aco_id, request_id=change_request.pk
+                return (
+                    redirect("review_queue")
+                    if request.user.can_review
+                    else redirect("acos:change_request_detail", aco_id=self.aco.aco_id, request_id=change_request.pk)
                 )
         return self.render_to_response(self.get_context_data(decision_form=form), status=400)
 
@@ -407,8 +452,11 @@ class ChangeRequestWithdrawView(ChangeRequestDetailView):
         form = WithdrawForm(request.POST)
         if form.is_valid():
             try:
-                services.change_request_withdraw(change_request=change_request, acting_user=request.user,  # type: ignore[arg-type]
-                                                 reason=form.cleaned_data["reason"])
+                services.change_request_withdraw(
+                    change_request=change_request,
+                    acting_user=request_user(request),
+                    reason=form.cleaned_data["reason"],
+                )
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
@@ -421,7 +469,7 @@ class ReviewQueueView(CMSOnlyMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        user: User = self.request.user  # type: ignore[assignment]
+        user = request_user(self.request)
         state = self.request.GET.get("state", "")
         if state not in ("", "submitted", "in_review", "approved", "denied", "withdrawn"):
             state = ""

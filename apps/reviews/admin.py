@@ -16,6 +16,15 @@ class ReviewCaseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     list_display = ("title", "kind", "state", "submitted_at", "decided_at")
     list_filter = ("kind", "state")
-    readonly_fields = ("kind", "title", "state", "content", "created_by", "submitted_at", "decided_at",
-                       "decided_by", "decision_reason")
+    readonly_fields = (
+        "kind",
+        "title",
+        "state",
+        "content",
+        "created_by",
+        "submitted_at",
+        "decided_at",
+        "decided_by",
+        "decision_reason",
+    )
     inlines = [TransitionInline]

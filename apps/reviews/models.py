@@ -29,13 +29,9 @@ FINAL_STATES = (ReviewState.APPROVED, ReviewState.DENIED, ReviewState.WITHDRAWN)
 class ReviewCase(models.Model):
     kind = models.CharField(max_length=48, db_index=True)
     title = models.CharField(max_length=200)
-    state = models.CharField(
-        max_length=20, choices=ReviewState.choices, default=ReviewState.DRAFT, db_index=True
-    )
+    state = models.CharField(max_length=20, choices=ReviewState.choices, default=ReviewState.DRAFT, db_index=True)
     content = models.JSONField(default=dict, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_cases"
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_cases")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -72,9 +68,7 @@ class ReviewVersion(models.Model):
 
     class Meta:
         ordering = ["case", "number"]
-        constraints = [
-            models.UniqueConstraint(fields=["case", "number"], name="review_version_unique_number")
-        ]
+        constraints = [models.UniqueConstraint(fields=["case", "number"], name="review_version_unique_number")]
 
     def __str__(self) -> str:
         return f"{self.case_id} v{self.number}"

@@ -97,9 +97,7 @@ def case_submit(*, case: ReviewCase, acting_user: User) -> ReviewCase:
     _require_aco_side(case, acting_user)
     _check_from(case, S.DRAFT, S.CHANGES_REQUESTED)
     number = case.versions.count() + 1
-    ReviewVersion.objects.create(
-        case=case, number=number, content=case.content, submitted_by=acting_user
-    )
+    ReviewVersion.objects.create(case=case, number=number, content=case.content, submitted_by=acting_user)
     _move(case, S.SUBMITTED, acting_user, "Resubmitted" if number > 1 else "")
     case.submitted_at = timezone.now()
     case.save(update_fields=["state", "submitted_at", "updated_at"])
@@ -168,8 +166,11 @@ def comment_add(*, case: ReviewCase, acting_user: User, body: str, section: str 
     if not body:
         raise ValidationError({"body": "A comment cannot be empty."})
     comment = ReviewComment(
-        case=case, version=case.versions.order_by("-number").first(), section=section,
-        author=acting_user, body=body,
+        case=case,
+        version=case.versions.order_by("-number").first(),
+        section=section,
+        author=acting_user,
+        body=body,
     )
     comment.full_clean()
     comment.save()
@@ -191,10 +192,7 @@ def transition_notify(*, transition_id: int) -> int:
         recipients = kind.aco_recipients(case)
     else:
         recipients = list(
-            User.objects.filter(is_active=True)
-            .exclude(cms_role="")
-            .exclude(email="")
-            .values_list("email", flat=True)
+            User.objects.filter(is_active=True).exclude(cms_role="").exclude(email="").values_list("email", flat=True)
         )
     if not recipients:
         return 0

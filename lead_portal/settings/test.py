@@ -1,7 +1,12 @@
 """Settings for the test run: fast password hashing, e-mail kept in memory, eager Celery unless
 an integration test points the portal at a real broker."""
 
-from .base import *  # noqa: F403
+import os
+
+# Tests (and type checking, which loads these settings) need no secret from the environment.
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
+
+from .base import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

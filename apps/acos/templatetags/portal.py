@@ -54,5 +54,6 @@ def query(context: dict[str, Any], **kwargs: Any) -> str:
 
 @register.filter
 def yesno_badge(value: bool) -> SafeString:
-    return format_html('<span class="ds-c-badge ds-c-badge--{}">{}</span>', "success" if value else "info",
-                       "Yes" if value else "No")
+    return format_html(
+        '<span class="ds-c-badge ds-c-badge--{}">{}</span>', "success" if value else "info", "Yes" if value else "No"
+    )

@@ -10,8 +10,9 @@ class Command(BaseCommand):
     help = "Load the demo ACOs, lists and accounts (safe to run again) and print the accounts."
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
-        parser.add_argument("--password", help=f"Password for new demo accounts (default {DEMO_PASSWORD_DEFAULT!r} "
-                                               "or $DEMO_PASSWORD)")
+        parser.add_argument(
+            "--password", help=f"Password for new demo accounts (default {DEMO_PASSWORD_DEFAULT!r} or $DEMO_PASSWORD)"
+        )
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         accounts = demo_load(password=options.get("password"))
@@ -28,6 +29,8 @@ class Command(BaseCommand):
         for a in accounts:
             if a.totp_key_hex:
                 secret = base64.b32encode(binascii.unhexlify(a.totp_key_hex)).decode()
-                out.write(f"{a.username}: second factor key {secret} (add it to an authenticator app, "
-                          f"or run `manage.py totp_code {a.username}` in this demo)")
+                out.write(
+                    f"{a.username}: second factor key {secret} (add it to an authenticator app, "
+                    f"or run `manage.py totp_code {a.username}` in this demo)"
+                )
         out.write("")
