@@ -1,13 +1,15 @@
 """The REST API. Every ACO-scoped endpoint lives under ``acos/{aco_id}/``."""
 
+from typing import Any
+
 from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
 from apps.accounts.api import AccessLogViewSet
 from apps.acos import api as aco_api
 
-LIST = {"get": "list", "post": "create"}
-DETAIL = {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
+LIST: dict[str, Any] = {"get": "list", "post": "create"}
+DETAIL: dict[str, Any] = {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api_token"),

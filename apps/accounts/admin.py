@@ -6,14 +6,14 @@ from .models import AccessLog, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
+class UserAdmin(BaseUserAdmin):
     fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("LEAD Portal", {"fields": ("cms_role",)}))
     list_display = ("username", "email", "first_name", "last_name", "cms_role", "is_active")
     list_filter = ("cms_role", "is_active", "is_staff")
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AccessLogAdmin(admin.ModelAdmin):
     """Read-only: the log is evidence, nobody edits it."""
 
     list_display = ("at", "username", "action", "object_type", "object_id", "aco_code", "ip_address")

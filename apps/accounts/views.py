@@ -13,6 +13,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django_otp import login as otp_login
@@ -29,13 +30,10 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_success_url(self) -> str:
-        user = self.request.user
+        user = request_user(self.request)
         if user.requires_second_factor:
             nxt = self.get_redirect_url()
-            target = "accounts:verify"
-            from django.urls import reverse
-
-            url = reverse(target)
+            url = reverse("accounts:verify")
             return f"{url}?next={nxt}" if nxt else url
         return super().get_success_url()
 
@@ -50,8 +48,9 @@ def _safe_next(request: HttpRequest) -> str:
 @login_required
 def verify(request: HttpRequest) -> HttpResponse:
     """Second step for CMS staff: a TOTP code from the confirmed device, or enrolment if none."""
-    user = request.user
-    if user.is_verified():
+    user = request_user(request)
+    # is_verified() is added to the user by django-otp's middleware.
+    if user.is_verified():  # type: ignore[attr-defined]
         return redirect(_safe_next(request))
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:

@@ -4,7 +4,7 @@ from .models import ACO, Election, ListChangeRequest, Membership, ModelParameter
 
 
 @admin.register(ModelParameters)
-class ModelParametersAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ModelParametersAdmin(admin.ModelAdmin):
     list_display = ("performance_year", "list_deadline", "quality_withhold_pct", "rural_addon_pbpm", "ecqm_phase")
     fieldsets = (
         (None, {"fields": ("performance_year", "list_deadline")}),
@@ -63,40 +63,40 @@ class ModelParametersAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     )
 
 
-class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ("user",)
 
 
 @admin.register(ACO)
-class ACOAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ACOAdmin(admin.ModelAdmin):
     list_display = ("aco_id", "legal_name", "primary_contact_email")
     search_fields = ("aco_id", "legal_name")
     inlines = [MembershipInline]
 
 
 @admin.register(Election)
-class ElectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ElectionAdmin(admin.ModelAdmin):
     list_display = ("aco", "performance_year", "risk_option", "alignment_approach", "capitation", "cara_participation")
     list_filter = ("performance_year", "risk_option")
 
 
 @admin.register(ParticipantTIN)
-class ParticipantTINAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ParticipantTINAdmin(admin.ModelAdmin):
     list_display = ("tin", "legal_name", "aco", "performance_year", "facility_type", "new_to_aco")
     list_filter = ("performance_year", "facility_type")
     search_fields = ("tin", "legal_name")
 
 
 @admin.register(PreferredProvider)
-class PreferredProviderAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PreferredProviderAdmin(admin.ModelAdmin):
     list_display = ("tin", "npi", "name", "aco", "performance_year", "specialty_code", "capitation")
     list_filter = ("performance_year", "capitation")
     search_fields = ("tin", "npi", "name")
 
 
 @admin.register(ListChangeRequest)
-class ListChangeRequestAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ListChangeRequestAdmin(admin.ModelAdmin):
     list_display = ("summary", "aco", "performance_year", "list_type")
     readonly_fields = ("aco", "performance_year", "list_type", "review", "summary")

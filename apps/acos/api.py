@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,6 +35,14 @@ from .serializers import (
 
 PY_PARAM = OpenApiParameter("py", int, description="Performance year (default: the current or next one)")
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def _payload(request: Request) -> dict[str, Any]:
+    """A JSON object or form body as a plain dict (lists in a form body keep their last value)."""
+    data = request.data
+    if not hasattr(data, "items"):
+        raise ValidationError({"non_field_errors": ["Send a JSON object."]})
+    return dict(data.items())
 
 
 class ACOScopedViewSet(viewsets.GenericViewSet):
@@ -172,7 +180,7 @@ class ListRowViewSet(ACOScopedViewSet):
             aco=self.aco,
             performance_year=self.performance_year,
             list_type=self.list_type,
-            data=dict(request.data.items()),
+            data=_payload(request),
             acting_user=request_user(request),
         )
         return self._outcome(outcome)
@@ -182,7 +190,7 @@ class ListRowViewSet(ACOScopedViewSet):
         obj = self.get_object()
         fields = services.LIST_FIELDS[self.list_type]
         data = {f: getattr(obj, f) for f in fields}
-        data.update({k: v for k, v in request.data.items() if k in fields})
+        data.update({k: v for k, v in _payload(request).items() if k in fields})
         key = tuple(str(getattr(obj, f)) for f in ("tin", "npi") if f in fields)
         outcome = services.list_row_save(
             aco=self.aco,

@@ -11,7 +11,7 @@ from .models import ACO, STATE_CHOICES, Capitation, Election, FacilityType
 from .reference import specialty_codes
 
 
-class ProfileForm(forms.ModelForm):  # type: ignore[type-arg]
+class ProfileForm(forms.ModelForm):
     states = forms.MultipleChoiceField(
         label="States served",
         choices=STATE_CHOICES,
@@ -35,7 +35,7 @@ class ProfileForm(forms.ModelForm):  # type: ignore[type-arg]
         ]
 
 
-class ElectionForm(forms.ModelForm):  # type: ignore[type-arg]
+class ElectionForm(forms.ModelForm):
     class Meta:
         model = Election
         fields = ["risk_option", "alignment_approach", "capitation", "newly_entering", "cara_participation"]

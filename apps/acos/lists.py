@@ -186,7 +186,7 @@ def parse_list_csv(data: bytes, *, list_type: str, aco_id: str, performance_year
         if not any(v.strip() for v in row.values()):
             continue  # blank line
         if None in raw:
-            result.errors.append(RowError(index, "row", ",".join(raw[None] or []), "has more values than the header"))  # type: ignore[index]
+            result.errors.append(RowError(index, "row", ",".join(raw[None] or []), "has more values than the header"))
             continue
         cleaned, errors = check(row, index, aco_id=aco_id, performance_years=performance_years)
         if cleaned is None:

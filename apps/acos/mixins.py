@@ -50,10 +50,10 @@ class ACOScopedMixin(LoginRequiredMixin):
             if not getattr(self, "cms_may_write", False) or not user.can_review:
                 raise PermissionDenied("Your role in this ACO is read-only.")
         self.performance_year = resolve_performance_year(request.GET.get("py") or kwargs.get("performance_year"))
-        return super().dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[return-value]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context: dict[str, Any] = super().get_context_data(**kwargs)
+        context: dict[str, Any] = super().get_context_data(**kwargs)  # type: ignore[misc]
         context.update(
             aco=self.aco,
             can_edit=self.can_edit,
@@ -71,4 +71,4 @@ class CMSOnlyMixin(LoginRequiredMixin):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated and not request.user.is_cms:
             raise Http404("Not found.")
-        return super().dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[return-value]

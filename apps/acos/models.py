@@ -51,7 +51,7 @@ class ECQMPhase(models.TextChoices):
     PERFORMANCE = "performance", "Pay for performance"
 
 
-def _pct(default: str, help_text: str = "") -> models.DecimalField:  # type: ignore[type-arg]
+def _pct(default: str, help_text: str = "") -> models.DecimalField:
     return models.DecimalField(
         max_digits=6,
         decimal_places=3,

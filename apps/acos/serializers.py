@@ -65,7 +65,7 @@ class ParticipantSerializer(serializers.ModelSerializer[ParticipantTIN]):
         ]
         read_only_fields = ["id", "performance_year", "updated_at"]
         # Field checks run in the service (the same as for uploads and forms).
-        extra_kwargs = {"tin": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"tin": {"validators": []}}
 
 
 class PreferredProviderSerializer(serializers.ModelSerializer[PreferredProvider]):
@@ -73,7 +73,7 @@ class PreferredProviderSerializer(serializers.ModelSerializer[PreferredProvider]
         model = PreferredProvider
         fields = ["id", "performance_year", "tin", "npi", "name", "specialty_code", "capitation", "updated_at"]
         read_only_fields = ["id", "performance_year", "updated_at"]
-        extra_kwargs = {"tin": {"validators": []}, "npi": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"tin": {"validators": []}, "npi": {"validators": []}}
 
 
 class ChangeRequestSerializer(serializers.ModelSerializer[ListChangeRequest]):

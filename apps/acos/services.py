@@ -234,12 +234,12 @@ def _apply_operations(*, aco: ACO, performance_year: int, list_type: str, ops: l
     adds = [model(aco=aco, performance_year=performance_year, **op["row"]) for op in ops if op["op"] == "add"]
     for obj in adds:
         obj.full_clean(exclude=["aco"], validate_unique=False, validate_constraints=False)
-    model.objects.bulk_create(adds)  # type: ignore[attr-defined]
+    model.objects.bulk_create(adds)  # type: ignore[arg-type]
     updates = [op for op in ops if op["op"] == "update"]
     if updates:
         current = {
             tuple(str(getattr(o, f)) for f in key_fields): o
-            for o in model.objects.filter(aco=aco, performance_year=performance_year)  # type: ignore[attr-defined]
+            for o in model.objects.filter(aco=aco, performance_year=performance_year)
         }
         changed = []
         for op in updates:
@@ -248,10 +248,10 @@ def _apply_operations(*, aco: ACO, performance_year: int, list_type: str, ops: l
                 setattr(obj, name, value)
             obj.full_clean(exclude=["aco"], validate_unique=False, validate_constraints=False)
             changed.append(obj)
-        model.objects.bulk_update(changed, LIST_FIELDS[list_type])  # type: ignore[attr-defined]
+        model.objects.bulk_update(changed, LIST_FIELDS[list_type])  # type: ignore[arg-type]
     removes = [op for op in ops if op["op"] == "remove"]
     if removes:
-        qs = model.objects.filter(aco=aco, performance_year=performance_year)  # type: ignore[attr-defined]
+        qs = model.objects.filter(aco=aco, performance_year=performance_year)
         for op in removes:
             qs.filter(**dict(zip(key_fields, op["key"], strict=True))).delete()
 

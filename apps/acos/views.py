@@ -179,6 +179,7 @@ def _add_errors(form: Any, exc: ValidationError) -> None:
 
 class ListMixin(ACOScopedMixin):
     list_type: str
+    request: HttpRequest
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.list_type = kwargs["list_type"]
@@ -440,7 +441,7 @@ class ChangeRequestDecideView(ChangeRequestDetailView):
                 messages.success(request, f"Change request {verb}; the ACO has been notified.")
                 return (
                     redirect("review_queue")
-                    if request.user.can_review
+                    if request_user(request).can_review
                     else redirect("acos:change_request_detail", aco_id=self.aco.aco_id, request_id=change_request.pk)
                 )
         return self.render_to_response(self.get_context_data(decision_form=form), status=400)

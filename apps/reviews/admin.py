@@ -3,7 +3,7 @@ from django.contrib import admin
 from .models import ReviewCase, ReviewTransition
 
 
-class TransitionInline(admin.TabularInline):  # type: ignore[type-arg]
+class TransitionInline(admin.TabularInline):
     model = ReviewTransition
     extra = 0
     can_delete = False
@@ -11,7 +11,7 @@ class TransitionInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(ReviewCase)
-class ReviewCaseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReviewCaseAdmin(admin.ModelAdmin):
     """Cases move only through the workflow: shown here read-only for audit."""
 
     list_display = ("title", "kind", "state", "submitted_at", "decided_at")

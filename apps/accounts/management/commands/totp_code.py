@@ -7,10 +7,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 class Command(BaseCommand):
     help = "Print a user's current TOTP code. Only with DEBUG on (the demo), never in production."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("username")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("totp_code only works with DEBUG on (demo installations).")
         device = TOTPDevice.objects.filter(user__username=options["username"], confirmed=True).first()

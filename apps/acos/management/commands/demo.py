@@ -9,12 +9,12 @@ from apps.acos.demo import DEMO_PASSWORD_DEFAULT, demo_load
 class Command(BaseCommand):
     help = "Load the demo ACOs, lists and accounts (safe to run again) and print the accounts."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument(
             "--password", help=f"Password for new demo accounts (default {DEMO_PASSWORD_DEFAULT!r} or $DEMO_PASSWORD)"
         )
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         accounts = demo_load(password=options.get("password"))
         import os
 
