@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.reviews",
     "apps.acos",
+    "apps.claims",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,67 @@
+"""CMS CCLF file names: ``P.<ACO>.ACO.ZC<n>Y<yy>.D<yymmdd>.T<hhmmsst>`` (``T.`` for test files).
+
+``<n>`` is the file number 0–9, A or B; ``Y<yy>`` the performance year; ``D``/``T`` the date and
+time CMS produced the file (the last digit of ``T`` is tenths of a second). Run-out and weekly
+files use the same pattern with other letters after ``ZC`` (e.g. ``ZCR``); those are recognised too.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+NAME_RE = re.compile(
+    r"^(?P<env>[PT])\.(?P<aco>[A-Z0-9]{1,10})\.ACO\.ZC(?P<kind>[A-Z]?)(?P<num>[0-9AB])Y(?P<yy>[0-9]{2})"
+    r"\.D(?P<date>[0-9]{6})\.T(?P<time>[0-9]{7})(?P<ext>\.[A-Za-z0-9]+)?$"
+)
+
+
+@dataclass(frozen=True)
+class CCLFName:
+    name: str
+    environment: str  # P production, T test
+    aco: str
+    kind: str  # "" for the monthly package; a letter for run-out/weekly variants
+    file_number: str  # 0-9, A, B
+    year: int
+    produced_at: datetime.datetime
+
+    @property
+    def file_type(self) -> str:
+        return f"CCLF{self.file_number}"
+
+    @property
+    def is_test(self) -> bool:
+        return self.environment == "T"
+
+
+def parse_name(name: str) -> CCLFName | None:
+    """The parts of a CCLF file name, or None if the name is not one."""
+    m = NAME_RE.match(name.rsplit("/", 1)[-1])
+    if not m:
+        return None
+    try:
+        date = datetime.datetime.strptime(m["date"], "%y%m%d")
+        t = m["time"]
+        produced = date.replace(
+            hour=int(t[0:2]), minute=int(t[2:4]), second=int(t[4:6]), microsecond=int(t[6]) * 100_000
+        )
+    except ValueError:
+        return None
+    return CCLFName(
+        name=m.group(0),
+        environment=m["env"],
+        aco=m["aco"],
+        kind=m["kind"],
+        file_number=m["num"],
+        year=2000 + int(m["yy"]),
+        produced_at=produced,
+    )
+
+
+def make_name(*, aco: str, file_number: str, year: int, produced_at: datetime.datetime, test: bool = False) -> str:
+    return (
+        f"{'T' if test else 'P'}.{aco}.ACO.ZC{file_number}Y{year % 100:02d}."
+        f"D{produced_at:%y%m%d}.T{produced_at:%H%M%S}{produced_at.microsecond // 100_000}"
+    )

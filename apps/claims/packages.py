@@ -1,0 +1,106 @@
+"""Finding CCLF packages in a folder or a zip.
+
+A package is the set of files CMS delivers together, with one CCLF0 summary: the files that share
+environment, ACO, kind, performance year and production date in their names. Several packages
+(for example a monthly package and a run-out package) load in file-date order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from .filenames import CCLFName, parse_name
+
+FILE_ORDER = ["CCLF9", "CCLF8", "CCLF1", "CCLF2", "CCLF3", "CCLF4", "CCLF5", "CCLF6", "CCLF7"]
+
+
+@dataclass
+class PackageFile:
+    path: Path
+    name: CCLFName
+
+    @property
+    def file_type(self) -> str:
+        return self.name.file_type
+
+
+@dataclass
+class Package:
+    key: tuple[str, str, str, int, str]
+    files: dict[str, PackageFile] = field(default_factory=dict)
+
+    @property
+    def produced_at(self) -> str:
+        return min(f.name.produced_at for f in self.files.values()).isoformat()
+
+    @property
+    def label(self) -> str:
+        env, aco, kind, year, day = self.key
+        return f"{env}.{aco} ZC{kind} Y{year} D{day}"
+
+    def data_files(self) -> list[PackageFile]:
+        return [self.files[t] for t in FILE_ORDER if t in self.files]
+
+
+@dataclass
+class Discovery:
+    packages: list[Package]
+    ignored: list[str]
+
+
+def discover(folder: Path) -> Discovery:
+    """Group the CCLF files of a folder (searched recursively) into packages, oldest first."""
+    packages: dict[tuple[str, str, str, int, str], Package] = {}
+    ignored: list[str] = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        name = parse_name(path.name)
+        if name is None:
+            ignored.append(path.name)
+            continue
+        key = (name.environment, name.aco, name.kind, name.year, name.produced_at.strftime("%Y%m%d"))
+        package = packages.setdefault(key, Package(key))
+        if name.file_type in package.files:
+            ignored.append(f"{path.name} (a second {name.file_type} in the same package)")
+            continue
+        package.files[name.file_type] = PackageFile(path, name)
+    ordered = sorted(packages.values(), key=lambda p: (p.produced_at, p.key))
+    return Discovery(ordered, ignored)
+
+
+@contextmanager
+def opened(path: Path) -> Iterator[Path]:
+    """A folder to read: the path itself, or a zip extracted to a temporary folder."""
+    if path.is_dir():
+        yield path
+        return
+    if not zipfile.is_zipfile(path):
+        # A single CCLF file: its folder, limited to that file, is the package.
+        with TemporaryDirectory(prefix="cclf-") as tmp:
+            target = Path(tmp) / path.name
+            target.symlink_to(path.resolve())
+            yield Path(tmp)
+        return
+    with TemporaryDirectory(prefix="cclf-") as tmp, zipfile.ZipFile(path) as archive:
+        for member in archive.infolist():
+            if member.is_dir():
+                continue
+            # Only the base name: a zip cannot write outside the temporary folder.
+            target = Path(tmp) / Path(member.filename).name
+            with archive.open(member) as src, open(target, "wb") as dst:
+                while chunk := src.read(16 * 1024 * 1024):
+                    dst.write(chunk)
+        yield Path(tmp)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(16 * 1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,324 @@
+"""Loading CCLF packages: one ``IngestRun`` per load, all files or none.
+
+``ingest_run_create`` records the request (and queues the Celery task after commit);
+``ingest_run_execute`` claims the run with a conditional UPDATE, so a redelivered task does
+nothing twice, checks every record of every file (CCLF0 counts included) and loads them in one
+transaction. Any error rolls the whole load back; the errors are then saved for the user to see.
+"""
+
+from __future__ import annotations
+
+import logging
+import mmap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, transaction
+from django.utils import timezone
+
+from apps.accounts.models import User
+
+from . import loader
+from .layouts import layout
+from .models import CCLFFile, IngestError, IngestRun
+from .packages import Package, PackageFile, discover, opened, sha256_of
+from .parsing import FileCheck, RecordError, iter_blocks
+
+log = logging.getLogger(__name__)
+PROGRESS_KEY = "ingest-progress-{}"
+
+
+class LoadRejected(Exception):
+    """Raised inside the load transaction to roll it back."""
+
+
+@dataclass
+class LoadOutcome:
+    status: str
+    errors: list[tuple[str, RecordError]]
+    message: str
+
+
+def ingest_run_create(
+    *, source: str, acting_user: User | None, upload: UploadedFile | None = None, queue: bool = True
+) -> IngestRun:
+    """Record a load request. Uploads are for CMS admins only."""
+    if acting_user is not None and not acting_user.is_cms_admin:
+        raise PermissionDenied("Only CMS admins load claims files.")
+    run = IngestRun(source=source[:255], created_by=acting_user)
+    if upload is not None:
+        run.upload = upload
+        run.source = upload.name[:255] if upload.name else source
+    run.full_clean(exclude=["upload"])
+    run.save()
+    if queue:
+        from .tasks import ingest_run_task
+
+        transaction.on_commit(lambda: ingest_run_task.delay(run.pk))
+    return run
+
+
+def _claim(run_id: int) -> bool:
+    """requested → running, once: a redelivered task finds the run already claimed."""
+    return bool(
+        IngestRun.objects.filter(pk=run_id, status=IngestRun.Status.REQUESTED).update(
+            status=IngestRun.Status.RUNNING, started_at=timezone.now()
+        )
+    )
+
+
+def progress_get(run: IngestRun) -> dict[str, Any]:
+    """Live progress (from the cache while the load runs; from the row once it ends)."""
+    if run.is_finished:
+        return {"files": run.progress, "step": "", "percent": 100}
+    live = cache.get(PROGRESS_KEY.format(run.pk))
+    return live or {"files": run.progress, "step": "Waiting for a worker", "percent": 0}
+
+
+class _Progress:
+    def __init__(self, run: IngestRun) -> None:
+        self.run = run
+        self.files: dict[str, dict[str, int]] = {}
+        self.step = ""
+
+    def expect(self, name: str, expected: int) -> None:
+        self.files[name] = {"expected": expected, "parsed": 0, "loaded": 0}
+
+    def update(self, name: str, **values: int) -> None:
+        self.files.setdefault(name, {"expected": 0, "parsed": 0, "loaded": 0}).update(values)
+        self.push()
+
+    def say(self, step: str) -> None:
+        self.step = step
+        self.push()
+
+    def percent(self) -> int:
+        expected = sum(f["expected"] for f in self.files.values()) or 1
+        done = sum(f["parsed"] + f["loaded"] for f in self.files.values())
+        return min(99, int(50 * done / expected))
+
+    def push(self) -> None:
+        cache.set(
+            PROGRESS_KEY.format(self.run.pk),
+            {"files": self.files, "step": self.step, "percent": self.percent()},
+            timeout=24 * 3600,
+        )
+
+
+def _read_cclf0(pf: PackageFile) -> tuple[dict[str, tuple[int, int]], list[RecordError]]:
+    """CCLF0: per file type, the record count and record length CMS says it sent."""
+    cclf0 = layout("CCLF0")
+    label, _, _, _, count_f, _, length_f = cclf0.fields
+    expected: dict[str, tuple[int, int]] = {}
+    errors: list[RecordError] = []
+    text = pf.path.read_bytes().decode("latin-1")
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = raw.rstrip("\r")
+        if not line.strip():
+            continue
+        file_type = line[label.slice].strip()
+        count_text, length_text = line[count_f.slice].strip(), line[length_f.slice].strip()
+        if n == 1 and not count_text.isdigit():
+            continue  # the header line
+        if not file_type.startswith("CCLF"):
+            errors.append(RecordError(n, label.name, file_type, "is not a CCLF file number"))
+        elif not count_text.isdigit():
+            errors.append(RecordError(n, count_f.name, count_text, "is not a whole number"))
+        elif not length_text.isdigit():
+            errors.append(RecordError(n, length_f.name, length_text, "is not a whole number"))
+        else:
+            expected[file_type] = (int(count_text), int(length_text))
+    return expected, errors
+
+
+def _load_package(
+    package: Package, progress: _Progress, errors: list[tuple[str, RecordError]], run: IngestRun
+) -> dict[str, int]:
+    """Check and load one package inside the caller's transaction. Returns rows loaded per file."""
+    loaded: dict[str, int] = {}
+    cclf0 = package.files.get("CCLF0")
+    if cclf0 is None:
+        errors.append((package.label, RecordError(None, "CCLF0", "", "the package has no CCLF0 summary file")))
+        expected: dict[str, tuple[int, int]] = {}
+    else:
+        expected, cclf0_errors = _read_cclf0(cclf0)
+        errors.extend((cclf0.path.name, e) for e in cclf0_errors)
+    data_files = package.data_files()
+    present = {pf.file_type for pf in data_files}
+    for file_type in sorted(set(expected) - present):
+        if file_type in loader.TABLES:
+            errors.append(
+                (
+                    cclf0.path.name if cclf0 else package.label,
+                    RecordError(None, "file", file_type, "is listed in CCLF0 but not in the package"),
+                )
+            )
+    for pf in data_files:
+        progress.expect(pf.path.name, expected.get(pf.file_type, (0, 0))[0])
+    with connection.cursor() as cursor:
+        loader.create_stage(cursor)
+        for pf in data_files:
+            file_layout = layout(pf.file_type)
+            sha = sha256_of(pf.path)
+            if CCLFFile.objects.filter(sha256=sha).exists():
+                progress.update(pf.path.name, parsed=0, loaded=0, expected=0)
+                loaded[pf.path.name] = -1  # identical bytes already loaded: nothing to do
+                continue
+            if pf.file_type not in expected and cclf0 is not None:
+                errors.append((pf.path.name, RecordError(None, "file", pf.file_type, "is not listed in CCLF0")))
+            elif cclf0 is not None and expected[pf.file_type][1] != file_layout.record_length:
+                errors.append(
+                    (
+                        cclf0.path.name,
+                        RecordError(
+                            None,
+                            "RecordLengthLabel",
+                            str(expected[pf.file_type][1]),
+                            f"{pf.file_type} records are {file_layout.record_length} characters long",
+                        ),
+                    )
+                )
+            check = FileCheck()
+            record = CCLFFile.objects.create(
+                run=run,
+                name=pf.path.name,
+                file_type=pf.file_type,
+                produced_at=timezone.make_aware(pf.name.produced_at)
+                if timezone.is_naive(pf.name.produced_at)
+                else pf.name.produced_at,
+                performance_year=pf.name.year,
+                sha256=sha,
+                records=0,
+                size=pf.path.stat().st_size,
+            )
+            size = pf.path.stat().st_size
+            with open(pf.path, "rb") as fh:
+                buffer: Any = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+                try:
+                    for block in iter_blocks(buffer, file_layout, check):
+                        if not errors and not check.error_count:
+                            loader.stage_lines(cursor, block.data)
+                        progress.update(pf.path.name, parsed=check.lines)
+                finally:
+                    if size:
+                        buffer.close()
+            errors.extend((pf.path.name, e) for e in check.errors)
+            if pf.file_type in expected and expected[pf.file_type][0] != check.lines:
+                errors.append(
+                    (
+                        pf.path.name,
+                        RecordError(
+                            None,
+                            "record count",
+                            str(check.lines),
+                            f"CCLF0 says {expected[pf.file_type][0]} records; the file has {check.lines}",
+                        ),
+                    )
+                )
+            if errors:
+                loader.clear_stage(cursor)
+                continue
+            rows = loader.insert_from_stage(cursor, pf.file_type, record.pk)
+            record.records = rows
+            record.save(update_fields=["records"])
+            loaded[pf.path.name] = rows
+            progress.update(pf.path.name, loaded=rows)
+    return loaded
+
+
+def ingest_run_execute(*, run_id: int, path: Path | None = None) -> IngestRun:
+    """Load the run's packages. ``path`` is the folder or zip (an upload's file if not given)."""
+    if not _claim(run_id):
+        return IngestRun.objects.get(pk=run_id)
+    run = IngestRun.objects.get(pk=run_id)
+    progress = _Progress(run)
+    errors: list[tuple[str, RecordError]] = []
+    loaded: dict[str, int] = {}
+    problems: dict[str, str] = {}
+    source = path if path is not None else Path(run.upload.path)
+    ignored: list[str] = []
+    try:
+        with opened(source) as folder:
+            found = discover(folder)
+            ignored = found.ignored
+            if not found.packages:
+                errors.append(
+                    (
+                        run.source,
+                        RecordError(
+                            None,
+                            "file",
+                            "",
+                            "no CCLF files were found (names like P.<ACO>.ACO.ZC5Y27.D270115.T1200000)",
+                        ),
+                    )
+                )
+            else:
+                with transaction.atomic():
+                    for package in found.packages:
+                        progress.say(f"Checking and loading {package.label}")
+                        loaded.update(_load_package(package, progress, errors, run))
+                    new_files = [n for n, rows in loaded.items() if rows >= 0]
+                    if errors:
+                        raise LoadRejected()
+                    if new_files:
+                        with connection.cursor() as cursor:
+                            problems = loader.after_load(cursor, progress.say)
+    except LoadRejected:
+        pass
+    except Exception as exc:  # an unexpected failure still ends the run with a reason
+        log.exception("Ingest run %s failed", run_id)
+        errors.append((run.source, RecordError(None, "load", type(exc).__name__, str(exc)[:255])))
+    return _finish(run, progress, errors, loaded, problems, ignored)
+
+
+def _finish(
+    run: IngestRun,
+    progress: _Progress,
+    errors: list[tuple[str, RecordError]],
+    loaded: dict[str, int],
+    problems: dict[str, str],
+    ignored: list[str],
+) -> IngestRun:
+    run.finished_at = timezone.now()
+    run.progress = progress.files
+    notes = []
+    if ignored:
+        notes.append(f"Ignored (not CCLF file names): {', '.join(ignored[:20])}")
+    if errors:
+        IngestError.objects.bulk_create(
+            IngestError(
+                run=run,
+                file_name=name[:255],
+                line=e.line,
+                field=e.field[:64],
+                value=e.value[:255],
+                reason=e.reason[:255],
+            )
+            for name, e in errors
+        )
+        run.status = IngestRun.Status.FAILED
+        run.error_count = len(errors)
+        run.message = f"Rejected: {len(errors)} problem(s) found; nothing was loaded. " + " ".join(notes)
+    elif loaded and all(rows < 0 for rows in loaded.values()):
+        run.status = IngestRun.Status.UNCHANGED
+        run.message = "These files were already loaded (same bytes); nothing changed."
+    else:
+        run.status = IngestRun.Status.SUCCEEDED
+        counts = ", ".join(f"{name}: {rows:,}" for name, rows in loaded.items() if rows >= 0)
+        skipped = [name for name, rows in loaded.items() if rows < 0]
+        run.message = f"Loaded {counts}."
+        if skipped:
+            run.message += f" Already loaded, skipped: {', '.join(skipped)}."
+        if problems:
+            sample = "; ".join(f"{m}: {p}" for m, p in list(problems.items())[:5])
+            run.message += f" {len(problems)} MBI(s) could not be resolved and are left out: {sample}."
+        if notes:
+            run.message += " " + " ".join(notes)
+    run.save()
+    cache.delete(PROGRESS_KEY.format(run.pk))
+    return run
