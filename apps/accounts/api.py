@@ -6,10 +6,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import serializers, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from . import selectors
 from .models import AccessLog
@@ -22,8 +23,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DjangoValidationError):
         row_errors = getattr(exc, "row_errors", None)
         if row_errors is not None:
-            exc = ValidationError({"errors": [e.as_dict() for e in row_errors]})
-        elif hasattr(exc, "error_dict"):
+            # Answered directly: DRF's ValidationError would turn every value into text, and a
+            # row error's line is a number (as in the upload's 400 answer).
+            set_rollback()
+            return Response({"errors": [e.as_dict() for e in row_errors]}, status=status.HTTP_400_BAD_REQUEST)
+        if hasattr(exc, "error_dict"):
             exc = ValidationError(exc.message_dict)
         else:
             exc = ValidationError({"non_field_errors": exc.messages})

@@ -178,8 +178,11 @@ def parse_list_csv(data: bytes, *, list_type: str, aco_id: str, performance_year
         result.errors.append(RowError(1, "header", ",".join(header), f"missing column(s): {', '.join(missing)}"))
         return result
     seen: dict[tuple[str, ...], int] = {}
-    for index, raw in enumerate(reader, start=2):
-        if index - 1 > MAX_ROWS:
+    for count, raw in enumerate(reader, start=1):
+        # The physical line (of the record's last line): DictReader skips empty lines without
+        # counting them, so counting records would misplace every error after a blank line.
+        index = reader.line_num
+        if count > MAX_ROWS:
             result.errors.append(RowError(index, "file", "", f"has more than {MAX_ROWS} rows"))
             break
         row = {(k or "").strip(): (v or "") for k, v in raw.items() if k is not None}

@@ -313,7 +313,9 @@ def list_change(
         outcome.change_request = ListChangeRequest.objects.create(
             aco=aco, performance_year=performance_year, list_type=list_type, review=case, summary=summary[:255]
         )
-        review_services.case_submit(case=case, acting_user=acting_user)
+        # case_submit works on a fresh copy of the case: keep that one, so callers (and the API's
+        # 202 answer) see the request as submitted rather than the stale draft.
+        outcome.change_request.review = review_services.case_submit(case=case, acting_user=acting_user)
         return outcome
     _apply_operations(aco=aco, performance_year=performance_year, list_type=list_type, ops=ops)
     outcome.applied = True

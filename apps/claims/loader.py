@@ -12,8 +12,11 @@ fields out with ``substr`` and converts them, so no Python code touches a row. A
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
+import numpy as np
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
@@ -40,8 +43,8 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _expr(f: Field) -> str:
-    raw = f"substr(line, {f.start}, {f.length})"
+def _expr(f: Field, ascii_only: bool = False) -> str:
+    raw = _raw(f, ascii_only)
     if f.kind == "text":
         return f"rtrim({raw})"
     trimmed = f"NULLIF(trim({raw}), '')"
@@ -65,7 +68,7 @@ def stage_lines(cursor: CursorWrapper, data: bytes) -> None:
     if _postgres():
         # CSV with delimiter and quote characters that never occur in CCLF text: each line is one
         # value, spaces kept, no escape processing.
-        sql = f"COPY {STAGE} (line) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\x1f', QUOTE E'\\x1e')"
+        sql = f"COPY {STAGE} (line) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\x1f', QUOTE E'\\x1e', ENCODING 'LATIN1')"
         with cursor.copy(sql) as copy:
             copy.write(data)
         return
@@ -76,23 +79,140 @@ def stage_lines(cursor: CursorWrapper, data: bytes) -> None:
         cursor.executemany(f"INSERT INTO {STAGE} (line) VALUES (%s)", [(x,) for x in lines[i : i + SQLITE_BATCH]])
 
 
-def insert_from_stage(cursor: CursorWrapper, file_type: str, file_id: int) -> int:
-    """Convert the staged lines of one file into rows of its table. Returns the row count."""
+def copy_columns(file_type: str) -> list[str]:
+    """Columns of a ``copy_rows`` row: the derived columns of ``copy_lead``, then the layout's."""
     model = TABLES[file_type]
-    file_layout: Layout = layout(file_type)
     columns = ["file_id", "current_mbi"]
-    exprs = [str(int(file_id)), "''"]
     if issubclass(model, models.NettedRow):
         columns.append("is_current")
-        exprs.append("false" if _postgres() else "0")
     if model in (models.PartBLine, models.DMELine):
         columns.append("is_denied")
-        exprs.append(f"(rtrim({_raw(file_layout.field('CLM_CARR_PMT_DNL_CD'))}) = '0')")
+    return columns + [f.name.lower() for f in layout(file_type).fields]
+
+
+def copy_lead(
+    matrix: np.ndarray, file_type: str, file_id: int, mbi_map: dict[bytes, bytes]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The derived columns of each record, tab-terminated, as a byte matrix and keep-mask:
+    file id; current MBI (through the MBI map; empty when the MBI's chain is broken); whether
+    the row starts out current (everything but cancellations: netting later demotes the
+    superseded versions); and, for Part B, whether the line was denied."""
+    n = matrix.shape[0]
+    file_layout = layout(file_type)
+    model = TABLES[file_type]
+    parts: list[np.ndarray] = []
+    keeps: list[np.ndarray] = []
+
+    def const(text: bytes) -> None:
+        parts.append(np.broadcast_to(np.frombuffer(text, dtype=np.uint8), (n, len(text))))
+        keeps.append(np.ones((n, len(text)), dtype=bool))
+
+    def flag(values: np.ndarray) -> None:
+        col = np.empty((n, 2), dtype=np.uint8)
+        col[:, 0] = np.where(values, ord("t"), ord("f"))
+        col[:, 1] = 9
+        parts.append(col)
+        keeps.append(np.ones((n, 2), dtype=bool))
+
+    const(f"{int(file_id)}\t".encode())
+    source = file_layout.field(MBI_FIELD.get(file_type, "BENE_MBI_ID"))
+    mbis = np.ascontiguousarray(matrix[:, source.slice]).view(f"S{source.length}").ravel()
+    if mbi_map:
+        uniques, inverse = np.unique(mbis, return_inverse=True)
+        mapped = np.array([mbi_map.get(u.rstrip(), u.rstrip()) for u in uniques], dtype="S11")
+        current = mapped[inverse]
+    else:
+        current = np.char.rstrip(mbis)
+    mbi_col = np.full((n, 12), 32, dtype=np.uint8)
+    mbi_col[:, :11] = np.frombuffer(current.astype("S11").tobytes(), dtype=np.uint8).reshape(n, 11)
+    mbi_col[:, 11] = 9
+    mbi_keep = np.zeros((n, 12), dtype=bool)
+    mbi_keep[:, :11] = mbi_col[:, :11] != 0  # unused bytes of a shorter value are NUL after astype
+    mbi_keep[:, 11] = True
+    mbi_col[:, :11][~mbi_keep[:, :11]] = 32
+    parts.append(mbi_col)
+    keeps.append(mbi_keep)
+    if issubclass(model, models.NettedRow):
+        if "CLM_ADJSMT_TYPE_CD" in file_layout.names:
+            col = matrix[:, file_layout.field("CLM_ADJSMT_TYPE_CD").slice]
+            cancel = ((col[:, 0] == ord("1")) & (col[:, 1] == 32)) | ((col[:, 0] == 32) & (col[:, 1] == ord("1")))
+            flag(~cancel)
+        else:
+            flag(np.ones(n, dtype=bool))
+    if model in (models.PartBLine, models.DMELine):
+        dnl = matrix[:, file_layout.field("CLM_CARR_PMT_DNL_CD").slice]
+        flag((dnl[:, 0] == ord("0")) & np.all(dnl[:, 1:] == 32, axis=1))
+    return np.concatenate(parts, axis=1), np.concatenate(keeps, axis=1)
+
+
+@contextmanager
+def bulk_mode(cursor: CursorWrapper, file_type: str, new_rows: int) -> Iterator[bool]:
+    """For a load that is large next to what the table holds (the first load, a yearly refresh),
+    drop the table's secondary indexes and build them again afterwards: one sorted build is far
+    cheaper than millions of random index insertions. Holds the table's lock until commit, which
+    an ingest transaction does anyway. PostgreSQL only; yields whether indexes were dropped."""
+    if not _postgres():
+        yield False
+        return
+    table = TABLES[file_type]._meta.db_table
+    cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
+    row = cursor.fetchone()
+    existing = max(int(row[0]) if row else 0, 0)
+    if new_rows < 100_000 or new_rows < existing:
+        yield False
+        return
+    cursor.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT LIKE %s",
+        [table, "%_pkey"],
+    )
+    indexes = cursor.fetchall()
+    for name, _ in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    try:
+        yield True
+    finally:
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        for _, definition in indexes:
+            cursor.execute(definition)
+
+
+def copy_rows(cursor: CursorWrapper, file_type: str, columns: list[str], data: bytes) -> None:
+    """COPY rows already split into columns (``parsing.copy_text``) straight into the table."""
+    if not data:
+        return
+    table = TABLES[file_type]._meta.db_table
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT text, ENCODING 'LATIN1')"
+    with cursor.copy(sql) as copy:
+        copy.write(data)
+
+
+def insert_from_stage(cursor: CursorWrapper, file_type: str, file_id: int, ascii_only: bool = False) -> int:
+    """Convert the staged lines of one file into rows of its table (the path for SQLite, and for
+    PostgreSQL records the COPY path cannot carry). Derived columns as in ``copy_lead``."""
+    model = TABLES[file_type]
+    file_layout: Layout = layout(file_type)
+    source = _raw(file_layout.field(MBI_FIELD.get(file_type, "BENE_MBI_ID")), ascii_only)
+    mbimap = models.MBIMap._meta.db_table
+    columns = ["file_id", "current_mbi"]
+    exprs = [
+        str(int(file_id)),
+        f"COALESCE((SELECT m.current_mbi FROM {mbimap} m WHERE m.mbi = rtrim({source})), rtrim({source}))",
+    ]
+    if issubclass(model, models.NettedRow):
+        columns.append("is_current")
+        if "CLM_ADJSMT_TYPE_CD" in file_layout.names:
+            exprs.append(f"(trim({_raw(file_layout.field('CLM_ADJSMT_TYPE_CD'), ascii_only)}) <> '1')")
+        else:
+            exprs.append("true" if _postgres() else "1")
+    if model in (models.PartBLine, models.DMELine):
+        columns.append("is_denied")
+        exprs.append(f"(rtrim({_raw(file_layout.field('CLM_CARR_PMT_DNL_CD'), ascii_only)}) = '0')")
     for f in file_layout.fields:
         columns.append(f.name.lower())
-        exprs.append(_expr(f))
+        exprs.append(_expr(f, ascii_only))
     table = model._meta.db_table
-    cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(exprs)} FROM {STAGE}")
+    stage = f"(SELECT convert_to(line, 'UTF8') AS b FROM {STAGE}) s" if ascii_only and _postgres() else STAGE
+    cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(exprs)} FROM {stage}")
     count = cursor.rowcount
     clear_stage(cursor)
     return int(count)
@@ -102,7 +222,12 @@ def clear_stage(cursor: CursorWrapper) -> None:
     cursor.execute(f"DELETE FROM {STAGE}")
 
 
-def _raw(f: Field) -> str:
+def _raw(f: Field, ascii_only: bool = False) -> str:
+    """The field's text. On PostgreSQL ``substr`` on text walks the characters of a UTF-8 string
+    from the start each time; for an all-ASCII file the line is read once as bytes and cut by
+    byte offsets instead, which is many times faster."""
+    if ascii_only and _postgres():
+        return f"convert_from(substring(b from {f.start} for {f.length}), 'UTF8')"
     return f"substr(line, {f.start}, {f.length})"
 
 
@@ -144,11 +269,23 @@ def resolve_chains(links: Iterable[tuple[str, str]]) -> tuple[dict[str, tuple[st
     return resolved, problems
 
 
-def rebuild_mbi_map(cursor: CursorWrapper) -> dict[str, str]:
-    """Rebuild the MBI map from every CCLF9 row loaded. Returns the problems found."""
+@dataclass
+class MBIState:
+    """The MBI map as bytes for the COPY path, the problems found, and the MBIs whose current MBI
+    changed in this load (old current → new current), which older rows must follow."""
+
+    mapping: dict[bytes, bytes]
+    problems: dict[str, str]
+    changed: dict[str, tuple[str, str]]
+
+
+def rebuild_mbi_map(cursor: CursorWrapper) -> MBIState:
+    """Rebuild the MBI map from every CCLF9 row loaded so far."""
+    table = models.MBIMap._meta.db_table
+    cursor.execute(f"SELECT mbi, current_mbi FROM {table}")
+    before = dict(cursor.fetchall())
     cursor.execute(f"SELECT prvs_num, crnt_num FROM {models.MBIXref._meta.db_table} ORDER BY id")
     resolved, problems = resolve_chains((p, c) for p, c in cursor.fetchall())
-    table = models.MBIMap._meta.db_table
     cursor.execute(f"DELETE FROM {table}")
     rows = [(m, cur, hops, "") for m, (cur, hops) in resolved.items()]
     rows += [(m, "", 0, problem[:255]) for m, problem in problems.items()]
@@ -156,27 +293,35 @@ def rebuild_mbi_map(cursor: CursorWrapper) -> dict[str, str]:
         cursor.executemany(
             f"INSERT INTO {table} (mbi, current_mbi, hops, problem) VALUES (%s, %s, %s, %s)", rows[i : i + SQLITE_BATCH]
         )
-    return problems
+    after = {m: cur for m, cur, _, _ in rows}
+    changed = {m: (before.get(m, m), cur) for m, cur in after.items() if before.get(m, m) != cur}
+    changed.update({m: (old, m) for m, old in before.items() if m not in after})
+    mapping = {m.encode(): cur.encode() for m, cur in after.items()}
+    return MBIState(mapping, problems, changed)
 
 
-def refresh_current_mbi(cursor: CursorWrapper) -> None:
-    """Set ``current_mbi`` on every row from the MBI map (rows whose MBI has no newer one keep
-    their own). Only rows whose value changes are written."""
-    mbimap = models.MBIMap._meta.db_table
+def refresh_current_mbi(cursor: CursorWrapper, changed: dict[str, tuple[str, str]]) -> list[str]:
+    """Rows loaded earlier follow MBI changes: a row whose source MBI now maps elsewhere gets the
+    new current MBI (found through the ``current_mbi`` index on its old value). Returns every
+    current MBI touched (their Part A claims need netting again)."""
+    if not changed:
+        return []
+    cursor.execute("DROP TABLE IF EXISTS cclf_mbi_changes")
+    cursor.execute("CREATE TEMP TABLE cclf_mbi_changes (mbi varchar(11), old varchar(11), new varchar(11))")
+    rows = [(m, old, new) for m, (old, new) in changed.items()]
+    for i in range(0, len(rows), SQLITE_BATCH):
+        cursor.executemany(
+            "INSERT INTO cclf_mbi_changes (mbi, old, new) VALUES (%s, %s, %s)", rows[i : i + SQLITE_BATCH]
+        )
     for file_type, model in TABLES.items():
         table = model._meta.db_table
         source = MBI_FIELD.get(file_type, "BENE_MBI_ID").lower()
         cursor.execute(
-            f"UPDATE {table} SET current_mbi = COALESCE("
-            f"(SELECT m.current_mbi FROM {mbimap} m WHERE m.mbi = {table}.{source}), {table}.{source}) "
-            f"WHERE current_mbi IS DISTINCT FROM COALESCE("
-            f"(SELECT m.current_mbi FROM {mbimap} m WHERE m.mbi = {table}.{source}), {table}.{source})"
-            if _postgres()
-            else f"UPDATE {table} SET current_mbi = COALESCE("
-            f"(SELECT m.current_mbi FROM {mbimap} m WHERE m.mbi = {table}.{source}), {table}.{source}) "
-            f"WHERE current_mbi IS NOT COALESCE("
-            f"(SELECT m.current_mbi FROM {mbimap} m WHERE m.mbi = {table}.{source}), {table}.{source})"
+            f"UPDATE {table} SET current_mbi = c.new FROM cclf_mbi_changes c "
+            f"WHERE {table}.current_mbi = c.old AND {table}.{source} = c.mbi AND {table}.current_mbi <> c.new"
         )
+    cursor.execute("DROP TABLE cclf_mbi_changes")
+    return sorted(({old for old, _ in changed.values()} | {new for _, new in changed.values()}) - {""})
 
 
 NATURAL_KEYS = {
@@ -187,35 +332,67 @@ NATURAL_KEYS = {
 }
 
 
-def net_claims(cursor: CursorWrapper) -> None:
+def net_claims(cursor: CursorWrapper, file_ids: list[int], touched_mbis: list[str]) -> None:
     """DOMAIN.md §2: per natural key the record with the greatest (CLM_EFCTV_DT, CUR_CLM_UNIQ_ID)
-    wins (later-loaded rows break an exact tie); a winning cancellation voids the claim.
-    CCLF2/3/4 rows are current when their CCLF1 header is."""
-    true = "true" if _postgres() else "1"
+    wins (the later-loaded row breaks an exact tie); a winning cancellation voids the claim.
+
+    Rows arrive current unless they are cancellations, so only keys with more than one version
+    among those this load touched are ranked and rewritten: a load writes the few superseded rows,
+    not the whole table. CCLF2/3/4 rows then follow their CCLF1 header."""
+    if not file_ids:
+        return
+    if _postgres():
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+    ids = ", ".join(str(int(i)) for i in file_ids)
     for file_type, key in NATURAL_KEYS.items():
         table = TABLES[file_type]._meta.db_table
-        partition = ", ".join(key)
+        cols = ", ".join(key)
+        touched = f"file_id IN ({ids})"
+        params: list[str] = []
+        if file_type == "CCLF1" and touched_mbis:
+            touched += " OR current_mbi IN (" + ", ".join(["%s"] * len(touched_mbis)) + ")"
+            params += touched_mbis
+        join = " AND ".join(f"t.{k} = m.{k}" for k in key)
+        cursor.execute(
+            f"SELECT count(*) FILTER (WHERE {touched}), count(*) FROM {table}"
+            if _postgres()
+            else f"SELECT sum(CASE WHEN {touched} THEN 1 ELSE 0 END), count(*) FROM {table}",
+            params,
+        )
+        new, total = cursor.fetchone() or (0, 0)
+        # When most rows are new, grouping the whole table is cheaper than finding the touched keys.
+        scope = (
+            "" if (new or 0) * 2 >= (total or 0) else f"WHERE ({cols}) IN (SELECT {cols} FROM {table} WHERE {touched})"
+        )
         cursor.execute(
             f"""
-            WITH ranked AS (
-                SELECT id, clm_adjsmt_type_cd AS adj,
-                       ROW_NUMBER() OVER (PARTITION BY {partition}
-                                          ORDER BY clm_efctv_dt DESC, cur_clm_uniq_id DESC, id DESC) AS rn
-                FROM {table}
+            WITH multi AS (
+                SELECT {cols} FROM {table}
+                {scope}
+                GROUP BY {cols} HAVING count(*) > 1
+            ),
+            ranked AS (
+                SELECT t.id, t.clm_adjsmt_type_cd AS adj,
+                       ROW_NUMBER() OVER (PARTITION BY {", ".join(f"t.{k}" for k in key)}
+                                          ORDER BY t.clm_efctv_dt DESC, t.cur_clm_uniq_id DESC, t.id DESC) AS rn
+                FROM {table} t JOIN multi m ON {join}
             )
             UPDATE {table} SET is_current = (ranked.rn = 1 AND ranked.adj <> '1')
             FROM ranked
             WHERE {table}.id = ranked.id AND {table}.is_current <> (ranked.rn = 1 AND ranked.adj <> '1')
-            """
+            """,
+            params if scope else [],
         )
     header = models.PartAClaim._meta.db_table
     for file_type in ("CCLF2", "CCLF3", "CCLF4"):
         table = TABLES[file_type]._meta.db_table
-        current = (
-            f"EXISTS (SELECT 1 FROM {header} h "
-            f"WHERE h.cur_clm_uniq_id = {table}.cur_clm_uniq_id AND h.is_current = {true})"
+        cursor.execute(
+            f"""
+            UPDATE {table} SET is_current = h.is_current
+            FROM {header} h
+            WHERE h.cur_clm_uniq_id = {table}.cur_clm_uniq_id AND {table}.is_current <> h.is_current
+            """
         )
-        cursor.execute(f"UPDATE {table} SET is_current = {current} WHERE is_current <> {current}")
 
 
 def rebuild_beneficiaries(cursor: CursorWrapper) -> int:
@@ -245,14 +422,16 @@ def rebuild_beneficiaries(cursor: CursorWrapper) -> int:
     return int(cursor.rowcount)
 
 
-def after_load(cursor: CursorWrapper, step: Callable[[str], None] | None = None) -> dict[str, str]:
-    """Everything that follows the files of a load. Returns MBI problems (mbi → what)."""
+def after_load(
+    cursor: CursorWrapper, file_ids: list[int], mbi: MBIState | None, step: Callable[[str], None] | None = None
+) -> None:
+    """Everything that follows the files of a load."""
     say = step or (lambda _: None)
-    say("Resolving MBI changes")
-    problems = rebuild_mbi_map(cursor)
-    refresh_current_mbi(cursor)
+    touched: list[str] = []
+    if mbi is not None and mbi.changed:
+        say("Following MBI changes")
+        touched = refresh_current_mbi(cursor, mbi.changed)
     say("Netting claim versions")
-    net_claims(cursor)
+    net_claims(cursor, file_ids, touched)
     say("Updating beneficiaries")
     rebuild_beneficiaries(cursor)
-    return problems

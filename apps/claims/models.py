@@ -98,7 +98,9 @@ class CCLFFile(models.Model):
 
 
 class CCLFRow(models.Model):
-    file = models.ForeignKey(CCLFFile, on_delete=models.PROTECT, related_name="+")
+    # No database-level constraint: a per-row foreign-key trigger would cost more than the rest of
+    # the bulk load; the loader creates the file row first, in the same transaction.
+    file = models.ForeignKey(CCLFFile, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     current_mbi = models.CharField(max_length=11, blank=True, db_index=True)
 
     class Meta:
@@ -170,7 +172,6 @@ class PartAClaim(NettedRow):
         indexes = [
             models.Index(fields=["current_mbi", "prvdr_oscar_num", "clm_from_dt", "clm_thru_dt", "clm_type_cd"]),
             models.Index(fields=["cur_clm_uniq_id"]),
-            models.Index(fields=["is_current", "clm_type_cd"]),
         ]
 
 
@@ -314,7 +315,7 @@ class PartBLine(NettedRow):
     is_denied = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [models.Index(fields=["clm_cntl_num", "clm_line_num"]), models.Index(fields=["is_current"])]
+        indexes = [models.Index(fields=["clm_cntl_num", "clm_line_num"])]
 
 
 class DMELine(NettedRow):
@@ -352,7 +353,7 @@ class DMELine(NettedRow):
     is_denied = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [models.Index(fields=["clm_cntl_num", "clm_line_num"]), models.Index(fields=["is_current"])]
+        indexes = [models.Index(fields=["clm_cntl_num", "clm_line_num"])]
 
 
 class PartDEvent(NettedRow):
@@ -485,3 +486,33 @@ class Beneficiary(models.Model):
 
     def __str__(self) -> str:
         return self.mbi
+
+
+class VoluntaryAlignment(models.Model):
+    """A beneficiary's designation of a primary clinician (Medicare.gov or a signed SVA form).
+    Which record counts, and whether it is valid for a performance year, is alignment's rule
+    (DOMAIN.md §3.10); this table keeps every record received."""
+
+    class Channel(models.TextChoices):
+        MEDICARE_GOV = "medicare_gov", "Medicare.gov"
+        SVA_FORM = "sva_form", "Signed SVA form"
+
+    mbi = models.CharField("MBI", max_length=11, db_index=True)
+    aco = models.ForeignKey("acos.ACO", on_delete=models.CASCADE, related_name="voluntary_alignments")
+    tin = models.CharField("TIN", max_length=9)
+    npi = models.CharField("NPI", max_length=10)
+    signed_date = models.DateField()
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    source = models.CharField(max_length=255, blank=True, help_text="File or person the record came from.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["mbi", "-signed_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mbi", "aco", "tin", "npi", "signed_date"], name="voluntary_alignment_unique_record"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mbi} → {self.tin}/{self.npi} ({self.signed_date})"

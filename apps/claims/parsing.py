@@ -19,7 +19,7 @@ from .layouts import Field, Layout
 
 SPACE, NL, CR = 32, 10, 13
 ZERO, NINE, MINUS, DOT, DASH = 48, 57, 45, 46, 45
-BLOCK_BYTES = 32 * 1024 * 1024
+BLOCK_BYTES = 8 * 1024 * 1024
 MAX_ERRORS_PER_FILE = 1000
 
 # Coded fields whose values the portal relies on, by file (values after trimming spaces).
@@ -76,7 +76,14 @@ REQUIRED_FIELDS: dict[str, set[str]] = {
         "CLM_EFCTV_DT",
         "CLM_CNTL_NUM",
     },
-    "CCLF7": {"CUR_CLM_UNIQ_ID", "BENE_MBI_ID", "CLM_LINE_FROM_DT", "CLM_ADJSMT_TYPE_CD", "CLM_EFCTV_DT"},
+    "CCLF7": {
+        "CUR_CLM_UNIQ_ID",
+        "BENE_MBI_ID",
+        "CLM_LINE_FROM_DT",
+        "CLM_ADJSMT_TYPE_CD",
+        "CLM_EFCTV_DT",
+        "CLM_LINE_RX_SRVC_RFRNC_NUM",
+    },
     "CCLF8": {"BENE_MBI_ID"},
     "CCLF9": {"CRNT_NUM", "PRVS_NUM"},
 }
@@ -96,12 +103,14 @@ class RecordError:
 
 @dataclass
 class Block:
-    """Checked lines of one block: ``data`` holds the bytes of the good lines, newline-separated."""
+    """Checked lines of one block: ``data`` holds the bytes of the good lines, newline-separated,
+    and ``matrix`` the same lines as an (n, record_length) byte matrix."""
 
     first_line: int
     lines: int
     good: int
     data: bytes
+    matrix: Bytes
 
 
 @dataclass
@@ -110,6 +119,7 @@ class FileCheck:
     good: int = 0
     errors: list[RecordError] = field(default_factory=list)
     error_count: int = 0
+    non_ascii: bool = False
 
     def add(self, errors: list[RecordError]) -> None:
         self.error_count += len(errors)
@@ -184,9 +194,11 @@ def check_matrix(matrix: Bytes, file_layout: Layout, first_line: int) -> tuple[M
     coded = CODED_FIELDS.get(file_layout.file, {})
     required = REQUIRED_FIELDS.get(file_layout.file, set())
     for f in file_layout.fields:
+        kind = f.kind
+        if kind == "text" and f.name not in coded and f.name not in required:
+            continue
         col = matrix[:, f.slice]
         blank = _blank(col)
-        kind = f.kind
         bad: Mask
         reason: str
         if f.name in required:
@@ -236,6 +248,8 @@ def iter_blocks(
             else:
                 end = start + int(cut[-1]) + 1
         block = data[start:end]
+        if not check.non_ascii and bool(np.any(block >= 128)):
+            check.non_ascii = True
         newlines = np.flatnonzero(block == NL)
         starts = np.concatenate(([0], newlines + 1))
         ends = np.concatenate((newlines, [block.shape[0]]))
@@ -263,6 +277,7 @@ def iter_blocks(
         ok = ~wrong
         rows = np.flatnonzero(ok)
         good_rows = rows
+        good_matrix = np.empty((0, width), dtype=np.uint8)
         if rows.size:
             matrix = block[starts[rows][:, None] + np.arange(width)]
             mask, field_errors = check_matrix(matrix, file_layout, 0)
@@ -271,6 +286,7 @@ def iter_blocks(
                 RecordError(line_no + int(rows[e.line or 0]), e.field, e.value, e.reason) for e in field_errors
             )
             good_rows = rows[mask]
+            good_matrix = matrix if bool(mask.all()) else matrix[mask]
         check.lines += n
         check.good += int(good_rows.size)
         check.add(errors)
@@ -279,6 +295,58 @@ def iter_blocks(
         else:
             pieces = [bytes(block[starts[r] : content_ends[r]]) for r in good_rows]
             payload = b"\n".join(pieces) + (b"\n" if pieces else b"")
-        yield Block(first_line=line_no, lines=n, good=int(good_rows.size), data=payload)
+        yield Block(first_line=line_no, lines=n, good=int(good_rows.size), data=payload, matrix=good_matrix)
         line_no += n
         start = end
+
+
+TAB, BACKSLASH = 9, 92
+
+
+def copy_text(matrix: Bytes, file_layout: Layout, lead: Bytes, lead_keep: Mask) -> bytes | None:
+    """Checked records as PostgreSQL ``COPY … (FORMAT text)`` rows, built without a Python loop.
+
+    Each row is the caller's ``lead`` bytes (derived columns, tab-terminated; ``lead_keep`` marks
+    the bytes to keep) followed by the layout's fields, tab-separated: text fields lose their
+    trailing spaces, an all-blank number or date becomes ``\\N`` (NULL), numbers and dates keep
+    their padding (PostgreSQL's input functions accept it). Rows are laid out in a padded matrix
+    and the padding is dropped with one boolean mask. Returns None when a record holds a tab or a
+    backslash (the caller then takes the slower staged path).
+    """
+    n = matrix.shape[0]
+    if n == 0:
+        return b""
+    if bool(np.any((matrix == TAB) | (matrix == BACKSLASH))):
+        return None
+    fields = file_layout.fields
+    head = lead.shape[1]
+    width = head + sum(max(f.length, 2) + 1 for f in fields)
+    out = np.full((n, width), SPACE, dtype=np.uint8)
+    keep = np.zeros((n, width), dtype=bool)
+    out[:, :head] = lead
+    keep[:, :head] = lead_keep
+    pos = head
+    for i, f in enumerate(fields):
+        col = matrix[:, f.slice]
+        slot = max(f.length, 2)
+        out[:, pos : pos + f.length] = col
+        nonspace = col != SPACE
+        if f.kind == "text":
+            # Keep each byte that has a non-space byte at or after it (drops trailing spaces).
+            keep[:, pos : pos + f.length] = np.logical_or.accumulate(nonspace[:, ::-1], axis=1)[:, ::-1]
+        else:
+            blank = ~np.any(nonspace, axis=1)
+            keep[:, pos : pos + f.length] = ~blank[:, None]
+            out[blank, pos] = BACKSLASH
+            out[blank, pos + 1] = ord("N")
+            keep[blank, pos : pos + 2] = True
+        pos += slot
+        out[:, pos] = NL if i == len(fields) - 1 else TAB
+        keep[:, pos] = True
+        pos += 1
+    return out[keep].tobytes()
+
+
+def field_values(matrix: Bytes, f: Field) -> npt.NDArray[np.bytes_]:
+    """One field of every record as fixed-width byte strings (padding kept)."""
+    return np.ascontiguousarray(matrix[:, f.slice]).view(f"S{f.length}").ravel()

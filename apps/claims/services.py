@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import mmap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +24,9 @@ from apps.accounts.models import User
 
 from . import loader
 from .layouts import layout
-from .models import CCLFFile, IngestError, IngestRun
+from .models import CCLFFile, IngestError, IngestRun, MBIMap
 from .packages import Package, PackageFile, discover, opened, sha256_of
-from .parsing import FileCheck, RecordError, iter_blocks
+from .parsing import FileCheck, RecordError, copy_text, iter_blocks
 
 log = logging.getLogger(__name__)
 PROGRESS_KEY = "ingest-progress-{}"
@@ -135,8 +135,15 @@ def _read_cclf0(pf: PackageFile) -> tuple[dict[str, tuple[int, int]], list[Recor
     return expected, errors
 
 
+@dataclass
+class _LoadState:
+    mapping: dict[bytes, bytes]
+    mbi: loader.MBIState | None = None
+    file_ids: list[int] = field(default_factory=list)
+
+
 def _load_package(
-    package: Package, progress: _Progress, errors: list[tuple[str, RecordError]], run: IngestRun
+    package: Package, progress: _Progress, errors: list[tuple[str, RecordError]], run: IngestRun, state: _LoadState
 ) -> dict[str, int]:
     """Check and load one package inside the caller's transaction. Returns rows loaded per file."""
     loaded: dict[str, int] = {}
@@ -196,13 +203,31 @@ def _load_package(
                 size=pf.path.stat().st_size,
             )
             size = pf.path.stat().st_size
-            with open(pf.path, "rb") as fh:
+            fast = connection.vendor == "postgresql"
+            columns = loader.copy_columns(pf.file_type)
+            copied = 0
+            staged = False
+            expected_rows = expected.get(pf.file_type, (0, 0))[0]
+            with (
+                open(pf.path, "rb") as fh,
+                loader.bulk_mode(cursor, pf.file_type, expected_rows if not errors else 0),
+            ):
                 buffer: Any = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
                 try:
                     for block in iter_blocks(buffer, file_layout, check):
                         if not errors and not check.error_count:
-                            loader.stage_lines(cursor, block.data)
-                        progress.update(pf.path.name, parsed=check.lines)
+                            rows_text = None
+                            if fast and block.good:
+                                lead, keep = loader.copy_lead(block.matrix, pf.file_type, record.pk, state.mapping)
+                                rows_text = copy_text(block.matrix, file_layout, lead, keep)
+                            if rows_text is not None:
+                                # PostgreSQL: COPY the checked rows, already in columns, into the table.
+                                loader.copy_rows(cursor, pf.file_type, columns, rows_text)
+                                copied += block.good
+                            else:
+                                loader.stage_lines(cursor, block.data)
+                                staged = True
+                        progress.update(pf.path.name, parsed=check.lines, loaded=copied)
                 finally:
                     if size:
                         buffer.close()
@@ -222,12 +247,23 @@ def _load_package(
             if errors:
                 loader.clear_stage(cursor)
                 continue
-            rows = loader.insert_from_stage(cursor, pf.file_type, record.pk)
+            rows = copied
+            if staged:
+                rows += loader.insert_from_stage(cursor, pf.file_type, record.pk, ascii_only=not check.non_ascii)
             record.records = rows
             record.save(update_fields=["records"])
             loaded[pf.path.name] = rows
+            state.file_ids.append(record.pk)
             progress.update(pf.path.name, loaded=rows)
+            if pf.file_type == "CCLF9":
+                # Later files of the load map their MBIs with the crosswalk as it now stands.
+                state.mbi = loader.rebuild_mbi_map(cursor)
+                state.mapping = state.mbi.mapping
     return loaded
+
+
+def _current_mapping() -> dict[bytes, bytes]:
+    return {m.encode(): c.encode() for m, c in MBIMap.objects.values_list("mbi", "current_mbi")}
 
 
 def ingest_run_execute(*, run_id: int, path: Path | None = None) -> IngestRun:
@@ -259,15 +295,16 @@ def ingest_run_execute(*, run_id: int, path: Path | None = None) -> IngestRun:
                 )
             else:
                 with transaction.atomic():
+                    state = _LoadState(mapping=_current_mapping())
                     for package in found.packages:
                         progress.say(f"Checking and loading {package.label}")
-                        loaded.update(_load_package(package, progress, errors, run))
-                    new_files = [n for n, rows in loaded.items() if rows >= 0]
+                        loaded.update(_load_package(package, progress, errors, run, state))
                     if errors:
                         raise LoadRejected()
-                    if new_files:
+                    if state.file_ids:
                         with connection.cursor() as cursor:
-                            problems = loader.after_load(cursor, progress.say)
+                            loader.after_load(cursor, state.file_ids, state.mbi, progress.say)
+                        problems = state.mbi.problems if state.mbi else {}
     except LoadRejected:
         pass
     except Exception as exc:  # an unexpected failure still ends the run with a reason

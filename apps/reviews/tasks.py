@@ -3,8 +3,15 @@ from celery import shared_task
 from . import services
 
 
+# The soft limit must not exceed the hard one: without it the project-wide soft limit (3300 s)
+# applies and Celery refuses to queue the task at all ("soft_time_limit must be less than ...").
 @shared_task(
-    acks_late=True, autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True, max_retries=5, time_limit=120
+    acks_late=True,
+    autoretry_for=(ConnectionError, TimeoutError),
+    retry_backoff=True,
+    max_retries=5,
+    time_limit=120,
+    soft_time_limit=110,
 )
 def review_transition_notify(transition_id: int) -> int:
     return services.transition_notify(transition_id=transition_id)

@@ -1,0 +1,392 @@
+"""Tenancy, URL by URL, generated from the URL resolver: a page or endpoint added by any app joins
+this matrix without anyone listing it.
+
+For every route with an ``aco_id`` (pages and API) and a *victim* ACO:
+
+* its own admin reaches it (the control: the URL built below really points at the victim's data);
+* an outsider (admin of another ACO) gets 404 for GET and for writes, as for an ACO that does not
+  exist, and changes nothing;
+* the victim's read-only analyst is refused every write (403; 405 where the view takes no such
+  method) and changes nothing;
+* an anonymous visitor is sent to sign in (pages) or refused (API).
+
+Routes without an ``aco_id`` are CMS-only unless listed in ``PUBLIC`` or ``SIGNED_IN`` below: an
+ACO user gets 403/404 there, anonymous visitors are refused, and a verified CMS admin gets in.
+
+A route whose URL has a keyword this file does not know fails ``test_every_url_keyword_is_registered``:
+add a builder to ``KWARG_VALUES`` that returns a value belonging to the victim ACO.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.forms.models import model_to_dict
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RoutePattern
+
+from apps.accounts.models import AccessLog, User
+from apps.acos.models import ACO, Election, ListChangeRequest, ParticipantTIN, PreferredProvider
+from apps.reviews.models import ReviewCase, ReviewTransition, ReviewVersion
+from tests.factories import (
+    ElectionFactory,
+    ParticipantFactory,
+    PreferredProviderFactory,
+    add_participant_op,
+    change_request_create,
+)
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as HttpResponse
+
+# Django's admin is skipped: it has its own staff-only login (is_staff) and sits behind the second
+# factor (tests/accounts/test_auth.py checks /admin/ sends unverified staff to /accounts/verify/).
+# Static files are served by WhiteNoise's middleware, not by URL patterns, so they never show up.
+SKIP_PREFIXES = ("admin/",)
+
+# Reachable without signing in, by design.
+PUBLIC = {
+    "accounts:login",
+    "accounts:logout",
+    "api_token",  # exchanges a username and password for an API token
+}
+# Any signed-in person; what they show is scoped by the selectors (tested in tests/acos/).
+SIGNED_IN = {
+    "home",
+    "aco_switch",
+    "accounts:verify",
+    "accounts:mfa_setup",
+    "api_aco_list",
+    "api_schema",  # the API's shape, no data: signed-in users only (SERVE_PERMISSIONS)
+    "api_docs",
+}
+
+# Writes that must exist and must answer the analyst 403 (a rename shows up here first).
+KNOWN_WRITES: dict[str, set[str]] = {
+    "acos:profile_edit": {"POST"},
+    "acos:election_edit": {"POST"},
+    "acos:participant_add": {"POST"},
+    "acos:participant_edit": {"POST"},
+    "acos:participant_remove": {"POST"},
+    "acos:participants_upload": {"POST"},
+    "acos:preferred_add": {"POST"},
+    "acos:preferred_edit": {"POST"},
+    "acos:preferred_remove": {"POST"},
+    "acos:preferred_providers_upload": {"POST"},
+    "acos:change_request_decide": {"POST"},
+    "acos:change_request_withdraw": {"POST"},
+    "api_aco_detail": {"PATCH"},
+    "api_election_detail": {"PUT"},
+    "api_participant_list": {"POST"},
+    "api_participant_detail": {"PUT", "PATCH", "DELETE"},
+    "api_participant_upload": {"POST"},
+    "api_preferred_list": {"POST"},
+    "api_preferred_detail": {"PUT", "PATCH", "DELETE"},
+    "api_preferred_upload": {"POST"},
+    "api_change_request_decide": {"POST"},
+    "api_change_request_withdraw": {"POST"},
+}
+
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+KWARG_RE = re.compile(r"<(?:[^>:]+:)?([^>]+)>")
+
+
+# --- the routes --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    route: str  # "acos/<str:aco_id>/participants/<int:row_id>/edit/"
+    name: str  # "acos:participant_edit" (the route itself when unnamed)
+    kwargs: tuple[str, ...]
+    methods: frozenset[str]  # the HTTP methods the view answers (GET, POST, PUT, PATCH, DELETE)
+    buildable: bool  # False for regex routes, which this file cannot fill in
+
+    @property
+    def is_api(self) -> bool:
+        return self.route.startswith("api/")
+
+    @property
+    def aco_scoped(self) -> bool:
+        return "aco_id" in self.kwargs
+
+
+def _methods(callback: Any) -> frozenset[str]:
+    actions = getattr(callback, "actions", None)  # a DRF viewset bound to {"get": "list", ...}
+    if actions:
+        return frozenset(m.upper() for m in actions)
+    view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    if view_class is not None:
+        names = ("get", "post", "put", "patch", "delete")
+        return frozenset(m.upper() for m in names if m in view_class.http_method_names and hasattr(view_class, m))
+    return frozenset({"GET", "POST"})  # a function view: it may take either
+
+
+def _walk(resolver: URLResolver, prefix: str = "", namespace: str = "", buildable: bool = True) -> Iterator[Route]:
+    for entry in resolver.url_patterns:
+        is_route = isinstance(entry.pattern, RoutePattern)
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry, prefix + str(entry.pattern), ns, buildable and is_route)
+        elif isinstance(entry, URLPattern):
+            route = prefix + str(entry.pattern)
+            name = f"{namespace}{entry.name}" if entry.name else route
+            yield Route(
+                route=route,
+                name=name,
+                kwargs=tuple(KWARG_RE.findall(route)),
+                methods=_methods(entry.callback),
+                buildable=buildable and is_route,
+            )
+
+
+ROUTES = [r for r in _walk(get_resolver()) if not r.route.startswith(SKIP_PREFIXES)]
+ACO_ROUTES = [r for r in ROUTES if r.aco_scoped]
+OTHER_ROUTES = [r for r in ROUTES if not r.aco_scoped]
+CMS_ONLY_ROUTES = [r for r in OTHER_ROUTES if r.name not in PUBLIC | SIGNED_IN]
+SIGNED_IN_ROUTES = [r for r in OTHER_ROUTES if r.name in SIGNED_IN]
+
+
+def _ids(routes: list[Route]) -> list[str]:
+    return [r.name for r in routes]
+
+
+# --- the victim's data -------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    victim: ACO
+    other: ACO
+    participant: ParticipantTIN
+    preferred: PreferredProvider
+    change_request: ListChangeRequest
+    access_log: AccessLog
+
+
+# URL keyword -> a value that belongs to the victim ACO. New apps register their keywords here.
+KWARG_VALUES: dict[str, Callable[[World, Route], object]] = {
+    "aco_id": lambda w, r: w.victim.aco_id,
+    "row_id": lambda w, r: (w.preferred if "preferred" in r.name else w.participant).pk,
+    "request_id": lambda w, r: w.change_request.pk,
+    "performance_year": lambda w, r: 2028,
+    "area": lambda w, r: "quality",
+    "log_id": lambda w, r: w.access_log.pk,
+}
+
+
+def url_for(route: Route, world: World, **override: object) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in override:
+            return str(override[name])
+        if name not in KWARG_VALUES:
+            raise LookupError(f"{route.name}: register URL keyword {name!r} in KWARG_VALUES")
+        return str(KWARG_VALUES[name](world, route))
+
+    return "/" + KWARG_RE.sub(value, route.route)
+
+
+@pytest.fixture
+def world(aco: ACO, other_aco: ACO, admin: User, analyst: User, outsider: User, open_lists: str) -> World:
+    """The victim ``aco`` with one row of each list, elections, a pending change request; lists
+    are open, so a write that slipped through would change the data at once."""
+    ElectionFactory.create(aco=aco, performance_year=2027)
+    ElectionFactory.create(aco=aco, performance_year=2028)
+    ParticipantFactory.create(aco=other_aco, tin="555000001")
+    return World(
+        victim=aco,
+        other=other_aco,
+        participant=ParticipantFactory.create(aco=aco, tin="111000001", legal_name="Harbor"),
+        preferred=PreferredProviderFactory.create(aco=aco, tin="211000001", npi="1234567893"),
+        change_request=change_request_create(aco=aco, created_by=admin, operations=[add_participant_op("111000002")]),
+        access_log=AccessLog.objects.create(
+            username="someone", action="view", object_type="participants", aco_code=aco.aco_id, path="/"
+        ),
+    )
+
+
+def snapshot(world: World) -> dict[str, Any]:
+    """Everything a write could change, for before/after comparisons."""
+    aco = ACO.objects.get(pk=world.victim.pk)
+    return {
+        "aco": model_to_dict(aco),
+        "participants": list(ParticipantTIN.objects.order_by("id").values()),
+        "preferred": list(PreferredProvider.objects.order_by("id").values()),
+        "elections": list(Election.objects.order_by("id").values()),
+        "requests": list(ListChangeRequest.objects.order_by("id").values()),
+        "cases": list(ReviewCase.objects.order_by("id").values("id", "state", "content", "decided_by")),
+        "transitions": ReviewTransition.objects.count(),
+        "versions": ReviewVersion.objects.count(),
+    }
+
+
+def _form_body(world: World, route: Route) -> dict[str, Any]:
+    """A write that would succeed for any of the forms if the role check were missing."""
+    aco_id = world.victim.aco_id
+    if "preferred" in route.name:
+        csv = (
+            "aco_id,performance_year,tin,npi,name,specialty_code,capitation\n"
+            f"{aco_id},2027,299000001,1000000004,Matrix Specialist,06,none\n"
+        )
+    else:
+        csv = (
+            "aco_id,performance_year,tin,legal_name,ccns,practice_zip,facility_type,new_to_aco\n"
+            f"{aco_id},2027,199000001,Matrix Clinic,,21201,,false\n"
+        )
+    return {
+        # a Participant TIN or Preferred Provider row
+        "tin": "199000001",
+        "legal_name": "Matrix Clinic",
+        "practice_zip": "21201",
+        "facility_type": "",
+        "ccns": "",
+        "new_to_aco": "true",
+        # 1000000004: 24 + doubled(1) = 26 -> check digit 4
+        "npi": "1000000004",
+        "name": "Matrix Specialist",
+        "specialty_code": "06",
+        "capitation": "none",
+        # the profile and elections
+        "states": "VA",
+        "primary_contact_email": "matrix@example.org",
+        "risk_option": "professional",
+        "alignment_approach": "hybrid",
+        "newly_entering": "true",
+        # decisions and withdrawals
+        "decision": "approve",
+        "approve": "true",
+        "reason": "matrix",
+        # uploads (replace: the existing rows would go)
+        "performance_year": "2027",
+        "replace": "true",
+        "file": SimpleUploadedFile("list.csv", csv.encode(), content_type="text/csv"),
+    }
+
+
+def send(client: Client, method: str, url: str, world: World, route: Route) -> HttpResponse:
+    if method == "GET":
+        return client.get(url)
+    if method == "POST":
+        return client.post(url, _form_body(world, route))
+    if method == "DELETE":
+        return client.delete(url)
+    body = {k: v for k, v in _form_body(world, route).items() if k != "file"}
+    body.update(states=["VA"], new_to_aco=True, approve=True, newly_entering=True)
+    return client.generic(method, url, data=json.dumps(body), content_type="application/json")
+
+
+def _write_methods(route: Route) -> list[str]:
+    """POST always (pages and API); for the API also every write method the view takes."""
+    extra = [m for m in WRITE_METHODS if m in route.methods] if route.is_api else []
+    return sorted({"POST", *extra})
+
+
+# --- the matrix itself -------------------------------------------------------------------------
+
+
+def test_every_url_keyword_is_registered() -> None:
+    unknown = {(r.name, k) for r in ROUTES for k in r.kwargs if k not in KWARG_VALUES}
+    assert not unknown, f"Register these URL keywords in KWARG_VALUES: {sorted(unknown)}"
+
+
+def test_every_route_can_be_built() -> None:
+    assert [r.name for r in ROUTES if not r.buildable] == []
+
+
+def test_the_matrix_sees_the_known_routes() -> None:
+    names = {r.name for r in ACO_ROUTES}
+    assert set(KNOWN_WRITES) <= names
+    for name, methods in KNOWN_WRITES.items():
+        route = next(r for r in ACO_ROUTES if r.name == name)
+        assert methods <= route.methods, f"{name} no longer takes {methods - route.methods}"
+    assert {r.name for r in CMS_ONLY_ROUTES} >= {
+        "cms_home",
+        "review_queue",
+        "access_log",
+        "api_review_queue",
+        "api_access_log",
+        "api_access_log_detail",
+    }
+    # Every name in the allowlists is a real route (a removed URL must leave the lists too).
+    assert (PUBLIC | SIGNED_IN) <= {r.name for r in OTHER_ROUTES}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", ACO_ROUTES, ids=_ids(ACO_ROUTES))
+def test_the_victims_admin_reaches_it(route: Route, world: World, admin: User, client_for: Any) -> None:
+    """The control: the URL points at the victim's real data, so the 404s below mean tenancy."""
+    status = client_for(admin).get(url_for(route, world)).status_code
+    if "GET" in route.methods:
+        assert status < 400, f"the victim's own admin got {status}: check KWARG_VALUES for this route"
+    else:
+        assert status == 405
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", ACO_ROUTES, ids=_ids(ACO_ROUTES))
+def test_an_outsider_gets_404(route: Route, world: World, outsider: User, client_for: Any) -> None:
+    client = client_for(outsider)
+    before = snapshot(world)
+    assert client.get(url_for(route, world)).status_code == 404
+    for method in _write_methods(route):
+        status = send(client, method, url_for(route, world), world, route).status_code
+        if status == 405:
+            # A method the view never takes may say so, but only if it says the same for an ACO
+            # that does not exist: the answer must not tell the outsider the victim is there.
+            missing = send(client, method, url_for(route, world, aco_id="Z9999"), world, route).status_code
+            assert missing == 405, f"{method}: 405 for the victim but {missing} for a missing ACO"
+        else:
+            assert status == 404, f"{method} answered {status}"
+    assert snapshot(world) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", ACO_ROUTES, ids=_ids(ACO_ROUTES))
+def test_the_analyst_cannot_write(route: Route, world: World, analyst: User, client_for: Any) -> None:
+    client = client_for(analyst)
+    before = snapshot(world)
+    for method in _write_methods(route):
+        status = send(client, method, url_for(route, world), world, route).status_code
+        if method in route.methods or method in KNOWN_WRITES.get(route.name, set()):
+            assert status == 403, f"{method} answered {status}"
+        else:
+            assert status in (403, 405), f"{method} answered {status}"
+    assert snapshot(world) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "route", ACO_ROUTES + CMS_ONLY_ROUTES + SIGNED_IN_ROUTES, ids=_ids(ACO_ROUTES + CMS_ONLY_ROUTES + SIGNED_IN_ROUTES)
+)
+def test_anonymous_visitors_are_refused(route: Route, world: World) -> None:
+    response = Client().get(url_for(route, world))
+    if route.is_api:
+        assert response.status_code in (401, 403)
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", CMS_ONLY_ROUTES, ids=_ids(CMS_ONLY_ROUTES))
+def test_aco_people_cannot_reach_cms_pages(
+    route: Route, world: World, admin: User, analyst: User, cms_admin: User, client_for: Any
+) -> None:
+    before = snapshot(world)
+    for user in (admin, analyst):
+        client = client_for(user)
+        assert client.get(url_for(route, world)).status_code in (403, 404)
+        for method in _write_methods(route):
+            assert send(client, method, url_for(route, world), world, route).status_code in (403, 404, 405)
+    assert snapshot(world) == before
+    # The control: a verified CMS admin does get in.
+    status = client_for(cms_admin).get(url_for(route, world)).status_code
+    assert status < 400 if "GET" in route.methods else status == 405
