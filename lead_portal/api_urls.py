@@ -3,16 +3,15 @@
 from typing import Any
 
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
-from apps.accounts.api import AccessLogViewSet
+from apps.accounts.api import AccessLogViewSet, TokenView
 from apps.acos import api as aco_api
 
 LIST: dict[str, Any] = {"get": "list", "post": "create"}
 DETAIL: dict[str, Any] = {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api_token"),
+    path("auth/token/", TokenView.as_view(), name="api_token"),
     path("acos/", aco_api.ACOViewSet.as_view({"get": "list"}), name="api_aco_list"),
     path(
         "acos/<str:aco_id>/",

@@ -7,7 +7,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -65,3 +68,18 @@ class AccessLogViewSet(viewsets.ReadOnlyModelViewSet[AccessLog]):
             aco_code=self.request.query_params.get("aco", ""),
             username=self.request.query_params.get("user", ""),
         )
+
+
+class TokenView(ObtainAuthToken):
+    """API tokens for ACO staff. CMS staff (who must pass TOTP) are refused: a token obtained
+    with a password alone would skip the second factor. A CMS admin can issue them one in the
+    administration pages."""
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.serializer_class(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        if user.requires_second_factor:
+            raise PermissionDenied("CMS accounts sign in with a second factor; ask a CMS admin for an API token.")
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from .models import AccessLog, User
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The caller's address. Behind the proxy the first X-Forwarded-For hop is the client."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[0].strip() or None
+    """The caller's address. X-Forwarded-For is believed only behind a proxy that sets it
+    (``USE_X_FORWARDED_FOR``); otherwise anyone could write any address into the log."""
+    if settings.USE_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip() or None
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -78,6 +78,13 @@ class ACOViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Update
     def get_queryset(self) -> QuerySet[ACO]:
         return selectors.aco_list_for_user(user=request_user(self.request))
 
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # The role decides before the data is looked at: a read-only member gets 403, not 400.
+        aco = self.get_object()
+        if not selectors.user_can_edit_aco(user=request_user(request), aco=aco):
+            raise PermissionDenied("Your role in this ACO is read-only.")
+        return super().update(request, *args, **kwargs)
+
     def perform_update(self, serializer: Any) -> None:
         aco = services.aco_update_profile(
             aco=serializer.instance, data=serializer.validated_data, acting_user=request_user(self.request)

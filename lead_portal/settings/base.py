@@ -235,5 +235,9 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# Behind a reverse proxy that appends the client address to X-Forwarded-For, the access log
+# records that address (the proxy's own last hop); never trust the header without such a proxy.
+USE_X_FORWARDED_FOR: bool = env.bool("USE_X_FORWARDED_FOR", default=False)
+
 # The date the portal treats as "today" for list deadlines can be pinned for demos and tests.
 PORTAL_TODAY: str = env.str("PORTAL_TODAY", default="")

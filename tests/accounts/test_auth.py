@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -220,12 +221,23 @@ def test_viewing_and_exporting_a_list_is_logged(admin: User, aco: ACO, open_list
     ]
 
 
-def test_the_log_records_the_client_behind_the_proxy(admin: User, aco: ACO, open_lists: str) -> None:
-    client = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.9, 10.0.0.1")
+def test_the_log_ignores_a_forwarded_for_header_without_a_proxy(admin: User, aco: ACO, open_lists: str) -> None:
+    # Anyone can send X-Forwarded-For; without a proxy that sets it the peer address is the truth.
+    client = Client(REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR="198.51.100.9")
+    client.force_login(admin)
+    client.get(f"/acos/{aco.aco_id}/preferred-providers/export.csv")
+    assert AccessLog.objects.get().ip_address == "203.0.113.7"
+
+
+def test_the_log_records_the_client_the_proxy_saw(admin: User, aco: ACO, open_lists: str, settings: Any) -> None:
+    # Behind our proxy the last hop is the address the proxy appended; earlier hops came from the
+    # client and may be forged ("198.51.100.9" here).
+    settings.USE_X_FORWARDED_FOR = True
+    client = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.9, 203.0.113.7")
     client.force_login(admin)
     client.get(f"/acos/{aco.aco_id}/preferred-providers/export.csv")
     log = AccessLog.objects.get()
-    assert (log.action, log.object_type, log.ip_address) == ("export", "preferred_providers", "198.51.100.9")
+    assert (log.action, log.object_type, log.ip_address) == ("export", "preferred_providers", "203.0.113.7")
 
 
 def test_reading_a_list_through_the_api_is_logged(admin: User, aco: ACO, open_lists: str) -> None:
@@ -316,3 +328,22 @@ def test_production_settings_refuse_to_start_without_a_secret_key() -> None:
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_cms_staff_cannot_get_an_api_token_with_a_password_alone(cms_reviewer: User) -> None:
+    cms_reviewer.set_password("a-long-test-password-1")
+    cms_reviewer.save()
+    response = APIClient().post(
+        "/api/auth/token/", {"username": cms_reviewer.username, "password": "a-long-test-password-1"}
+    )
+    assert response.status_code == 403
+
+
+def test_aco_staff_get_an_api_token(admin: User, aco: ACO) -> None:
+    admin.set_password("a-long-test-password-1")
+    admin.save()
+    response = APIClient().post("/api/auth/token/", {"username": admin.username, "password": "a-long-test-password-1"})
+    assert response.status_code == 200
+    token = response.json()["token"]
+    api = APIClient(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.get(f"/api/acos/{aco.aco_id}/").status_code == 200
