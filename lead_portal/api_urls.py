@@ -6,6 +6,7 @@ from django.urls import path
 
 from apps.accounts.api import AccessLogViewSet, TokenView
 from apps.acos import api as aco_api
+from apps.claims.api import IngestRunViewSet
 
 LIST: dict[str, Any] = {"get": "list", "post": "create"}
 DETAIL: dict[str, Any] = {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
@@ -71,6 +72,11 @@ urlpatterns = [
         name="api_change_request_withdraw",
     ),
     path("review-queue/", aco_api.ReviewQueueViewSet.as_view({"get": "list"}), name="api_review_queue"),
+    path("claims/ingest-runs/", IngestRunViewSet.as_view({"get": "list", "post": "create"}), name="api_ingest_list"),
+    path("claims/ingest-runs/<int:run_id>/", IngestRunViewSet.as_view({"get": "retrieve"}), name="api_ingest_detail"),
+    path(
+        "claims/ingest-runs/<int:run_id>/errors/", IngestRunViewSet.as_view({"get": "errors"}), name="api_ingest_errors"
+    ),
     path("access-log/", AccessLogViewSet.as_view({"get": "list"}), name="api_access_log"),
     path("access-log/<int:log_id>/", AccessLogViewSet.as_view({"get": "retrieve"}), name="api_access_log_detail"),
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("reviews/", aco_views.ReviewQueueView.as_view(), name="review_queue"),
     path("audit/access-log/", AccessLogView.as_view(), name="access_log"),
     path("acos/", include("apps.acos.urls")),
+    path("claims/", include("apps.claims.urls")),
     path("api/", include("lead_portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

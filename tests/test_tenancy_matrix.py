@@ -33,6 +33,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
 from apps.accounts.models import AccessLog, User
+from apps.claims.models import IngestRun
 from apps.acos.models import ACO, Election, ListChangeRequest, ParticipantTIN, PreferredProvider
 from apps.reviews.models import ReviewCase, ReviewTransition, ReviewVersion
 from tests.factories import (
@@ -179,6 +180,8 @@ KWARG_VALUES: dict[str, Callable[[World, Route], object]] = {
     "performance_year": lambda w, r: 2028,
     "area": lambda w, r: "quality",
     "log_id": lambda w, r: w.access_log.pk,
+    # Ingest runs are CMS-only: any run will do (an ACO user must get 404 whatever it is).
+    "run_id": lambda w, r: IngestRun.objects.get_or_create(source="matrix.zip")[0].pk,
 }
 
 
