@@ -111,23 +111,29 @@ def demo_load(*, password: str | None = None) -> list[DemoAccount]:
     password = password or os.environ.get("DEMO_PASSWORD", DEMO_PASSWORD_DEFAULT)
     accounts: list[DemoAccount] = []
     acos: dict[str, ACO] = {}
+    profile_fields = [k for k in ACOS[0] if k not in ("aco_id", "election", "participants", "preferred")]
     for spec in ACOS:
         aco, created = ACO.objects.get_or_create(
-            aco_id=spec["aco_id"],
-            defaults={k: v for k, v in spec.items() if k not in ("election", "participants", "preferred")},
+            aco_id=spec["aco_id"], defaults={k: spec[k] for k in ("legal_name", *profile_fields) if k in spec}
         )
         acos[aco.aco_id] = aco
         if not created:
-            continue
+            # The ACO came from a dataset bundle: give it the demo contacts it lacks, keep its lists.
+            blanks = {k: spec[k] for k in profile_fields if k != "legal_name" and not getattr(aco, k)}
+            if blanks:
+                ACO.objects.filter(pk=aco.pk).update(**blanks)
         for py in (2027, 2028):
-            Election.objects.create(aco=aco, performance_year=py, **spec["election"])  # type: ignore[arg-type]
+            if not Election.objects.filter(aco=aco, performance_year=py).exists():
+                Election.objects.create(aco=aco, performance_year=py, **spec["election"])  # type: ignore[arg-type]
+            if aco.participants.filter(performance_year=py).exists():
+                continue
             participants = ["aco_id,performance_year,tin,legal_name,ccns,practice_zip,facility_type,new_to_aco"] + [
                 f"{aco.aco_id},{py},{tin},{name},{ccns},{zip_code},{ftype},{new}"
-                for tin, name, ccns, zip_code, ftype, new in spec["participants"]
+                for tin, name, ccns, zip_code, ftype, new in spec["participants"]  # type: ignore[attr-defined]
             ]
             preferred = ["aco_id,performance_year,tin,npi,name,specialty_code,capitation"] + [
                 f"{aco.aco_id},{py},{tin},{npi_with_check_digit(stem[:9])},{name},{spec_code},{cap}"
-                for tin, stem, name, spec_code, cap in spec["preferred"]
+                for tin, stem, name, spec_code, cap in spec["preferred"]  # type: ignore[attr-defined]
             ]
             for list_type, rows in (("participants", participants), ("preferred_providers", preferred)):
                 outcome = services.list_import(aco=aco, performance_year=py, list_type=list_type, data=_csv(rows))

@@ -378,9 +378,15 @@ def _finish(
     run.finished_at = timezone.now()
     run.progress = progress.files
     notes = []
+    from .bundle import known_bundle_files  # the bundle module loads packages through this one
+
+    ignored = [name for name in ignored if name not in known_bundle_files()]
     if ignored:
         notes.append(f"Ignored (not CCLF file names): {', '.join(ignored[:20])}")
     if errors:
+        # The load was rolled back: files loaded before the error no longer hold any rows.
+        for counts in run.progress.values():
+            counts["loaded"] = 0
         IngestError.objects.bulk_create(
             IngestError(
                 run=run,
