@@ -129,11 +129,11 @@ def demo_load(*, password: str | None = None) -> list[DemoAccount]:
                 continue
             participants = ["aco_id,performance_year,tin,legal_name,ccns,practice_zip,facility_type,new_to_aco"] + [
                 f"{aco.aco_id},{py},{tin},{name},{ccns},{zip_code},{ftype},{new}"
-                for tin, name, ccns, zip_code, ftype, new in spec["participants"]  # type: ignore[attr-defined]
+                for tin, name, ccns, zip_code, ftype, new in spec["participants"]
             ]
             preferred = ["aco_id,performance_year,tin,npi,name,specialty_code,capitation"] + [
                 f"{aco.aco_id},{py},{tin},{npi_with_check_digit(stem[:9])},{name},{spec_code},{cap}"
-                for tin, stem, name, spec_code, cap in spec["preferred"]  # type: ignore[attr-defined]
+                for tin, stem, name, spec_code, cap in spec["preferred"]
             ]
             for list_type, rows in (("participants", participants), ("preferred_providers", preferred)):
                 outcome = services.list_import(aco=aco, performance_year=py, list_type=list_type, data=_csv(rows))
