@@ -1,0 +1,184 @@
+"""Integration tests run against the real services: PostgreSQL (``DATABASE_URL``), Redis
+(``REDIS_URL``) and, for the Celery tests, a live worker started here.
+
+scripts/test.sh runs them with both variables set once it has seen the services answer. Run any
+other way (SQLite, no Redis) they are skipped with the reason; ``REQUIRE_SERVICES=1`` makes that a
+failure, as in CI.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+from subprocess import STDOUT, Popen, TimeoutExpired  # noqa: S404 (the worker is our own program)
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+# After PY2027's list deadline (2026-10-31), before PY2028's: PY2027 list changes need CMS approval.
+PORTAL_TODAY = "2026-12-01"
+WORKER_START_TIMEOUT = 60
+MAIL_SEPARATOR = b"\n" + b"-" * 79 + b"\n"
+
+
+def _services_problem() -> str:
+    """Why the real services are not there, or '' when they are."""
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return f"DATABASE_URL is not PostgreSQL (the database is {connection.vendor})"
+    if not settings.REDIS_URL:
+        return "REDIS_URL is not set"
+    try:
+        import redis
+
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3, socket_timeout=3).ping()
+    except Exception as exc:  # noqa: BLE001 (any failure means "not reachable")
+        return f"Redis at {settings.REDIS_URL} does not answer: {exc}"
+    return ""
+
+
+@pytest.fixture(scope="session")
+def real_services() -> None:
+    problem = _services_problem()
+    if problem:
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(f"integration tests cannot run and REQUIRE_SERVICES=1: {problem}")
+        pytest.skip(f"integration tests skipped: {problem}")
+
+
+@pytest.fixture(autouse=True)
+def _integration_defaults(real_services: None, settings: Any) -> Iterator[None]:
+    """Every integration test: real services checked, the portal's date pinned, and Celery eager
+    (e-mail to the test outbox) unless the test starts a worker. Without this, a notification
+    queued by a test with no worker would wait in Redis and reach a later test's worker."""
+    from lead_portal.celery import app
+
+    settings.PORTAL_TODAY = PORTAL_TODAY
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    yield
+    app.conf.task_always_eager = eager
+
+
+def _database_url() -> str:
+    """The URL of the database this test run uses (pytest-django's test_<name>)."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    user = quote(db.get("USER") or "", safe="")
+    password = quote(db.get("PASSWORD") or "", safe="")
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = db.get("HOST") or "127.0.0.1"
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgresql://{auth}{host}{port}/{quote(db['NAME'], safe='')}"
+
+
+class Worker:
+    """A Celery worker process pointed at this run's test database and Redis."""
+
+    def __init__(self, *, mail_dir: Path, log_path: Path, proc: Popen[bytes], name: str) -> None:
+        self.mail_dir = mail_dir
+        self.log_path = log_path
+        self.proc = proc
+        self.name = name
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-6000:]
+
+    def messages(self) -> list[Message]:
+        """Every e-mail the worker has finished writing (a message ends with the separator line)."""
+        found = []
+        for path in sorted(self.mail_dir.glob("*.log")):
+            for chunk in path.read_bytes().split(MAIL_SEPARATOR)[:-1]:
+                found.append(message_from_bytes(chunk.strip(b"\n")))
+        return found
+
+    def wait_for_messages(self, count: int, *, timeout: float = 60) -> list[Message]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"the Celery worker exited with {self.proc.returncode}:\n{self.log()}")
+            messages = self.messages()
+            if len(messages) >= count:
+                return messages
+            time.sleep(0.2)
+        pytest.fail(f"{len(self.messages())} of {count} e-mails written in {timeout} s; worker log:\n{self.log()}")
+
+
+@pytest.fixture
+def celery_worker(transactional_db: None, settings: Any, tmp_path: Path) -> Iterator[Worker]:
+    """Start ``celery -A lead_portal worker`` on the test database; stop it after the test.
+
+    The test's writes must be committed for the worker to see them, hence ``transactional_db``
+    (which also makes this fixture stop the worker before the tables are flushed).
+    """
+    from lead_portal.celery import app
+
+    app.conf.task_always_eager = False
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # Messages left in the queues by an earlier, interrupted run would reach this worker.
+    app.control.purge()
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    log_path = tmp_path / "worker.log"
+    name = f"itest-{uuid.uuid4().hex[:8]}@localhost"
+    env = {
+        **os.environ,
+        # The base settings, not the test ones: those force the in-memory e-mail backend.
+        "DJANGO_SETTINGS_MODULE": "lead_portal.settings.base",
+        "DJANGO_SECRET_KEY": "integration-test-worker-key-not-a-secret-0123456789",
+        "DATABASE_URL": _database_url(),
+        "DB_CONN_MAX_AGE": "0",
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "PORTAL_TODAY": PORTAL_TODAY,
+        "PYTHONWARNINGS": "ignore",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "lead_portal",
+        "worker",
+        "-Q",
+        "default,compute",
+        "--pool=solo",
+        "-l",
+        "info",
+        "-n",
+        name,
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    with log_path.open("wb") as log:
+        proc = Popen(command, cwd=ROOT, env=env, stdout=log, stderr=STDOUT)  # noqa: S603
+    worker = Worker(mail_dir=mail_dir, log_path=log_path, proc=proc, name=name)
+    try:
+        deadline = time.monotonic() + WORKER_START_TIMEOUT
+        while not app.control.ping(destination=[name], timeout=0.5):
+            if proc.poll() is not None:
+                pytest.fail(f"the Celery worker exited with {proc.returncode} while starting:\n{worker.log()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"the Celery worker did not answer within {WORKER_START_TIMEOUT} s:\n{worker.log()}")
+        yield worker
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
