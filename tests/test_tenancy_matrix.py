@@ -33,8 +33,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
 from apps.accounts.models import AccessLog, User
-from apps.claims.models import IngestRun
 from apps.acos.models import ACO, Election, ListChangeRequest, ParticipantTIN, PreferredProvider
+from apps.claims.models import IngestRun
 from apps.reviews.models import ReviewCase, ReviewTransition, ReviewVersion
 from tests.factories import (
     ElectionFactory,
