@@ -72,7 +72,9 @@ def _rows(data: bytes, columns: list[str], name: str) -> tuple[list[tuple[int, d
     if missing:
         return [], [RowError(1, "header", ",".join(header), f"missing column(s): {', '.join(missing)}")]
     rows = []
-    for line, raw in enumerate(reader, start=2):
+    for raw in reader:
+        # The physical line (DictReader skips empty lines without counting them as records).
+        line = reader.line_num
         row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
         if any(row.values()):
             rows.append((line, row))
@@ -157,7 +159,8 @@ def _load_csv_part(
         fieldnames = [h.strip() for h in reader.fieldnames or []]
         groups: dict[tuple[str, int], io.StringIO] = {}
         origin: dict[tuple[str, int], list[int]] = {}
-        for line_no, raw in enumerate(reader, start=2):
+        for raw in reader:
+            line_no = reader.line_num  # the physical line: empty lines are skipped, not counted
             row = {(k or "").strip(): (v or "") for k, v in raw.items() if k is not None}
             if not any(v.strip() for v in row.values()):
                 continue

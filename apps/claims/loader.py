@@ -383,16 +383,51 @@ def net_claims(cursor: CursorWrapper, file_ids: list[int], touched_mbis: list[st
             """,
             params if scope else [],
         )
+    _follow_headers(cursor, ids, touched_mbis)
+
+
+def _follow_headers(cursor: CursorWrapper, ids: str, touched_mbis: list[str]) -> None:
+    """CCLF2/3/4 rows follow their CCLF1 header by CUR_CLM_UNIQ_ID. A claim id can be loaded more
+    than once (a run-out package repeats a claim version byte for byte), so a row is current when
+    some header copy of its claim id is current (or the claim has no header) and the row comes from
+    the latest file that sent rows for that claim id: a resent claim's rows replace the earlier
+    copies instead of counting twice. Only claim ids this load touched are looked at: those of
+    the new rows, and those of headers in the natural-key groups the netting above ranked."""
     header = models.PartAClaim._meta.db_table
-    for file_type in ("CCLF2", "CCLF3", "CCLF4"):
-        table = TABLES[file_type]._meta.db_table
+    key = ", ".join(NATURAL_KEYS["CCLF1"])
+    touched = f"file_id IN ({ids})"
+    if touched_mbis:
+        touched += " OR current_mbi IN (" + ", ".join(["%s"] * len(touched_mbis)) + ")"
+    line_tables = [TABLES[t]._meta.db_table for t in ("CCLF2", "CCLF3", "CCLF4")]
+    cursor.execute("DROP TABLE IF EXISTS cclf_touched_claims")
+    cursor.execute("CREATE TEMP TABLE cclf_touched_claims (cur_clm_uniq_id bigint)")
+    cursor.execute(
+        f"INSERT INTO cclf_touched_claims SELECT cur_clm_uniq_id FROM {header} "
+        f"WHERE ({key}) IN (SELECT {key} FROM {header} WHERE {touched})",
+        touched_mbis,
+    )
+    for table in line_tables:
+        cursor.execute(f"INSERT INTO cclf_touched_claims SELECT cur_clm_uniq_id FROM {table} WHERE file_id IN ({ids})")
+    if _postgres():
+        cursor.execute("ANALYZE cclf_touched_claims")
+    claims = "cur_clm_uniq_id IN (SELECT cur_clm_uniq_id FROM cclf_touched_claims)"
+    for table in line_tables:
         cursor.execute(
             f"""
-            UPDATE {table} SET is_current = h.is_current
-            FROM {header} h
-            WHERE h.cur_clm_uniq_id = {table}.cur_clm_uniq_id AND {table}.is_current <> h.is_current
+            UPDATE {table} SET is_current = x.cur
+            FROM (
+                SELECT l.id, (l.file_id = m.last_file AND COALESCE(h.cur, 1) = 1) AS cur
+                FROM {table} l
+                JOIN (SELECT cur_clm_uniq_id, max(file_id) AS last_file FROM {table} WHERE {claims}
+                      GROUP BY cur_clm_uniq_id) m ON m.cur_clm_uniq_id = l.cur_clm_uniq_id
+                LEFT JOIN (SELECT cur_clm_uniq_id, max(CASE WHEN is_current THEN 1 ELSE 0 END) AS cur
+                           FROM {header} WHERE {claims}
+                           GROUP BY cur_clm_uniq_id) h ON h.cur_clm_uniq_id = l.cur_clm_uniq_id
+            ) x
+            WHERE {table}.id = x.id AND {table}.is_current <> x.cur
             """
         )
+    cursor.execute("DROP TABLE cclf_touched_claims")
 
 
 def rebuild_beneficiaries(cursor: CursorWrapper) -> int:

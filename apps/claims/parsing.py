@@ -221,6 +221,17 @@ def check_matrix(matrix: Bytes, file_layout: Layout, first_line: int) -> tuple[M
         if bad.any():
             errors.extend(_errors(bad, col, f, first_line, reason))
             good &= ~bad
+        if kind == "int" and f.name in coded:
+            # Coded fields laid out as 9(n) (CLM_TYPE_CD): digits first, then a known code. A blank
+            # one is not a known code unless "" is allowed (a blank key was reported above).
+            allowed = coded[f.name]
+            unknown = ~bad & ~_codes_ok(col, allowed) & ~blank
+            if "" not in allowed and f.name not in required:
+                unknown |= blank
+            if unknown.any():
+                codes = ", ".join(sorted(c for c in allowed if c))
+                errors.extend(_errors(unknown, col, f, first_line, f"is not a known code ({codes})"))
+                good &= ~unknown
     return good, errors
 
 
