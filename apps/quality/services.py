@@ -34,7 +34,8 @@ def submissions_check(data: bytes, aco_ids: set[str]) -> tuple[list[dict[str, An
     rows: list[dict[str, Any]] = []
     errors: list[RowError] = []
     seen: dict[tuple[str, str, str], int] = {}
-    for line, raw in enumerate(reader, start=2):
+    for raw in reader:
+        line = reader.line_num  # the physical line: the reader skips empty lines without counting them
         row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
         if not any(row.values()):
             continue
