@@ -3,7 +3,7 @@ from celery import shared_task
 from . import services
 
 
-@shared_task(acks_late=True, queue="compute", time_limit=4 * 3600, soft_time_limit=4 * 3600 - 60)
+@shared_task(acks_late=True, time_limit=4 * 3600, soft_time_limit=4 * 3600 - 60)
 def ingest_run_task(run_id: int) -> str:
     """Load an uploaded CCLF package. The run row is claimed once, so a redelivery is harmless."""
     return services.ingest_run_execute(run_id=run_id).status
