@@ -332,58 +332,70 @@ NATURAL_KEYS = {
 }
 
 
-def net_claims(cursor: CursorWrapper, file_ids: list[int], touched_mbis: list[str]) -> None:
+def net_claims(
+    cursor: CursorWrapper, file_ids: list[int], touched_mbis: list[str], already_netted: set[int] | None = None
+) -> None:
     """DOMAIN.md §2: per natural key the record with the greatest (CLM_EFCTV_DT, CUR_CLM_UNIQ_ID)
     wins (the later-loaded row breaks an exact tie); a winning cancellation voids the claim.
 
     Rows arrive current unless they are cancellations, so only keys with more than one version
     among those this load touched are ranked and rewritten: a load writes the few superseded rows,
-    not the whole table. CCLF2/3/4 rows then follow their CCLF1 header."""
+    not the whole table. Files netted already during a bulk load (``already_netted``) are not
+    ranked again. CCLF2/3/4 rows then follow their CCLF1 header."""
     if not file_ids:
         return
+    pending = [f for f in file_ids if f not in (already_netted or set())]
+    for file_type in NATURAL_KEYS:
+        mbis = touched_mbis if file_type == "CCLF1" else []
+        if pending or mbis:
+            net_table(cursor, file_type, pending, mbis)
+    _follow_headers(cursor, ", ".join(str(int(i)) for i in file_ids), touched_mbis)
+
+
+def net_table(cursor: CursorWrapper, file_type: str, file_ids: list[int], touched_mbis: list[str]) -> None:
+    """Net one claims table for the natural keys of the given files (and, for Part A, of the
+    given current MBIs)."""
     if _postgres():
         cursor.execute("SET LOCAL work_mem = '256MB'")
-    ids = ", ".join(str(int(i)) for i in file_ids)
-    for file_type, key in NATURAL_KEYS.items():
-        table = TABLES[file_type]._meta.db_table
-        cols = ", ".join(key)
-        touched = f"file_id IN ({ids})"
-        params: list[str] = []
-        if file_type == "CCLF1" and touched_mbis:
-            touched += " OR current_mbi IN (" + ", ".join(["%s"] * len(touched_mbis)) + ")"
-            params += touched_mbis
-        join = " AND ".join(f"t.{k} = m.{k}" for k in key)
-        cursor.execute(
-            f"SELECT count(*) FILTER (WHERE {touched}), count(*) FROM {table}"
-            if _postgres()
-            else f"SELECT sum(CASE WHEN {touched} THEN 1 ELSE 0 END), count(*) FROM {table}",
-            params,
+    key = NATURAL_KEYS[file_type]
+    table = TABLES[file_type]._meta.db_table
+    cols = ", ".join(key)
+    touched = f"file_id IN ({', '.join(str(int(i)) for i in file_ids) or 'NULL'})"
+    params: list[str] = []
+    if touched_mbis:
+        touched += " OR current_mbi IN (" + ", ".join(["%s"] * len(touched_mbis)) + ")"
+        params += touched_mbis
+    join = " AND ".join(f"t.{k} = m.{k}" for k in key)
+    cursor.execute(
+        f"SELECT count(*) FILTER (WHERE {touched}), count(*) FROM {table}"
+        if _postgres()
+        else f"SELECT sum(CASE WHEN {touched} THEN 1 ELSE 0 END), count(*) FROM {table}",
+        params,
+    )
+    new, total = cursor.fetchone() or (0, 0)
+    if not new:
+        return
+    # When most rows are new, grouping the whole table is cheaper than finding the touched keys.
+    scope = "" if new * 2 >= total else f"WHERE ({cols}) IN (SELECT {cols} FROM {table} WHERE {touched})"
+    cursor.execute(
+        f"""
+        WITH multi AS (
+            SELECT {cols} FROM {table}
+            {scope}
+            GROUP BY {cols} HAVING count(*) > 1
+        ),
+        ranked AS (
+            SELECT t.id, t.clm_adjsmt_type_cd AS adj,
+                   ROW_NUMBER() OVER (PARTITION BY {", ".join(f"t.{k}" for k in key)}
+                                      ORDER BY t.clm_efctv_dt DESC, t.cur_clm_uniq_id DESC, t.id DESC) AS rn
+            FROM {table} t JOIN multi m ON {join}
         )
-        new, total = cursor.fetchone() or (0, 0)
-        # When most rows are new, grouping the whole table is cheaper than finding the touched keys.
-        scope = (
-            "" if (new or 0) * 2 >= (total or 0) else f"WHERE ({cols}) IN (SELECT {cols} FROM {table} WHERE {touched})"
-        )
-        cursor.execute(
-            f"""
-            WITH multi AS (
-                SELECT {cols} FROM {table}
-                {scope}
-                GROUP BY {cols} HAVING count(*) > 1
-            ),
-            ranked AS (
-                SELECT t.id, t.clm_adjsmt_type_cd AS adj,
-                       ROW_NUMBER() OVER (PARTITION BY {", ".join(f"t.{k}" for k in key)}
-                                          ORDER BY t.clm_efctv_dt DESC, t.cur_clm_uniq_id DESC, t.id DESC) AS rn
-                FROM {table} t JOIN multi m ON {join}
-            )
-            UPDATE {table} SET is_current = (ranked.rn = 1 AND ranked.adj <> '1')
-            FROM ranked
-            WHERE {table}.id = ranked.id AND {table}.is_current <> (ranked.rn = 1 AND ranked.adj <> '1')
-            """,
-            params if scope else [],
-        )
-    _follow_headers(cursor, ids, touched_mbis)
+        UPDATE {table} SET is_current = (ranked.rn = 1 AND ranked.adj <> '1')
+        FROM ranked
+        WHERE {table}.id = ranked.id AND {table}.is_current <> (ranked.rn = 1 AND ranked.adj <> '1')
+        """,
+        params if scope else [],
+    )
 
 
 def _follow_headers(cursor: CursorWrapper, ids: str, touched_mbis: list[str]) -> None:
@@ -458,7 +470,11 @@ def rebuild_beneficiaries(cursor: CursorWrapper) -> int:
 
 
 def after_load(
-    cursor: CursorWrapper, file_ids: list[int], mbi: MBIState | None, step: Callable[[str], None] | None = None
+    cursor: CursorWrapper,
+    file_ids: list[int],
+    mbi: MBIState | None,
+    step: Callable[[str], None] | None = None,
+    already_netted: set[int] | None = None,
 ) -> None:
     """Everything that follows the files of a load."""
     say = step or (lambda _: None)
@@ -467,6 +483,6 @@ def after_load(
         say("Following MBI changes")
         touched = refresh_current_mbi(cursor, mbi.changed)
     say("Netting claim versions")
-    net_claims(cursor, file_ids, touched)
+    net_claims(cursor, file_ids, touched, already_netted)
     say("Updating beneficiaries")
     rebuild_beneficiaries(cursor)

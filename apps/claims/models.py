@@ -101,7 +101,9 @@ class CCLFRow(models.Model):
     # No database-level constraint: a per-row foreign-key trigger would cost more than the rest of
     # the bulk load; the loader creates the file row first, in the same transaction.
     file = models.ForeignKey(CCLFFile, on_delete=models.PROTECT, related_name="+", db_constraint=False)
-    current_mbi = models.CharField(max_length=11, blank=True, db_index=True)
+    # Indexed per table (Meta.indexes below): a plain b-tree, without the pattern-matching twin
+    # Django adds for db_index on PostgreSQL, which nothing here would use.
+    current_mbi = models.CharField(max_length=11, blank=True)
 
     class Meta:
         abstract = True
@@ -171,6 +173,7 @@ class PartAClaim(NettedRow):
     class Meta:
         indexes = [
             models.Index(fields=["current_mbi", "prvdr_oscar_num", "clm_from_dt", "clm_thru_dt", "clm_type_cd"]),
+            models.Index(fields=["current_mbi"]),
             models.Index(fields=["cur_clm_uniq_id"]),
         ]
 
@@ -205,7 +208,7 @@ class PartARevenueLine(NettedRow):
     clm_fac_prvdr_oscar_num = models.CharField(max_length=20, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["cur_clm_uniq_id"])]
+        indexes = [models.Index(fields=["cur_clm_uniq_id"]), models.Index(fields=["current_mbi"])]
 
 
 class PartAProcedure(NettedRow):
@@ -228,7 +231,7 @@ class PartAProcedure(NettedRow):
     clm_blg_prvdr_oscar_num = models.CharField(max_length=20, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["cur_clm_uniq_id"])]
+        indexes = [models.Index(fields=["cur_clm_uniq_id"]), models.Index(fields=["current_mbi"])]
 
 
 class PartADiagnosis(NettedRow):
@@ -252,7 +255,7 @@ class PartADiagnosis(NettedRow):
     clm_blg_prvdr_oscar_num = models.CharField(max_length=20, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["cur_clm_uniq_id"])]
+        indexes = [models.Index(fields=["cur_clm_uniq_id"]), models.Index(fields=["current_mbi"])]
 
 
 class PartBLine(NettedRow):
@@ -315,7 +318,7 @@ class PartBLine(NettedRow):
     is_denied = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [models.Index(fields=["clm_cntl_num", "clm_line_num"])]
+        indexes = [models.Index(fields=["clm_cntl_num", "clm_line_num"]), models.Index(fields=["current_mbi"])]
 
 
 class DMELine(NettedRow):
@@ -353,7 +356,7 @@ class DMELine(NettedRow):
     is_denied = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [models.Index(fields=["clm_cntl_num", "clm_line_num"])]
+        indexes = [models.Index(fields=["clm_cntl_num", "clm_line_num"]), models.Index(fields=["current_mbi"])]
 
 
 class PartDEvent(NettedRow):
@@ -385,6 +388,7 @@ class PartDEvent(NettedRow):
 
     class Meta:
         indexes = [
+            models.Index(fields=["current_mbi"]),
             models.Index(
                 fields=[
                     "clm_srvc_prvdr_gnrc_id_num",
@@ -434,6 +438,9 @@ class BeneficiarySnapshot(CCLFRow):
     geo_zip5_cd = models.CharField(max_length=5, blank=True)
     geo_zip4_cd = models.CharField(max_length=4, blank=True)
 
+    class Meta:
+        indexes = [models.Index(fields=["current_mbi"])]
+
 
 class MBIXref(CCLFRow):
     """MBI crosswalk row (CCLF9): every field of the layout, lossless."""
@@ -446,6 +453,9 @@ class MBIXref(CCLFRow):
     prvs_id_efctv_dt = models.DateField(null=True)
     prvs_id_obslt_dt = models.DateField(null=True)
     bene_rrb_num = models.CharField(max_length=12, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["current_mbi"])]
 
 
 class MBIMap(models.Model):

@@ -144,6 +144,7 @@ class _LoadState:
     mapping: dict[bytes, bytes]
     mbi: loader.MBIState | None = None
     file_ids: list[int] = field(default_factory=list)
+    netted: set[int] = field(default_factory=set)
 
 
 def _load_package(
@@ -213,8 +214,8 @@ def _load_package(
             staged = False
             expected_rows = expected.get(pf.file_type, (0, 0))[0]
             with (
+                loader.bulk_mode(cursor, pf.file_type, expected_rows if not errors else 0) as bulk,
                 open(pf.path, "rb") as fh,
-                loader.bulk_mode(cursor, pf.file_type, expected_rows if not errors else 0),
             ):
                 buffer: Any = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
                 try:
@@ -243,34 +244,40 @@ def _load_package(
                 finally:
                     if size:
                         buffer.close()
-            errors.extend((pf.path.name, e) for e in check.errors)
-            if pf.file_type in expected and expected[pf.file_type][0] != check.lines:
-                errors.append(
-                    (
-                        pf.path.name,
-                        RecordError(
-                            None,
-                            "record count",
-                            str(check.lines),
-                            f"CCLF0 says {expected[pf.file_type][0]} records; the file has {check.lines}",
-                        ),
+                errors.extend((pf.path.name, e) for e in check.errors)
+                if pf.file_type in expected and expected[pf.file_type][0] != check.lines:
+                    errors.append(
+                        (
+                            pf.path.name,
+                            RecordError(
+                                None,
+                                "record count",
+                                str(check.lines),
+                                f"CCLF0 says {expected[pf.file_type][0]} records; the file has {check.lines}",
+                            ),
+                        )
                     )
-                )
-            if errors:
-                loader.clear_stage(cursor)
-                continue
-            rows = copied
-            if staged:
-                rows += loader.insert_from_stage(cursor, pf.file_type, record.pk, ascii_only=not check.non_ascii)
-            record.records = rows
-            record.save(update_fields=["records"])
-            loaded[pf.path.name] = rows
-            state.file_ids.append(record.pk)
-            progress.update(pf.path.name, loaded=rows)
-            if pf.file_type == "CCLF9":
-                # Later files of the load map their MBIs with the crosswalk as it now stands.
-                state.mbi = loader.rebuild_mbi_map(cursor)
-                state.mapping = state.mbi.mapping
+                if errors:
+                    loader.clear_stage(cursor)
+                    continue
+                rows = copied
+                if staged:
+                    rows += loader.insert_from_stage(cursor, pf.file_type, record.pk, ascii_only=not check.non_ascii)
+                record.records = rows
+                record.save(update_fields=["records"])
+                loaded[pf.path.name] = rows
+                state.file_ids.append(record.pk)
+                progress.update(pf.path.name, loaded=rows)
+                if bulk and pf.file_type in loader.NATURAL_KEYS:
+                    # Net now, before the indexes are built again: the superseded versions are
+                    # rewritten without index upkeep.
+                    progress.say(f"Netting {pf.file_type} claim versions")
+                    loader.net_table(cursor, pf.file_type, [record.pk], [])
+                    state.netted.add(record.pk)
+                if pf.file_type == "CCLF9":
+                    # Later files of the load map their MBIs with the crosswalk as it now stands.
+                    state.mbi = loader.rebuild_mbi_map(cursor)
+                    state.mapping = state.mbi.mapping
     return loaded
 
 
@@ -357,7 +364,7 @@ def ingest_run_execute(*, run_id: int, path: Path | None = None) -> IngestRun:
                         raise LoadRejected()
                     if state.file_ids:
                         with connection.cursor() as cursor:
-                            loader.after_load(cursor, state.file_ids, state.mbi, progress.say)
+                            loader.after_load(cursor, state.file_ids, state.mbi, progress.say, state.netted)
                         problems = state.mbi.problems if state.mbi else {}
     except LoadRejected:
         pass
