@@ -176,12 +176,14 @@ def bulk_mode(cursor: CursorWrapper, file_type: str, new_rows: int) -> Iterator[
             cursor.execute(definition)
 
 
-def copy_rows(cursor: CursorWrapper, file_type: str, columns: list[str], data: bytes) -> None:
-    """COPY rows already split into columns (``parsing.copy_text``) straight into the table."""
+def copy_rows(cursor: CursorWrapper, file_type: str, columns: list[str], data: bytes, latin1: bool = True) -> None:
+    """COPY rows already split into columns (``parsing.copy_text``) straight into the table.
+    ASCII data goes in as it is; other bytes are read as Latin-1 (converting costs a pass)."""
     if not data:
         return
     table = TABLES[file_type]._meta.db_table
-    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT text, ENCODING 'LATIN1')"
+    encoding = ", ENCODING 'LATIN1'" if latin1 else ""
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT text{encoding})"
     with cursor.copy(sql) as copy:
         copy.write(data)
 

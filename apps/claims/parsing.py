@@ -343,8 +343,11 @@ def copy_text(matrix: Bytes, file_layout: Layout, lead: Bytes, lead_keep: Mask) 
         out[:, pos : pos + f.length] = col
         nonspace = col != SPACE
         if f.kind == "text":
-            # Keep each byte that has a non-space byte at or after it (drops trailing spaces).
-            keep[:, pos : pos + f.length] = np.logical_or.accumulate(nonspace[:, ::-1], axis=1)[:, ::-1]
+            # Keep the bytes up to the last non-space one (drops trailing spaces).
+            if nonspace.any():
+                last = f.length - 1 - np.argmax(nonspace[:, ::-1], axis=1)
+                last[~nonspace.any(axis=1)] = -1
+                keep[:, pos : pos + f.length] = np.arange(f.length) <= last[:, None]
         else:
             blank = ~np.any(nonspace, axis=1)
             keep[:, pos : pos + f.length] = ~blank[:, None]

@@ -235,7 +235,7 @@ def _load_package(
                         if not errors and not check.error_count:
                             if rows_text is not None:
                                 # PostgreSQL: COPY the checked rows, already in columns, into the table.
-                                loader.copy_rows(cursor, pf.file_type, columns, rows_text)
+                                loader.copy_rows(cursor, pf.file_type, columns, rows_text, check.non_ascii)
                                 copied += block.good
                             else:
                                 loader.stage_lines(cursor, block.data)
