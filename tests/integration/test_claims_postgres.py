@@ -53,9 +53,9 @@ def paths_taken(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
     taken: dict[str, list[Any]] = {"copy": [], "staged": []}
     copy_rows, insert_from_stage = loader.copy_rows, loader.insert_from_stage
 
-    def spy_copy(cursor: CursorWrapper, file_type: str, columns: list[str], data: bytes) -> None:
+    def spy_copy(cursor: CursorWrapper, file_type: str, columns: list[str], data: bytes, latin1: bool = True) -> None:
         taken["copy"].append(file_type)
-        copy_rows(cursor, file_type, columns, data)
+        copy_rows(cursor, file_type, columns, data, latin1)
 
     def spy_stage(cursor: CursorWrapper, file_type: str, file_id: int, ascii_only: bool = False) -> int:
         taken["staged"].append((file_type, ascii_only))
