@@ -68,7 +68,7 @@ def test_admin_uploads_a_bad_package_reads_the_report_then_loads_a_good_one(page
     loaded = PartBLine.objects.count()
     assert loaded > 0
     cclf5 = page.locator("#ingest-files tbody tr", has_text="ZC5Y27")
-    expect(cclf5).to_contain_text(f"{loaded}")
+    expect(cclf5).to_contain_text(f"{loaded:,}")
     follow(page, page.get_by_role("link", name="All loads"))
     expect(page.locator("table tbody tr")).to_have_count(2)
 
