@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "apps.reviews",
     "apps.acos",
     "apps.claims",
+    "apps.alignment",
     "apps.quality",
 ]
 
