@@ -65,3 +65,5 @@ class Command(BaseCommand):
             call_command("load_dataset", str(folder), stdout=self.stdout, stderr=self.stderr)
         except CommandError as exc:
             raise CommandError(f"The demo bundle did not load: {exc}") from exc
+        # Computed by name: the pipeline lives in apps above this one.
+        call_command("run_pipeline", performance_year=2027, stdout=self.stdout)
