@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -102,8 +103,6 @@ class ElectionViewSet(ACOScopedViewSet):
     def retrieve(self, request: Request, aco_id: str, performance_year: int) -> Response:
         election = selectors.election_get(aco=self.aco, performance_year=int(performance_year))
         if election is None:
-            from django.http import Http404
-
             raise Http404("No elections recorded for that performance year.")
         return Response(self.get_serializer(election).data)
 
@@ -198,7 +197,7 @@ class ListRowViewSet(ACOScopedViewSet):
         fields = services.LIST_FIELDS[self.list_type]
         data = {f: getattr(obj, f) for f in fields}
         data.update({k: v for k, v in _payload(request).items() if k in fields})
-        key = tuple(str(getattr(obj, f)) for f in ("tin", "npi") if f in fields)
+        key = services.list_row_key(self.list_type, obj)
         outcome = services.list_row_save(
             aco=self.aco,
             performance_year=obj.performance_year,
@@ -215,7 +214,7 @@ class ListRowViewSet(ACOScopedViewSet):
     @extend_schema(responses={200: ListChangeOutcomeSerializer, 202: ListChangeOutcomeSerializer})
     def destroy(self, request: Request, aco_id: str, row_id: int) -> Response:
         obj = self.get_object()
-        key = tuple(str(getattr(obj, f)) for f in ("tin", "npi") if f in services.LIST_FIELDS[self.list_type])
+        key = services.list_row_key(self.list_type, obj)
         outcome = services.list_row_remove(
             aco=self.aco,
             performance_year=obj.performance_year,
@@ -267,8 +266,6 @@ class ChangeRequestViewSet(ACOScopedViewSet):
     def get_object(self) -> Any:
         obj = selectors.change_request_get(user=request_user(self.request), request_id=int(self.kwargs["request_id"]))
         if obj.aco_id != self.aco.pk:
-            from django.http import Http404
-
             raise Http404("No such change request.")
         return obj
 

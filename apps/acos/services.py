@@ -381,6 +381,11 @@ def list_upload(
     )
 
 
+def list_row_key(list_type: str, obj: ParticipantTIN | PreferredProvider) -> tuple[str, ...]:
+    """The key a stored row has on its list: the TIN, or the TIN and NPI."""
+    return tuple(str(getattr(obj, f)) for f in LIST_SPECS[list_type][2])
+
+
 def _form_row(list_type: str, aco: ACO, performance_year: int, data: dict[str, Any]) -> dict[str, Any]:
     """Check one row typed into a form or sent to the API, with the same rules as an upload."""
     text = {

@@ -24,7 +24,7 @@ from . import selectors, services
 from .context_processors import COMING_AREAS
 from .forms import LIST_FORMS, DecisionForm, ElectionForm, ListUploadForm, ProfileForm, WithdrawForm, attach_row_errors
 from .lists import LIST_SPECS
-from .mixins import ACOScopedMixin, CMSOnlyMixin
+from .mixins import ACOScopedMixin, CMSOnlyMixin, resolve_performance_year
 
 LIST_PAGES = {
     "participants": {"title": "Participant TINs", "url": "acos:participants", "singular": "Participant TIN"},
@@ -66,8 +66,6 @@ class CMSHomeView(CMSOnlyMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        from .mixins import resolve_performance_year
-
         py = resolve_performance_year(self.request.GET.get("py"))
         user = request_user(self.request)
         context.update(
@@ -293,7 +291,7 @@ class RowEditView(ListMixin, TemplateView):
             existing_key = None
             if self.kwargs.get("row_id") is not None:
                 obj = self.get_row(self.kwargs["row_id"])
-                existing_key = tuple(str(getattr(obj, f)) for f in LIST_SPECS[self.list_type][2])
+                existing_key = services.list_row_key(self.list_type, obj)
             try:
                 outcome = services.list_row_save(
                     aco=self.aco,
@@ -322,7 +320,7 @@ class RowRemoveView(ListMixin, TemplateView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         obj = self.get_row(self.kwargs["row_id"])
-        key = tuple(str(getattr(obj, f)) for f in LIST_SPECS[self.list_type][2])
+        key = services.list_row_key(self.list_type, obj)
         try:
             outcome = services.list_row_remove(
                 aco=self.aco,

@@ -21,7 +21,6 @@ from apps.acos.models import ACO, ParticipantTIN
 from apps.claims.models import (
     Beneficiary,
     CCLFFile,
-    DMELine,
     PartAClaim,
     PartARevenueLine,
     PartBLine,
@@ -34,7 +33,6 @@ from .models import AlignedBeneficiary, AlignmentRun
 log = logging.getLogger(__name__)
 RHC_FQHC_REVENUE_CENTERS = ("0521", "0522", "0524", "0525")
 BATCH = 5000
-_ = DMELine  # DME lines never qualify for alignment (DOMAIN.md §3.3)
 
 
 def alignment_run_create(*, performance_year: int, acting_user: User | None = None) -> AlignmentRun:

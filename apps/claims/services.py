@@ -40,13 +40,6 @@ class LoadRejected(Exception):
     """Raised inside the load transaction to roll it back."""
 
 
-@dataclass
-class LoadOutcome:
-    status: str
-    errors: list[tuple[str, RecordError]]
-    message: str
-
-
 def ingest_run_create(
     *, source: str, acting_user: User | None, upload: UploadedFile | None = None, queue: bool = True
 ) -> IngestRun:
