@@ -6,6 +6,8 @@ from django.urls import path
 
 from apps.accounts.api import AccessLogViewSet, TokenView
 from apps.acos import api as aco_api
+from apps.alignment import api as alignment_api
+from apps.alignment import api_voluntary
 from apps.claims.api import IngestRunViewSet
 
 LIST: dict[str, Any] = {"get": "list", "post": "create"}
@@ -70,6 +72,61 @@ urlpatterns = [
         "acos/<str:aco_id>/change-requests/<int:request_id>/withdraw/",
         aco_api.ChangeRequestViewSet.as_view({"post": "withdraw"}),
         name="api_change_request_withdraw",
+    ),
+    path(
+        "acos/<str:aco_id>/beneficiaries/",
+        alignment_api.AlignedBeneficiaryViewSet.as_view({"get": "list"}),
+        name="api_beneficiary_list",
+    ),
+    path(
+        "acos/<str:aco_id>/beneficiaries/<str:mbi>/",
+        alignment_api.AlignedBeneficiaryViewSet.as_view({"get": "retrieve"}),
+        name="api_beneficiary_detail",
+    ),
+    path(
+        "acos/<str:aco_id>/alignment/",
+        alignment_api.AlignmentSummaryViewSet.as_view({"get": "summary"}),
+        name="api_alignment_summary",
+    ),
+    path(
+        "acos/<str:aco_id>/alignment/churn/",
+        alignment_api.AlignmentSummaryViewSet.as_view({"get": "churn"}),
+        name="api_alignment_churn",
+    ),
+    path(
+        "acos/<str:aco_id>/alignment/by-tin/",
+        alignment_api.AlignmentSummaryViewSet.as_view({"get": "by_tin"}),
+        name="api_alignment_by_tin",
+    ),
+    path(
+        "acos/<str:aco_id>/alignment/exports/",
+        alignment_api.AlignmentExportViewSet.as_view({"get": "list", "post": "create"}),
+        name="api_alignment_export_list",
+    ),
+    path(
+        "acos/<str:aco_id>/alignment/exports/<int:export_id>/",
+        alignment_api.AlignmentExportViewSet.as_view({"get": "retrieve"}),
+        name="api_alignment_export_detail",
+    ),
+    path(
+        "acos/<str:aco_id>/alignment/exports/<int:export_id>/download/",
+        alignment_api.AlignmentExportViewSet.as_view({"get": "download"}),
+        name="api_alignment_export_download",
+    ),
+    path(
+        "alignment/runs/",
+        alignment_api.AlignmentRunViewSet.as_view({"get": "list", "post": "create"}),
+        name="api_run_list",
+    ),
+    path(
+        "alignment/runs/<int:run_id>/",
+        alignment_api.AlignmentRunViewSet.as_view({"get": "retrieve"}),
+        name="api_run_detail",
+    ),
+    path(
+        "acos/<str:aco_id>/voluntary-alignments/",
+        api_voluntary.VoluntaryAlignmentViewSet.as_view(LIST),
+        name="api_voluntary_list",
     ),
     path("review-queue/", aco_api.ReviewQueueViewSet.as_view({"get": "list"}), name="api_review_queue"),
     path("claims/ingest-runs/", IngestRunViewSet.as_view({"get": "list", "post": "create"}), name="api_ingest_list"),

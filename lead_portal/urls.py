@@ -15,6 +15,7 @@ urlpatterns = [
     path("cms/", aco_views.CMSHomeView.as_view(), name="cms_home"),
     path("reviews/", aco_views.ReviewQueueView.as_view(), name="review_queue"),
     path("audit/access-log/", AccessLogView.as_view(), name="access_log"),
+    path("", include("apps.alignment.urls")),
     path("acos/", include("apps.acos.urls")),
     path("claims/", include("apps.claims.urls")),
     path("api/", include("lead_portal.api_urls")),

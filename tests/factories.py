@@ -145,3 +145,27 @@ def totp_device_for(user: User) -> TOTPDevice:
 
 def totp_code(device: TOTPDevice) -> str:
     return f"{totp(device.bin_key):06d}"
+
+
+def alignment_run(performance_year: int = 2027, **fields: Any) -> Any:
+    """A finished (succeeded) alignment run."""
+    from django.utils import timezone
+
+    from apps.alignment.models import AlignmentRun
+
+    fields.setdefault("status", AlignmentRun.Status.SUCCEEDED)
+    fields.setdefault("finished_at", timezone.now())
+    return AlignmentRun.objects.create(performance_year=performance_year, **fields)
+
+
+def aligned(run: Any, aco: ACO, mbi: str, **fields: Any) -> Any:
+    """One aligned beneficiary of ``run`` (claims step 1 through TIN 111000001 unless told)."""
+    from apps.alignment.models import AlignedBeneficiary
+
+    fields.setdefault("alignment_type", "claims")
+    fields.setdefault("step", "1")
+    fields.setdefault("tin", "111000001")
+    fields.setdefault("unit_kind", "tin")
+    fields.setdefault("first_name", "Ada")
+    fields.setdefault("last_name", "Lovelace")
+    return AlignedBeneficiary.objects.create(run=run, aco=aco, mbi=mbi, **fields)

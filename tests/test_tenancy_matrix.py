@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms.models import model_to_dict
 from django.test import Client
@@ -34,13 +35,16 @@ from django.urls.resolvers import RoutePattern
 
 from apps.accounts.models import AccessLog, User
 from apps.acos.models import ACO, Election, ListChangeRequest, ParticipantTIN, PreferredProvider
-from apps.claims.models import IngestRun
+from apps.alignment.models import AlignedBeneficiary, AlignmentExport, AlignmentRun
+from apps.claims.models import IngestRun, VoluntaryAlignment
 from apps.reviews.models import ReviewCase, ReviewTransition, ReviewVersion
 from tests.factories import (
     ElectionFactory,
     ParticipantFactory,
     PreferredProviderFactory,
     add_participant_op,
+    aligned,
+    alignment_run,
     change_request_create,
 )
 
@@ -69,6 +73,9 @@ SIGNED_IN = {
     "api_docs",
 }
 
+# POSTs that only read: a read-only analyst may use them (building an export of data they can see).
+READING_POSTS = {"alignment:exports", "api_alignment_export_list"}
+
 # Writes that must exist and must answer the analyst 403 (a rename shows up here first).
 KNOWN_WRITES: dict[str, set[str]] = {
     "acos:profile_edit": {"POST"},
@@ -93,6 +100,9 @@ KNOWN_WRITES: dict[str, set[str]] = {
     "api_preferred_upload": {"POST"},
     "api_change_request_decide": {"POST"},
     "api_change_request_withdraw": {"POST"},
+    "alignment:voluntary_add": {"POST"},
+    "alignment:voluntary_upload": {"POST"},
+    "api_voluntary_list": {"POST"},
 }
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -170,6 +180,9 @@ class World:
     preferred: PreferredProvider
     change_request: ListChangeRequest
     access_log: AccessLog
+    alignment_run: AlignmentRun
+    aligned: AlignedBeneficiary
+    export: AlignmentExport
 
 
 # URL keyword -> a value that belongs to the victim ACO. New apps register their keywords here.
@@ -180,8 +193,14 @@ KWARG_VALUES: dict[str, Callable[[World, Route], object]] = {
     "performance_year": lambda w, r: 2028,
     "area": lambda w, r: "quality",
     "log_id": lambda w, r: w.access_log.pk,
-    # Ingest runs are CMS-only: any run will do (an ACO user must get 404 whatever it is).
-    "run_id": lambda w, r: IngestRun.objects.get_or_create(source="matrix.zip")[0].pk,
+    # Ingest and alignment runs are CMS-only: any run will do (an ACO user must get 404 whatever it is).
+    "run_id": lambda w, r: (
+        w.alignment_run.pk
+        if r.name.startswith("alignment:")
+        else IngestRun.objects.get_or_create(source="matrix.zip")[0].pk
+    ),
+    "mbi": lambda w, r: w.aligned.mbi,
+    "export_id": lambda w, r: w.export.pk,
 }
 
 
@@ -204,6 +223,10 @@ def world(aco: ACO, other_aco: ACO, admin: User, analyst: User, outsider: User, 
     ElectionFactory.create(aco=aco, performance_year=2027)
     ElectionFactory.create(aco=aco, performance_year=2028)
     ParticipantFactory.create(aco=other_aco, tin="555000001")
+    run = alignment_run()
+    aligned(run, other_aco, "1EG4TE5MK72")
+    export = AlignmentExport.objects.create(aco=aco, run=run, format="csv", status="ready", row_count=1)
+    export.file.save("matrix.csv", ContentFile(b"MBI\n1EG4TE5MK73\n"))
     return World(
         victim=aco,
         other=other_aco,
@@ -213,6 +236,9 @@ def world(aco: ACO, other_aco: ACO, admin: User, analyst: User, outsider: User, 
         access_log=AccessLog.objects.create(
             username="someone", action="view", object_type="participants", aco_code=aco.aco_id, path="/"
         ),
+        alignment_run=run,
+        aligned=aligned(run, aco, "1EG4TE5MK73"),
+        export=export,
     )
 
 
@@ -228,13 +254,17 @@ def snapshot(world: World) -> dict[str, Any]:
         "cases": list(ReviewCase.objects.order_by("id").values("id", "state", "content", "decided_by")),
         "transitions": ReviewTransition.objects.count(),
         "versions": ReviewVersion.objects.count(),
+        "voluntary": list(VoluntaryAlignment.objects.order_by("id").values()),
+        "alignment_runs": AlignmentRun.objects.count(),
     }
 
 
 def _form_body(world: World, route: Route) -> dict[str, Any]:
     """A write that would succeed for any of the forms if the role check were missing."""
     aco_id = world.victim.aco_id
-    if "preferred" in route.name:
+    if "voluntary" in route.name:
+        csv = f"mbi,aco_id,tin,npi,signed_date,channel\n1EG4TE5MK74,{aco_id},111000001,1234567893,2026-05-01,sva_form\n"
+    elif "preferred" in route.name:
         csv = (
             "aco_id,performance_year,tin,npi,name,specialty_code,capitation\n"
             f"{aco_id},2027,299000001,1000000004,Matrix Specialist,06,none\n"
@@ -244,7 +274,7 @@ def _form_body(world: World, route: Route) -> dict[str, Any]:
             "aco_id,performance_year,tin,legal_name,ccns,practice_zip,facility_type,new_to_aco\n"
             f"{aco_id},2027,199000001,Matrix Clinic,,21201,,false\n"
         )
-    return {
+    body = {
         # a Participant TIN or Preferred Provider row
         "tin": "199000001",
         "legal_name": "Matrix Clinic",
@@ -257,6 +287,10 @@ def _form_body(world: World, route: Route) -> dict[str, Any]:
         "name": "Matrix Specialist",
         "specialty_code": "06",
         "capitation": "none",
+        # a voluntary alignment record (TIN: the victim's Participant TIN)
+        "mbi": "1EG4TE5MK74",
+        "signed_date": "2026-05-01",
+        "channel": "sva_form",
         # the profile and elections
         "states": "VA",
         "primary_contact_email": "matrix@example.org",
@@ -272,6 +306,9 @@ def _form_body(world: World, route: Route) -> dict[str, Any]:
         "replace": "true",
         "file": SimpleUploadedFile("list.csv", csv.encode(), content_type="text/csv"),
     }
+    if "voluntary" in route.name:
+        body["tin"] = "111000001"  # a voluntary record must designate one of the victim's Participant TINs
+    return body
 
 
 def send(client: Client, method: str, url: str, world: World, route: Route) -> HttpResponse:
@@ -358,7 +395,10 @@ def test_the_analyst_cannot_write(route: Route, world: World, analyst: User, cli
     before = snapshot(world)
     for method in _write_methods(route):
         status = send(client, method, url_for(route, world), world, route).status_code
-        if method in route.methods or method in KNOWN_WRITES.get(route.name, set()):
+        if route.name in READING_POSTS and method == "POST":
+            # Let through (the matrix's form body may still be invalid for it: 400 is fine, 403 is not).
+            assert status not in (401, 403, 404), f"{method} answered {status}: a read-only analyst may do this"
+        elif method in route.methods or method in KNOWN_WRITES.get(route.name, set()):
             assert status == 403, f"{method} answered {status}"
         else:
             assert status in (403, 405), f"{method} answered {status}"

@@ -53,6 +53,8 @@ class ACOScopedViewSet(viewsets.GenericViewSet):
     aco: ACO
     can_edit: bool
     cms_may_write = False
+    # Actions that take a POST but only read (e.g. building an export): read-only members may use them.
+    reading_actions: tuple[str, ...] = ()
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -61,7 +63,12 @@ class ACOScopedViewSet(viewsets.GenericViewSet):
         user = request_user(request)
         self.aco = selectors.aco_get_for_user(user=user, aco_id=kwargs["aco_id"])
         self.can_edit = selectors.user_can_edit_aco(user=user, aco=self.aco)
-        if request.method in WRITE_METHODS and not self.can_edit and not (self.cms_may_write and user.can_review):
+        if (
+            request.method in WRITE_METHODS
+            and self.action not in self.reading_actions
+            and not self.can_edit
+            and not (self.cms_may_write and user.can_review)
+        ):
             raise PermissionDenied("Your role in this ACO is read-only.")
 
     @property

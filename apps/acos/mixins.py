@@ -36,7 +36,7 @@ class ACOScopedMixin(LoginRequiredMixin):
 
     aco: ACO
     can_edit: bool
-    write_methods = ("POST", "PUT", "PATCH", "DELETE")
+    write_methods: tuple[str, ...] = ("POST", "PUT", "PATCH", "DELETE")
     # Views that only show a form to editors set this: analysts get 403 for the GET too.
     editors_only = False
 

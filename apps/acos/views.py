@@ -25,6 +25,7 @@ from .context_processors import COMING_AREAS
 from .forms import LIST_FORMS, DecisionForm, ElectionForm, ListUploadForm, ProfileForm, WithdrawForm, attach_row_errors
 from .lists import LIST_SPECS
 from .mixins import ACOScopedMixin, CMSOnlyMixin, resolve_performance_year
+from .panels import render_home_panels
 
 LIST_PAGES = {
     "participants": {"title": "Participant TINs", "url": "acos:participants", "singular": "Participant TIN"},
@@ -92,6 +93,9 @@ class ACOHomeView(ACOScopedMixin, TemplateView):
             election=selectors.election_get(aco=self.aco, performance_year=self.performance_year),
             parameters=selectors.parameters_get(performance_year=self.performance_year),
             recent_requests=selectors.change_request_list(aco=self.aco)[:5],
+        )
+        context["home_panels"] = render_home_panels(
+            request=self.request, aco=self.aco, performance_year=self.performance_year, base=context
         )
         return context
 

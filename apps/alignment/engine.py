@@ -20,8 +20,9 @@ order-preserving int64 keys, and HCPCS codes are read from their code points, so
 integers; other values fall back to (slower) string operations with the same answer. Measured on a
 synthetic 100,000-beneficiary, 10-million-line input on 2 cores: about 15 s.
 
-Out of scope for now: Hybrid mid-year additions (rule 10, second sentence) — designations signed during
-the PY are simply not valid here; cohorts and High Needs are computed elsewhere.
+Hybrid approach (DOMAIN.md §1 "Alignment approach", §3 rule 10 second sentence): `align(..., midyear=...)`
+adds the results of one mid-year run to the base (prospective) result. Cohorts and High Needs are computed
+elsewhere.
 
 Choices where DOMAIN.md is silent or ambiguous (each also commented where it is made):
 - Only services whose from-date falls in AY1 or AY2 exist for the rule: "has a step-1 service" (rule 7),
@@ -37,13 +38,42 @@ Choices where DOMAIN.md is silent or ambiguous (each also commented where it is 
   record names another ACO (the beneficiary designated a clinician, who may have moved); the record's own
   ACO id is kept in the explanation. Among valid records the latest `signed_date` wins; same-day ties go
   to the smallest (ACO id, TIN, NPI) as text. Records for MBIs without an eligible beneficiary row are
-  ignored.
+  ignored. Same-day ties that agree on all three keep going: smallest ACO id written on the record, so the
+  explanation does not depend on row order.
 - Voluntary alignments keep the claims evaluation (if any) in their explanation for context.
+- Every base alignment is effective from Jan 1 PY (`effective_from`), `added_midyear` False.
+
+Choices for the Hybrid mid-year run (`MidYear(as_of, hybrid_acos, entities)`):
+- The base result is exactly the prospective one above (entities at the start of the PY, voluntary records
+  signed ≤ Oct 31 PY−1). Mid-year processing only adds: nobody in the base is dropped, moved to another ACO,
+  or changes type, step, unit or explanation, even when the mid-year entities would now decide otherwise.
+- `as_of` must lie inside the PY (ValueError otherwise). Only ACOs in `hybrid_acos` receive additions;
+  Prospective ACOs receive none, though their mid-year entities still compete in the claims re-run.
+- Eligibility is rule 2 as for the base (Jan 1 PY). In addition, a beneficiary whose death date falls before
+  the addition's effective date is not added (nothing is left to align), and an addition whose effective
+  date would fall after Dec 31 PY (a December signature, an `as_of` in December) belongs to no month of the
+  PY and is not made.
+- Voluntary additions: records signed Jan 1 PY – `as_of` (both inclusive) whose designated TIN is, in
+  `midyear.entities`, a Participant TIN of a Hybrid ACO (a TIN added mid-year counts; one that left does
+  not), for an eligible beneficiary not aligned in the base. The ACO is the one listing that TIN mid-year.
+  Among such records the latest signature wins with rule 10's tie-breaks; records that are not valid for
+  the addition (another ACO's TIN, a non-participant TIN) are skipped, as rule 10 skips invalid records.
+  Type and step "voluntary", effective the first day of the month after the signed date.
+- Records signed Nov 1 – Dec 31 of PY−1 are valid for neither the base (after the Oct 31 cut-off) nor the
+  mid-year run (before Jan 1 PY): they count toward PY+1.
+- Claims additions ("one mid-year claims run for newly added TINs"): the claims rule (rules 1–9, the same
+  alignment years) is re-run with `midyear.entities` for the eligible beneficiaries not aligned in the
+  base; one not added voluntarily whose winner is now a Hybrid ACO is added as claims-aligned, effective
+  the first day of the month after `as_of`. The run does not ask which TIN made the difference: a winner
+  changed by a TIN that left another ACO is added too.
+- Mid-year additions (voluntary or claims) carry the mid-year claims evaluation in their explanation and
+  `added_midyear` True.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,6 +177,15 @@ class Voluntary:
     signed_date: Array
 
 
+@dataclass(frozen=True)
+class MidYear:
+    """The Hybrid approach's mid-year run: what changed between the start of the PY and `as_of`."""
+
+    as_of: dt.date  # the date of the mid-year run, inside the PY
+    hybrid_acos: frozenset[str]  # ACO ids that elected the Hybrid approach for the PY
+    entities: Entities  # Participant TINs/CCNs as of `as_of` (may include TINs added mid-year)
+
+
 # ---------------------------------------------------------------------------------------------------
 # Outputs
 # ---------------------------------------------------------------------------------------------------
@@ -188,6 +227,8 @@ class Alignment:
     unit_kind: str | None  # "tin" or "ccn"
     npi: str | None  # None for a CCN unit or when no NPI has charges
     explanation: Explanation
+    effective_from: dt.date  # Jan 1 PY for the base; the first of a month during the PY for mid-year additions
+    added_midyear: bool = False
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -381,51 +422,135 @@ def align(
     services: Services,
     entities: Entities,
     voluntary: Voluntary | None = None,
+    *,
+    midyear: MidYear | None = None,
 ) -> list[Alignment]:
-    """Align every eligible beneficiary for performance year `py`; returns the aligned ones, by MBI."""
+    """Align every eligible beneficiary for performance year `py`; returns the aligned ones, by MBI.
+
+    Without `midyear` this is the prospective result. With it, the Hybrid ACOs' mid-year additions are
+    appended to that result (never changing it): see "Choices for the Hybrid mid-year run" above."""
     mbis = np.char.strip(_text(beneficiaries.mbi))
     sort_b = np.argsort(mbis, kind="stable")
     mbis_sorted = mbis[sort_b]
     if mbis_sorted.size > 1 and (mbis_sorted[1:] == mbis_sorted[:-1]).any():
         raise ValueError("beneficiaries must hold one row per MBI")
     eligible = eligible_mask(py, beneficiaries)[sort_b]
+    jan1 = dt.date(py, 1, 1)
 
     claims = _claims(py, mbis_sorted, eligible, services, entities)
-    vol = _voluntary(py, mbis_sorted, eligible, voluntary, entities)
+    vol = _voluntary(mbis_sorted, eligible, voluntary, entities.tin_to_aco, signed_to=_day(dt.date(py - 1, 10, 31)))
+    base = eligible & (claims.aligned | vol.has)
 
-    results: list[Alignment] = []
-    for b in np.flatnonzero(eligible & (claims.aligned | vol.has)).tolist():
+    by_bene: dict[int, Alignment] = {}
+    for b in np.flatnonzero(base).tolist():
         mbi = str(mbis_sorted[b])
-        exp_claims = claims.explain(b)
+        if vol.has[b]:
+            by_bene[b] = _voluntary_alignment(mbi, vol.record(b), claims.explain(b), jan1, added_midyear=False)
+        else:
+            by_bene[b] = _claims_alignment(mbi, claims, b, jan1, added_midyear=False)
+
+    if midyear is not None:
+        death = _days(beneficiaries.death_date)[sort_b]
+        by_bene.update(_midyear_additions(py, mbis_sorted, eligible & ~base, death, services, voluntary, midyear))
+    return [by_bene[b] for b in sorted(by_bene)]
+
+
+def _voluntary_alignment(
+    mbi: str, record: VoluntaryRecord, exp_claims: dict[str, Any], effective: dt.date, *, added_midyear: bool
+) -> Alignment:
+    return Alignment(
+        mbi=mbi,
+        aco_id=record.aco_id,
+        alignment_type=TYPE_VOLUNTARY,
+        step=STEP_VOLUNTARY,
+        tin=record.tin,
+        unit_kind=KIND_TIN,
+        npi=record.npi or None,
+        explanation=Explanation(step=STEP_VOLUNTARY, voluntary=record, **exp_claims),
+        effective_from=effective,
+        added_midyear=added_midyear,
+    )
+
+
+def _claims_alignment(mbi: str, claims: _ClaimsResult, b: int, effective: dt.date, *, added_midyear: bool) -> Alignment:
+    exp_claims = claims.explain(b)
+    step = str(exp_claims["claims_step"])
+    return Alignment(
+        mbi=mbi,
+        aco_id=str(claims.aco_of[b]),
+        alignment_type=TYPE_CLAIMS,
+        step=step,
+        tin=str(claims.unit_of[b]),
+        unit_kind=str(claims.unit_kind_of[b]),
+        npi=claims.npi_of[b] or None,
+        explanation=Explanation(step=step, voluntary=None, **exp_claims),
+        effective_from=effective,
+        added_midyear=added_midyear,
+    )
+
+
+def _first_of_next_month(days: Array) -> Array:
+    """int64 days → int64 day of the first of the following month (vectorised; NaT stays NaT)."""
+    months = days.astype("datetime64[D]").astype("datetime64[M]") + np.timedelta64(1, "M")
+    return months.astype("datetime64[D]").astype(np.int64)
+
+
+def _midyear_additions(
+    py: int,
+    mbis_sorted: Array,
+    candidates: Array,
+    death: Array,
+    services: Services,
+    voluntary: Voluntary | None,
+    midyear: MidYear,
+) -> dict[int, Alignment]:
+    """The Hybrid mid-year run for the eligible beneficiaries the base left unaligned (`candidates`)."""
+    jan1, dec31 = dt.date(py, 1, 1), dt.date(py, 12, 31)
+    if not jan1 <= midyear.as_of <= dec31:
+        raise ValueError(f"the mid-year run date {midyear.as_of} is outside performance year {py}")
+    hybrid = frozenset(midyear.hybrid_acos)
+    if not hybrid or not candidates.any():
+        return {}
+    # Alive on the effective date (a death ON that day still counts, as rule 2 treats Jan 1); NaT = alive.
+    nat = np.iinfo(np.int64).min
+
+    def alive_on(effective: Array, bene: Array) -> Array:
+        result: Array = (death[bene] == nat) | (death[bene] >= effective)
+        return result
+
+    # --- voluntary additions: signed Jan 1 PY – as_of, designating a Hybrid ACO's TIN as of as_of --------
+    hybrid_tins = {t: a for t, a in midyear.entities.tin_to_aco.items() if a in hybrid}
+    vol = _voluntary(
+        mbis_sorted,
+        candidates,
+        voluntary,
+        hybrid_tins,
+        signed_from=_day(jan1),
+        signed_to=_day(midyear.as_of),
+        alive_on=alive_on,
+        effective_to=_day(dec31),
+    )
+
+    # --- the one mid-year claims run, with the entities as of as_of ---------------------------------------
+    claims = _claims(py, mbis_sorted, candidates, services, midyear.entities)
+    claims_effective = _first_of_next_month(np.array([_day(midyear.as_of)], dtype=np.int64))
+    won = candidates & claims.aligned & ~vol.has
+    idx = np.flatnonzero(won)
+    won[idx] = np.isin(claims.aco_of[idx].astype(str), np.array(sorted(hybrid)))
+    idx = np.flatnonzero(won)
+    won[idx] = alive_on(np.repeat(claims_effective, idx.size), idx) & (claims_effective <= _day(dec31))
+    claims_from = _date(int(claims_effective[0]))
+
+    added: dict[int, Alignment] = {}
+    for b in np.flatnonzero(vol.has | won).tolist():
+        mbi = str(mbis_sorted[b])
         if vol.has[b]:
             record = vol.record(b)
-            results.append(
-                Alignment(
-                    mbi=mbi,
-                    aco_id=record.aco_id,
-                    alignment_type=TYPE_VOLUNTARY,
-                    step=STEP_VOLUNTARY,
-                    tin=record.tin,
-                    unit_kind=KIND_TIN,
-                    npi=record.npi or None,
-                    explanation=Explanation(step=STEP_VOLUNTARY, voluntary=record, **exp_claims),
-                )
-            )
+            effective = _date(int(_first_of_next_month(np.array([_day(record.signed_date)]))[0]))
+            added[b] = _voluntary_alignment(mbi, record, claims.explain(b), effective, added_midyear=True)
         else:
-            step = str(exp_claims["claims_step"])
-            results.append(
-                Alignment(
-                    mbi=mbi,
-                    aco_id=str(claims.aco_of[b]),
-                    alignment_type=TYPE_CLAIMS,
-                    step=step,
-                    tin=str(claims.unit_of[b]),
-                    unit_kind=str(claims.unit_kind_of[b]),
-                    npi=claims.npi_of[b] or None,
-                    explanation=Explanation(step=step, voluntary=None, **exp_claims),
-                )
-            )
-    return results
+            added[b] = _claims_alignment(mbi, claims, b, claims_from, added_midyear=True)
+    return added
 
 
 @dataclass
@@ -658,9 +783,20 @@ class _VoluntaryResult:
 
 
 def _voluntary(
-    py: int, mbis_sorted: Array, eligible: Array, voluntary: Voluntary | None, entities: Entities
+    mbis_sorted: Array,
+    eligible: Array,
+    voluntary: Voluntary | None,
+    tin_to_aco: dict[str, str],
+    *,
+    signed_to: int,
+    signed_from: int | None = None,
+    alive_on: Callable[[Array, Array], Array] | None = None,
+    effective_to: int | None = None,
 ) -> _VoluntaryResult:
-    """Rule 10: the most recent valid record per beneficiary (signed ≤ Oct 31 PY−1, Participant TIN)."""
+    """Rule 10: the most recent valid record per beneficiary. Valid = an eligible beneficiary, signed in
+    [`signed_from`, `signed_to`] (days; no lower bound for the base), designating a TIN that `tin_to_aco`
+    maps to an ACO. For mid-year additions (`alive_on`, `effective_to` given) the record's effective date,
+    the first of the month after signing, must also be ≤ `effective_to` with the beneficiary alive on it."""
     n_bene = mbis_sorted.size
     empty = np.zeros(0, dtype=object)
     if voluntary is None or np.asarray(voluntary.mbi).size == 0 or n_bene == 0:
@@ -673,20 +809,31 @@ def _voluntary(
     rec_aco = np.char.strip(_text(voluntary.aco_id))
     signed = _days(voluntary.signed_date)
     u_tin, inv = np.unique(tin, return_inverse=True)
-    tin_aco = np.array([entities.tin_to_aco.get(str(t), "") for t in u_tin.tolist()], dtype=object)
+    tin_aco = np.array([tin_to_aco.get(str(t), "") for t in u_tin.tolist()], dtype=object)
     aco = tin_aco[inv.reshape(-1)] if u_tin.size else np.zeros(0, dtype=object)
 
     pos = np.minimum(np.searchsorted(mbis_sorted, v_mbi), n_bene - 1)
     valid = (mbis_sorted[pos] == v_mbi) & eligible[pos]
-    valid &= (signed != np.iinfo(np.int64).min) & (signed <= _day(dt.date(py - 1, 10, 31)))
+    valid &= (signed != np.iinfo(np.int64).min) & (signed <= signed_to)
+    if signed_from is not None:
+        valid &= signed >= signed_from
     valid &= aco != ""
+    if alive_on is not None or effective_to is not None:
+        rows = np.flatnonzero(valid)
+        effective = _first_of_next_month(signed[rows])
+        ok = np.ones(rows.size, dtype=bool)
+        if effective_to is not None:
+            ok &= effective <= effective_to
+        if alive_on is not None:
+            ok &= alive_on(effective, pos[rows])
+        valid[rows] = ok
     rows = np.flatnonzero(valid)
     has = np.zeros(n_bene, dtype=bool)
     row_of = np.zeros(n_bene, dtype=np.int64)
     if rows.size:
-        # Latest signed date wins; same-day ties: smallest (ACO id, TIN, NPI) as text.
+        # Latest signed date wins; same-day ties: smallest (ACO id, TIN, NPI, ACO id on the record) as text.
         aco_s = aco[rows].astype(str)
-        order = np.lexsort((npi[rows], tin[rows], aco_s, -signed[rows], pos[rows]))
+        order = np.lexsort((rec_aco[rows], npi[rows], tin[rows], aco_s, -signed[rows], pos[rows]))
         ranked = rows[order]
         starts = _group_starts(pos[ranked])
         winners = ranked[starts]

@@ -1,129 +1,68 @@
 """Running alignment for a performance year: read the netted claims, beneficiaries, lists and
-voluntary alignments as columns, hand them to the pure engine (``engine.align``) and store the
-result of every aligned beneficiary with its explanation. One ``AlignmentRun`` per computation,
-claimed by a conditional UPDATE so a redelivered task does nothing twice."""
+voluntary alignments as columns, hand them to the pure engines (``engine.align`` for alignment,
+``cohorts`` for ESRD / High Needs) and store every aligned beneficiary with its explanation.
+
+One ``AlignmentRun`` per computation, claimed by a conditional UPDATE so a redelivered task does
+nothing twice; the run row carries its stage and percentage for the progress bar, and its timings.
+Results are written in one transaction (COPY on PostgreSQL), so a page never sees half a run.
+ALR-style exports are built in the background from the stored rows."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
+import io
+import json
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.acos.models import ACO, ParticipantTIN
-from apps.claims.models import (
-    Beneficiary,
-    CCLFFile,
-    PartAClaim,
-    PartARevenueLine,
-    PartBLine,
-    VoluntaryAlignment,
-)
+from apps.acos.models import ACO, AlignmentApproach, Election, ParticipantTIN
+from apps.claims.models import Beneficiary, CCLFFile
 
-from . import engine
-from .models import AlignedBeneficiary, AlignmentRun
+from . import cohort_inputs, cohorts, engine
+from .inputs import load_inputs
+from .models import AlignedBeneficiary, AlignmentExport, AlignmentRun, HighNeedsHistory
 
 log = logging.getLogger(__name__)
-RHC_FQHC_REVENUE_CENTERS = ("0521", "0522", "0524", "0525")
 BATCH = 5000
 
 
-def alignment_run_create(*, performance_year: int, acting_user: User | None = None) -> AlignmentRun:
-    run = AlignmentRun(performance_year=performance_year, created_by=acting_user)
+def alignment_run_create(
+    *, performance_year: int, as_of: dt.date | None = None, acting_user: User | None = None
+) -> AlignmentRun:
+    """A run waiting for a worker. Only CMS administrators (or the command line: no user) start runs."""
+    if acting_user is not None and not acting_user.is_cms_admin:
+        raise PermissionDenied("Only CMS administrators start alignment runs.")
+    if as_of is not None and as_of.year != performance_year:
+        raise ValidationError({"as_of": f"A mid-year run's date must fall in {performance_year}."})
+    if as_of is not None and as_of == dt.date(performance_year, 1, 1):
+        as_of = None  # January 1 is the prospective run
+    run = AlignmentRun(performance_year=performance_year, as_of=as_of, created_by=acting_user)
     run.full_clean()
     run.save()
     return run
 
 
-def _dates(values: Sequence[Any]) -> np.ndarray:
-    return np.array([v if v else None for v in values], dtype="datetime64[D]")
+def alignment_run_request(
+    *, performance_year: int, as_of: dt.date | None = None, acting_user: User | None = None
+) -> AlignmentRun:
+    """Create a run and queue it for a worker once the transaction commits."""
+    from .tasks import alignment_run_task
 
-
-def _cents(values: Sequence[Any]) -> np.ndarray:
-    return np.rint(np.array([float(v or 0) for v in values], dtype=np.float64) * 100).astype(np.int64)
-
-
-def _text(values: Sequence[Any]) -> np.ndarray:
-    return np.array([(v or "").strip() for v in values], dtype=object)
-
-
-def load_inputs(
-    performance_year: int,
-) -> tuple[engine.Beneficiaries, engine.Services, engine.Entities, engine.Voluntary]:
-    """The engine's inputs, read set-based. Claims: netted (current) lines of the two alignment
-    years; Part B lines that were denied count for nothing and are left out."""
-    (ay1_start, _), (_, ay2_end) = engine.alignment_years(performance_year)
-    benes = list(Beneficiary.objects.values_list("mbi", "death_date", "part_a_start", "part_b_start", "state"))
-    beneficiaries = engine.Beneficiaries(
-        mbi=np.array([b[0] for b in benes], dtype=object),
-        death_date=_dates([b[1] for b in benes]),
-        part_a_start=_dates([b[2] for b in benes]),
-        part_b_start=_dates([b[3] for b in benes]),
-        state=_text([b[4] for b in benes]),
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT current_mbi, clm_line_from_dt, clm_line_hcpcs_cd, clm_pos_cd, clm_prvdr_spclty_cd, "
-            f"clm_rndrg_prvdr_tax_num, rndrg_prvdr_npi_num, clm_line_alowd_chrg_amt "
-            f"FROM {PartBLine._meta.db_table} "
-            f"WHERE is_current AND NOT is_denied AND current_mbi <> '' AND clm_line_from_dt BETWEEN %s AND %s",
-            [ay1_start, ay2_end],
-        )
-        part_b = cursor.fetchall()
-        cursor.execute(
-            f"SELECT l.current_mbi, l.clm_line_from_dt, l.clm_line_hcpcs_cd, l.clm_line_prod_rev_ctr_cd, "
-            f"l.clm_line_cvrd_pd_amt, h.prvdr_oscar_num "
-            f"FROM {PartARevenueLine._meta.db_table} l "
-            f"JOIN {PartAClaim._meta.db_table} h ON h.cur_clm_uniq_id = l.cur_clm_uniq_id AND h.is_current "
-            f"WHERE l.is_current AND l.current_mbi <> '' AND h.clm_type_cd = 40 AND h.clm_bill_fac_type_cd = '7' "
-            f"AND h.clm_bill_clsfctn_cd IN ('1', '7') AND l.clm_line_from_dt BETWEEN %s AND %s",
-            [ay1_start, ay2_end],
-        )
-        rural = cursor.fetchall()
-    # 3b: revenue center 0521/0522/0524/0525, or a PQEM HCPCS on the line.
-    if rural:
-        hcpcs = _text([r[2] for r in rural])
-        keep = np.isin(_text([r[3] for r in rural]), RHC_FQHC_REVENUE_CENTERS) | engine.is_pqem_array(hcpcs)
-        rural = [r for r, k in zip(rural, keep, strict=True) if k]
-    n_b, n_r = len(part_b), len(rural)
-    blank_r = np.full(n_r, "", dtype=object)
-    blank_b = np.full(n_b, "", dtype=object)
-    services = engine.Services(
-        mbi=np.concatenate([_text([r[0] for r in part_b]), _text([r[0] for r in rural])]),
-        from_date=np.concatenate([_dates([r[1] for r in part_b]), _dates([r[1] for r in rural])]),
-        kind=np.concatenate([np.full(n_b, "B", dtype=object), np.full(n_r, "R", dtype=object)]),
-        hcpcs=np.concatenate([_text([r[2] for r in part_b]), _text([r[2] for r in rural])]),
-        pos=np.concatenate([_text([r[3] for r in part_b]), blank_r]),
-        specialty=np.concatenate([_text([r[4] for r in part_b]), blank_r]),
-        tin=np.concatenate([_text([r[5] for r in part_b]), blank_r]),
-        npi=np.concatenate([_text([r[6] for r in part_b]), blank_r]),
-        ccn=np.concatenate([blank_b, _text([r[5] for r in rural])]),
-        charge_cents=np.concatenate([_cents([r[7] for r in part_b]), _cents([r[4] for r in rural])]),
-    )
-    tin_to_aco: dict[str, str] = {}
-    ccn_to_aco: dict[str, str] = {}
-    for tin, ccns, aco_id in ParticipantTIN.objects.filter(performance_year=performance_year).values_list(
-        "tin", "ccns", "aco__aco_id"
-    ):
-        tin_to_aco[tin] = aco_id
-        for ccn in ccns or []:
-            ccn_to_aco[ccn] = aco_id
-    vas = list(VoluntaryAlignment.objects.values_list("mbi", "aco__aco_id", "tin", "npi", "signed_date"))
-    voluntary = engine.Voluntary(
-        mbi=_text([v[0] for v in vas]),
-        aco_id=_text([v[1] for v in vas]),
-        tin=_text([v[2] for v in vas]),
-        npi=_text([v[3] for v in vas]),
-        signed_date=_dates([v[4] for v in vas]),
-    )
-    return beneficiaries, services, engine.Entities(tin_to_aco, ccn_to_aco), voluntary
+    run = alignment_run_create(performance_year=performance_year, as_of=as_of, acting_user=acting_user)
+    transaction.on_commit(lambda: alignment_run_task.delay(run.pk))
+    return run
 
 
 def _jsonable(value: Any) -> Any:
@@ -136,60 +75,334 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _progress(run: AlignmentRun, stage: str, percent: int) -> None:
+    """Visible to other processes at once (outside the results transaction)."""
+    AlignmentRun.objects.filter(pk=run.pk).update(stage=stage, percent=percent)
+    run.stage, run.percent = stage, percent
+
+
+def _entities(performance_year: int, *, added_before: dt.datetime | None = None) -> engine.Entities:
+    """Participant TINs (and their CCNs) of the PY; ``added_before`` keeps those on the list by then."""
+    qs = ParticipantTIN.objects.filter(performance_year=performance_year)
+    if added_before is not None:
+        qs = qs.filter(created_at__lt=added_before)
+    tin_to_aco: dict[str, str] = {}
+    ccn_to_aco: dict[str, str] = {}
+    for tin, ccns, aco_id in qs.values_list("tin", "ccns", "aco__aco_id"):
+        tin_to_aco[tin] = aco_id
+        for ccn in ccns or []:
+            ccn_to_aco[ccn] = aco_id
+    return engine.Entities(tin_to_aco, ccn_to_aco)
+
+
+def _midyear(run: AlignmentRun, entities: engine.Entities) -> tuple[engine.Entities, engine.MidYear | None]:
+    """For a mid-year run: the start-of-year entities (TINs listed before January 1 of the PY) as the
+    base, and the Hybrid ACOs with the entities as of now for additions."""
+    if run.as_of is None:
+        return entities, None
+    py = run.performance_year
+    hybrid = frozenset(
+        Election.objects.filter(performance_year=py, alignment_approach=AlignmentApproach.HYBRID).values_list(
+            "aco__aco_id", flat=True
+        )
+    )
+    start = timezone.make_aware(dt.datetime(py, 1, 1))
+    as_of_end = timezone.make_aware(dt.datetime.combine(run.as_of + dt.timedelta(days=1), dt.time()))
+    return _entities(py, added_before=start), engine.MidYear(
+        as_of=run.as_of, hybrid_acos=hybrid, entities=_entities(py, added_before=as_of_end)
+    )
+
+
+@dataclasses.dataclass
+class _Cohorts:
+    cohort: dict[str, str]
+    high_needs: dict[str, list[str]]  # MBI -> criteria met, for High Needs beneficiaries only
+    detail: dict[str, dict[str, Any]]  # MBI -> the High Needs assessment (window, evidence, counts)
+    not_evaluated: list[str]
+
+
+def _assess_cohorts(mbis: list[str], *, as_of: dt.date) -> _Cohorts:
+    """ESRD / High Needs / Aged & Disabled for the aligned beneficiaries, with "once High Needs,
+    always High Needs" applied from the stored history."""
+    mbi_array = np.array(sorted(mbis), dtype=object)
+    result = cohorts.high_needs(cohort_inputs.load_cohort_inputs(mbi_array, as_of=as_of), as_of=as_of)
+    before = list(HighNeedsHistory.objects.filter(mbi__in=mbis).values_list("mbi", flat=True)) if mbis else []
+    result = cohorts.carry_forward(result, np.array(sorted(before), dtype=object))
+    mbi_list = result.mbi.tolist()
+    flags = result.high_needs.tolist()
+    return _Cohorts(
+        cohort=dict(zip(mbi_list, result.cohort.tolist(), strict=True)),
+        high_needs={m: result.criteria(i) for i, (m, hn) in enumerate(zip(mbi_list, flags, strict=True)) if hn},
+        detail={m: result.explanation(i) for i, m in enumerate(mbi_list)},
+        not_evaluated=list(result.not_evaluated),
+    )
+
+
+STORE_COLUMNS = (
+    "run_id",
+    "mbi",
+    "aco_id",
+    "alignment_type",
+    "step",
+    "tin",
+    "unit_kind",
+    "npi",
+    "effective_from",
+    "added_midyear",
+    "cohort",
+    "high_needs",
+    "high_needs_criteria",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "sex",
+    "explanation",
+)
+
+
+def _rows(run: AlignmentRun, results: list[engine.Alignment], found: _Cohorts) -> Iterator[tuple[Any, ...]]:
+    acos = dict(ACO.objects.values_list("aco_id", "pk"))
+    start = dt.date(run.performance_year, 1, 1)
+    for r in results:
+        if r.aco_id not in acos:
+            continue
+        criteria = found.high_needs.get(r.mbi)
+        yield (
+            run.pk,
+            r.mbi,
+            acos[r.aco_id],
+            r.alignment_type,
+            r.step,
+            r.tin or "",
+            r.unit_kind or "",
+            r.npi or "",
+            r.effective_from or start,
+            r.added_midyear,
+            found.cohort.get(r.mbi, AlignedBeneficiary.Cohort.AGED_DISABLED),
+            criteria is not None,
+            json.dumps(criteria or []),
+            "",
+            "",
+            None,
+            "",
+            json.dumps({**_jsonable(dataclasses.asdict(r.explanation)), "high_needs": found.detail.get(r.mbi)}),
+        )
+
+
+def _store(rows: Iterator[tuple[Any, ...]]) -> None:
+    """Write the aligned rows: COPY on PostgreSQL, batched INSERTs elsewhere. Names and birth dates
+    are then copied from the beneficiary table in one UPDATE."""
+    table = AlignedBeneficiary._meta.db_table
+    if connection.vendor == "postgresql":
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({', '.join(STORE_COLUMNS)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+    else:
+        objs = (
+            AlignedBeneficiary(
+                **{
+                    k: (json.loads(v) if k in ("explanation", "high_needs_criteria") else v)
+                    for k, v in zip(STORE_COLUMNS, row, strict=True)
+                }
+            )
+            for row in rows
+        )
+        while batch := [o for _, o in zip(range(BATCH), objs, strict=False)]:
+            AlignedBeneficiary.objects.bulk_create(batch)
+
+
+def _snapshot_names(run: AlignmentRun) -> None:
+    table = AlignedBeneficiary._meta.db_table
+    bene = Beneficiary._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET first_name = b.first_name, last_name = b.last_name, birth_date = b.birth_date, "
+            f"sex = b.sex FROM {bene} b WHERE b.mbi = {table}.mbi AND {table}.run_id = %s",
+            [run.pk],
+        )
+
+
 def alignment_run_execute(*, run_id: int) -> AlignmentRun:
     """Compute and store alignment for the run's performance year (all ACOs)."""
     claimed = AlignmentRun.objects.filter(pk=run_id, status=AlignmentRun.Status.REQUESTED).update(
-        status=AlignmentRun.Status.RUNNING, started_at=timezone.now()
+        status=AlignmentRun.Status.RUNNING, started_at=timezone.now(), stage="Starting", percent=1
     )
     run = AlignmentRun.objects.get(pk=run_id)
     if not claimed:
         return run
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
     try:
+        py = run.performance_year
         data_version = CCLFFile.objects.aggregate(v=Max("id"))["v"] or 0
-        inputs = load_inputs(run.performance_year)
-        results = engine.align(run.performance_year, *inputs)
-        acos = dict(ACO.objects.values_list("aco_id", "pk"))
+        _progress(run, "Reading netted claims, beneficiaries, lists and voluntary records", 5)
+        beneficiaries, services, entities, voluntary = load_inputs(py)
+        lap("inputs")
+        _progress(run, f"Applying the alignment rule to {len(services.mbi):,} service lines", 35)
+        base_entities, midyear = _midyear(run, entities)
+        results = engine.align(py, beneficiaries, services, base_entities, voluntary, midyear=midyear)
+        lap("engine")
+        _progress(run, f"Cohorts and High Needs for {len(results):,} aligned beneficiaries", 60)
+        assessed = run.as_of or dt.date(py, 1, 1)
+        found = _assess_cohorts([r.mbi for r in results], as_of=assessed)
+        lap("cohorts")
+        _progress(run, f"Saving {len(results):,} alignments", 75)
+        by_aco: dict[str, dict[str, int]] = {}
+        for r in results:
+            counts = by_aco.setdefault(r.aco_id, {"claims": 0, "voluntary": 0, "high_needs": 0, "added_midyear": 0})
+            counts[r.alignment_type] += 1
+            counts["high_needs"] += r.mbi in found.high_needs
+            counts["added_midyear"] += r.added_midyear
         with transaction.atomic():
             AlignedBeneficiary.objects.filter(run=run).delete()
-            rows = [
-                AlignedBeneficiary(
-                    run=run,
-                    mbi=r.mbi,
-                    aco_id=acos[r.aco_id],
-                    alignment_type=r.alignment_type,
-                    step=r.step,
-                    tin=r.tin or "",
-                    unit_kind=r.unit_kind or "",
-                    npi=r.npi or "",
-                    explanation=_jsonable(dataclasses.asdict(r.explanation)),
-                )
-                for r in results
-                if r.aco_id in acos
-            ]
-            for i in range(0, len(rows), BATCH):
-                AlignedBeneficiary.objects.bulk_create(rows[i : i + BATCH])
-            by_aco: dict[str, dict[str, int]] = {}
-            for r in results:
-                counts = by_aco.setdefault(r.aco_id, {"claims": 0, "voluntary": 0})
-                counts[r.alignment_type] += 1
-            run.counts = {"beneficiaries": len(inputs[0].mbi), "service_lines": len(inputs[1].mbi), "acos": by_aco}
+            _store(_rows(run, results, found))
+            _snapshot_names(run)
+            known = set(HighNeedsHistory.objects.filter(mbi__in=list(found.high_needs)).values_list("mbi", flat=True))
+            HighNeedsHistory.objects.bulk_create(
+                [
+                    HighNeedsHistory(mbi=m, first_run=run, first_met_on=assessed, criteria=c)
+                    for m, c in sorted(found.high_needs.items())
+                    if m not in known
+                ],
+                batch_size=BATCH,
+            )
+            lap("store")
+            run.counts = {
+                "beneficiaries": len(beneficiaries.mbi),
+                "service_lines": len(services.mbi),
+                "aligned": len(results),
+                "high_needs_not_evaluated": found.not_evaluated,
+                "acos": by_aco,
+            }
+            run.timings = timings
             run.data_version = data_version
             run.status = AlignmentRun.Status.SUCCEEDED
-            run.message = f"{len(rows):,} beneficiaries aligned across {len(by_aco)} ACO(s)."
+            run.stage, run.percent = "Done", 100
+            run.message = f"{len(results):,} beneficiaries aligned across {len(by_aco)} ACO(s)."
             run.finished_at = timezone.now()
             run.save()
     except Exception as exc:  # the run ends with its reason; the worker's log has the trace
         log.exception("Alignment run %s failed", run_id)
         run.status = AlignmentRun.Status.FAILED
+        run.stage = "Failed"
+        run.timings = timings
         run.message = f"{type(exc).__name__}: {exc}"[:2000]
         run.finished_at = timezone.now()
         run.save()
     return run
 
 
-def latest_run(*, performance_year: int) -> AlignmentRun | None:
-    return (
-        AlignmentRun.objects.filter(performance_year=performance_year, status=AlignmentRun.Status.SUCCEEDED)
-        .order_by("-finished_at", "-id")
-        .first()
+# --------------------------------------------------------------------------------------------------
+# ALR-style exports
+# --------------------------------------------------------------------------------------------------
+EXPORT_COLUMNS = (
+    ("MBI", "mbi"),
+    ("Last name", "last_name"),
+    ("First name", "first_name"),
+    ("Birth date", "birth_date"),
+    ("Sex", "sex"),
+    ("Alignment type", "alignment_type"),
+    ("Step", "step"),
+    ("Aligning TIN or CCN", "tin"),
+    ("Unit", "unit_kind"),
+    ("Aligning NPI", "npi"),
+    ("Aligned from", "effective_from"),
+    ("Added mid-year", "added_midyear"),
+    ("Cohort", "cohort"),
+    ("High Needs", "high_needs"),
+    ("High Needs criteria met", "high_needs_criteria"),
+)
+
+
+def alignment_export_request(*, aco: ACO, run: AlignmentRun, fmt: str, acting_user: User) -> AlignmentExport:
+    """Queue an export of the ACO's aligned beneficiaries in ``run`` (CSV or XLSX)."""
+    from .tasks import alignment_export_task
+
+    if fmt not in AlignmentExport.Format.values:
+        raise ValidationError({"format": "Choose CSV or XLSX."})
+    if run.status != AlignmentRun.Status.SUCCEEDED:
+        raise ValidationError("Only a finished alignment run can be exported.")
+    export = AlignmentExport.objects.create(aco=aco, run=run, format=fmt, created_by=acting_user)
+    transaction.on_commit(lambda: alignment_export_task.delay(export.pk))
+    return export
+
+
+def _export_rows(export: AlignmentExport) -> Iterator[list[Any]]:
+    qs = (
+        AlignedBeneficiary.objects.filter(run=export.run, aco=export.aco)
+        .order_by("mbi")
+        .values_list(*[c for _, c in EXPORT_COLUMNS])
     )
+    for row in qs.iterator(chunk_size=5000):
+        values = list(row)
+        values[-4] = "yes" if values[-4] else "no"  # added mid-year
+        values[-2] = "yes" if values[-2] else "no"  # High Needs
+        values[-1] = ";".join(values[-1] or [])
+        yield values
+
+
+def alignment_export_execute(*, export_id: int) -> AlignmentExport:
+    claimed = AlignmentExport.objects.filter(pk=export_id, status=AlignmentExport.Status.REQUESTED).update(
+        status=AlignmentExport.Status.RUNNING
+    )
+    export = AlignmentExport.objects.select_related("aco", "run").get(pk=export_id)
+    if not claimed:
+        return export
+    try:
+        stamp = (
+            f"LEAD ACO {export.aco.aco_id} aligned beneficiaries; PY{export.run.performance_year}; alignment run "
+            f"{export.run_id} ({export.run.kind_label}); data version {export.run.data_version}; computed "
+            f"{export.run.finished_at:%Y-%m-%d %H:%M} UTC"
+        )
+        header = [h for h, _ in EXPORT_COLUMNS]
+        count = 0
+        if export.format == AlignmentExport.Format.CSV:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow([f"# {stamp}"])
+            writer.writerow(header)
+            for values in _export_rows(export):
+                writer.writerow(["" if v is None else v for v in values])
+                count += 1
+            content = buffer.getvalue().encode("utf-8")
+        else:
+            import xlsxwriter
+
+            raw = io.BytesIO()
+            book = xlsxwriter.Workbook(raw, {"constant_memory": True, "in_memory": True})
+            sheet = book.add_worksheet("Aligned beneficiaries")
+            bold = book.add_format({"bold": True})
+            date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+            sheet.write_row(0, 0, [stamp])
+            sheet.write_row(1, 0, header, bold)
+            for values in _export_rows(export):
+                count += 1
+                for col, value in enumerate(values):
+                    if isinstance(value, dt.date):
+                        sheet.write_datetime(count + 1, col, dt.datetime.combine(value, dt.time()), date_format)
+                    elif value is not None:
+                        sheet.write(count + 1, col, value)
+            sheet.freeze_panes(2, 1)
+            sheet.set_column(0, len(header) - 1, 14)
+            book.close()
+            content = raw.getvalue()
+        export.file.save(export.file_name, ContentFile(content), save=False)
+        export.row_count = count
+        export.status = AlignmentExport.Status.READY
+    except Exception as exc:
+        log.exception("Alignment export %s failed", export_id)
+        export.status = AlignmentExport.Status.FAILED
+        export.message = f"{type(exc).__name__}: {exc}"[:2000]
+    export.finished_at = timezone.now()
+    export.save()
+    return export

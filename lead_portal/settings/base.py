@@ -155,6 +155,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/cmsds", NODE_MODULES / "@cmsgov" / "design-system" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/plotly", NODE_MODULES / "plotly.js-dist-min"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -184,7 +185,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = (Queue("default"), Queue("compute"))
 # Heavy data work goes to the compute queue; everything else (notifications, reports) to default.
-CELERY_TASK_ROUTES = {"apps.claims.tasks.*": {"queue": "compute"}}
+CELERY_TASK_ROUTES = {"apps.claims.tasks.*": {"queue": "compute"}, "apps.alignment.tasks.*": {"queue": "compute"}}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -90,7 +90,10 @@ def test_run_pipeline_and_export_alignment(loaded: ACO, tmp_path: Path) -> None:
     call_command("run_pipeline", performance_year=2027)
     run = AlignmentRun.objects.get()
     assert run.status == AlignmentRun.Status.SUCCEEDED
-    assert run.counts["acos"] == {"L0001": {"claims": 1, "voluntary": 1}}
+    assert run.counts["acos"] == {"L0001": {"claims": 1, "voluntary": 1, "high_needs": 0, "added_midyear": 0}}
+    # Both names and birth dates come from the CCLF8 record (the builders' defaults).
+    assert AlignedBeneficiary.objects.filter(run=run).exclude(last_name="").count() == 2
+    assert set(AlignedBeneficiary.objects.values_list("cohort", flat=True)) == {"aged_disabled"}
     out = tmp_path / "alignment.csv"
     call_command("export_alignment", aco="L0001", performance_year=2027, out=str(out))
     rows = list(csv.reader(out.open()))

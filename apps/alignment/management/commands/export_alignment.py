@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.alignment import services
+from apps.alignment import selectors
 from apps.alignment.models import AlignedBeneficiary
 
 COLUMNS = ["mbi", "aco_id", "alignment_type", "step", "tin", "npi"]
@@ -21,7 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         py = int(str(options["performance_year"]))
-        run = services.latest_run(performance_year=py)
+        run = selectors.latest_run(performance_year=py)
         if run is None:
             raise CommandError(f"No alignment has been computed for PY{py}: run manage.py run_pipeline first.")
         rows = (

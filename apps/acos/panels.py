@@ -1,0 +1,34 @@
+"""Panels other apps add to the ACO's home page. Apps that depend on ``acos`` (alignment, quality,
+money...) register a function from their AppConfig.ready(); acos never imports them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+from .models import ACO
+
+# A panel returns (template name, context) or None to show nothing.
+Panel = Callable[[ACO, int], tuple[str, dict[str, object]] | None]
+HOME_PANELS: list[Panel] = []
+
+
+def register_home_panel(panel: Panel) -> Panel:
+    if panel not in HOME_PANELS:
+        HOME_PANELS.append(panel)
+    return panel
+
+
+def render_home_panels(
+    *, request: HttpRequest, aco: ACO, performance_year: int, base: dict[str, object]
+) -> list[SafeString]:
+    rendered = []
+    for panel in HOME_PANELS:
+        found = panel(aco, performance_year)
+        if found is not None:
+            template, context = found
+            rendered.append(mark_safe(render_to_string(template, {**base, **context}, request=request)))  # noqa: S308
+    return rendered

@@ -1,0 +1,403 @@
+"""Reads of alignment results, always for one ACO the caller has already resolved through the
+user's scope (``ACOScopedMixin`` / ``ACOScopedViewSet``). Pages read precomputed rows of the run:
+a handful of indexed queries whatever the ACO's size."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from apps.acos.models import ACO, Election, ModelParameters, ParticipantTIN
+from apps.claims.models import Beneficiary
+
+from . import engine
+from .models import AlignedBeneficiary, AlignmentExport, AlignmentRun
+
+SORTS = {
+    "mbi": ("mbi",),
+    "-mbi": ("-mbi",),
+    "name": ("last_name", "first_name", "mbi"),
+    "-name": ("-last_name", "-first_name", "-mbi"),
+    "cohort": ("cohort", "mbi"),
+    "-cohort": ("-cohort", "mbi"),
+    "type": ("alignment_type", "mbi"),
+    "-type": ("-alignment_type", "mbi"),
+    "tin": ("tin", "mbi"),
+    "-tin": ("-tin", "mbi"),
+    "step": ("step", "mbi"),
+    "-step": ("-step", "mbi"),
+}
+
+
+def latest_run(*, performance_year: int) -> AlignmentRun | None:
+    """The most recent successful run of the PY: the one pages show by default."""
+    return (
+        AlignmentRun.objects.filter(performance_year=performance_year, status=AlignmentRun.Status.SUCCEEDED)
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+
+
+def run_list(*, performance_year: int | None = None) -> QuerySet[AlignmentRun]:
+    qs = AlignmentRun.objects.select_related("created_by")
+    if performance_year is not None:
+        qs = qs.filter(performance_year=performance_year)
+    return qs.order_by("-created_at", "-id")
+
+
+def run_get(*, run_id: int) -> AlignmentRun:
+    run = AlignmentRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise Http404("No such alignment run.")
+    return run
+
+
+def succeeded_runs(*, performance_year: int) -> QuerySet[AlignmentRun]:
+    return AlignmentRun.objects.filter(
+        performance_year=performance_year, status=AlignmentRun.Status.SUCCEEDED
+    ).order_by("-finished_at", "-id")
+
+
+def run_for_view(*, performance_year: int, run_id: Any = None) -> AlignmentRun | None:
+    """The run a page shows: ``?run=`` if it is a successful run of the PY, else the latest."""
+    try:
+        wanted = int(run_id) if run_id else None
+    except (TypeError, ValueError):
+        wanted = None
+    if wanted:
+        run = succeeded_runs(performance_year=performance_year).filter(pk=wanted).first()
+        if run is not None:
+            return run
+    return latest_run(performance_year=performance_year)
+
+
+def previous_run(*, run: AlignmentRun) -> AlignmentRun | None:
+    """The successful run before ``run``: of the same PY if there is one, else the latest of the PY before."""
+    earlier = (
+        succeeded_runs(performance_year=run.performance_year)
+        .filter(Q(finished_at__lt=run.finished_at) | Q(finished_at=run.finished_at, id__lt=run.id))
+        .first()
+    )
+    return earlier or latest_run(performance_year=run.performance_year - 1)
+
+
+def aligned_list(
+    *,
+    aco: ACO,
+    run: AlignmentRun,
+    search: str = "",
+    cohort: str = "",
+    alignment_type: str = "",
+    tin: str = "",
+    high_needs: str = "",
+    sort: str = "mbi",
+) -> QuerySet[AlignedBeneficiary]:
+    qs = AlignedBeneficiary.objects.filter(run=run, aco=aco)
+    search = search.strip()
+    if search:
+        words = search.upper().split()
+        if len(words) == 1 and len(words[0]) == 11 and words[0][0].isdigit():
+            qs = qs.filter(mbi=words[0])
+        elif len(words) == 1 and words[0][0].isdigit():
+            qs = qs.filter(mbi__startswith=words[0])
+        else:
+            # Name search: every word must start the last or the first name ("smith", "smith jo", "jo smith").
+            for word in words:
+                qs = qs.filter(Q(last_name__istartswith=word) | Q(first_name__istartswith=word))
+    if cohort in AlignedBeneficiary.Cohort.values:
+        qs = qs.filter(cohort=cohort)
+    if alignment_type in AlignedBeneficiary.Type.values:
+        qs = qs.filter(alignment_type=alignment_type)
+    if tin:
+        qs = qs.filter(tin=tin.strip())
+    if high_needs in ("yes", "no"):
+        qs = qs.filter(high_needs=high_needs == "yes")
+    return qs.order_by(*SORTS.get(sort, SORTS["mbi"]))
+
+
+def aligned_get(*, aco: ACO, run: AlignmentRun, mbi: str) -> AlignedBeneficiary:
+    row = AlignedBeneficiary.objects.filter(run=run, aco=aco, mbi=mbi.strip().upper()).first()
+    if row is None:
+        raise Http404("This beneficiary is not aligned to the ACO in this run.")
+    return row
+
+
+def aligned_history(*, aco: ACO, mbi: str) -> QuerySet[AlignedBeneficiary]:
+    """Every successful run that aligned the beneficiary to this ACO, newest first."""
+    return (
+        AlignedBeneficiary.objects.filter(aco=aco, mbi=mbi, run__status=AlignmentRun.Status.SUCCEEDED)
+        .select_related("run")
+        .order_by("-run__finished_at", "-run_id")
+    )
+
+
+def beneficiary_record(*, mbi: str) -> Beneficiary | None:
+    return Beneficiary.objects.filter(mbi=mbi).first()
+
+
+def aligning_units(*, aco: ACO, run: AlignmentRun) -> list[str]:
+    return list(
+        AlignedBeneficiary.objects.filter(run=run, aco=aco).values_list("tin", flat=True).distinct().order_by("tin")
+    )
+
+
+@dataclass
+class UnitRow:
+    unit: str
+    kind: str
+    legal_name: str
+    total: int = 0
+    claims: int = 0
+    voluntary: int = 0
+    aged_disabled: int = 0
+    esrd: int = 0
+    high_needs: int = 0
+
+
+def by_unit(*, aco: ACO, run: AlignmentRun) -> list[UnitRow]:
+    """Aligned beneficiaries per aligning TIN or CCN, with every Participant TIN of the PY (zero if none)."""
+    rows: dict[str, UnitRow] = {}
+    for tin, name, ccns in ParticipantTIN.objects.filter(aco=aco, performance_year=run.performance_year).values_list(
+        "tin", "legal_name", "ccns"
+    ):
+        rows[tin] = UnitRow(unit=tin, kind="tin", legal_name=name)
+        for ccn in ccns or []:
+            rows.setdefault(ccn, UnitRow(unit=ccn, kind="ccn", legal_name=f"CCN listed by TIN {tin}"))
+    counts = (
+        AlignedBeneficiary.objects.filter(run=run, aco=aco)
+        .values("tin", "unit_kind")
+        .annotate(
+            total=Count("id"),
+            claims=Count("id", filter=Q(alignment_type="claims")),
+            voluntary=Count("id", filter=Q(alignment_type="voluntary")),
+            aged_disabled=Count("id", filter=Q(cohort="aged_disabled")),
+            esrd=Count("id", filter=Q(cohort="esrd")),
+            high_needs=Count("id", filter=Q(cohort="high_needs")),
+        )
+    )
+    for c in counts:
+        row = rows.setdefault(
+            c["tin"], UnitRow(unit=c["tin"], kind=c["unit_kind"] or "tin", legal_name="No longer a Participant TIN")
+        )
+        row.total += c["total"]
+        row.claims += c["claims"]
+        row.voluntary += c["voluntary"]
+        row.aged_disabled += c["aged_disabled"]
+        row.esrd += c["esrd"]
+        row.high_needs += c["high_needs"]
+    return sorted(rows.values(), key=lambda r: (-r.total, r.unit))
+
+
+def run_summary(*, aco: ACO, run: AlignmentRun) -> dict[str, int]:
+    return AlignedBeneficiary.objects.filter(run=run, aco=aco).aggregate(
+        total=Count("id"),
+        claims=Count("id", filter=Q(alignment_type="claims")),
+        voluntary=Count("id", filter=Q(alignment_type="voluntary")),
+        aged_disabled=Count("id", filter=Q(cohort="aged_disabled")),
+        esrd=Count("id", filter=Q(cohort="esrd")),
+        high_needs_cohort=Count("id", filter=Q(cohort="high_needs")),
+        high_needs=Count("id", filter=Q(high_needs=True)),
+        step1=Count("id", filter=Q(step="1")),
+        step2=Count("id", filter=Q(step="2")),
+        added_midyear=Count("id", filter=Q(added_midyear=True)),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Minimums (DOMAIN.md §1)
+# --------------------------------------------------------------------------------------------------
+@dataclass
+class MinimumsStatus:
+    performance_year: int
+    run: AlignmentRun | None
+    category: str = ""  # "standard", "high_needs" or "newly_entering"
+    category_label: str = ""
+    total: int = 0
+    claims: int = 0
+    high_needs: int = 0
+    high_needs_share: float = 0.0
+    total_minimum: int = 0
+    claims_minimum: int = 0
+    total_met: bool = False
+    claims_met: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def met(self) -> bool:
+        return self.total_met and self.claims_met
+
+    @property
+    def total_short(self) -> int:
+        return max(0, self.total_minimum - self.total)
+
+    @property
+    def claims_short(self) -> int:
+        return max(0, self.claims_minimum - self.claims)
+
+    @property
+    def high_needs_percent(self) -> float:
+        return round(100 * self.high_needs_share, 1)
+
+
+HIGH_NEEDS_ACO_SHARE = 0.40
+
+
+def minimums_status(*, aco: ACO, performance_year: int, run: AlignmentRun | None = None) -> MinimumsStatus:
+    """Which minimums apply to the ACO for the PY, and whether the latest run meets them.
+
+    The category: newly entering (the PY election says so) takes its own minimums; otherwise an ACO
+    with more than 40% of its aligned beneficiaries High Needs is a High Needs ACO; otherwise standard.
+    The claims minimum is checked against the PY run's claims-aligned count: a PY's bundle does not
+    carry the claims of the base years' own alignment years (CY2024–26 need claims back to 2021)."""
+    run = run if run is not None else latest_run(performance_year=performance_year)
+    status = MinimumsStatus(performance_year=performance_year, run=run)
+    params = ModelParameters.objects.filter(performance_year=performance_year).first()
+    if params is None:
+        status.notes.append(f"No model parameters are set for PY{performance_year}.")
+        return status
+    if run is not None:
+        summary = run_summary(aco=aco, run=run)
+        status.total, status.claims, status.high_needs = summary["total"], summary["claims"], summary["high_needs"]
+        status.high_needs_share = status.high_needs / status.total if status.total else 0.0
+    election = Election.objects.filter(aco=aco, performance_year=performance_year).first()
+    if election is not None and election.newly_entering:
+        status.category, status.category_label = "newly_entering", "Newly entering ACO"
+        status.total_minimum, status.claims_minimum = (
+            params.minimum_newly_entering_total,
+            params.minimum_newly_entering_claims,
+        )
+    elif status.high_needs_share > HIGH_NEEDS_ACO_SHARE:
+        status.category, status.category_label = "high_needs", "High Needs ACO"
+        status.total_minimum, status.claims_minimum = params.minimum_high_needs_total, params.minimum_high_needs_claims
+    else:
+        status.category, status.category_label = "standard", "Standard ACO"
+        status.total_minimum, status.claims_minimum = params.minimum_standard_total, params.minimum_standard_claims
+    status.total_met = status.total >= status.total_minimum
+    status.claims_met = status.claims >= status.claims_minimum
+    if run is None:
+        status.notes.append("Alignment has not been computed for this performance year yet.")
+    return status
+
+
+# --------------------------------------------------------------------------------------------------
+# Churn between two runs
+# --------------------------------------------------------------------------------------------------
+@dataclass
+class ChurnRow:
+    mbi: str
+    name: str
+    change: str  # "joined", "left", "stayed"
+    reason: str
+    before: str = ""
+    after: str = ""
+
+
+@dataclass
+class Churn:
+    run: AlignmentRun
+    base: AlignmentRun | None
+    joined: list[ChurnRow] = field(default_factory=list)
+    left: list[ChurnRow] = field(default_factory=list)
+    stayed: int = 0
+    joined_count: int = 0
+    left_count: int = 0
+    stayed_changed: list[ChurnRow] = field(default_factory=list)
+
+
+def _how(row: dict[str, Any]) -> str:
+    if row["alignment_type"] == "voluntary":
+        return f"voluntary, TIN {row['tin']}"
+    unit = "CCN" if row["unit_kind"] == "ccn" else "TIN"
+    return f"claims step {row['step']}, {unit} {row['tin']}"
+
+
+def _left_reason(mbi: str, now: Mapping[str, Any] | None, bene: Beneficiary | None, py: int) -> str:
+    if now is not None:
+        how = "voluntarily" if now["alignment_type"] == "voluntary" else "by claims"
+        return f"Now aligned {how} to ACO {now['aco__aco_id']}."
+    if bene is None:
+        return "No current beneficiary record (CCLF8) in the data."
+    start = dt.date(py, 1, 1)
+    if bene.death_date and bene.death_date < start:
+        return f"Died {bene.death_date:%b %-d, %Y}, before the performance year."
+    if bene.state not in engine.ELIGIBLE_STATES:
+        return f"Lives outside the 50 states, DC and PR (state {bene.state or 'blank'})."
+    if not bene.part_a_start or bene.part_a_start > start or not bene.part_b_start or bene.part_b_start > start:
+        return "Part A and Part B entitlement do not both start by January 1 of the performance year."
+    return "Another provider outside any ACO now has the plurality of qualifying services, or none remain."
+
+
+def churn(*, aco: ACO, run: AlignmentRun, base: AlignmentRun | None, limit: int = 500) -> Churn:
+    """Who joined, stayed and left the ACO between ``base`` and ``run``, with a reason for each change.
+    Lists are capped at ``limit`` rows each (counts are exact)."""
+    result = Churn(run=run, base=base)
+    fields = ("mbi", "first_name", "last_name", "alignment_type", "step", "tin", "unit_kind")
+    now = {r["mbi"]: r for r in AlignedBeneficiary.objects.filter(run=run, aco=aco).values(*fields)}
+    if base is None:
+        result.joined = [
+            ChurnRow(r["mbi"], f"{r['last_name']}, {r['first_name']}", "joined", "First run.", after=_how(r))
+            for r in list(now.values())[:limit]
+        ]
+        result.joined_count = len(now)
+        return result
+    before = {r["mbi"]: r for r in AlignedBeneficiary.objects.filter(run=base, aco=aco).values(*fields)}
+    joined = sorted(set(now) - set(before))
+    left = sorted(set(before) - set(now))
+    stayed = set(now) & set(before)
+    result.stayed = len(stayed)
+    result.joined_count, result.left_count = len(joined), len(left)
+    for mbi in joined[:limit]:
+        r = now[mbi]
+        reason = (
+            "Designated a clinician of the ACO (voluntary alignment)."
+            if r["alignment_type"] == "voluntary"
+            else f"The ACO now has the plurality of qualifying services (step {r['step']})."
+        )
+        result.joined.append(ChurnRow(mbi, f"{r['last_name']}, {r['first_name']}", "joined", reason, after=_how(r)))
+    left_page = left[:limit]
+    elsewhere = {
+        r["mbi"]: r
+        for r in AlignedBeneficiary.objects.filter(run=run, mbi__in=left_page).values(
+            "mbi", "alignment_type", "aco__aco_id"
+        )
+    }
+    benes = {b.mbi: b for b in Beneficiary.objects.filter(mbi__in=left_page)}
+    for mbi in left_page:
+        r = before[mbi]
+        reason = _left_reason(mbi, elsewhere.get(mbi), benes.get(mbi), run.performance_year)
+        result.left.append(ChurnRow(mbi, f"{r['last_name']}, {r['first_name']}", "left", reason, before=_how(r)))
+    for mbi in sorted(stayed):
+        a, b = before[mbi], now[mbi]
+        if _how(a) != _how(b) and len(result.stayed_changed) < limit:
+            result.stayed_changed.append(
+                ChurnRow(
+                    mbi, f"{b['last_name']}, {b['first_name']}", "stayed", "Aligned another way.", _how(a), _how(b)
+                )
+            )
+    return result
+
+
+def export_list(*, aco: ACO) -> QuerySet[AlignmentExport]:
+    return AlignmentExport.objects.filter(aco=aco).select_related("run", "created_by").order_by("-created_at")[:20]
+
+
+def export_get(*, aco: ACO, export_id: int) -> AlignmentExport:
+    export = AlignmentExport.objects.filter(aco=aco, pk=export_id).select_related("run", "aco").first()
+    if export is None:
+        raise Http404("No such export.")
+    return export
+
+
+def home_panel(aco: ACO, performance_year: int) -> tuple[str, dict[str, object]]:
+    """The ACO home page's alignment panel: counts and the minimums status."""
+    run = latest_run(performance_year=performance_year)
+    return "alignment/_home_panel.html", {
+        "alignment_run": run,
+        "alignment_summary": run_summary(aco=aco, run=run) if run else None,
+        "minimums": minimums_status(aco=aco, performance_year=performance_year, run=run),
+    }

@@ -1,0 +1,327 @@
+"""Alignment pages: the ACO's aligned beneficiaries (list, detail with the explanation, churn, by
+TIN, ALR exports) and, for CMS staff, alignment runs with their progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.generic import TemplateView
+
+from apps.accounts.models import AccessLog
+from apps.accounts.selectors import request_user
+from apps.accounts.services import access_log_record
+from apps.acos import selectors as aco_selectors
+from apps.acos.mixins import ACOScopedMixin, CMSOnlyMixin
+from apps.acos.models import ACO, ParticipantTIN
+
+from . import charts, selectors, services
+from .explain import explain
+from .models import AlignedBeneficiary, AlignmentExport, AlignmentRun
+
+PAGE_SIZE = 50
+SORT_CHOICES = [
+    ("mbi", "MBI"),
+    ("name", "Name (A–Z)"),
+    ("-name", "Name (Z–A)"),
+    ("cohort", "Cohort"),
+    ("type", "Alignment type"),
+    ("tin", "Aligning TIN/CCN"),
+    ("step", "Step"),
+]
+
+
+class RunMixin(ACOScopedMixin):
+    """Resolves the alignment run the page shows (``?run=`` or the PY's latest)."""
+
+    nav = "beneficiaries"
+    run: AlignmentRun | None
+    request: HttpRequest
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        self.run = selectors.run_for_view(performance_year=self.performance_year, run_id=self.request.GET.get("run"))
+        context.update(
+            run=self.run,
+            runs=list(selectors.succeeded_runs(performance_year=self.performance_year)[:20]),
+        )
+        return context
+
+    def log(self, action: str, object_type: str, object_id: str, detail: str = "") -> None:
+        access_log_record(
+            request=self.request,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            aco_code=self.aco.aco_id,
+            detail=detail,
+        )
+
+
+def _names(aco: ACO, performance_year: int, keys: list[str]) -> dict[str, str]:
+    """Display names for entity keys in explanations: ACO names and Participant TIN legal names."""
+    names = dict(ACO.objects.filter(aco_id__in=keys).values_list("aco_id", "legal_name"))
+    names.update(
+        ParticipantTIN.objects.filter(performance_year=performance_year, tin__in=keys).values_list("tin", "legal_name")
+    )
+    return names
+
+
+class BeneficiaryListView(RunMixin, TemplateView):
+    template_name = "alignment/beneficiaries.html"
+
+    def get_template_names(self) -> list[str]:
+        if self.request.headers.get("HX-Request") and self.request.headers.get("HX-Target") == "list-results":
+            return ["alignment/_beneficiary_results.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        get = self.request.GET
+        filters = {
+            "search": get.get("q", "").strip()[:60],
+            "cohort": get.get("cohort", ""),
+            "alignment_type": get.get("type", ""),
+            "tin": get.get("tin", "").strip()[:9],
+            "high_needs": get.get("high_needs", ""),
+            "sort": get.get("sort", "mbi"),
+        }
+        context.update(
+            filters=filters,
+            cohorts=AlignedBeneficiary.Cohort.choices,
+            types=AlignedBeneficiary.Type.choices,
+            sort_choices=SORT_CHOICES,
+        )
+        if self.run is None:
+            return context
+        qs = selectors.aligned_list(aco=self.aco, run=self.run, **filters)
+        page = Paginator(qs, PAGE_SIZE).get_page(get.get("page"))
+        context.update(
+            page=page,
+            summary=selectors.run_summary(aco=self.aco, run=self.run),
+            units=selectors.aligning_units(aco=self.aco, run=self.run),
+            minimums=selectors.minimums_status(aco=self.aco, performance_year=self.performance_year, run=self.run),
+            exports=selectors.export_list(aco=self.aco)[:5],
+            filtered=any(v for k, v in filters.items() if k != "sort"),
+        )
+        shown = ", ".join(f"{k}={v!r}" for k, v in filters.items() if v and k != "sort")
+        self.log(AccessLog.Action.VIEW, "aligned_beneficiaries", f"run {self.run.pk}", f"page {page.number} {shown}")
+        return context
+
+
+class BeneficiaryDetailView(RunMixin, TemplateView):
+    template_name = "alignment/beneficiary_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if self.run is None:
+            raise Http404("Alignment has not been computed for this performance year.")
+        row = selectors.aligned_get(aco=self.aco, run=self.run, mbi=self.kwargs["mbi"])
+        explanation = row.explanation or {}
+        competitors = explanation.get("competitors") or []
+        keys = [c["key"] for c in competitors] + [row.tin]
+        names = _names(self.aco, self.performance_year, keys)
+        data = {
+            "alignment_type": row.alignment_type,
+            "step": row.step,
+            "tin": row.tin,
+            "unit_kind": row.unit_kind,
+            "npi": row.npi,
+            "effective_from": row.effective_from.isoformat() if row.effective_from else None,
+            "added_midyear": row.added_midyear,
+            "explanation": explanation,
+        }
+        context.update(
+            row=row,
+            sentences=explain(data, aco_id=self.aco.aco_id, names=names),
+            competitors=[dict(c, label=names.get(c["key"], "")) for c in competitors],
+            figure=charts.competitors_figure(competitors, names, aco_id=self.aco.aco_id) if competitors else None,
+            history=list(selectors.aligned_history(aco=self.aco, mbi=row.mbi)[:12]),
+            record=selectors.beneficiary_record(mbi=row.mbi),
+            not_evaluated=self.run.counts.get("high_needs_not_evaluated", []),
+        )
+        self.log(AccessLog.Action.VIEW, "aligned_beneficiary", row.mbi, f"run {self.run.pk}")
+        return context
+
+
+class ChurnView(RunMixin, TemplateView):
+    template_name = "alignment/churn.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if self.run is not None:
+            base = selectors.previous_run(run=self.run)
+            wanted = self.request.GET.get("base")
+            if wanted:
+                base = (
+                    AlignmentRun.objects.filter(
+                        pk=wanted if wanted.isdigit() else 0, status=AlignmentRun.Status.SUCCEEDED
+                    )
+                    .exclude(pk=self.run.pk)
+                    .first()
+                    or base
+                )
+            found = selectors.churn(aco=self.aco, run=self.run, base=base)
+            context.update(
+                churn=found,
+                sections=[
+                    ("Joined", found.joined, found.joined_count, "churn-joined"),
+                    ("Left", found.left, found.left_count, "churn-left"),
+                    ("Stayed, aligned another way", found.stayed_changed, len(found.stayed_changed), "churn-changed"),
+                ],
+                base_choices=AlignmentRun.objects.filter(status=AlignmentRun.Status.SUCCEEDED)
+                .exclude(pk=self.run.pk)
+                .order_by("-finished_at")[:20],
+            )
+            self.log(AccessLog.Action.VIEW, "alignment_churn", f"run {self.run.pk}", f"base {base.pk if base else '-'}")
+        return context
+
+
+class ByUnitView(RunMixin, TemplateView):
+    template_name = "alignment/by_tin.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if self.run is not None:
+            rows = selectors.by_unit(aco=self.aco, run=self.run)
+            shown = [r for r in rows if r.total][:30]
+            context.update(
+                rows=rows,
+                figure=charts.counts_figure(
+                    [r.unit for r in shown],
+                    {
+                        "Aged & Disabled": [r.aged_disabled for r in shown],
+                        "ESRD": [r.esrd for r in shown],
+                        "High Needs": [r.high_needs for r in shown],
+                    },
+                )
+                if shown
+                else None,
+            )
+        return context
+
+
+class ExportView(RunMixin, TemplateView):
+    """GET: the ACO's recent exports (polled while one builds). POST: request a new one. Building
+    an export only reads, so read-only analysts may do it too."""
+
+    template_name = "alignment/exports.html"
+    write_methods = ("PUT", "PATCH", "DELETE")
+
+    def get_template_names(self) -> list[str]:
+        if self.request.headers.get("HX-Request"):
+            return ["alignment/_export_list.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        exports = list(selectors.export_list(aco=self.aco))
+        context.update(exports=exports, building=any(e.status in ("requested", "running") for e in exports))
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        run = selectors.run_for_view(performance_year=self.performance_year, run_id=request.POST.get("run"))
+        url = reverse("alignment:exports", kwargs={"aco_id": self.aco.aco_id}) + f"?py={self.performance_year}"
+        if run is None:
+            messages.error(request, "There is no alignment to export for this performance year yet.")
+            return redirect(url)
+        try:
+            export = services.alignment_export_request(
+                aco=self.aco, run=run, fmt=request.POST.get("format", ""), acting_user=request_user(request)
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(url)
+        messages.success(
+            request,
+            f"Building the {export.get_format_display()} list of aligned beneficiaries; it appears below when ready.",
+        )
+        return redirect(url)
+
+
+class ExportDownloadView(ACOScopedMixin, TemplateView):
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> FileResponse:  # type: ignore[override]
+        export = selectors.export_get(aco=self.aco, export_id=kwargs["export_id"])
+        if export.status != AlignmentExport.Status.READY or not export.file:
+            raise Http404("This export is not ready.")
+        access_log_record(
+            request=request,
+            action=AccessLog.Action.EXPORT,
+            object_type="aligned_beneficiaries",
+            object_id=f"run {export.run_id}",
+            aco_code=self.aco.aco_id,
+            detail=f"{export.format} export {export.pk}, {export.row_count} rows",
+        )
+        return FileResponse(export.file.open("rb"), as_attachment=True, filename=export.file_name)
+
+
+# --------------------------------------------------------------------------------------------------
+# CMS: alignment runs
+# --------------------------------------------------------------------------------------------------
+class RunListView(CMSOnlyMixin, TemplateView):
+    template_name = "alignment/runs.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(
+            runs=list(selectors.run_list()[:50]),
+            performance_years=aco_selectors.performance_years(),
+            default_year=aco_selectors.default_performance_year(),
+            can_start=request_user(self.request).is_cms_admin,
+            errors=kwargs.get("errors", {}),
+        )
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request_user(request)
+        if not user.is_cms_admin:
+            raise PermissionDenied("Only CMS administrators start alignment runs.")
+        errors: dict[str, str] = {}
+        try:
+            py = int(request.POST.get("performance_year", ""))
+        except ValueError:
+            py = 0
+        if py not in aco_selectors.performance_years():
+            errors["performance_year"] = "Choose a performance year the portal knows."
+        as_of = None
+        if request.POST.get("as_of"):
+            try:
+                as_of = dt.date.fromisoformat(request.POST["as_of"])
+            except ValueError:
+                errors["as_of"] = "Enter the date as YYYY-MM-DD."
+        if not errors:
+            try:
+                run = services.alignment_run_request(performance_year=py, as_of=as_of, acting_user=user)
+            except ValidationError as exc:
+                errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
+            else:
+                messages.success(request, f"Alignment run {run.pk} for PY{py} is queued.")
+                return redirect("alignment:run_detail", run_id=run.pk)
+        return self.render_to_response(self.get_context_data(errors=errors), status=400)
+
+
+class RunDetailView(CMSOnlyMixin, TemplateView):
+    template_name = "alignment/run_detail.html"
+
+    def get_template_names(self) -> list[str]:
+        if self.request.headers.get("HX-Request"):
+            return ["alignment/_run_progress.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        run = selectors.run_get(run_id=kwargs["run_id"])
+        acos = dict(ACO.objects.values_list("aco_id", "legal_name"))
+        context.update(
+            run=run,
+            aco_counts=[
+                (aco_id, acos.get(aco_id, ""), counts) for aco_id, counts in sorted(run.counts.get("acos", {}).items())
+            ],
+        )
+        return context
