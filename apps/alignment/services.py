@@ -126,8 +126,9 @@ def _assess_cohorts(mbis: list[str], *, as_of: dt.date) -> _Cohorts:
     always High Needs" applied from the stored history."""
     mbi_array = np.array(sorted(mbis), dtype=object)
     result = cohorts.high_needs(cohort_inputs.load_cohort_inputs(mbi_array, as_of=as_of), as_of=as_of)
-    before = list(HighNeedsHistory.objects.filter(mbi__in=mbis).values_list("mbi", flat=True)) if mbis else []
-    result = cohorts.carry_forward(result, np.array(sorted(before), dtype=object))
+    # Every stored MBI (carry_forward ignores those not aligned now): no 100,000-item IN list.
+    before = np.array(sorted(HighNeedsHistory.objects.values_list("mbi", flat=True)), dtype=object)
+    result = cohorts.carry_forward(result, before)
     mbi_list = result.mbi.tolist()
     flags = result.high_needs.tolist()
     return _Cohorts(

@@ -523,6 +523,8 @@ class VoluntaryAlignment(models.Model):
                 fields=["mbi", "aco", "tin", "npi", "signed_date"], name="voluntary_alignment_unique_record"
             )
         ]
+        # The voluntary alignment page finds an ACO's records by the Participant TINs they designate.
+        indexes = [models.Index(fields=["tin"], name="voluntary_alignment_tin")]
 
     def __str__(self) -> str:
         return f"{self.mbi} → {self.tin}/{self.npi} ({self.signed_date})"

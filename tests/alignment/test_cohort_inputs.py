@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -27,12 +28,16 @@ pytestmark = pytest.mark.django_db
 
 AS_OF = datetime.date(2027, 1, 1)
 M1, M2, M3, M4, M5, M6, OLD5, NOBODY = (mbi(n) for n in (1, 2, 3, 4, 5, 6, 9, 99))
-D = np.datetime64
 
 
-def b_line(uniq: int, cntl: str, who: str, thru: str, **kw: str) -> str:
+def b_line(uniq: int, cntl: str, who: str, thru: str, **kw: Any) -> str:
     """A CCLF5 line whose claim and line dates are all ``thru``."""
-    dates = {"CLM_FROM_DT": thru, "CLM_THRU_DT": thru, "CLM_LINE_FROM_DT": thru, "CLM_LINE_THRU_DT": thru}
+    dates: dict[str, Any] = {
+        "CLM_FROM_DT": thru,
+        "CLM_THRU_DT": thru,
+        "CLM_LINE_FROM_DT": thru,
+        "CLM_LINE_THRU_DT": thru,
+    }
     return part_b(uniq, cntl, BENE_MBI_ID=who, **(dates | kw))
 
 

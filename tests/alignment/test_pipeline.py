@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from apps.acos.models import ACO, ParticipantTIN
-from apps.alignment.models import AlignedBeneficiary, AlignmentRun
+from apps.acos.models import ACO, Election, ParticipantTIN
+from apps.alignment import services
+from apps.alignment.models import AlignedBeneficiary, AlignmentRun, HighNeedsHistory
 from apps.claims.models import VoluntaryAlignment
-from tests.claims.cclf_builders import NPI, beneficiary, ingest, mbi, part_b, write_package
+from tests.claims.cclf_builders import NPI, beneficiary, dme, ingest, mbi, part_b, write_package
 
 pytestmark = pytest.mark.django_db
 
@@ -76,8 +77,14 @@ def loaded(tmp_path: Path) -> ACO:
         ),
     ]
     benes = [beneficiary(mbi(n), **ENTITLED) for n in (1, 2, 3)]
+    # M1 rents a hospital bed (E0260, frailty DME) on 2026-03-01: inside the High Needs window of a run as of
+    # 2027-01-01 (2026-01-01..2026-12-31), outside that of a run as of 2027-07-01 (2026-07-01..2027-06-30).
+    frailty = [dme(9, "D9", BENE_MBI_ID=mbi(1), CLM_LINE_FROM_DT="2026-03-01", CLM_LINE_HCPCS_CD="E0260")]
     assert (
-        ingest(write_package(tmp_path / "pkg", {"CCLF8": benes, "CCLF5": lines})["CCLF0"].parent).status == "succeeded"
+        ingest(
+            write_package(tmp_path / "pkg", {"CCLF8": benes, "CCLF5": lines, "CCLF6": frailty})["CCLF0"].parent
+        ).status
+        == "succeeded"
     )
     # Signed before Oct 31 of PY−1 for a Participant TIN: valid.
     VoluntaryAlignment.objects.create(
@@ -90,10 +97,13 @@ def test_run_pipeline_and_export_alignment(loaded: ACO, tmp_path: Path) -> None:
     call_command("run_pipeline", performance_year=2027)
     run = AlignmentRun.objects.get()
     assert run.status == AlignmentRun.Status.SUCCEEDED
-    assert run.counts["acos"] == {"L0001": {"claims": 1, "voluntary": 1, "high_needs": 0, "added_midyear": 0}}
+    assert run.counts["acos"] == {"L0001": {"claims": 1, "voluntary": 1, "high_needs": 1, "added_midyear": 0}}
     # Both names and birth dates come from the CCLF8 record (the builders' defaults).
     assert AlignedBeneficiary.objects.filter(run=run).exclude(last_name="").count() == 2
-    assert set(AlignedBeneficiary.objects.values_list("cohort", flat=True)) == {"aged_disabled"}
+    assert dict(AlignedBeneficiary.objects.values_list("mbi", "cohort")) == {
+        mbi(1): "high_needs",
+        mbi(2): "aged_disabled",
+    }
     out = tmp_path / "alignment.csv"
     call_command("export_alignment", aco="L0001", performance_year=2027, out=str(out))
     rows = list(csv.reader(out.open()))
@@ -112,3 +122,30 @@ def test_run_pipeline_and_export_alignment(loaded: ACO, tmp_path: Path) -> None:
 def test_export_needs_a_computed_year(loaded: ACO, tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="run manage.py run_pipeline first"):
         call_command("export_alignment", aco="L0001", performance_year=2027, out=str(tmp_path / "x.csv"))
+
+
+def test_once_high_needs_always_and_hybrid_midyear_additions(loaded: ACO) -> None:
+    # Run 1, prospective (as of 2027-01-01): M1's hospital bed makes them High Needs; the history keeps it.
+    first = services.alignment_run_execute(run_id=services.alignment_run_create(performance_year=2027).pk)
+    m1 = AlignedBeneficiary.objects.get(run=first, mbi=mbi(1))
+    assert (m1.high_needs, m1.high_needs_criteria, m1.cohort) == (True, ["frailty_dme"], "high_needs")
+    assert HighNeedsHistory.objects.get(mbi=mbi(1)).first_run == first
+
+    # L0001 elects Hybrid; M3 (aligned nowhere at the start of the year) designates its Participant TIN on
+    # 2027-03-15: a mid-year run as of 2027-07-01 adds M3 from the first of the next month, 2027-04-01.
+    Election.objects.create(aco=loaded, performance_year=2027, alignment_approach="hybrid")
+    VoluntaryAlignment.objects.create(
+        mbi=mbi(3), aco=loaded, tin=PARTICIPANT, npi=NPI, signed_date=datetime.date(2027, 3, 15), channel="sva_form"
+    )
+    second = services.alignment_run_execute(
+        run_id=services.alignment_run_create(performance_year=2027, as_of=datetime.date(2027, 7, 1)).pk
+    )
+    assert second.status == AlignmentRun.Status.SUCCEEDED, second.message
+    rows = {r.mbi: r for r in AlignedBeneficiary.objects.filter(run=second)}
+    assert set(rows) == {mbi(1), mbi(2), mbi(3)}  # nobody dropped, M3 added
+    m3 = rows[mbi(3)]
+    assert (m3.alignment_type, m3.added_midyear, m3.effective_from) == ("voluntary", True, datetime.date(2027, 4, 1))
+    assert (rows[mbi(1)].effective_from, rows[mbi(1)].added_midyear) == (datetime.date(2027, 1, 1), False)
+    # The bed is outside this run's window, but once High Needs, always High Needs.
+    assert rows[mbi(1)].high_needs and rows[mbi(1)].high_needs_criteria == ["previously_high_needs"]
+    assert second.counts["acos"]["L0001"]["added_midyear"] == 1
