@@ -1,10 +1,123 @@
-"""Quality results submitted by or for an ACO (CAHPS and the eCQMs), versioned: a new result
-for the same ACO, year and measure supersedes the previous one, which is kept."""
+"""Quality measures (DOMAIN.md §4): the catalogue of measures per performance year with their decile
+tables, and the results submitted by or for an ACO (CAHPS and the eCQMs), versioned: a new result for
+the same ACO, year and measure supersedes the previous one, which is kept."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
+
+DECILE_CUT_POINTS = 9
+
+
+class MeasureCode(models.TextChoices):
+    ACR = "acr", "All-condition readmission (ACR)"
+    UAMCC = "uamcc", "Unplanned admissions for patients with multiple chronic conditions (UAMCC)"
+    DAH = "dah", "Days at home (DAH)"
+    TFU = "tfu", "Timely follow-up after acute exacerbations of chronic conditions (TFU)"
+    CAHPS = "cahps", "CAHPS for ACOs"
+    HBA1C = "hba1c_poor_control", "Diabetes: HbA1c poor control (>9%)"
+    BP = "bp_control", "Controlling high blood pressure (<140/90)"
+
+
+class DataSource(models.TextChoices):
+    CLAIMS = "claims", "Computed from claims"
+    SURVEY = "survey", "Patient experience survey (uploaded)"
+    ECQM = "ecqm", "Electronic clinical quality measure (uploaded)"
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", "Higher is better"
+    LOWER = "lower", "Lower is better"
+
+
+# Where each measure's result comes from. The portal computes the claims measures itself; CAHPS and
+# the eCQMs arrive as uploaded results, so only these three can be uploaded.
+MEASURE_SOURCES: dict[str, str] = {
+    MeasureCode.ACR: DataSource.CLAIMS,
+    MeasureCode.UAMCC: DataSource.CLAIMS,
+    MeasureCode.DAH: DataSource.CLAIMS,
+    MeasureCode.TFU: DataSource.CLAIMS,
+    MeasureCode.CAHPS: DataSource.SURVEY,
+    MeasureCode.HBA1C: DataSource.ECQM,
+    MeasureCode.BP: DataSource.ECQM,
+}
+
+
+def validate_deciles(value: Any) -> None:
+    """A decile table is 9 cut points (the 10th … 90th percentiles), numbers, each larger than the one
+    before. Cut points are stored ascending whatever the measure's direction: for a lower-is-better
+    measure a rate below the first cut point is the best decile."""
+    if not isinstance(value, list) or len(value) != DECILE_CUT_POINTS:
+        raise ValidationError(
+            "Give exactly %(n)s decile cut points.", code="decile_count", params={"n": DECILE_CUT_POINTS}
+        )
+    for i, point in enumerate(value, start=1):
+        if isinstance(point, bool) or not isinstance(point, int | float | Decimal):
+            raise ValidationError(
+                "Cut point %(i)s (%(value)s) is not a number.", code="decile_number", params={"i": i, "value": point}
+            )
+    for i in range(1, len(value)):
+        if value[i] <= value[i - 1]:
+            raise ValidationError(
+                "The cut points must go up: cut point %(i)s (%(value)s) is not larger than cut point %(p)s (%(prev)s).",
+                code="decile_order",
+                params={"i": i + 1, "value": value[i], "p": i, "prev": value[i - 1]},
+            )
+
+
+class MeasureDefinition(models.Model):
+    """One quality measure in one performance year's catalogue, with the decile table its rate is
+    scored against. CMS admins edit these in the administration pages."""
+
+    performance_year = models.PositiveSmallIntegerField()
+    code = models.CharField(max_length=24, choices=MeasureCode.choices)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    data_source = models.CharField(max_length=8, choices=DataSource.choices)
+    unit = models.CharField(max_length=60, help_text='How the rate reads, e.g. "% of index stays".')
+    deciles = models.JSONField(
+        validators=[validate_deciles],
+        help_text="9 cut points (10th to 90th percentile), ascending, in the measure's unit.",
+    )
+    scored = models.BooleanField(
+        default=True,
+        help_text="Counts toward the Total Quality Score. An eCQM counts only in the pay-for-performance "
+        "phase of the year (model parameters).",
+    )
+    benchmark_source = models.TextField(blank=True, help_text="Where the decile cut points come from.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["performance_year", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["performance_year", "code"], name="measure_unique_py_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"PY{self.performance_year} {self.code}"
+
+    def clean(self) -> None:
+        expected = MEASURE_SOURCES.get(self.code)
+        if expected is not None and self.data_source != expected:
+            raise ValidationError(
+                {"data_source": f"{self.get_code_display()} is {DataSource(expected).label.lower()}."}
+            )
+
+    @property
+    def is_ecqm(self) -> bool:
+        return self.data_source == DataSource.ECQM
+
+    def counts_in_score(self, ecqm_phase: str) -> bool:
+        """Whether the measure's points go into the Total Quality Score in a year whose eCQM phase
+        is ``ecqm_phase`` (``ECQMPhase`` values of the ACO app)."""
+        return self.scored and (not self.is_ecqm or ecqm_phase == "performance")
 
 
 class QualitySubmission(models.Model):
@@ -21,12 +134,33 @@ class QualitySubmission(models.Model):
     score = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
     source = models.CharField(max_length=255, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    submitted_at = models.DateTimeField(auto_now_add=True)
+    # One time for every row of a load, and the same time on the rows they supersede.
+    submitted_at = models.DateTimeField(default=timezone.now, editable=False)
     superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["aco", "performance_year", "measure", "-submitted_at"]
         indexes = [models.Index(fields=["aco", "performance_year", "measure"])]
+        constraints = [
+            # At most one current result per ACO, year and measure; superseded ones are history.
+            models.UniqueConstraint(
+                fields=["aco", "performance_year", "measure"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="quality_submission_one_current",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.aco_id} PY{self.performance_year} {self.measure}"
+
+    @property
+    def rate(self) -> Decimal | None:
+        """100 × numerator / denominator, to 2 decimals (None without counts)."""
+        if self.numerator is None or not self.denominator:
+            return None
+        return (Decimal(100) * self.numerator / self.denominator).quantize(Decimal("0.01"))
+
+    @property
+    def result(self) -> Decimal | None:
+        """The measure's result: the score when one was given, else the rate from the counts."""
+        return self.score if self.score is not None else self.rate

@@ -52,37 +52,53 @@ def test_pqem_codes_are_exactly_the_engines_list() -> None:
         assert (engine.is_pqem_array(candidates) == listed).all()
 
 
-# --- decoding fixed-width records (no database) -------------------------------------------------------
-def _record(layout: inputs.Layout, values: dict[str, Any]) -> bytes:
-    """One record as PostgreSQL's ``record_sql`` builds it: padded text, then big-endian numbers."""
-    out = b"".join(str(values[f.name]).ljust(f.width).encode() for f in layout.text)
-    for f in layout.numbers:
-        out += int(values[f.name]).to_bytes(4 if f.kind == "day" else 8, "big", signed=True)
-    return out
+# --- cutting COPY records (no database) --------------------------------------------------------------
+FIELDS = (
+    inputs.Field("code", "text", 5),
+    inputs.Field("name", "text", 6),
+    inputs.Field("kind", "text", 1),
+    inputs.Field("day", "day"),
+    inputs.Field("cents", "cents"),
+)
+# Sends code, name, day and cents; "kind" is a constant of the source.
+SOURCE = inputs.Source(
+    table="t", exprs={"code": "", "name": "", "day": "", "cents": ""}, where="", constants={"kind": "B"}
+)
 
 
-def test_records_decode_to_trimmed_text_days_and_cents() -> None:
-    layout = inputs.Layout(
-        (
-            inputs.Field("code", "text", 5),
-            inputs.Field("name", "text", 6),
-            inputs.Field("day", "day"),
-            inputs.Field("cents", "cents"),
-        )
-    )
-    assert layout.dtype.itemsize == 5 + 6 + 4 + 8
-    columns = inputs.Columns(layout)
+def _records(*records: tuple[str, ...]) -> bytes:
+    """What ``string_agg(concat_ws(chr(31), ...), chr(31))`` sends: fields and records split by 0x1F."""
+    return "\x1f".join("\x1f".join(r) for r in records).encode()
+
+
+def test_records_are_cut_into_text_days_and_cents() -> None:
+    columns = inputs.Columns(FIELDS)
     # 2025-08-01 is day 20301 since 1970-01-01 (55 years: 20075 days + 14 leap days = 20089, + 212 to Aug 1).
-    columns.add_records(
-        _record(layout, {"code": "99213", "name": "A B", "day": 20301, "cents": -1250})
-        + _record(layout, {"code": "", "name": "XYZ", "day": np.iinfo(np.int32).min, "cents": 10_000_000_000})
-    )
+    columns.add_records(SOURCE, _records(("99213", "A B", "20301", "-1250"), ("", "XYZ", "-2147483648", "0")), 2)
+    columns.add_records(SOURCE, _records(("G0439", "ABCDEF", "-1", "10000000000")), 1)
     cols = columns.arrays()
-    assert cols["code"].tolist() == ["99213", ""]
+    assert cols["code"].tolist() == ["99213", "", "G0439"]
     assert cols["code"].dtype == np.dtype("U5")
-    assert cols["name"].tolist() == ["A B", "XYZ"]  # the padding goes, the inner blank stays
-    assert cols["day"].tolist() == [datetime.date(2025, 8, 1), None]  # NULL day -> NaT
-    assert cols["cents"].tolist() == [-1250, 10_000_000_000]
+    assert cols["name"].tolist() == ["A B", "XYZ", "ABCDEF"]  # an inner blank stays
+    assert cols["kind"].tolist() == ["B", "B", "B"]
+    # -2147483648 is NULL; day -1 is 1969-12-31.
+    assert cols["day"].tolist() == [datetime.date(2025, 8, 1), None, datetime.date(1969, 12, 31)]
+    assert cols["cents"].tolist() == [-1250, 0, 10_000_000_000]
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        ("99213", "ABCDEFG", "1", "1"),  # 7 characters in a 6-wide column
+        ("99213", "NPÉ", "1", "1"),  # a non-ASCII character (2 bytes in UTF-8)
+        ("99213", "A\x1fB", "1", "1"),  # a separator inside a value
+        ("99213", "A", "2025-08-01", "1"),  # a day that is not a number
+        ("99213", "A", "1", ""),  # no digits
+    ],
+)
+def test_records_that_cannot_be_cut_exactly_are_refused(record: tuple[str, ...]) -> None:
+    with pytest.raises(inputs.NotRepresentable):
+        inputs.Columns(FIELDS).add_records(SOURCE, _records(record), 1)
 
 
 # --- the database -----------------------------------------------------------------------------------
@@ -238,12 +254,12 @@ def test_the_whole_input_aligns_as_hand_worked(loaded: ACO) -> None:
 @postgres_only
 @pytest.mark.django_db
 def test_copy_path_reads_what_the_portable_path_reads(loaded: ACO) -> None:
-    for layout, sources in (
+    for fields, sources in (
         (inputs.SERVICES, inputs.service_sources(PY)),
         (inputs.BENEFICIARIES, [inputs.beneficiary_source()]),
     ):
-        fast = inputs._read_copy(layout, sources)
-        portable = inputs._read_rows(layout, sources)
+        fast = inputs._read_copy(fields, sources)
+        portable = inputs._read_rows(fields, sources)
         for name, column in portable.items():
             assert fast[name].dtype == column.dtype, name
             assert sorted(fast[name].tolist(), key=str) == sorted(column.tolist(), key=str), name
@@ -252,11 +268,11 @@ def test_copy_path_reads_what_the_portable_path_reads(loaded: ACO) -> None:
 @postgres_only
 @pytest.mark.django_db
 def test_non_ascii_text_falls_back_to_the_portable_path(loaded: ACO) -> None:
-    # "É" is two bytes in UTF-8: the record is one byte longer than its width, so COPY's records cannot
-    # be split by position and the portable path reads everything instead, with the same answer.
+    # "É" is two bytes in UTF-8: byte and character positions differ, so the COPY records are not cut
+    # and the portable path reads everything instead, with the same answer.
     with connection.cursor() as cursor:
         cursor.execute("UPDATE claims_partbline SET rndrg_prvdr_npi_num = 'NPÉ' WHERE clm_line_hcpcs_cd = 'G0439'")
-    with pytest.raises(inputs.NotFixedWidth):
+    with pytest.raises(inputs.NotRepresentable):
         inputs._read_copy(inputs.SERVICES, inputs.service_sources(PY))
     services = inputs.load_services(PY)
     assert sorted(services.npi.tolist()) == ["", "", NPI, NPI, "NPÉ"]

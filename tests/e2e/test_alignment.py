@@ -60,6 +60,16 @@ def test_admin_finds_a_beneficiary_reads_why_and_exports(page: Page) -> None:
     expect(page.locator("#competitors tbody tr").first).to_contain_text("L0001")
     expect(page.locator(".portal-chart .main-svg").first).to_be_visible()  # Plotly drew the chart
 
+    # The other views of the run: counts by TIN (with its chart), changes since the last run, voluntary records.
+    visit(page, "/acos/L0001/beneficiaries/by-tin/?py=2027")
+    expect(page.locator("#by-tin tbody tr").first).to_be_visible()
+    expect(page.locator(".portal-chart .main-svg").first).to_be_visible()
+    visit(page, "/acos/L0001/beneficiaries/churn/?py=2027")
+    expect(page.locator("#churn-summary")).to_contain_text(f"{total:,}")  # the first run: everyone joined
+    nav = page.get_by_role("navigation", name="Portal")
+    follow(page, nav.get_by_role("link", name="Voluntary alignment"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Voluntary alignment")
+
     # Export the list as CSV; it is built in the background and appears when ready.
     visit(page, "/acos/L0001/beneficiaries/exports/?py=2027")
     submit(page, page.get_by_role("button", name="Build CSV"))
