@@ -9,6 +9,7 @@ from apps.acos import api as aco_api
 from apps.alignment import api as alignment_api
 from apps.alignment import api_voluntary
 from apps.claims.api import IngestRunViewSet
+from apps.quality import api as quality_api
 
 LIST: dict[str, Any] = {"get": "list", "post": "create"}
 DETAIL: dict[str, Any] = {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
@@ -127,6 +128,14 @@ urlpatterns = [
         "acos/<str:aco_id>/voluntary-alignments/",
         api_voluntary.VoluntaryAlignmentViewSet.as_view(LIST),
         name="api_voluntary_list",
+    ),
+    path(
+        "acos/<str:aco_id>/quality/submissions/",
+        quality_api.QualitySubmissionViewSet.as_view(LIST),
+        name="api_quality_submissions",
+    ),
+    path(
+        "quality/measures/", quality_api.MeasureDefinitionViewSet.as_view({"get": "list"}), name="api_quality_measures"
     ),
     path("review-queue/", aco_api.ReviewQueueViewSet.as_view({"get": "list"}), name="api_review_queue"),
     path("claims/ingest-runs/", IngestRunViewSet.as_view({"get": "list", "post": "create"}), name="api_ingest_list"),

@@ -17,6 +17,7 @@ urlpatterns = [
     path("audit/access-log/", AccessLogView.as_view(), name="access_log"),
     path("", include("apps.alignment.urls")),
     path("acos/", include("apps.acos.urls")),
+    path("acos/", include("apps.quality.urls")),
     path("claims/", include("apps.claims.urls")),
     path("api/", include("lead_portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -37,6 +37,7 @@ from apps.accounts.models import AccessLog, User
 from apps.acos.models import ACO, Election, ListChangeRequest, ParticipantTIN, PreferredProvider
 from apps.alignment.models import AlignedBeneficiary, AlignmentExport, AlignmentRun
 from apps.claims.models import IngestRun, VoluntaryAlignment
+from apps.quality.models import QualitySubmission
 from apps.reviews.models import ReviewCase, ReviewTransition, ReviewVersion
 from tests.factories import (
     ElectionFactory,
@@ -71,6 +72,7 @@ SIGNED_IN = {
     "api_aco_list",
     "api_schema",  # the API's shape, no data: signed-in users only (SERVE_PERMISSIONS)
     "api_docs",
+    "api_quality_measures",  # the measure catalogue: no ACO data
 }
 
 # POSTs that only read: a read-only analyst may use them (building an export of data they can see).
@@ -103,6 +105,8 @@ KNOWN_WRITES: dict[str, set[str]] = {
     "alignment:voluntary_add": {"POST"},
     "alignment:voluntary_upload": {"POST"},
     "api_voluntary_list": {"POST"},
+    "quality:submissions_upload": {"POST"},
+    "api_quality_submissions": {"POST"},
 }
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -255,6 +259,7 @@ def snapshot(world: World) -> dict[str, Any]:
         "transitions": ReviewTransition.objects.count(),
         "versions": ReviewVersion.objects.count(),
         "voluntary": list(VoluntaryAlignment.objects.order_by("id").values()),
+        "quality": list(QualitySubmission.objects.order_by("id").values()),
         "alignment_runs": AlignmentRun.objects.count(),
     }
 

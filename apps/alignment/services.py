@@ -161,8 +161,10 @@ STORE_COLUMNS = (
 )
 
 
-def _rows(run: AlignmentRun, results: list[engine.Alignment], found: _Cohorts) -> Iterator[tuple[Any, ...]]:
-    acos = dict(ACO.objects.values_list("aco_id", "pk"))
+def _rows(
+    run: AlignmentRun, results: list[engine.Alignment], found: _Cohorts, acos: dict[str, int]
+) -> Iterator[tuple[Any, ...]]:
+    """Rows to store. Runs inside the COPY, so it must not query the database itself."""
     start = dt.date(run.performance_year, 1, 1)
     for r in results:
         if r.aco_id not in acos:
@@ -266,7 +268,8 @@ def alignment_run_execute(*, run_id: int) -> AlignmentRun:
             counts["added_midyear"] += r.added_midyear
         with transaction.atomic():
             AlignedBeneficiary.objects.filter(run=run).delete()
-            _store(_rows(run, results, found))
+            acos = dict(ACO.objects.values_list("aco_id", "pk"))
+            _store(_rows(run, results, found, acos))
             _snapshot_names(run)
             known = set(HighNeedsHistory.objects.filter(mbi__in=list(found.high_needs)).values_list("mbi", flat=True))
             HighNeedsHistory.objects.bulk_create(

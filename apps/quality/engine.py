@@ -1031,7 +1031,10 @@ def _dah(
     last = np.minimum(last, frame.end[row])
     k = np.flatnonzero(last >= first)
     row, first, last, source, claim = row[k], first[k], last[k], source[k], claim[k]
-    order = np.lexsort((claim, source, last, first, row))
+    # Sorted by (row, first day); ties by source and claim id, so each claim's share is deterministic. The
+    # union below does not depend on the order among intervals starting the same day.
+    low, span = _frame_of(first)
+    order = np.lexsort((claim, source, _pack(row, first, low, span)))
     row, first, last, source, claim = row[order], first[order], last[order], source[order], claim[order]
     # Union of the intervals: each counts only the days after every earlier interval of the beneficiary.
     covered_from = np.maximum(first, _previous_max(row, last) + 1)

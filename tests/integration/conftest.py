@@ -145,6 +145,8 @@ def celery_worker(transactional_db: None, settings: Any, tmp_path: Path) -> Iter
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
         "PORTAL_TODAY": PORTAL_TODAY,
+        # Uploads and exports are files both processes see (as on machines sharing MEDIA_ROOT).
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "PYTHONWARNINGS": "ignore",
     }
     command = [

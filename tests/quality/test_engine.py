@@ -598,6 +598,24 @@ def test_claims_of_beneficiaries_outside_the_population_are_ignored() -> None:
     assert [r[1] for r in rows(result, MEASURE_ACR, "denominator")] == [2]
 
 
+def test_object_columns_and_mbis_outside_the_key_alphabet_give_the_same_answer() -> None:
+    # Lower-case MBIs cannot become integer keys: the engine compares strings instead. Object arrays (as
+    # read from a database) are converted. Both must give the DAH of the plain case: 365 − 3 = 362.
+    def case(mbi: str, as_object: bool) -> float:
+        inputs = make([bene(mbi, high_needs=True)], stays=[stay(1, mbi, "2027-01-01", "2027-01-03")])
+        if as_object:
+            pop = dataclasses.replace(
+                inputs.population,
+                mbi=inputs.population.mbi.astype(object),
+                aco_id=inputs.population.aco_id.astype(object),
+            )
+            inp = dataclasses.replace(inputs.inpatient, mbi=inputs.inpatient.mbi.astype(object))
+            inputs = dataclasses.replace(inputs, population=pop, inpatient=inp)
+        return compute_measures(PY, inputs).result(A, MEASURE_DAH).rate
+
+    assert case(M[0], False) == case(M[0].lower(), False) == case(M[0], True) == case(M[0].lower(), True) == 362.0
+
+
 def test_population_must_hold_one_row_per_mbi() -> None:
     with pytest.raises(ValueError, match="one row per MBI"):
         compute_measures(PY, make([bene(M[0]), bene(M[0], B)]))

@@ -1,9 +1,5 @@
 """CAHPS/eCQM result pages and API for the ACO's admin, its read-only analyst and an outsider (the
-admin of another ACO), and the measure catalogue API. Row checks themselves are in test_uploads.py.
-
-Until ``lead_portal/urls.py`` and ``lead_portal/api_urls.py`` mount the quality URLs, this module is
-its own URLconf (the project's URLs plus the quality ones); once they are mounted, drop
-``urlpatterns`` and the ``urls`` marker."""
+admin of another ACO), and the measure catalogue API. Row checks themselves are in test_uploads.py."""
 
 from __future__ import annotations
 
@@ -16,33 +12,17 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import include, path, reverse
+from django.urls import reverse
 
 from apps.accounts.models import User
 from apps.acos.models import ACO, ModelParameters
-from apps.quality import api as quality_api
 from apps.quality.models import QualitySubmission
 from tests.factories import ACOFactory
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as HttpResponse
 
-urlpatterns = [
-    path("acos/", include("apps.quality.urls")),
-    path(
-        "api/acos/<str:aco_id>/quality/submissions/",
-        quality_api.QualitySubmissionViewSet.as_view({"get": "list", "post": "create"}),
-        name="api_quality_submissions",
-    ),
-    path(
-        "api/quality/measures/",
-        quality_api.MeasureDefinitionViewSet.as_view({"get": "list"}),
-        name="api_quality_measures",
-    ),
-    path("", include("lead_portal.urls")),
-]
-
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
 ClientFor = Callable[[User | None], Client]
 HEADER = "aco_id,performance_year,measure,numerator,denominator,score\n"
