@@ -164,3 +164,148 @@ class QualitySubmission(models.Model):
     def result(self) -> Decimal | None:
         """The measure's result: the score when one was given, else the rate from the counts."""
         return self.score if self.score is not None else self.rate
+
+
+class QualityRun(models.Model):
+    """One computation of the quality measures for a performance year, on the beneficiaries of one
+    alignment run: claims measures for every ACO, scoring with the PY's catalogue, care gaps."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Waiting to start"
+        RUNNING = "running", "Computing"
+        SUCCEEDED = "succeeded", "Done"
+        FAILED = "failed", "Failed"
+
+    alignment_run = models.ForeignKey("alignment.AlignmentRun", on_delete=models.CASCADE, related_name="quality_runs")
+    performance_year = models.PositiveSmallIntegerField()
+    as_of = models.DateField(null=True, blank=True, help_text="Claims through this date (empty: the whole PY).")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED, db_index=True)
+    stage = models.CharField(max_length=80, blank=True)
+    percent = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    data_version = models.PositiveIntegerField(default=0)
+    portal_acr_rate = models.FloatField(null=True, blank=True, help_text="Portal-wide ACR observed rate, %.")
+    acr_strata = models.JSONField(default=list, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    timings = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Quality PY{self.performance_year} #{self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
+class MeasureResult(models.Model):
+    """One ACO's figure on one measure in a quality run: claims-computed, or a CAHPS/eCQM submission."""
+
+    class Source(models.TextChoices):
+        CLAIMS = "claims", "Computed from claims"
+        SUBMISSION = "submission", "Submitted result"
+
+    run = models.ForeignKey(QualityRun, on_delete=models.CASCADE, related_name="results")
+    aco = models.ForeignKey("acos.ACO", on_delete=models.CASCADE, related_name="measure_results")
+    measure = models.CharField(max_length=24)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.CLAIMS)
+    numerator = models.FloatField(null=True, blank=True)
+    denominator = models.FloatField(null=True, blank=True)
+    rate = models.FloatField(null=True, blank=True, help_text="Empty when the denominator is empty.")
+    person_years = models.FloatField(null=True, blank=True)
+    expected = models.FloatField(null=True, blank=True)
+    expected_rate = models.FloatField(null=True, blank=True)
+    risk_standardized_rate = models.FloatField(null=True, blank=True)
+    score_rate = models.FloatField(null=True, blank=True, help_text="The rate the decile table scores.")
+    decile = models.PositiveSmallIntegerField(null=True, blank=True)
+    points = models.FloatField(null=True, blank=True)
+    scored = models.BooleanField(default=False, help_text="Counts in the Total Quality Score.")
+    note = models.CharField(max_length=200, blank=True, help_text="Why not scored, when it is not.")
+
+    class Meta:
+        ordering = ["run", "aco", "measure"]
+        constraints = [models.UniqueConstraint(fields=["run", "aco", "measure"], name="measure_result_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.aco_id} {self.measure} {self.rate}"
+
+
+class QualityScore(models.Model):
+    """An ACO's Total Quality Score in a run and the quality withhold it earns back (an estimate)."""
+
+    run = models.ForeignKey(QualityRun, on_delete=models.CASCADE, related_name="scores")
+    aco = models.ForeignKey("acos.ACO", on_delete=models.CASCADE, related_name="quality_scores")
+    total_quality_score = models.FloatField()
+    scored_measures = models.PositiveSmallIntegerField(default=0)
+    withhold_rate = models.DecimalField(max_digits=6, decimal_places=4, null=True, blank=True)
+    withhold_dollars = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    earned_back_dollars = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "aco"], name="quality_score_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.aco_id} TQS {self.total_quality_score:.1f}"
+
+
+class MeasureMember(models.Model):
+    """Who is in which figure and why: one row per (measure, role, claim or beneficiary)."""
+
+    run = models.ForeignKey(QualityRun, on_delete=models.CASCADE, related_name="members")
+    aco = models.ForeignKey("acos.ACO", on_delete=models.CASCADE, related_name="+")
+    measure = models.CharField(max_length=24)
+    mbi = models.CharField("MBI", max_length=11)
+    role = models.CharField(max_length=12, help_text="denominator, numerator or event")
+    source = models.CharField(max_length=10, blank=True)
+    claim_id = models.BigIntegerField(null=True, blank=True)
+    related_claim_id = models.BigIntegerField(null=True, blank=True)
+    event_date = models.DateField(null=True, blank=True)
+    value = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["run", "aco", "measure", "role", "mbi"]),
+            models.Index(fields=["run", "aco", "mbi"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} {self.role} {self.mbi}"
+
+
+class CareGap(models.Model):
+    """An open opportunity for a care manager, with the claim that opened it."""
+
+    class GapType(models.TextChoices):
+        TFU_OPEN = "tfu_open", "Follow-up due (window still open)"
+        TFU_MISSED = "tfu_missed", "Follow-up missed"
+        READMISSION = "readmission", "Recent readmission"
+        INDEX_STAY_FOLLOWUP = "index_stay_followup", "Recent discharge: 30-day readmission risk"
+
+    run = models.ForeignKey(QualityRun, on_delete=models.CASCADE, related_name="gaps")
+    aco = models.ForeignKey("acos.ACO", on_delete=models.CASCADE, related_name="+")
+    mbi = models.CharField("MBI", max_length=11)
+    gap_type = models.CharField(max_length=24, choices=GapType.choices)
+    measure = models.CharField(max_length=24, blank=True)
+    claim_id = models.BigIntegerField(null=True, blank=True)
+    opened_on = models.DateField()
+    due_date = models.DateField(null=True, blank=True)
+    tin = models.CharField("aligning TIN or CCN", max_length=9, blank=True)
+    first_name = models.CharField(max_length=30, blank=True)
+    last_name = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["due_date", "mbi"]
+        indexes = [
+            models.Index(fields=["run", "aco", "due_date"]),
+            models.Index(fields=["run", "aco", "gap_type"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mbi} {self.gap_type}"
