@@ -37,7 +37,7 @@ from apps.accounts.models import AccessLog, User
 from apps.acos.models import ACO, Election, ListChangeRequest, ParticipantTIN, PreferredProvider
 from apps.alignment.models import AlignedBeneficiary, AlignmentExport, AlignmentRun
 from apps.claims.models import IngestRun, VoluntaryAlignment
-from apps.quality.models import QualitySubmission
+from apps.quality.models import QualityRun, QualitySubmission
 from apps.reviews.models import ReviewCase, ReviewTransition, ReviewVersion
 from tests.factories import (
     ElectionFactory,
@@ -195,7 +195,8 @@ KWARG_VALUES: dict[str, Callable[[World, Route], object]] = {
     "row_id": lambda w, r: (w.preferred if "preferred" in r.name else w.participant).pk,
     "request_id": lambda w, r: w.change_request.pk,
     "performance_year": lambda w, r: 2028,
-    "area": lambda w, r: "quality",
+    "area": lambda w, r: "money",
+    "measure": lambda w, r: "acr",
     "log_id": lambda w, r: w.access_log.pk,
     # Ingest and alignment runs are CMS-only: any run will do (an ACO user must get 404 whatever it is).
     "run_id": lambda w, r: (
@@ -231,6 +232,9 @@ def world(aco: ACO, other_aco: ACO, admin: User, analyst: User, outsider: User, 
     aligned(run, other_aco, "1EG4TE5MK72")
     export = AlignmentExport.objects.create(aco=aco, run=run, format="csv", status="ready", row_count=1)
     export.file.save("matrix.csv", ContentFile(b"MBI\n1EG4TE5MK73\n"))
+    QualityRun.objects.create(
+        alignment_run=run, performance_year=run.performance_year, status="succeeded", finished_at=run.finished_at
+    )
     return World(
         victim=aco,
         other=other_aco,

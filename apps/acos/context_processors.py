@@ -17,7 +17,7 @@ ACO_AREAS: list[tuple[str, str, str | None]] = [
     ("changes", "List change requests", "acos:change_requests"),
     ("beneficiaries", "Aligned beneficiaries", "alignment:beneficiaries"),
     ("voluntary", "Voluntary alignment", "alignment:voluntary"),
-    ("quality", "Quality and care gaps", None),
+    ("quality", "Quality and care gaps", "quality:overview"),
     ("money", "Money and settlement", None),
     ("rural", "Rural add-on", None),
     ("medicaid", "Medicaid integration", None),

@@ -3,13 +3,27 @@ already resolved through the user's scope (``apps.acos.selectors.aco_get_for_use
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
+from django.http import Http404
 
 from apps.acos.models import ACO, ECQMPhase, ModelParameters
 
-from .models import DataSource, MeasureDefinition, QualitySubmission
+from .models import (
+    CareGap,
+    DataSource,
+    Direction,
+    MeasureCode,
+    MeasureDefinition,
+    MeasureMember,
+    QualityRun,
+    QualityScore,
+    QualitySubmission,
+)
+from .models import MeasureResult as StoredMeasureResult
 
 # How a measure's result counts in a year, as the pages say it.
 PHASE_LABELS: dict[str, str] = {
@@ -53,7 +67,7 @@ def ecqm_phases(*, years: set[int]) -> dict[int, str]:
 
 
 @dataclass(frozen=True)
-class MeasureResult:
+class SubmittedResult:
     """One uploadable measure of an ACO's year: its definition (if the catalogue has the year), how it
     counts, and the current result (None before the first upload)."""
 
@@ -66,7 +80,7 @@ class MeasureResult:
     current: QualitySubmission | None
 
 
-def submissions_current(*, aco: ACO, performance_year: int) -> list[MeasureResult]:
+def submissions_current(*, aco: ACO, performance_year: int) -> list[SubmittedResult]:
     """The ACO's current CAHPS and eCQM results for the year, one entry per uploadable measure."""
     phase = ecqm_phase(performance_year=performance_year)
     definitions = {
@@ -91,7 +105,7 @@ def submissions_current(*, aco: ACO, performance_year: int) -> list[MeasureResul
             phase=phase,
         )
         out.append(
-            MeasureResult(
+            SubmittedResult(
                 code=code,
                 name=definition.name if definition else label,
                 phase=key,
@@ -110,4 +124,128 @@ def submissions_history(*, aco: ACO, performance_year: int) -> QuerySet[QualityS
         QualitySubmission.objects.filter(aco=aco, performance_year=performance_year)
         .select_related("submitted_by")
         .order_by("-submitted_at", "measure", "-pk")
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Results of quality runs (pages read precomputed rows: a handful of indexed queries)
+# --------------------------------------------------------------------------------------------------
+MEASURE_ORDER = [c.value for c in MeasureCode]
+
+
+def latest_quality_run(*, performance_year: int) -> QualityRun | None:
+    return (
+        QualityRun.objects.filter(performance_year=performance_year, status=QualityRun.Status.SUCCEEDED)
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+
+
+def quality_runs(*, performance_year: int) -> QuerySet[QualityRun]:
+    return QualityRun.objects.filter(performance_year=performance_year, status=QualityRun.Status.SUCCEEDED).order_by(
+        "-finished_at", "-id"
+    )
+
+
+def quality_run_for_view(*, performance_year: int, run_id: Any = None) -> QualityRun | None:
+    try:
+        wanted = int(run_id) if run_id else None
+    except (TypeError, ValueError):
+        wanted = None
+    if wanted:
+        run = quality_runs(performance_year=performance_year).filter(pk=wanted).first()
+        if run is not None:
+            return run
+    return latest_quality_run(performance_year=performance_year)
+
+
+@dataclass
+class MeasureRow:
+    code: str
+    name: str
+    definition: MeasureDefinition | None
+    result: StoredMeasureResult | None
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.definition is None or self.definition.direction == Direction.HIGHER
+
+
+def measure_rows(*, aco: ACO, run: QualityRun) -> list[MeasureRow]:
+    """Every measure of the PY's catalogue with the ACO's result in the run (None where it has none)."""
+    definitions = {d.code: d for d in measure_catalogue(performance_year=run.performance_year)}
+    results = {r.measure: r for r in StoredMeasureResult.objects.filter(run=run, aco=aco)}
+    names = dict(MeasureCode.choices)
+    return [
+        MeasureRow(code=code, name=names[code], definition=definitions.get(code), result=results.get(code))
+        for code in MEASURE_ORDER
+        if code in definitions or code in results
+    ]
+
+
+def measure_row(*, aco: ACO, run: QualityRun, measure: str) -> MeasureRow:
+    for row in measure_rows(aco=aco, run=run):
+        if row.code == measure:
+            return row
+    raise Http404("No such measure this year.")
+
+
+def quality_score(*, aco: ACO, run: QualityRun) -> QualityScore | None:
+    return QualityScore.objects.filter(run=run, aco=aco).first()
+
+
+def measure_trend(*, aco: ACO, performance_year: int, limit: int = 12) -> list[tuple[QualityRun, dict[str, float]]]:
+    """The ACO's rate on each measure in the PY's successful runs, oldest first."""
+    runs = list(quality_runs(performance_year=performance_year)[:limit])[::-1]
+    rates: dict[int, dict[str, float]] = {r.pk: {} for r in runs}
+    for run_id, measure, rate in StoredMeasureResult.objects.filter(
+        run__in=runs, aco=aco, rate__isnull=False
+    ).values_list("run_id", "measure", "score_rate"):
+        rates[run_id][measure] = rate
+    return [(r, rates[r.pk]) for r in runs]
+
+
+def measure_members(
+    *, aco: ACO, run: QualityRun, measure: str, role: str = "", search: str = ""
+) -> QuerySet[MeasureMember]:
+    qs = MeasureMember.objects.filter(run=run, aco=aco, measure=measure)
+    if role in ("denominator", "numerator", "event"):
+        qs = qs.filter(role=role)
+    if search.strip():
+        qs = qs.filter(mbi__startswith=search.strip().upper())
+    return qs.order_by("role", "mbi", "event_date", "id")
+
+
+def care_gaps(
+    *,
+    aco: ACO,
+    run: QualityRun,
+    tin: str = "",
+    gap_type: str = "",
+    due_from: dt.date | None = None,
+    due_to: dt.date | None = None,
+    search: str = "",
+) -> QuerySet[CareGap]:
+    qs = CareGap.objects.filter(run=run, aco=aco)
+    if tin.strip():
+        qs = qs.filter(tin=tin.strip())
+    if gap_type in CareGap.GapType.values:
+        qs = qs.filter(gap_type=gap_type)
+    if due_from:
+        qs = qs.filter(due_date__gte=due_from)
+    if due_to:
+        qs = qs.filter(due_date__lte=due_to)
+    if search.strip():
+        word = search.strip().upper()
+        qs = qs.filter(Q(mbi__startswith=word) | Q(last_name__istartswith=word))
+    return qs.order_by(F("due_date").asc(nulls_last=True), "mbi", "id")
+
+
+def care_gap_units(*, aco: ACO, run: QualityRun) -> list[str]:
+    return list(
+        CareGap.objects.filter(run=run, aco=aco)
+        .exclude(tin="")
+        .values_list("tin", flat=True)
+        .distinct()
+        .order_by("tin")
     )

@@ -7,6 +7,10 @@ from . import views
 app_name = "quality"
 
 urlpatterns = [
+    path("<str:aco_id>/quality/", views.QualityOverviewView.as_view(), name="overview"),
+    path("<str:aco_id>/quality/measures/<slug:measure>/", views.MeasureDetailView.as_view(), name="measure"),
+    path("<str:aco_id>/quality/care-gaps/", views.CareGapsView.as_view(), name="care_gaps"),
+    path("<str:aco_id>/quality/care-gaps/export/", views.CareGapsExportView.as_view(), name="care_gaps_export"),
     path("<str:aco_id>/quality/submissions/", views.SubmissionsView.as_view(), name="submissions"),
     path(
         "<str:aco_id>/quality/submissions/upload/",

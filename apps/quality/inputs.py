@@ -1,0 +1,394 @@
+"""The quality engine's inputs (`engine.QualityInputs`), read set-based from the database for one alignment
+run: the run's aligned beneficiaries with their CCLF8 demographics, and the netted claims the measures use,
+as numpy columns.
+
+What SQL already does (so only rows that can matter leave the database):
+- population: the run's `AlignedBeneficiary` rows (MBI, ACO, `effective_from` as the aligned-from date,
+  High Needs) with the current MBI's `Beneficiary` record (birth, sex, dual status, death); a beneficiary
+  without a CCLF8 record keeps blank demographics;
+- diagnoses: CCLF4 codes and the thirteen CCLF5 diagnosis columns (line diagnosis, claim diagnoses 1–12)
+  of claims whose through date (CCLF5: the line's dates when the claim's is blank) falls in the chronic
+  condition lookback (`engine.lookback_window`), and only codes starting with a condition group's prefix
+  (upper or lower case, as the engine reads them); a CCLF5 line qualifies when any of its codes does and
+  its codes are unpivoted here, keeping the ones that start a group;
+- inpatient claims (CCLF1 type 60) running into the PY: through date on or after Dec 31 PY−1, so a stay
+  continued from December is chained as the engine expects, and from date by Dec 31 PY;
+- SNF claims (types 20 and 30) overlapping the PY;
+- ED/observation visits: outpatient claims (type 40) of the PY with a current CCLF2 line whose revenue
+  centre is 045x or 0762, one row per claim, dated by the claim's from date;
+- follow-ups: PQEM lines of CCLF5 (`apps.alignment.inputs.pqem_codes`, the engine's list spelled out),
+  and RHC/FQHC visits as alignment reads them (CCLF2 lines of type-40 bill type 71x/77x claims, revenue
+  centre 0521/0522/0524/0525 or a PQEM HCPCS), dated from the first day a follow-up can count (Jan 1 PY +
+  the first window day) to the last (Dec 31 PY + the longest window): run-out claims count when loaded.
+Only current (netted) rows count, denied Part B lines count for nothing, every row is keyed by its
+`current_mbi` (the CCLF9 crosswalk followed) and rows without one are dropped. Claims of MBIs that are not
+aligned are left to the engine to ignore: filtering them in SQL would cost a join on every scanned line.
+
+Reading goes through `apps.alignment.inputs.read`: on PostgreSQL one `COPY … TO STDOUT` per source whose
+rows carry thousands of records each, the large Part B table scanned in ranges of heap pages by parallel
+workers; elsewhere (SQLite) the same SELECT fetched row by row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from apps.acos.models import ACO
+from apps.alignment.inputs import RHC_FQHC_REVENUE_CENTERS, Field, Source, pqem_codes, read
+from apps.alignment.models import AlignedBeneficiary
+from apps.claims.models import Beneficiary, PartAClaim, PartADiagnosis, PartARevenueLine, PartBLine
+
+from . import engine
+
+Array = npt.NDArray[Any]
+
+INPATIENT_CLAIM_TYPE = 60
+SNF_CLAIM_TYPES = (20, 30)  # SNF, swing bed
+OUTPATIENT_CLAIM_TYPE = 40
+ED_REVENUE_PREFIX = "045"  # emergency department 0450–0459
+OBSERVATION_REVENUE_CENTER = "0762"
+# CCLF5 diagnosis columns: the line diagnosis and the claim's diagnoses 1–12.
+PART_B_DX_COLUMNS = ("clm_line_dgns_cd", *(f"clm_dgns_{k}_cd" for k in range(1, 13)))
+MBI_WIDTH = 11
+CODE_WIDTH = 7
+CLAIM_ID_WIDTH = 20  # a bigint as text
+_PREFIX_RE = re.compile(r"^[A-Za-z0-9]+$")
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("%s" for _ in values)
+
+
+def _table(model: Any) -> str:
+    return str(model._meta.db_table)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Windows
+# ---------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Windows:
+    """The date ranges the reader asks for, all inclusive."""
+
+    lookback: tuple[dt.date, dt.date]  # diagnoses (claim through date)
+    year: tuple[dt.date, dt.date]  # Jan 1 – Dec 31 PY: SNF stays, ED visits
+    inpatient_through_from: dt.date  # inpatient claims with a through date from here …
+    followups: tuple[dt.date, dt.date]  # PQEM services that can meet a follow-up window
+
+    @classmethod
+    def of(cls, performance_year: int, params: engine.QualityParameters) -> Windows:
+        jan1, dec31 = dt.date(performance_year, 1, 1), dt.date(performance_year, 12, 31)
+        longest = max(params.tfu_window_days_heart_failure, params.tfu_window_days_other)
+        return cls(
+            lookback=engine.lookback_window(performance_year, params.condition_lookback_months),
+            year=(jan1, dec31),
+            # A claim ending Dec 31 PY−1 (an interim bill) can continue into a PY claim: the engine chains them.
+            inpatient_through_from=jan1 - dt.timedelta(days=1),
+            followups=(jan1 + dt.timedelta(days=params.tfu_window_first_day), dec31 + dt.timedelta(days=longest)),
+        )
+
+
+def condition_sql(column: str, params: engine.QualityParameters) -> str:
+    """SQL true when ``column`` starts with a prefix of a chronic condition group (either case), with the
+    prefixes inlined as literals (a `Source.late` condition takes no parameters); they are checked to be
+    letters and digits only."""
+    by_length: dict[int, set[str]] = {}
+    for _name, prefixes in params.chronic_condition_groups:
+        for p in prefixes:
+            if not _PREFIX_RE.match(p):
+                raise ValueError(f"condition prefix {p!r} must be letters and digits")
+            by_length.setdefault(len(p), set()).update({p.upper(), p.lower()})
+    if not by_length:
+        return "1 = 0"
+    parts = [
+        f"SUBSTR({column}, 1, {length}) IN ({', '.join(repr(str(p)) for p in sorted(codes))})"
+        for length, codes in sorted(by_length.items())
+    ]
+    return "(" + " OR ".join(parts) + ")"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Sources
+# ---------------------------------------------------------------------------------------------------
+POPULATION = (
+    Field("mbi", "text", MBI_WIDTH),
+    Field("aco_id", "text", int(ACO._meta.get_field("aco_id").max_length or 5)),
+    Field("birth_date", "day"),
+    Field("sex", "text", 1),
+    Field("dual_status", "text", 2),
+    Field("death_date", "day"),
+    Field("high_needs", "text", 1),
+    Field("aligned_from", "day"),
+)
+
+
+def population_source(alignment_run_id: int) -> Source:
+    return Source(
+        table=_table(AlignedBeneficiary),
+        exprs={
+            "mbi": "t.mbi",
+            "aco_id": "a.aco_id",
+            "birth_date": "b.birth_date",
+            "sex": "b.sex",
+            "dual_status": "b.dual_status",
+            "death_date": "b.death_date",
+            "high_needs": "CASE WHEN t.high_needs THEN 'Y' ELSE 'N' END",
+            "aligned_from": "t.effective_from",
+        },
+        where="t.run_id = %s",
+        params=(alignment_run_id,),
+        joins=(f"JOIN {_table(ACO)} a ON a.id = t.aco_id LEFT JOIN {_table(Beneficiary)} b ON b.mbi = t.mbi"),
+    )
+
+
+DIAGNOSES = (
+    Field("mbi", "text", MBI_WIDTH),
+    Field("code", "text", CODE_WIDTH),
+    Field("date", "day"),
+)
+PART_B_DIAGNOSES = (
+    Field("mbi", "text", MBI_WIDTH),
+    Field("date", "day"),
+    *(Field(c, "text", CODE_WIDTH) for c in PART_B_DX_COLUMNS),
+)
+
+
+def part_a_diagnosis_source(windows: Windows, params: engine.QualityParameters) -> Source:
+    date = "COALESCE(t.clm_thru_dt, t.clm_from_dt)"
+    code = condition_sql("t.clm_dgns_cd", params)
+    return Source(
+        table=_table(PartADiagnosis),
+        exprs={"mbi": "t.current_mbi", "code": "t.clm_dgns_cd", "date": date},
+        where=f"t.is_current AND t.current_mbi <> '' AND {date} BETWEEN %s AND %s AND {code}",
+        params=windows.lookback,
+        chunked=True,
+    )
+
+
+def part_b_diagnosis_source(windows: Windows, params: engine.QualityParameters) -> Source:
+    date = "COALESCE(t.clm_thru_dt, t.clm_line_thru_dt, t.clm_line_from_dt)"
+    any_code = " OR ".join(condition_sql(f"t.{c}", params) for c in PART_B_DX_COLUMNS)
+    return Source(
+        table=_table(PartBLine),
+        exprs={"mbi": "t.current_mbi", "date": date, **{c: f"t.{c}" for c in PART_B_DX_COLUMNS}},
+        where=f"t.is_current AND t.current_mbi <> '' AND {date} BETWEEN %s AND %s AND ({any_code})",
+        params=windows.lookback,
+        late="NOT t.is_denied",
+        chunked=True,
+    )
+
+
+INPATIENT = (
+    Field("claim_id", "text", CLAIM_ID_WIDTH),
+    Field("mbi", "text", MBI_WIDTH),
+    Field("admit_date", "day"),
+    Field("discharge_date", "day"),
+    Field("patient_status", "text", 2),
+    Field("admission_type", "text", 2),
+    Field("principal_dx", "text", CODE_WIDTH),
+)
+
+
+def inpatient_source(windows: Windows) -> Source:
+    return Source(
+        table=_table(PartAClaim),
+        exprs={
+            "claim_id": "CAST(t.cur_clm_uniq_id AS TEXT)",
+            "mbi": "t.current_mbi",
+            "admit_date": "t.clm_from_dt",
+            "discharge_date": "t.clm_thru_dt",
+            "patient_status": "t.bene_ptnt_stus_cd",
+            "admission_type": "t.clm_admsn_type_cd",
+            "principal_dx": "t.prncpl_dgns_cd",
+        },
+        where=(
+            "t.is_current AND t.current_mbi <> '' AND t.cur_clm_uniq_id IS NOT NULL AND t.clm_type_cd = %s "
+            "AND t.clm_from_dt <= %s AND COALESCE(t.clm_thru_dt, t.clm_from_dt) >= %s"
+        ),
+        params=(INPATIENT_CLAIM_TYPE, windows.year[1], windows.inpatient_through_from),
+    )
+
+
+SNF = (
+    Field("claim_id", "text", CLAIM_ID_WIDTH),
+    Field("mbi", "text", MBI_WIDTH),
+    Field("from_date", "day"),
+    Field("thru_date", "day"),
+)
+
+
+def snf_source(windows: Windows) -> Source:
+    return Source(
+        table=_table(PartAClaim),
+        exprs={
+            "claim_id": "CAST(t.cur_clm_uniq_id AS TEXT)",
+            "mbi": "t.current_mbi",
+            "from_date": "t.clm_from_dt",
+            "thru_date": "t.clm_thru_dt",
+        },
+        where=(
+            "t.is_current AND t.current_mbi <> '' AND t.cur_clm_uniq_id IS NOT NULL "
+            f"AND t.clm_type_cd IN ({_marks(SNF_CLAIM_TYPES)}) "
+            "AND t.clm_from_dt <= %s AND COALESCE(t.clm_thru_dt, t.clm_from_dt) >= %s"
+        ),
+        params=(*SNF_CLAIM_TYPES, windows.year[1], windows.year[0]),
+    )
+
+
+ED = (
+    Field("claim_id", "text", CLAIM_ID_WIDTH),
+    Field("mbi", "text", MBI_WIDTH),
+    Field("date", "day"),
+    Field("principal_dx", "text", CODE_WIDTH),
+)
+
+
+def ed_source(windows: Windows) -> Source:
+    """Outpatient claims of the PY with an emergency department (045x) or observation (0762) line."""
+    lines = _table(PartARevenueLine)
+    ed_line = (
+        f"EXISTS (SELECT 1 FROM {lines} l WHERE l.cur_clm_uniq_id = t.cur_clm_uniq_id AND l.is_current "  # noqa: S608
+        "AND (SUBSTR(l.clm_line_prod_rev_ctr_cd, 1, 3) = %s OR l.clm_line_prod_rev_ctr_cd = %s))"
+    )
+    return Source(
+        table=_table(PartAClaim),
+        exprs={
+            "claim_id": "CAST(t.cur_clm_uniq_id AS TEXT)",
+            "mbi": "t.current_mbi",
+            "date": "t.clm_from_dt",
+            "principal_dx": "t.prncpl_dgns_cd",
+        },
+        where=(
+            "t.is_current AND t.current_mbi <> '' AND t.cur_clm_uniq_id IS NOT NULL AND t.clm_type_cd = %s "
+            f"AND t.clm_from_dt BETWEEN %s AND %s AND {ed_line}"
+        ),
+        params=(OUTPATIENT_CLAIM_TYPE, *windows.year, ED_REVENUE_PREFIX, OBSERVATION_REVENUE_CENTER),
+    )
+
+
+FOLLOWUPS = (
+    Field("mbi", "text", MBI_WIDTH),
+    Field("date", "day"),
+)
+
+
+def followup_sources(windows: Windows) -> list[Source]:
+    """PQEM services: Part B lines (not denied) and RHC/FQHC visits, as alignment's rule 3 reads them."""
+    pqem = pqem_codes()
+    part_b = Source(
+        table=_table(PartBLine),
+        exprs={"mbi": "t.current_mbi", "date": "t.clm_line_from_dt"},
+        where=(
+            "t.is_current AND t.current_mbi <> '' AND t.clm_line_from_dt BETWEEN %s AND %s "
+            f"AND t.clm_line_hcpcs_cd IN ({_marks(pqem)})"
+        ),
+        params=(*windows.followups, *pqem),
+        late="NOT t.is_denied",
+        chunked=True,
+    )
+    rural = Source(
+        table=_table(PartARevenueLine),
+        exprs={"mbi": "t.current_mbi", "date": "t.clm_line_from_dt"},
+        where=(
+            "t.is_current AND t.current_mbi <> '' AND t.clm_line_from_dt BETWEEN %s AND %s "
+            f"AND (t.clm_line_prod_rev_ctr_cd IN ({_marks(RHC_FQHC_REVENUE_CENTERS)}) "
+            f"OR t.clm_line_hcpcs_cd IN ({_marks(pqem)})) "
+            "AND h.is_current AND h.clm_type_cd = %s AND h.clm_bill_fac_type_cd = '7' "
+            "AND h.clm_bill_clsfctn_cd IN ('1', '7')"
+        ),
+        params=(*windows.followups, *RHC_FQHC_REVENUE_CENTERS, *pqem, OUTPATIENT_CLAIM_TYPE),
+        joins=f"JOIN {_table(PartAClaim)} h ON h.cur_clm_uniq_id = t.cur_clm_uniq_id",
+    )
+    return [part_b, rural]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------------------------------
+def _claim_ids(text: Array) -> Array:
+    return np.asarray(text).astype(np.int64) if len(text) else np.zeros(0, dtype=np.int64)
+
+
+def load_population(alignment_run_id: int) -> engine.Population:
+    cols = read(POPULATION, [population_source(alignment_run_id)])
+    return engine.Population(
+        mbi=cols["mbi"],
+        aco_id=cols["aco_id"],
+        birth_date=cols["birth_date"],
+        sex=cols["sex"],
+        dual_status=cols["dual_status"],
+        death_date=cols["death_date"],
+        high_needs=cols["high_needs"] == "Y",
+        aligned_from=cols["aligned_from"],
+    )
+
+
+def load_diagnoses(windows: Windows, params: engine.QualityParameters) -> engine.Diagnoses:
+    """CCLF4 codes, then the CCLF5 codes unpivoted (one row per line and column) that start a group."""
+    a = read(DIAGNOSES, [part_a_diagnosis_source(windows, params)])
+    b = read(PART_B_DIAGNOSES, [part_b_diagnosis_source(windows, params)])
+    n = len(b["mbi"])
+    codes = np.stack([b[c] for c in PART_B_DX_COLUMNS], axis=1) if n else np.zeros((0, 0), dtype="U1")
+    flat = codes.ravel()
+    keep = np.flatnonzero(engine.condition_group_of(flat, params) >= 0) if flat.size else np.zeros(0, np.int64)
+    line = keep // len(PART_B_DX_COLUMNS)
+    return engine.Diagnoses(
+        mbi=np.concatenate([a["mbi"], b["mbi"][line]]),
+        code=np.concatenate([a["code"], flat[keep]]),
+        date=np.concatenate([a["date"], b["date"][line]]),
+    )
+
+
+def load_inpatient(windows: Windows) -> engine.InpatientStays:
+    cols = read(INPATIENT, [inpatient_source(windows)])
+    return engine.InpatientStays(
+        claim_id=_claim_ids(cols["claim_id"]),
+        mbi=cols["mbi"],
+        admit_date=cols["admit_date"],
+        discharge_date=cols["discharge_date"],
+        patient_status=cols["patient_status"],
+        admission_type=cols["admission_type"],
+        principal_dx=cols["principal_dx"],
+    )
+
+
+def load_snf(windows: Windows) -> engine.SNFStays:
+    cols = read(SNF, [snf_source(windows)])
+    return engine.SNFStays(
+        claim_id=_claim_ids(cols["claim_id"]), mbi=cols["mbi"], from_date=cols["from_date"], thru_date=cols["thru_date"]
+    )
+
+
+def load_ed(windows: Windows) -> engine.EDVisits:
+    cols = read(ED, [ed_source(windows)])
+    return engine.EDVisits(
+        claim_id=_claim_ids(cols["claim_id"]), mbi=cols["mbi"], date=cols["date"], principal_dx=cols["principal_dx"]
+    )
+
+
+def load_followups(windows: Windows) -> engine.Followups:
+    cols = read(FOLLOWUPS, followup_sources(windows))
+    return engine.Followups(mbi=cols["mbi"], date=cols["date"])
+
+
+def load_quality_inputs(
+    *, alignment_run_id: int, performance_year: int, params: engine.QualityParameters | None = None
+) -> engine.QualityInputs:
+    """Everything `engine.compute_measures` needs for the beneficiaries of one alignment run."""
+    params = params or engine.QualityParameters()
+    windows = Windows.of(performance_year, params)
+    return engine.QualityInputs(
+        population=load_population(alignment_run_id),
+        diagnoses=load_diagnoses(windows, params),
+        inpatient=load_inpatient(windows),
+        snf=load_snf(windows),
+        ed=load_ed(windows),
+        followups=load_followups(windows),
+    )
