@@ -135,6 +135,21 @@ urlpatterns = [
         name="api_quality_submissions",
     ),
     path(
+        "acos/<str:aco_id>/quality/",
+        quality_api.QualityResultsViewSet.as_view({"get": "summary"}),
+        name="api_quality_summary",
+    ),
+    path(
+        "acos/<str:aco_id>/quality/measures/<slug:measure>/members/",
+        quality_api.QualityResultsViewSet.as_view({"get": "members"}),
+        name="api_quality_members",
+    ),
+    path(
+        "acos/<str:aco_id>/quality/care-gaps/",
+        quality_api.QualityResultsViewSet.as_view({"get": "care_gaps"}),
+        name="api_quality_care_gaps",
+    ),
+    path(
         "quality/measures/", quality_api.MeasureDefinitionViewSet.as_view({"get": "list"}), name="api_quality_measures"
     ),
     path("review-queue/", aco_api.ReviewQueueViewSet.as_view({"get": "list"}), name="api_review_queue"),

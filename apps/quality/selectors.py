@@ -199,9 +199,10 @@ def measure_trend(*, aco: ACO, performance_year: int, limit: int = 12) -> list[t
     runs = list(quality_runs(performance_year=performance_year)[:limit])[::-1]
     rates: dict[int, dict[str, float]] = {r.pk: {} for r in runs}
     for run_id, measure, rate in StoredMeasureResult.objects.filter(
-        run__in=runs, aco=aco, rate__isnull=False
+        run__in=runs, aco=aco, score_rate__isnull=False
     ).values_list("run_id", "measure", "score_rate"):
-        rates[run_id][measure] = rate
+        if rate is not None:
+            rates[run_id][measure] = rate
     return [(r, rates[r.pk]) for r in runs]
 
 

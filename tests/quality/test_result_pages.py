@@ -150,3 +150,20 @@ def test_pages_before_any_quality_run(aco: ACO, admin: User, client_for: Callabl
     gaps: Any = client.get(f"/acos/{aco.aco_id}/quality/care-gaps/?py=2027")
     assert "No quality results" in gaps.content.decode()
     assert client.get(f"/acos/{aco.aco_id}/quality/care-gaps/export/?py=2027").status_code == 404
+
+
+def test_the_api_gives_the_same_results(
+    aco: ACO, analyst: User, run: QualityRun, client_for: Callable[[User], Client]
+) -> None:
+    client = client_for(analyst)
+    summary = client.get(f"/api/acos/{aco.aco_id}/quality/?py=2027").json()
+    assert summary["run"] == run.pk and summary["total_quality_score"] == 45.0
+    acr = next(m for m in summary["measures"] if m["code"] == "acr")
+    assert (acr["numerator"], acr["denominator"], acr["risk_standardized_rate"]) == (1, 2, 50.0)
+    members = client.get(f"/api/acos/{aco.aco_id}/quality/measures/acr/members/?py=2027&role=numerator").json()
+    assert [(m["mbi"], m["claim_id"], m["related_claim_id"]) for m in members["results"]] == [(M1, 201, 101)]
+    gaps = client.get(f"/api/acos/{aco.aco_id}/quality/care-gaps/?py=2027&type=tfu_open").json()
+    assert [g["mbi"] for g in gaps["results"]] == [M1]
+    assert client.get(f"/api/acos/{aco.aco_id}/quality/care-gaps/?py=2027&due_to=12/31").status_code == 400
+    # Members and care gaps are beneficiary-level (logged); the summary is ACO-level; the 400 read nothing.
+    assert AccessLog.objects.filter(action="api").count() == 2
