@@ -1,6 +1,6 @@
 """The alignment step on PostgreSQL, next to the same rule written as one DuckDB query over Parquet.
 
-    .venv/bin/python benchmarks/alignment.py [--beneficiaries N] [--bundle DIR] [--keep-db NAME]
+    .venv/bin/python benchmarks/alignment.py [--beneficiaries N] [--bundle DIR] [--keep-db NAME] [--rule-only]
 
 1. A bundle of N beneficiaries (default 100,000) from ``manage.py generate_cclf`` (with the run-out
    package), in a temporary folder, or in --bundle DIR (kept; reused when it already holds a bundle).
@@ -9,13 +9,18 @@
    reused as it is when it already holds a loaded bundle (to iterate without reloading).
 3. The portal: ``alignment_run_execute`` for the PY in a child process of its own, so its peak resident
    memory is that of the alignment step alone; the run records the split (inputs, engine, cohorts, store).
+   With --rule-only the child times ``load_inputs`` + ``engine.align`` only and hands back the engine's
+   answer (nothing stored).
 4. DuckDB: the netted claims, beneficiaries, lists, voluntary records and MBI map exported to Parquet
    (psql COPY to CSV, then DuckDB; not timed), and DOMAIN.md §3 rules 1–10 (the prospective result:
    claims steps 1 and 2 with the tie-breaks, the aligning unit and NPI, voluntary precedence) as ONE SQL
    query over those files, timed; its (mbi, aco_id, step) answer is compared with the one the portal
    stored, and so are the aligning TIN/CCN and NPI.
 
-Prints one summary line on stdout (progress goes to stderr). Needs requirements-dev.txt (duckdb) and psql.
+Prints one summary line on stdout (progress goes to stderr): the whole step against DuckDB, and the rule
+alone (inputs + engine, what the DuckDB query does) against DuckDB. Needs requirements-dev.txt (duckdb)
+and psql. A 100,000-beneficiary bundle takes about a minute to generate and several to load: keep both
+(--bundle, --keep-db) to iterate.
 """
 
 from __future__ import annotations
@@ -152,7 +157,7 @@ def step(performance_year: int, rule_only: Path | None) -> None:
     print(json.dumps(summary))
 
 
-def run_portal(url: str, performance_year: int, rule_only: Path | None) -> dict[str, Any]:
+def run_portal(url: str, performance_year: int, rule_only: Path | None, timeout: float) -> dict[str, Any]:
     env = dict(os.environ, DATABASE_URL=url)
     extra = [f"--answer={rule_only}"] if rule_only else []
     done = subprocess.run(  # noqa: S603 - this very script, with fixed arguments
@@ -162,6 +167,7 @@ def run_portal(url: str, performance_year: int, rule_only: Path | None) -> dict[
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
+        timeout=timeout,
     )
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     if result["status"] != "succeeded":
@@ -371,7 +377,7 @@ def duckdb_query(folder: Path, py: int) -> str:
     """  # noqa: S608 - the rule's constants and this script's file paths only
 
 
-def run_duckdb(folder: Path, py: int) -> tuple[float, dict[str, tuple[str, str, str, str]]]:
+def run_duckdb(folder: Path, py: int) -> tuple[float, int, dict[str, tuple[str, str, str, str]]]:
     import duckdb
 
     con = duckdb.connect()
@@ -379,7 +385,8 @@ def run_duckdb(folder: Path, py: int) -> tuple[float, dict[str, tuple[str, str, 
     started = time.perf_counter()
     rows = con.execute(sql).fetchall()
     seconds = time.perf_counter() - started
-    return seconds, {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+    threads = con.execute("SELECT current_setting('threads')").fetchone()
+    return seconds, int(threads[0]) if threads else 0, {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -402,6 +409,7 @@ def main() -> None:
         action="store_true",
         help="time load_inputs + engine.align only (no cohorts, no store); compare the engine's answer",
     )
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds the alignment step may take")
     parser.add_argument("--step", action="store_true", help=argparse.SUPPRESS)  # the child process
     parser.add_argument("--answer", type=Path, help=argparse.SUPPRESS)  # the child's rule-only answer file
     args = parser.parse_args()
@@ -417,12 +425,12 @@ def main() -> None:
         url = prepare_database(args.server.rstrip("/"), db_name, bundle, reuse=bool(args.keep_db))
         say("Running the portal's alignment step")
         answer_file = scratch / "engine_answer.csv"
-        portal = run_portal(url, py, answer_file if args.rule_only else None)
+        portal = run_portal(url, py, answer_file if args.rule_only else None, args.timeout)
         answer = portal_answer(url, portal["run"], answer_file)
         say("Exporting to Parquet")
         part_b_lines = export_parquet(url, scratch, py)
         say("Running the DuckDB query")
-        duck_s, duck = run_duckdb(scratch, py)
+        duck_s, threads, duck = run_duckdb(scratch, py)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         if not args.keep_db:
@@ -433,14 +441,16 @@ def main() -> None:
     units_agree = sum(1 for m in everyone if answer.get(m) == duck.get(m))
     t = portal["timings"]
     split = ", ".join(f"{k} {v:.1f} s" for k, v in t.items()) if t else "no split recorded"
+    rule_s = float(t.get("inputs", 0)) + float(t.get("engine", 0))
     benes = portal["counts"].get("beneficiaries", args.beneficiaries)
     candidates = portal["counts"].get("service_lines", 0)
     print(
         f"alignment {benes:,} benes, {part_b_lines:,} Part B lines ({candidates:,} candidates read): "
         f"portal {portal['seconds']:.1f} s ({split}), peak {portal['peak_mb']:,.0f} MB "
-        f"({portal['before_mb']:,.0f} MB before the step); duckdb {duck_s:.1f} s; "
-        f"ratio {portal['seconds'] / duck_s:.1f}x; agree {agree:,}/{len(everyone):,} "
-        f"(mismatches {len(everyone) - agree:,}; with unit and NPI {units_agree:,}/{len(everyone):,})"
+        f"({portal['before_mb']:,.0f} MB before the step); duckdb {duck_s:.1f} s ({threads} threads); "
+        f"ratio {portal['seconds'] / duck_s:.1f}× (rule: inputs + engine {rule_s / duck_s:.1f}×); "
+        f"agree {agree:,}/{len(everyone):,} (mismatches {len(everyone) - agree:,}; "
+        f"with unit and NPI {units_agree:,}/{len(everyone):,})"
     )
 
 

@@ -94,6 +94,8 @@ def test_records_are_cut_into_text_days_and_cents() -> None:
         ("99213", "A\x1fB", "1", "1"),  # a separator inside a value
         ("99213", "A", "2025-08-01", "1"),  # a day that is not a number
         ("99213", "A", "1", ""),  # no digits
+        ("99213", "A", "1", "-"),  # a minus without digits
+        ("99213", "A", "1", "12-5"),  # a minus inside
     ],
 )
 def test_records_that_cannot_be_cut_exactly_are_refused(record: tuple[str, ...]) -> None:
