@@ -65,16 +65,6 @@ def alignment_run_request(
     return run
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 def _progress(run: AlignmentRun, stage: str, percent: int) -> None:
     """Visible to other processes at once (outside the results transaction)."""
     AlignmentRun.objects.filter(pk=run.pk).update(stage=stage, percent=percent)
@@ -161,10 +151,59 @@ STORE_COLUMNS = (
 )
 
 
+def _explanation(e: engine.Explanation, high_needs: dict[str, Any] | None) -> str:
+    """The stored explanation as JSON (the engine's Explanation, dates as ISO text), built directly:
+    ``dataclasses.asdict`` deep-copies and costs seconds at 100,000 rows."""
+    v = e.voluntary
+    return json.dumps(
+        {
+            "step": e.step,
+            "claims_step": e.claims_step,
+            "competitors": [
+                {
+                    "key": c.key,
+                    "kind": c.kind,
+                    "weighted_cents": c.weighted_cents,
+                    "last_service": c.last_service.isoformat(),
+                }
+                for c in e.competitors
+            ],
+            "service_count": e.service_count,
+            "first_service": e.first_service.isoformat() if e.first_service else None,
+            "last_service": e.last_service.isoformat() if e.last_service else None,
+            "voluntary": None
+            if v is None
+            else {
+                "aco_id": v.aco_id,
+                "record_aco_id": v.record_aco_id,
+                "tin": v.tin,
+                "npi": v.npi,
+                "signed_date": v.signed_date.isoformat(),
+            },
+            "high_needs": high_needs,
+        }
+    )
+
+
+def _names() -> dict[str, tuple[str, str, dt.date | None, str]]:
+    """Name, birth date and sex of every beneficiary (CCLF8), read once before the COPY."""
+    return {
+        mbi: (first, last, born, sex)
+        for mbi, first, last, born, sex in Beneficiary.objects.values_list(
+            "mbi", "first_name", "last_name", "birth_date", "sex"
+        ).iterator(chunk_size=20000)
+    }
+
+
 def _rows(
-    run: AlignmentRun, results: list[engine.Alignment], found: _Cohorts, acos: dict[str, int]
+    run: AlignmentRun,
+    results: list[engine.Alignment],
+    found: _Cohorts,
+    acos: dict[str, int],
+    names: dict[str, tuple[str, str, dt.date | None, str]],
 ) -> Iterator[tuple[Any, ...]]:
     """Rows to store. Runs inside the COPY, so it must not query the database itself."""
+    nobody = ("", "", None, "")
     start = dt.date(run.performance_year, 1, 1)
     for r in results:
         if r.aco_id not in acos:
@@ -184,11 +223,8 @@ def _rows(
             found.cohort.get(r.mbi, AlignedBeneficiary.Cohort.AGED_DISABLED),
             criteria is not None,
             json.dumps(criteria or []),
-            "",
-            "",
-            None,
-            "",
-            json.dumps({**_jsonable(dataclasses.asdict(r.explanation)), "high_needs": found.detail.get(r.mbi)}),
+            *names.get(r.mbi, nobody),
+            _explanation(r.explanation, found.detail.get(r.mbi)),
         )
 
 
@@ -215,17 +251,6 @@ def _store(rows: Iterator[tuple[Any, ...]]) -> None:
         )
         while batch := [o for _, o in zip(range(BATCH), objs, strict=False)]:
             AlignedBeneficiary.objects.bulk_create(batch)
-
-
-def _snapshot_names(run: AlignmentRun) -> None:
-    table = AlignedBeneficiary._meta.db_table
-    bene = Beneficiary._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET first_name = b.first_name, last_name = b.last_name, birth_date = b.birth_date, "
-            f"sex = b.sex FROM {bene} b WHERE b.mbi = {table}.mbi AND {table}.run_id = %s",
-            [run.pk],
-        )
 
 
 def alignment_run_execute(*, run_id: int) -> AlignmentRun:
@@ -269,9 +294,8 @@ def alignment_run_execute(*, run_id: int) -> AlignmentRun:
         with transaction.atomic():
             AlignedBeneficiary.objects.filter(run=run).delete()
             acos = dict(ACO.objects.values_list("aco_id", "pk"))
-            _store(_rows(run, results, found, acos))
-            _snapshot_names(run)
-            known = set(HighNeedsHistory.objects.filter(mbi__in=list(found.high_needs)).values_list("mbi", flat=True))
+            _store(_rows(run, results, found, acos, _names()))
+            known = set(HighNeedsHistory.objects.values_list("mbi", flat=True))
             HighNeedsHistory.objects.bulk_create(
                 [
                     HighNeedsHistory(mbi=m, first_run=run, first_met_on=assessed, criteria=c)

@@ -149,3 +149,24 @@ def test_once_high_needs_always_and_hybrid_midyear_additions(loaded: ACO) -> Non
     # The bed is outside this run's window, but once High Needs, always High Needs.
     assert rows[mbi(1)].high_needs and rows[mbi(1)].high_needs_criteria == ["previously_high_needs"]
     assert second.counts["acos"]["L0001"]["added_midyear"] == 1
+
+
+def test_the_stored_explanation_is_the_engines() -> None:
+    """The hand-built JSON of a stored explanation holds exactly the engine's Explanation fields."""
+    import dataclasses
+    import json
+
+    from apps.alignment import engine
+    from apps.alignment.services import _explanation
+
+    e = engine.Explanation(
+        step="voluntary",
+        claims_step="1",
+        competitors=(engine.Competitor("L0001", "aco", 20000, datetime.date(2025, 8, 1)),),
+        service_count=2,
+        first_service=datetime.date(2024, 9, 1),
+        last_service=datetime.date(2025, 8, 1),
+        voluntary=engine.VoluntaryRecord("L0001", "L0002", PARTICIPANT, NPI, datetime.date(2026, 10, 1)),
+    )
+    expected = json.loads(json.dumps(dataclasses.asdict(e), default=str)) | {"high_needs": {"snf_days": 3}}
+    assert json.loads(_explanation(e, {"snf_days": 3})) == expected
