@@ -312,7 +312,8 @@ def _read_copy(fields: Sequence[Field], sources: Sequence[Source]) -> dict[str, 
                 tids += f"t.ctid < '({end},0)'::tid AND " if end is not None else ""
                 selects.append(f"{head}{tids}({s.where})")
             sql = f"COPY ({' UNION ALL '.join(selects)}) TO STDOUT (FORMAT binary)"
-            with cursor.copy(sql, list(s.params) * len(selects)) as copy:
+            # The driver's own cursor: Django's debug wrapper (DEBUG on) takes no COPY parameters.
+            with cursor.cursor.copy(sql, list(s.params) * len(selects)) as copy:
                 copy.set_types(["int8", "bytea"])  # the text's bytes as they are (UTF-8)
                 for n, data in copy.rows():
                     if n:

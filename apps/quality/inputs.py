@@ -10,7 +10,8 @@ What SQL already does (so only rows that can matter leave the database):
   of claims whose through date (CCLF5: the line's dates when the claim's is blank) falls in the chronic
   condition lookback (`engine.lookback_window`), and only codes starting with a condition group's prefix
   (upper or lower case, as the engine reads them); a CCLF5 line qualifies when any of its codes does and
-  its codes are unpivoted here, keeping the ones that start a group;
+  its codes are unpivoted here, keeping the ones that start a group. Codes are cut to the longest prefix
+  (3 characters with DOMAIN.md's groups), which is all that decides a group: far less to send and to hold;
 - inpatient claims (CCLF1 type 60) running into the PY: through date on or after Dec 31 PY−1, so a stay
   continued from December is chained as the engine expects, and from date by Dec 31 PY;
 - SNF claims (types 20 and 30) overlapping the PY;
@@ -41,7 +42,8 @@ import numpy as np
 import numpy.typing as npt
 
 from apps.acos.models import ACO
-from apps.alignment.inputs import RHC_FQHC_REVENUE_CENTERS, Field, Source, pqem_codes, read
+from apps.alignment import inputs as alignment_inputs
+from apps.alignment.inputs import RHC_FQHC_REVENUE_CENTERS, Field, Source, pqem_codes
 from apps.alignment.models import AlignedBeneficiary
 from apps.claims.models import Beneficiary, PartAClaim, PartADiagnosis, PartARevenueLine, PartBLine
 
@@ -96,13 +98,13 @@ class Windows:
 
 
 def condition_sql(column: str, params: engine.QualityParameters) -> str:
-    """SQL true when ``column`` starts with a prefix of a chronic condition group (either case), with the
-    prefixes inlined as literals (a `Source.late` condition takes no parameters); they are checked to be
-    letters and digits only."""
+    """SQL true when ``column`` starts with a prefix of a chronic condition group (either case). The prefixes
+    are inlined as literals (the thirteen CCLF5 columns would otherwise take 13 × 36 parameters), so they are
+    checked to be letters and digits only."""
     by_length: dict[int, set[str]] = {}
     for _name, prefixes in params.chronic_condition_groups:
         for p in prefixes:
-            if not _PREFIX_RE.match(p):
+            if not _PREFIX_RE.fullmatch(p):
                 raise ValueError(f"condition prefix {p!r} must be letters and digits")
             by_length.setdefault(len(p), set()).update({p.upper(), p.lower()})
     if not by_length:
@@ -148,16 +150,18 @@ def population_source(alignment_run_id: int) -> Source:
     )
 
 
-DIAGNOSES = (
-    Field("mbi", "text", MBI_WIDTH),
-    Field("code", "text", CODE_WIDTH),
-    Field("date", "day"),
-)
-PART_B_DIAGNOSES = (
-    Field("mbi", "text", MBI_WIDTH),
-    Field("date", "day"),
-    *(Field(c, "text", CODE_WIDTH) for c in PART_B_DX_COLUMNS),
-)
+def prefix_width(params: engine.QualityParameters) -> int:
+    """The longest condition prefix: a code's first characters up to it decide its group."""
+    return max((len(p) for _name, prefixes in params.chronic_condition_groups for p in prefixes), default=1)
+
+
+def part_a_diagnosis_fields(params: engine.QualityParameters) -> tuple[Field, ...]:
+    return (Field("mbi", "text", MBI_WIDTH), Field("code", "text", prefix_width(params)), Field("date", "day"))
+
+
+def part_b_diagnosis_fields(params: engine.QualityParameters) -> tuple[Field, ...]:
+    width = prefix_width(params) * len(PART_B_DX_COLUMNS)
+    return (Field("mbi", "text", MBI_WIDTH), Field("date", "day"), Field("codes", "text", width))
 
 
 def part_a_diagnosis_source(windows: Windows, params: engine.QualityParameters) -> Source:
@@ -165,7 +169,7 @@ def part_a_diagnosis_source(windows: Windows, params: engine.QualityParameters) 
     code = condition_sql("t.clm_dgns_cd", params)
     return Source(
         table=_table(PartADiagnosis),
-        exprs={"mbi": "t.current_mbi", "code": "t.clm_dgns_cd", "date": date},
+        exprs={"mbi": "t.current_mbi", "code": f"SUBSTR(t.clm_dgns_cd, 1, {prefix_width(params)})", "date": date},
         where=f"t.is_current AND t.current_mbi <> '' AND {date} BETWEEN %s AND %s AND {code}",
         params=windows.lookback,
         chunked=True,
@@ -173,15 +177,25 @@ def part_a_diagnosis_source(windows: Windows, params: engine.QualityParameters) 
 
 
 def part_b_diagnosis_source(windows: Windows, params: engine.QualityParameters) -> Source:
+    """CCLF5 lines with a code of a condition group, one row per beneficiary and set of codes (with the
+    earliest through date among its lines): the claim's twelve diagnoses repeat on each of its lines, and a
+    beneficiary's conditions on many claims, so grouping in SQL (in parallel workers) sends about a fifth of
+    the lines. The thirteen codes travel as one text, each cut to the longest prefix and padded with blanks
+    to it. The grouped rows are the source's table, a derived table (`Source` puts it after FROM)."""
     date = "COALESCE(t.clm_thru_dt, t.clm_line_thru_dt, t.clm_line_from_dt)"
     any_code = " OR ".join(condition_sql(f"t.{c}", params) for c in PART_B_DX_COLUMNS)
+    width = prefix_width(params)
+    codes = " || ".join(f"SUBSTR(COALESCE(t.{c}, '') || '{' ' * width}', 1, {width})" for c in PART_B_DX_COLUMNS)
+    lines = (
+        f"SELECT t.current_mbi AS mbi, MIN({date}) AS date, {codes} AS codes FROM {_table(PartBLine)} t "  # noqa: S608
+        f"WHERE t.is_current AND NOT t.is_denied AND t.current_mbi <> '' AND {date} BETWEEN %s AND %s "
+        f"AND ({any_code}) GROUP BY t.current_mbi, {codes}"
+    )
     return Source(
-        table=_table(PartBLine),
-        exprs={"mbi": "t.current_mbi", "date": date, **{c: f"t.{c}" for c in PART_B_DX_COLUMNS}},
-        where=f"t.is_current AND t.current_mbi <> '' AND {date} BETWEEN %s AND %s AND ({any_code})",
+        table=f"({lines})",
+        exprs={"mbi": "t.mbi", "date": "t.date", "codes": "t.codes"},
+        where="1 = 1",
         params=windows.lookback,
-        late="NOT t.is_denied",
-        chunked=True,
     )
 
 
@@ -248,15 +262,11 @@ ED = (
     Field("date", "day"),
     Field("principal_dx", "text", CODE_WIDTH),
 )
+ED_LINES = (Field("claim_id", "text", CLAIM_ID_WIDTH),)
 
 
-def ed_source(windows: Windows) -> Source:
-    """Outpatient claims of the PY with an emergency department (045x) or observation (0762) line."""
-    lines = _table(PartARevenueLine)
-    ed_line = (
-        f"EXISTS (SELECT 1 FROM {lines} l WHERE l.cur_clm_uniq_id = t.cur_clm_uniq_id AND l.is_current "  # noqa: S608
-        "AND (SUBSTR(l.clm_line_prod_rev_ctr_cd, 1, 3) = %s OR l.clm_line_prod_rev_ctr_cd = %s))"
-    )
+def outpatient_source(windows: Windows) -> Source:
+    """Outpatient claims (type 40) of the PY."""
     return Source(
         table=_table(PartAClaim),
         exprs={
@@ -267,9 +277,26 @@ def ed_source(windows: Windows) -> Source:
         },
         where=(
             "t.is_current AND t.current_mbi <> '' AND t.cur_clm_uniq_id IS NOT NULL AND t.clm_type_cd = %s "
-            f"AND t.clm_from_dt BETWEEN %s AND %s AND {ed_line}"
+            "AND t.clm_from_dt BETWEEN %s AND %s"
         ),
-        params=(OUTPATIENT_CLAIM_TYPE, *windows.year, ED_REVENUE_PREFIX, OBSERVATION_REVENUE_CENTER),
+        params=(OUTPATIENT_CLAIM_TYPE, *windows.year),
+    )
+
+
+def ed_line_source(windows: Windows) -> Source:
+    """The claims of current revenue lines of an emergency department (045x) or an observation stay (0762),
+    of claims from the PY (the claim's from date, which CCLF2 repeats; lines without it are kept). Matched to
+    the claims in numpy rather than by a join: a join's plan depends on table statistics, and without them
+    (a table loaded but not analysed) PostgreSQL probes the lines once per claim."""
+    return Source(
+        table=_table(PartARevenueLine),
+        exprs={"claim_id": "CAST(t.cur_clm_uniq_id AS TEXT)"},
+        where=(
+            "t.is_current AND t.cur_clm_uniq_id IS NOT NULL "
+            "AND (t.clm_from_dt IS NULL OR t.clm_from_dt BETWEEN %s AND %s) "
+            "AND (SUBSTR(t.clm_line_prod_rev_ctr_cd, 1, 3) = %s OR t.clm_line_prod_rev_ctr_cd = %s)"
+        ),
+        params=(*windows.year, ED_REVENUE_PREFIX, OBSERVATION_REVENUE_CENTER),
     )
 
 
@@ -309,9 +336,10 @@ def followup_sources(windows: Windows) -> list[Source]:
     return [part_b, rural]
 
 
-# ---------------------------------------------------------------------------------------------------
-# Loading
-# ---------------------------------------------------------------------------------------------------
+def read(fields: Sequence[Field], sources: Sequence[Source]) -> dict[str, Array]:
+    return alignment_inputs.read(fields, sources)
+
+
 def _claim_ids(text: Array) -> Array:
     return np.asarray(text).astype(np.int64) if len(text) else np.zeros(0, dtype=np.int64)
 
@@ -330,18 +358,55 @@ def load_population(alignment_run_id: int) -> engine.Population:
     )
 
 
+def _code_groups(chars: Array, params: engine.QualityParameters) -> Array:
+    """The condition group (or −1) of each code given as a row of NUL-padded code points: each code becomes
+    an integer of 7 bits a character, and `engine.condition_group_of` sees every distinct code once (a few
+    thousand, where the lines carry millions)."""
+    m, width = chars.shape
+    if m == 0:
+        return np.zeros(0, dtype=np.int64)
+    if width > 9 or int(chars.max()) > 127:  # no exact integer key: match the text itself
+        return engine.condition_group_of(chars.view(f"U{width}").reshape(-1), params)
+    keys = np.zeros(m, dtype=np.int64)
+    for i in range(width):  # a loop over character positions
+        keys = (keys << 7) | chars[:, i].astype(np.int64)
+    if 7 * width <= 24:  # small key space: a lookup table, no sort
+        present = np.zeros(1 << (7 * width), dtype=bool)
+        present[keys] = True
+        distinct = np.flatnonzero(present)
+        inverse = None
+    else:
+        distinct, inverse = np.unique(keys, return_inverse=True)
+    text = np.zeros((distinct.size, width), dtype=np.uint32)
+    rest = distinct.copy()
+    for i in reversed(range(width)):
+        text[:, i] = rest & 127
+        rest >>= 7
+    groups = engine.condition_group_of(text.view(f"U{width}").reshape(-1), params)
+    if inverse is not None:
+        return groups[inverse.reshape(-1)]
+    table = np.full(present.size, -1, dtype=np.int64)
+    table[distinct] = groups
+    return table[keys]
+
+
 def load_diagnoses(windows: Windows, params: engine.QualityParameters) -> engine.Diagnoses:
-    """CCLF4 codes, then the CCLF5 codes unpivoted (one row per line and column) that start a group."""
-    a = read(DIAGNOSES, [part_a_diagnosis_source(windows, params)])
-    b = read(PART_B_DIAGNOSES, [part_b_diagnosis_source(windows, params)])
-    n = len(b["mbi"])
-    codes = np.stack([b[c] for c in PART_B_DX_COLUMNS], axis=1) if n else np.zeros((0, 0), dtype="U1")
-    flat = codes.ravel()
-    keep = np.flatnonzero(engine.condition_group_of(flat, params) >= 0) if flat.size else np.zeros(0, np.int64)
-    line = keep // len(PART_B_DX_COLUMNS)
+    """CCLF4 codes, then the CCLF5 codes unpivoted (one row per beneficiary, set of codes and code) that start a
+    group, every code cut to the longest prefix (all the engine looks at)."""
+    a = read(part_a_diagnosis_fields(params), [part_a_diagnosis_source(windows, params)])
+    b = read(part_b_diagnosis_fields(params), [part_b_diagnosis_source(windows, params)])
+    width, k = prefix_width(params), len(PART_B_DX_COLUMNS)
+    # One row of code points per (line, column); a code with a blank first character is no code.
+    text = np.ascontiguousarray(b["codes"].astype(f"U{k * width}", copy=False))
+    chars = text.view(np.uint32).reshape(-1, width)
+    filled = np.flatnonzero((chars[:, 0] != 0) & (chars[:, 0] != ord(" ")))
+    codes = chars[filled]
+    codes[codes == ord(" ")] = 0  # blanks pad a short code: NUL is numpy's padding, so "I2 " reads "I2"
+    keep = np.flatnonzero(_code_groups(codes, params) >= 0)
+    line = filled[keep] // k
     return engine.Diagnoses(
         mbi=np.concatenate([a["mbi"], b["mbi"][line]]),
-        code=np.concatenate([a["code"], flat[keep]]),
+        code=np.concatenate([a["code"], codes[keep].view(f"U{width}").reshape(-1)]),
         date=np.concatenate([a["date"], b["date"][line]]),
     )
 
@@ -367,9 +432,15 @@ def load_snf(windows: Windows) -> engine.SNFStays:
 
 
 def load_ed(windows: Windows) -> engine.EDVisits:
-    cols = read(ED, [ed_source(windows)])
+    """Outpatient claims of the PY with an ED or observation line, one row per claim."""
+    cols = read(ED, [outpatient_source(windows)])
+    claim_id = _claim_ids(cols["claim_id"])
+    visit = np.isin(claim_id, _claim_ids(read(ED_LINES, [ed_line_source(windows)])["claim_id"]))
     return engine.EDVisits(
-        claim_id=_claim_ids(cols["claim_id"]), mbi=cols["mbi"], date=cols["date"], principal_dx=cols["principal_dx"]
+        claim_id=claim_id[visit],
+        mbi=cols["mbi"][visit],
+        date=cols["date"][visit],
+        principal_dx=cols["principal_dx"][visit],
     )
 
 

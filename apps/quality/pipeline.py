@@ -12,14 +12,14 @@ Choices where DOMAIN.md is silent:
   through that date, None for the whole year) goes to the engine as is.
 - Every measure of the year's catalogue gets a `MeasureResult` per ACO of the alignment run: the claims
   measures from the engine, CAHPS and the eCQMs from the ACO's current submission (its score when given,
-  else 100 × numerator ÷ denominator; no submission: no rate). A measure is in the Total Quality Score when
-  its rate is defined and the catalogue says it counts in the year's eCQM phase
-  (`MeasureDefinition.counts_in_score`); the `note` says why a measure is not.
+  else 100 × numerator ÷ denominator to 2 decimals, as the pages show it; no submission: no rate). A
+  measure is in the Total Quality Score when its rate is defined and the catalogue says it counts in the
+  year's eCQM phase (`MeasureDefinition.counts_in_score`); the `note` says why a measure is not.
 - Points follow the catalogue's direction (higher or lower is better) with `engine.score_measure`; ACR is
   scored on its risk-standardized rate (`engine.MeasureResult.score_rate`).
 - The withhold: `withhold_rate` is the year's `ModelParameters.quality_withhold_pct` as a fraction (3% →
   0.0300). No benchmark exists yet (the money step computes it), so the withhold and earned-back dollars are
-  left empty and the note gives the share earned back (TQS ÷ 100); the money step fills them with
+  left empty and the note says so; the share earned back is TQS ÷ 100. The money step fills the dollars with
   `engine.withhold_earned`.
 - Care gaps carry the aligning TIN (or CCN) and the name of the beneficiary's row in the alignment run.
 """
@@ -42,7 +42,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.acos.models import ACO, ModelParameters
+from apps.acos.models import ACO, ECQMPhase, ModelParameters
 from apps.alignment import selectors as alignment_selectors
 from apps.alignment.models import AlignedBeneficiary, AlignmentRun
 from apps.claims.models import CCLFFile
@@ -178,9 +178,10 @@ def _score(
     points = engine.score_measure(row.score_rate, definition.deciles, higher_is_better=higher)
     counts = definition.counts_in_score(phase)
     note = ""
-    if not counts:
-        _, label = selectors.measure_phase(data_source=definition.data_source, scored=definition.scored, phase=phase)
-        note = f"Not in the Total Quality Score: {label} in PY{performance_year}."
+    if not definition.scored:
+        note = f"Not in the Total Quality Score: the PY{performance_year} catalogue does not score it."
+    elif not counts:
+        note = f"Not in the Total Quality Score: eCQMs are {ECQMPhase(phase).label.lower()} in PY{performance_year}."
     return dataclasses.replace(row, decile=decile, points=_finite(points), scored=counts, note=note)
 
 
@@ -268,13 +269,11 @@ def _withhold_rate(performance_year: int) -> Decimal | None:
     return None if pct is None else (Decimal(pct) / 100).quantize(Decimal("0.0001"))
 
 
-def _withhold_note(tqs: float, rate: Decimal | None, performance_year: int) -> str:
+def _withhold_note(rate: Decimal | None, performance_year: int) -> str:
+    """Beside the share earned back (the TQS in percent), what the dollars wait for."""
     if rate is None:
-        return f"No model parameters for PY{performance_year}: the withhold rate is unknown."
-    return (
-        f"Earns back {tqs:.1f}% of the {rate * 100:.2f}% withhold (TQS ÷ 100); the dollars follow once the "
-        "benchmark is computed."
-    )
+        return f"no model parameters for PY{performance_year}: the withhold rate is unknown"
+    return f"withhold {rate * 100:.2f}% of the benchmark; dollars once the benchmark is computed"
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -456,7 +455,7 @@ def quality_run_execute(*, run_id: int) -> QualityRun:
                         total_quality_score=s.total_quality_score,
                         scored_measures=s.scored_measures,
                         withhold_rate=withhold_rate,
-                        note=_withhold_note(s.total_quality_score, withhold_rate, py),
+                        note=_withhold_note(withhold_rate, py),
                     )
                     for s in scores.values()
                 ],
