@@ -28,7 +28,7 @@ from apps.accounts.models import User
 
 from . import loader
 from .layouts import layout
-from .models import Beneficiary, CCLFFile, IngestError, IngestRun, MBIMap
+from .models import CCLFFile, IngestError, IngestRun, MBIMap
 from .packages import Package, PackageFile, discover, opened, sha256_of
 from .parsing import Block, FileCheck, RecordError, copy_text, iter_blocks
 
@@ -367,18 +367,6 @@ def ingest_run_execute(*, run_id: int, path: Path | None = None) -> IngestRun:
     return _finish(run, progress, errors, loaded, problems, ignored)
 
 
-def _analyze() -> None:
-    """Fresh planner statistics for the claims tables after a load (PostgreSQL): the pipeline's reads
-    join and filter these tables, and autovacuum may be off or not have caught up yet."""
-    if connection.vendor != "postgresql":
-        return
-    tables = [m._meta.db_table for m in loader.TABLES.values()]
-    tables += [Beneficiary._meta.db_table, MBIMap._meta.db_table]
-    with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"ANALYZE {table}")
-
-
 def _finish(
     run: IngestRun,
     progress: _Progress,
@@ -428,7 +416,6 @@ def _finish(
             run.message += f" {len(problems)} MBI(s) could not be resolved and are left out: {sample}."
         if notes:
             run.message += " " + " ".join(notes)
-        _analyze()
     run.save()
     cache.delete(PROGRESS_KEY.format(run.pk))
     return run
