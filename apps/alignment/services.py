@@ -15,14 +15,13 @@ import datetime as dt
 import io
 import json
 import logging
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -30,7 +29,7 @@ from apps.accounts.models import User
 from apps.acos.models import ACO, AlignmentApproach, Election, ParticipantTIN
 from apps.claims.models import Beneficiary, CCLFFile
 
-from . import cohort_inputs, cohorts, engine
+from . import cohort_inputs, cohorts, engine, runs
 from .inputs import load_inputs
 from .models import AlignedBeneficiary, AlignmentExport, AlignmentRun, HighNeedsHistory
 
@@ -63,12 +62,6 @@ def alignment_run_request(
     run = alignment_run_create(performance_year=performance_year, as_of=as_of, acting_user=acting_user)
     transaction.on_commit(lambda: alignment_run_task.delay(run.pk))
     return run
-
-
-def _progress(run: AlignmentRun, stage: str, percent: int) -> None:
-    """Visible to other processes at once (outside the results transaction)."""
-    AlignmentRun.objects.filter(pk=run.pk).update(stage=stage, percent=percent)
-    run.stage, run.percent = stage, percent
 
 
 def _entities(performance_year: int, *, added_before: dt.datetime | None = None) -> engine.Entities:
@@ -228,63 +221,29 @@ def _rows(
         )
 
 
-def _store(rows: Iterator[tuple[Any, ...]]) -> None:
-    """Write the aligned rows: COPY on PostgreSQL, batched INSERTs elsewhere. Names and birth dates
-    are then copied from the beneficiary table in one UPDATE."""
-    table = AlignedBeneficiary._meta.db_table
-    if connection.vendor == "postgresql":
-        with (
-            connection.cursor() as cursor,
-            cursor.copy(f"COPY {table} ({', '.join(STORE_COLUMNS)}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-    else:
-        objs = (
-            AlignedBeneficiary(
-                **{
-                    k: (json.loads(v) if k in ("explanation", "high_needs_criteria") else v)
-                    for k, v in zip(STORE_COLUMNS, row, strict=True)
-                }
-            )
-            for row in rows
-        )
-        while batch := [o for _, o in zip(range(BATCH), objs, strict=False)]:
-            AlignedBeneficiary.objects.bulk_create(batch)
-
-
 def alignment_run_execute(*, run_id: int) -> AlignmentRun:
     """Compute and store alignment for the run's performance year (all ACOs)."""
-    claimed = AlignmentRun.objects.filter(pk=run_id, status=AlignmentRun.Status.REQUESTED).update(
-        status=AlignmentRun.Status.RUNNING, started_at=timezone.now(), stage="Starting", percent=1
-    )
+    claimed = runs.claim(AlignmentRun, run_id)
     run = AlignmentRun.objects.get(pk=run_id)
     if not claimed:
         return run
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
-        clock = now
+    watch = runs.Stopwatch()
 
     try:
         py = run.performance_year
         data_version = CCLFFile.objects.aggregate(v=Max("id"))["v"] or 0
-        _progress(run, "Reading netted claims, beneficiaries, lists and voluntary records", 5)
+        runs.progress(run, "Reading netted claims, beneficiaries, lists and voluntary records", 5)
         beneficiaries, services, entities, voluntary = load_inputs(py)
-        lap("inputs")
-        _progress(run, f"Applying the alignment rule to {len(services.mbi):,} service lines", 35)
+        watch.lap("inputs")
+        runs.progress(run, f"Applying the alignment rule to {len(services.mbi):,} service lines", 35)
         base_entities, midyear = _midyear(run, entities)
         results = engine.align(py, beneficiaries, services, base_entities, voluntary, midyear=midyear)
-        lap("engine")
-        _progress(run, f"Cohorts and High Needs for {len(results):,} aligned beneficiaries", 60)
+        watch.lap("engine")
+        runs.progress(run, f"Cohorts and High Needs for {len(results):,} aligned beneficiaries", 60)
         assessed = run.as_of or dt.date(py, 1, 1)
         found = _assess_cohorts([r.mbi for r in results], as_of=assessed)
-        lap("cohorts")
-        _progress(run, f"Saving {len(results):,} alignments", 75)
+        watch.lap("cohorts")
+        runs.progress(run, f"Saving {len(results):,} alignments", 75)
         by_aco: dict[str, dict[str, int]] = {}
         for r in results:
             counts = by_aco.setdefault(r.aco_id, {"claims": 0, "voluntary": 0, "high_needs": 0, "added_midyear": 0})
@@ -294,7 +253,12 @@ def alignment_run_execute(*, run_id: int) -> AlignmentRun:
         with transaction.atomic():
             AlignedBeneficiary.objects.filter(run=run).delete()
             acos = dict(ACO.objects.values_list("aco_id", "pk"))
-            _store(_rows(run, results, found, acos, _names()))
+            runs.copy_rows(
+                AlignedBeneficiary,
+                STORE_COLUMNS,
+                _rows(run, results, found, acos, _names()),
+                json_fields=("explanation", "high_needs_criteria"),
+            )
             known = set(HighNeedsHistory.objects.values_list("mbi", flat=True))
             HighNeedsHistory.objects.bulk_create(
                 [
@@ -304,7 +268,7 @@ def alignment_run_execute(*, run_id: int) -> AlignmentRun:
                 ],
                 batch_size=BATCH,
             )
-            lap("store")
+            watch.lap("store")
             run.counts = {
                 "beneficiaries": len(beneficiaries.mbi),
                 "service_lines": len(services.mbi),
@@ -312,7 +276,7 @@ def alignment_run_execute(*, run_id: int) -> AlignmentRun:
                 "high_needs_not_evaluated": found.not_evaluated,
                 "acos": by_aco,
             }
-            run.timings = timings
+            run.timings = watch.timings
             run.data_version = data_version
             run.status = AlignmentRun.Status.SUCCEEDED
             run.stage, run.percent = "Done", 100
@@ -323,7 +287,7 @@ def alignment_run_execute(*, run_id: int) -> AlignmentRun:
         log.exception("Alignment run %s failed", run_id)
         run.status = AlignmentRun.Status.FAILED
         run.stage = "Failed"
-        run.timings = timings
+        run.timings = watch.timings
         run.message = f"{type(exc).__name__}: {exc}"[:2000]
         run.finished_at = timezone.now()
         run.save()

@@ -30,19 +30,19 @@ import dataclasses
 import datetime as dt
 import logging
 import math
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.acos.models import ACO, ECQMPhase, ModelParameters
+from apps.alignment import runs
 from apps.alignment import selectors as alignment_selectors
 from apps.alignment.models import AlignedBeneficiary, AlignmentRun
 from apps.claims.models import CCLFFile
@@ -120,12 +120,6 @@ def quality_run_request(
     )
     transaction.on_commit(lambda: quality_run_task.delay(run.pk))
     return run
-
-
-def _progress(run: QualityRun, stage: str, percent: int) -> None:
-    """Visible to other processes at once (outside the results transaction)."""
-    QualityRun.objects.filter(pk=run.pk).update(stage=stage, percent=percent)
-    run.stage, run.percent = stage, percent
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -360,22 +354,6 @@ def gap_columns(run_id: int, gaps: engine.CareGaps, acos: Mapping[str, int]) -> 
     ]
 
 
-def _store(model: type[models.Model], names: Sequence[str], columns: list[list[Any]]) -> None:
-    """Write rows given as columns: COPY on PostgreSQL (the rows exist before it starts: nothing may query
-    the database inside a COPY), batched INSERTs elsewhere."""
-    if not columns or not columns[0]:
-        return
-    if connection.vendor == "postgresql":
-        table = model._meta.db_table
-        with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
-            for row in zip(*columns, strict=True):
-                copy.write_row(row)
-        return
-    objs = (model(**dict(zip(names, row, strict=True))) for row in zip(*columns, strict=True))
-    while batch := [o for _, o in zip(range(BATCH), objs, strict=False)]:
-        model._default_manager.bulk_create(batch)
-
-
 def _snapshot_gaps(run: QualityRun) -> None:
     """The aligning TIN or CCN and the name of each gap's beneficiary, from the alignment run, in one UPDATE."""
     gaps, aligned = CareGap._meta.db_table, AlignedBeneficiary._meta.db_table
@@ -396,32 +374,23 @@ def _jsonable_strata(strata: Iterable[engine.AcrStratum]) -> list[dict[str, Any]
 # ---------------------------------------------------------------------------------------------------
 def quality_run_execute(*, run_id: int) -> QualityRun:
     """Compute, score and store the quality measures of the run's alignment run (all ACOs)."""
-    claimed = QualityRun.objects.filter(pk=run_id, status=QualityRun.Status.REQUESTED).update(
-        status=QualityRun.Status.RUNNING, started_at=timezone.now(), stage="Starting", percent=1
-    )
+    claimed = runs.claim(QualityRun, run_id)
     run = QualityRun.objects.select_related("alignment_run").get(pk=run_id)
     if not claimed:
         return run
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
-        clock = now
+    watch = runs.Stopwatch()
 
     try:
         py = run.performance_year
         data_version = CCLFFile.objects.aggregate(v=Max("id"))["v"] or 0
-        _progress(run, "Reading aligned beneficiaries, diagnoses, stays, visits and follow-ups", 5)
+        runs.progress(run, "Reading aligned beneficiaries, diagnoses, stays, visits and follow-ups", 5)
         inputs = load_quality_inputs(alignment_run_id=run.alignment_run_id, performance_year=py)
-        lap("inputs")
+        watch.lap("inputs")
         n_benes = len(inputs.population.mbi)
-        _progress(run, f"Computing ACR, UAMCC, DAH and TFU for {n_benes:,} beneficiaries", 40)
+        runs.progress(run, f"Computing ACR, UAMCC, DAH and TFU for {n_benes:,} beneficiaries", 40)
         result = engine.compute_measures(py, inputs, as_of=run.as_of)
-        lap("engine")
-        _progress(run, "Scoring against the decile tables", 70)
+        watch.lap("engine")
+        runs.progress(run, "Scoring against the decile tables", 70)
         definitions = {d.code: d for d in MeasureDefinition.objects.filter(performance_year=py)}
         phase = selectors.ecqm_phase(performance_year=py)
         aco_ids = sorted({r.aco_id for r in result.results})
@@ -438,8 +407,8 @@ def quality_run_execute(*, run_id: int) -> QualityRun:
         acos = dict(ACO.objects.filter(aco_id__in=aco_ids).values_list("aco_id", "pk"))
         members = member_columns(run.pk, result.members, acos)
         gaps = gap_columns(run.pk, result.gaps, acos)
-        lap("scoring")
-        _progress(run, f"Saving {len(result.members):,} membership rows and {len(result.gaps):,} care gaps", 80)
+        watch.lap("scoring")
+        runs.progress(run, f"Saving {len(result.members):,} membership rows and {len(result.gaps):,} care gaps", 80)
         with transaction.atomic():
             for model in (MeasureResult, QualityScore, MeasureMember, CareGap):
                 model._default_manager.filter(run=run).delete()
@@ -461,10 +430,10 @@ def quality_run_execute(*, run_id: int) -> QualityRun:
                 ],
                 batch_size=BATCH,
             )
-            _store(MeasureMember, MEMBER_COLUMNS, members)
-            _store(CareGap, GAP_COLUMNS, gaps)
+            runs.copy_rows(MeasureMember, MEMBER_COLUMNS, zip(*members, strict=True))
+            runs.copy_rows(CareGap, GAP_COLUMNS, zip(*gaps, strict=True))
             _snapshot_gaps(run)
-            lap("store")
+            watch.lap("store")
             rates: dict[str, dict[str, float | None]] = {}
             for r in rows:
                 rates.setdefault(r.aco_id, {})[r.measure] = r.rate
@@ -489,7 +458,7 @@ def quality_run_execute(*, run_id: int) -> QualityRun:
             }
             run.portal_acr_rate = _finite(result.portal_acr_rate)
             run.acr_strata = _jsonable_strata(result.acr_strata)
-            run.timings = timings
+            run.timings = watch.timings
             run.data_version = data_version
             run.status = QualityRun.Status.SUCCEEDED
             run.stage, run.percent = "Done", 100
@@ -503,7 +472,7 @@ def quality_run_execute(*, run_id: int) -> QualityRun:
         log.exception("Quality run %s failed", run_id)
         run.status = QualityRun.Status.FAILED
         run.stage = "Failed"
-        run.timings = timings
+        run.timings = watch.timings
         run.message = f"{type(exc).__name__}: {exc}"[:2000]
         run.finished_at = timezone.now()
         run.save()

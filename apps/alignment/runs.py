@@ -1,0 +1,63 @@
+"""What every compute run (alignment, quality, …) does the same way: claim the run row once (a
+redelivered task then does nothing), report stage and percentage where other processes see them at
+once, time its steps, and write result rows with COPY on PostgreSQL (batched INSERTs elsewhere)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection, models
+from django.utils import timezone
+
+BATCH = 5000
+
+
+def claim(model: Any, run_id: int) -> bool:
+    """Move a requested run to running; False when another worker (or an earlier delivery) has it."""
+    return bool(
+        model.objects.filter(pk=run_id, status=model.Status.REQUESTED).update(
+            status=model.Status.RUNNING, started_at=timezone.now(), stage="Starting", percent=1
+        )
+    )
+
+
+def progress(run: Any, stage: str, percent: int) -> None:
+    """Visible to other processes at once (outside the results transaction)."""
+    type(run).objects.filter(pk=run.pk).update(stage=stage, percent=percent)
+    run.stage, run.percent = stage, percent
+
+
+class Stopwatch:
+    """Seconds per step, in the order the steps ran."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._clock = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(now - self._clock, 3)
+        self._clock = now
+
+
+def copy_rows(
+    model: type[models.Model], names: Sequence[str], rows: Iterable[tuple[Any, ...]], *, json_fields: Sequence[str] = ()
+) -> None:
+    """Write ``rows`` (values in the order of ``names``; ``json_fields`` as JSON text) into the model's
+    table. The rows must be ready before the COPY starts: nothing may query the database inside it."""
+    if connection.vendor == "postgresql":
+        table = model._meta.db_table
+        with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    decode = {i for i, name in enumerate(names) if name in json_fields}
+    objs = (
+        model(**{name: json.loads(v) if i in decode else v for i, (name, v) in enumerate(zip(names, row, strict=True))})
+        for row in rows
+    )
+    while batch := [o for _, o in zip(range(BATCH), objs, strict=False)]:
+        model._default_manager.bulk_create(batch)
