@@ -26,6 +26,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.acos import selectors as aco_selectors
 from apps.acos.models import ACO, AlignmentApproach, Election, ParticipantTIN
 from apps.claims.models import Beneficiary, CCLFFile
 
@@ -43,6 +44,8 @@ def alignment_run_create(
     """A run waiting for a worker. Only CMS administrators (or the command line: no user) start runs."""
     if acting_user is not None and not acting_user.is_cms_admin:
         raise PermissionDenied("Only CMS administrators start alignment runs.")
+    if performance_year not in aco_selectors.performance_years():
+        raise ValidationError({"performance_year": "Choose a performance year the portal knows."})
     if as_of is not None and as_of.year != performance_year:
         raise ValidationError({"as_of": f"A mid-year run's date must fall in {performance_year}."})
     if as_of is not None and as_of == dt.date(performance_year, 1, 1):
