@@ -226,8 +226,9 @@ class _Rollback(Exception):
     pass
 
 
-def dataset_load(*, folder: Path, with_claims: bool = True) -> BundleOutcome:
-    """Load a bundle folder: the CSV part in one transaction, then the CCLF packages."""
+def dataset_load(*, folder: Path, with_claims: bool = True, announce: bool = True) -> BundleOutcome:
+    """Load a bundle folder: the CSV part in one transaction, then the CCLF packages (announced as
+    any load is, unless ``announce`` is false: see ``services.ingest_run_execute``)."""
     outcome = BundleOutcome()
     acos_path = folder / "acos.csv"
     if not acos_path.exists():
@@ -272,7 +273,7 @@ def dataset_load(*, folder: Path, with_claims: bool = True) -> BundleOutcome:
         from . import services
 
         run = services.ingest_run_create(source=str(folder), acting_user=None, queue=False)
-        outcome.ingest_run = services.ingest_run_execute(run_id=run.pk, path=folder)
+        outcome.ingest_run = services.ingest_run_execute(run_id=run.pk, path=folder, announce=announce)
     return outcome
 
 

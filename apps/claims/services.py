@@ -31,6 +31,7 @@ from .layouts import layout
 from .models import CCLFFile, IngestError, IngestRun, MBIMap
 from .packages import Package, PackageFile, discover, opened, sha256_of
 from .parsing import Block, FileCheck, RecordError, copy_text, iter_blocks
+from .signals import ingest_succeeded
 
 log = logging.getLogger(__name__)
 PROGRESS_KEY = "ingest-progress-{}"
@@ -320,8 +321,10 @@ def _current_mapping() -> dict[bytes, bytes]:
     return {m.encode(): c.encode() for m, c in MBIMap.objects.values_list("mbi", "current_mbi")}
 
 
-def ingest_run_execute(*, run_id: int, path: Path | None = None) -> IngestRun:
-    """Load the run's packages. ``path`` is the folder or zip (an upload's file if not given)."""
+def ingest_run_execute(*, run_id: int, path: Path | None = None, announce: bool = True) -> IngestRun:
+    """Load the run's packages. ``path`` is the folder or zip (an upload's file if not given). A
+    successful load is announced (``signals.ingest_succeeded``, which starts the pipeline) unless
+    ``announce`` is false."""
     if not _claim(run_id):
         return IngestRun.objects.get(pk=run_id)
     run = IngestRun.objects.get(pk=run_id)
@@ -364,7 +367,11 @@ def ingest_run_execute(*, run_id: int, path: Path | None = None) -> IngestRun:
     except Exception as exc:  # an unexpected failure still ends the run with a reason
         log.exception("Ingest run %s failed", run_id)
         errors.append((run.source, RecordError(None, "load", type(exc).__name__, str(exc)[:255])))
-    return _finish(run, progress, errors, loaded, problems, ignored)
+    run = _finish(run, progress, errors, loaded, problems, ignored)
+    if announce and run.status == IngestRun.Status.SUCCEEDED:
+        years = sorted(set(run.files.values_list("performance_year", flat=True)))
+        transaction.on_commit(lambda: ingest_succeeded.send(sender=IngestRun, run=run, performance_years=years))
+    return run
 
 
 def _finish(

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "apps.claims",
     "apps.alignment",
     "apps.quality",
+    "apps.performance",
 ]
 
 MIDDLEWARE = [
@@ -185,7 +186,15 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = (Queue("default"), Queue("compute"))
 # Heavy data work goes to the compute queue; everything else (notifications, reports) to default.
-CELERY_TASK_ROUTES = {"apps.claims.tasks.*": {"queue": "compute"}, "apps.alignment.tasks.*": {"queue": "compute"}}
+CELERY_TASK_ROUTES = {
+    "apps.claims.tasks.*": {"queue": "compute"},
+    "apps.alignment.tasks.*": {"queue": "compute"},
+    "apps.quality.tasks.*": {"queue": "compute"},
+    "apps.performance.tasks.pipeline_step_task": {"queue": "compute"},
+    "apps.performance.tasks.aco_summary_task": {"queue": "compute"},
+}
+# A successful claims load starts the performance pipeline for the years it touched.
+PIPELINE_AFTER_INGEST: bool = env.bool("PIPELINE_AFTER_INGEST", default=True)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

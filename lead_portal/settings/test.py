@@ -17,3 +17,6 @@ import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 MEDIA_ROOT = Path(tempfile.gettempdir()) / "lead-portal-test-media"
+
+# Tests start the pipeline themselves; the one test of the automatic start turns this on.
+PIPELINE_AFTER_INGEST = env.bool("PIPELINE_AFTER_INGEST", default=False)  # noqa: F405

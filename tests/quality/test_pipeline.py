@@ -46,6 +46,7 @@ from apps.accounts.models import User
 from apps.acos.models import ACO, ModelParameters, ParticipantTIN
 from apps.alignment.models import AlignmentRun
 from apps.claims.models import VoluntaryAlignment
+from apps.performance.models import PerformanceSummary
 from apps.quality import pipeline
 from apps.quality.models import CareGap, MeasureMember, MeasureResult, QualityRun, QualityScore, QualitySubmission
 from tests.claims.cclf_builders import NPI, beneficiary, ingest, mbi, part_a_header, part_a_line, part_b, write_package
@@ -164,7 +165,7 @@ def test_run_pipeline_runs_alignment_then_quality_and_prints_both(loaded: tuple[
     assert lines[3].startswith(
         f"Quality run {quality.pk} (PY2027, alignment run {alignment.pk}): Quality measures for 3"
     )
-    assert lines[4:] == [
+    assert lines[4:6] == [
         "  L0001: TQS 38.0 (5 scored) acr=50.00 bp_control=n/a cahps=81.00 dah=350.00 hba1c_poor_control=20.00 "
         "tfu=50.00 uamcc=200.00",
         "  L0002: TQS 20.0 (1 scored) acr=n/a bp_control=n/a cahps=77.00 dah=n/a hba1c_poor_control=n/a tfu=n/a "
@@ -173,11 +174,13 @@ def test_run_pipeline_runs_alignment_then_quality_and_prints_both(loaded: tuple[
     # --aco narrows the summary lines only.
     out = io.StringIO()
     call_command("run_pipeline", performance_year=PY, aco="L0002", stdout=out)
-    assert [line for line in out.getvalue().splitlines() if line.startswith("  ")] == [
+    summaries = [line for line in out.getvalue().splitlines() if line.startswith("  ")]
+    assert summaries[:2] == [
         "  L0002: 0 by claims, 1 voluntary, 0 High Needs",
         "  L0002: TQS 20.0 (1 scored) acr=n/a bp_control=n/a cahps=77.00 dah=n/a hba1c_poor_control=n/a tfu=n/a "
         "uamcc=n/a",
     ]
+    assert len(summaries) == 3 and summaries[2].startswith("  L0002: ")
 
 
 def test_claims_measures_scores_and_tqs_worked_by_hand(loaded: tuple[ACO, ACO]) -> None:
@@ -248,10 +251,16 @@ def test_claims_measures_scores_and_tqs_worked_by_hand(loaded: tuple[ACO, ACO]) 
         "L0001": (38.0, 5),
         "L0002": (20.0, 1),
     }
-    # PY2027's default withhold: 3% of the benchmark; no benchmark yet, so no dollars.
+    # PY2027's default withhold: 3% of the benchmark. The quality step knows no benchmark; the money step
+    # that follows it in the pipeline fills in the dollars: 3% of the ACO's benchmark dollars, and the
+    # earned-back part TQS/100 of it (38.0 for L0001).
     first = scores["L0001"]
-    assert (first.withhold_rate, first.withhold_dollars, first.earned_back_dollars) == (Decimal("0.0300"), None, None)
+    assert first.withhold_rate == Decimal("0.0300")
     assert first.note == "withhold 3.00% of the benchmark; dollars once the benchmark is computed"
+    settlement = PerformanceSummary.objects.get(aco__aco_id="L0001").data["settlement"]
+    assert settlement["benchmark"] > 0
+    assert first.withhold_dollars == (Decimal(str(settlement["benchmark"])) * Decimal("0.03")).quantize(Decimal("0.01"))
+    assert first.earned_back_dollars == (first.withhold_dollars * Decimal("0.38")).quantize(Decimal("0.01"))
     assert run.portal_acr_rate == 50.0
     assert run.acr_strata == [
         {"age_band": "75-84", "sex": "female", "dual": False, "index_stays": 2, "readmissions": 1, "rate": 50.0}

@@ -62,7 +62,7 @@ class Command(BaseCommand):
             stdout=self.stdout,
         )
         try:
-            call_command("load_dataset", str(folder), stdout=self.stdout, stderr=self.stderr)
+            call_command("load_dataset", str(folder), no_pipeline=True, stdout=self.stdout, stderr=self.stderr)
         except CommandError as exc:
             raise CommandError(f"The demo bundle did not load: {exc}") from exc
         # Computed by name: the pipeline lives in apps above this one.

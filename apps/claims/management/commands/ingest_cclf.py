@@ -10,13 +10,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path)
+        parser.add_argument(
+            "--no-pipeline",
+            action="store_true",
+            help="Do not start the performance pipeline after the load (run_pipeline does it later).",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         path = Path(str(options["path"]))
         if not path.exists():
             raise CommandError(f"{path} does not exist")
         run = services.ingest_run_create(source=str(path), acting_user=None, queue=False)
-        run = services.ingest_run_execute(run_id=run.pk, path=path)
+        run = services.ingest_run_execute(run_id=run.pk, path=path, announce=not options["no_pipeline"])
         for error in run.errors.all()[:50]:
             where = f"{error.file_name}" + (f" line {error.line}" if error.line else "")
             self.stderr.write(f"{where}: {error.field} {error.value!r} {error.reason}")

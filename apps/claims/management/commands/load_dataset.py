@@ -14,12 +14,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("folder", type=Path)
         parser.add_argument("--no-claims", action="store_true", help="Load the CSV files only.")
+        parser.add_argument(
+            "--no-pipeline",
+            action="store_true",
+            help="Do not start the performance pipeline after the claims load (run_pipeline does it later).",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         folder = Path(str(options["folder"]))
         if not folder.is_dir():
             raise CommandError(f"{folder} is not a folder")
-        outcome = dataset_load(folder=folder, with_claims=not options["no_claims"])
+        outcome = dataset_load(folder=folder, with_claims=not options["no_claims"], announce=not options["no_pipeline"])
         for name, error in outcome.errors[:100]:
             where = name + (f" line {error.line}" if error.line else "")
             self.stderr.write(f"{where}: {error.field} {error.value!r} {error.reason}")

@@ -1,0 +1,23 @@
+from typing import Any
+
+from django.apps import AppConfig
+
+
+class PerformanceConfig(AppConfig):
+    name = "apps.performance"
+    label = "performance"
+    verbose_name = "Performance"
+
+    def ready(self) -> None:
+        from apps.claims.signals import ingest_succeeded
+
+        ingest_succeeded.connect(_start_pipeline, dispatch_uid="performance.after_ingest")
+
+
+def _start_pipeline(sender: Any, performance_years: list[int], **kwargs: Any) -> None:
+    from django.conf import settings
+
+    from .services import pipeline_after_ingest
+
+    if settings.PIPELINE_AFTER_INGEST:
+        pipeline_after_ingest(performance_years=performance_years)

@@ -1,0 +1,216 @@
+"""The money step's inputs, set-based: netted paid amounts and member-months of the beneficiaries an
+alignment run aligned, summed by ACO, cohort, month (and service category) for the performance year
+and its three base years, written as ``CostFact`` and ``MemberMonthFact`` rows of the pipeline run.
+
+- Expenditure (DOMAIN.md §5): current (netted) Part A headers' ``CLM_PMT_AMT`` by claim type (10 home
+  health, 20/30 SNF, 40 outpatient incl. RHC/FQHC, 50 hospice, 60/61 inpatient), current, not denied
+  Part B (CCLF5, professional) and DME (CCLF6) lines' ``CLM_LINE_CVRD_PD_AMT``, dated by the claim's
+  (line's) from-date. In the performance year only services on or after the beneficiary's alignment
+  effective date count (a mid-year addition is the ACO's from then on), and none after the run's
+  as-of date. One GROUP BY per claims table joined to the run's aligned beneficiaries: the database
+  does the summing, only a few thousand rows come back.
+- Member-months: a month counts when the beneficiary is alive on its first day (the month of death
+  counts) and, in the performance year, aligned (from the effective date's month) and within the
+  claims run-through; in a base year, entitled (from the later of the Part A and Part B start dates).
+  Counted with numpy over one read of the aligned beneficiaries (one row each).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from django.db import connection
+
+from apps.alignment.models import AlignedBeneficiary
+from apps.alignment.runs import copy_rows
+from apps.claims.models import Beneficiary, DMELine, PartAClaim, PartBLine
+
+from .models import CostFact, MemberMonthFact
+
+PART_A_CATEGORIES = {
+    10: "home_health",
+    20: "snf",
+    30: "snf",
+    40: "outpatient",
+    50: "hospice",
+    60: "inpatient",
+    61: "inpatient",
+}
+BASE_YEARS = 3
+
+
+def _year_month(column: str) -> tuple[str, str]:
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(YEAR FROM {column})::int", f"EXTRACT(MONTH FROM {column})::int"
+    return f"CAST(strftime('%%Y', {column}) AS INTEGER)", f"CAST(strftime('%%m', {column}) AS INTEGER)"
+
+
+def _cost_query(*, table: str, date: str, amount: str, category_sql: str, where: str) -> str:
+    year, month = _year_month(f"t.{date}")
+    aligned = AlignedBeneficiary._meta.db_table
+    return (
+        f"SELECT ab.aco_id, ab.cohort, {year} AS y, {month} AS m, {category_sql} AS category, "  # noqa: S608
+        f"SUM(t.{amount}), COUNT(*) "
+        f"FROM {table} t JOIN {aligned} ab ON ab.run_id = %s AND ab.mbi = t.current_mbi "
+        f"WHERE t.is_current AND t.{date} BETWEEN %s AND %s AND t.{amount} IS NOT NULL AND {where} "
+        f"AND (t.{date} < %s OR ab.effective_from IS NULL OR t.{date} >= ab.effective_from) "
+        f"GROUP BY ab.aco_id, ab.cohort, {year}, {month}, {category_sql}"
+    )
+
+
+def cost_rows(*, alignment_run_id: int, performance_year: int, through: dt.date) -> list[tuple[Any, ...]]:
+    """(aco pk, cohort, year, month, category, amount, count) over the base years and the PY."""
+    start = dt.date(performance_year - BASE_YEARS, 1, 1)
+    py_start = dt.date(performance_year, 1, 1)
+    case = " ".join(f"WHEN {code} THEN '{cat}'" for code, cat in PART_A_CATEGORIES.items())
+    codes = ", ".join(str(code) for code in PART_A_CATEGORIES)
+    queries = [
+        _cost_query(
+            table=PartAClaim._meta.db_table,
+            date="clm_from_dt",
+            amount="clm_pmt_amt",
+            category_sql=f"CASE t.clm_type_cd {case} END",
+            where=f"t.clm_type_cd IN ({codes})",
+        ),
+        _cost_query(
+            table=PartBLine._meta.db_table,
+            date="clm_line_from_dt",
+            amount="clm_line_cvrd_pd_amt",
+            category_sql="'professional'",
+            where="NOT t.is_denied",
+        ),
+        _cost_query(
+            table=DMELine._meta.db_table,
+            date="clm_line_from_dt",
+            amount="clm_line_cvrd_pd_amt",
+            category_sql="'dme'",
+            where="NOT t.is_denied",
+        ),
+    ]
+    out: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for sql in queries:
+            cursor.execute(sql, [alignment_run_id, start, through, py_start])
+            out.extend(cursor.fetchall())
+    return out
+
+
+def _month_index(dates: np.ndarray) -> np.ndarray:
+    """datetime64[D] → months since year 0 (NaT stays NaT-like: the caller masks it)."""
+    months = dates.astype("datetime64[M]").astype(np.int64)
+    return months + 1970 * 12
+
+
+def member_month_rows(
+    *, alignment_run_id: int, performance_year: int, through: dt.date | None
+) -> list[tuple[int, str, int, int, int]]:
+    """(aco pk, cohort, year, month, members) for the base years and the PY through ``through``."""
+    aligned = AlignedBeneficiary._meta.db_table
+    benes = Beneficiary._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT ab.aco_id, ab.cohort, ab.effective_from, b.death_date, b.part_a_start, b.part_b_start "  # noqa: S608
+            f"FROM {aligned} ab LEFT JOIN {benes} b ON b.mbi = ab.mbi WHERE ab.run_id = %s",
+            [alignment_run_id],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return []
+
+    def dates(i: int) -> np.ndarray:
+        return np.array([r[i] if r[i] is not None else np.datetime64("NaT", "D") for r in rows], dtype="datetime64[D]")
+
+    aco = np.array([r[0] for r in rows], dtype=np.int64)
+    cohorts = sorted({r[1] for r in rows})
+    cohort = np.array([cohorts.index(r[1]) for r in rows], dtype=np.int64)
+    effective, death, a_start, b_start = dates(2), dates(3), dates(4), dates(5)
+
+    first = (performance_year - BASE_YEARS) * 12  # month index of January of the first base year
+    py_first = performance_year * 12
+    last_py = performance_year * 12 + 11 if through is None else through.year * 12 + through.month - 1
+    horizon = performance_year * 12 + 12 - first  # months covered, base years and PY
+
+    big = np.int64(10**9)
+    death_m = np.where(np.isnat(death), big, _month_index(death))
+    entitled = np.fmax(a_start, b_start)  # the later start; NaT when both are missing
+    ent_m = np.where(np.isnat(entitled), -big, _month_index(entitled))
+    # An entitlement starting mid-month counts from the next month (alive and entitled on the 1st).
+    ent_m = ent_m + np.where(
+        np.isnat(entitled),
+        0,
+        (entitled.astype("datetime64[D]") != entitled.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64),
+    )
+    eff_m = np.where(np.isnat(effective), py_first, _month_index(effective))
+    eff_m = np.maximum(eff_m, py_first)
+
+    groups_aco, groups = np.unique(np.stack([aco, cohort], axis=1), axis=0, return_inverse=True)
+    groups = groups.reshape(-1)
+    counts = np.zeros((len(groups_aco), horizon + 1), dtype=np.int64)
+
+    def add(lo: np.ndarray, hi: np.ndarray) -> None:
+        """+1 on months lo..hi (inclusive, absolute indices) per beneficiary, where lo <= hi."""
+        ok = lo <= hi
+        np.add.at(counts, (groups[ok], lo[ok] - first), 1)
+        np.add.at(counts, (groups[ok], hi[ok] - first + 1), -1)
+
+    base_lo = np.maximum(ent_m, first)
+    base_hi = np.minimum(death_m, py_first - 1)
+    add(base_lo, base_hi)
+    py_lo = np.maximum(eff_m, np.maximum(ent_m, py_first))
+    py_hi = np.minimum(death_m, last_py)
+    add(py_lo, py_hi)
+    members = np.cumsum(counts, axis=1)[:, :horizon]
+    out = []
+    for g, (aco_pk, c) in enumerate(groups_aco):
+        for offset in np.nonzero(members[g])[0]:
+            absolute = first + int(offset)
+            out.append((int(aco_pk), cohorts[int(c)], absolute // 12, absolute % 12 + 1, int(members[g, offset])))
+    return out
+
+
+def claims_through(cost: list[tuple[Any, ...]], performance_year: int, as_of: dt.date | None) -> dt.date | None:
+    """The last day of the last PY month with any claims (or the as-of date): member-months stop there."""
+    if as_of is not None:
+        return as_of
+    months = [(int(r[2]), int(r[3])) for r in cost if int(r[2]) == performance_year]
+    if not months:
+        return None
+    year, month = max(months)
+    next_first = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return next_first - dt.timedelta(days=1)
+
+
+def write_facts(*, run_id: int, alignment_run_id: int, performance_year: int, as_of: dt.date | None) -> dict[str, Any]:
+    """Replace the run's facts (so a retried step counts nothing twice). Call inside a transaction."""
+    CostFact.objects.filter(run_id=run_id).delete()
+    MemberMonthFact.objects.filter(run_id=run_id).delete()
+    end = as_of or dt.date(performance_year, 12, 31)
+    cost = cost_rows(alignment_run_id=alignment_run_id, performance_year=performance_year, through=end)
+    through = claims_through(cost, performance_year, as_of)
+    months = member_month_rows(alignment_run_id=alignment_run_id, performance_year=performance_year, through=through)
+    if through is None:
+        months = [m for m in months if m[2] != performance_year]
+
+    def cost_out() -> Iterator[tuple[Any, ...]]:
+        for aco_pk, cohort, year, month, category, amount, count in cost:
+            yield (run_id, aco_pk, cohort, int(year), int(month), category, Decimal(amount), int(count))
+
+    copy_rows(
+        CostFact,
+        ["run_id", "aco_id", "cohort", "year", "month", "category", "amount", "claims"],
+        list(cost_out()),
+    )
+    copy_rows(
+        MemberMonthFact,
+        ["run_id", "aco_id", "cohort", "year", "month", "members"],
+        [(run_id, *m) for m in months],
+    )
+    return {
+        "cost_rows": len(cost),
+        "member_month_rows": len(months),
+        "claims_through": through.isoformat() if through else None,
+    }

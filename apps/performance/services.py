@@ -1,0 +1,669 @@
+"""The performance pipeline (DESIGN.md "How data flows" step 2) and the money of each ACO.
+
+A ``PipelineRun`` is a chain of steps, each one Celery task on the ``compute`` queue:
+
+1. **alignment**: an ``AlignmentRun`` of the year (all ACOs: alignment is a competition);
+2. **quality**: a ``QualityRun`` on that alignment (portal-wide risk standardization);
+3. **money**: ``CostFact`` / ``MemberMonthFact`` rows, set-based;
+4. **summaries**: fans out one task per ACO, each computing the ACO's settlement estimate and writing
+   its ``PerformanceSummary``; the last one to finish closes the run.
+
+Each step is idempotent and restartable:
+- a step is taken under a row lock; a finished step is never redone (a redelivered message just moves
+  the chain on), and a step left *running* by a worker that died is taken over by the redelivered
+  message (same Celery task id) or by a CMS admin's *resume*;
+- a step's writes are one transaction (money facts and summaries are replaced, not added to), and an
+  alignment or quality run interrupted half-way is marked failed and replaced by a fresh one, so a
+  retry never counts anything twice;
+- transient errors (the database or broker going away) are retried with back-off by the task; any
+  other error fails the step and the run, with the reason kept on both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import time
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import F, Max, Sum
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from apps.accounts.models import User
+from apps.acos import selectors as aco_selectors
+from apps.acos.models import ACO, Election, ModelParameters
+from apps.alignment import selectors as alignment_selectors
+from apps.alignment import services as alignment_services
+from apps.alignment.models import AlignmentRun
+from apps.claims.models import CCLFFile
+from apps.quality import pipeline as quality_pipeline
+from apps.quality.models import MeasureResult, QualityRun, QualityScore
+
+from . import engine, inputs, snapshot
+from .models import (
+    Category,
+    Cohort,
+    CostFact,
+    MemberMonthFact,
+    PerformanceSummary,
+    PipelineRun,
+    PipelineStep,
+    PublishedBenchmark,
+)
+
+log = logging.getLogger(__name__)
+
+STEPS = [
+    PipelineStep.Name.ALIGNMENT,
+    PipelineStep.Name.QUALITY,
+    PipelineStep.Name.MONEY,
+    PipelineStep.Name.SUMMARIES,
+]
+# Where each step starts on the run's 0–100 progress bar, and how much of it the step covers.
+STEP_SPAN = {
+    PipelineStep.Name.ALIGNMENT: (2, 43),
+    PipelineStep.Name.QUALITY: (45, 30),
+    PipelineStep.Name.MONEY: (75, 15),
+    PipelineStep.Name.SUMMARIES: (90, 10),
+}
+
+
+# Errors worth retrying: the database or the broker went away for a moment.
+TRANSIENT: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, BrokerError, ConnectionError)
+
+
+class StepFault(RuntimeError):
+    """Raised by the fault hook (tests): a step failing after it has written part of its rows."""
+
+
+def _fault(step: str, attempt: int) -> None:
+    """Fault injection for the restart tests, off unless ``PIPELINE_FAULT`` is set in the worker's
+    environment: ``money:exit`` ends the worker process in the middle of the money step's transaction on
+    its first attempt, ``money:raise`` raises there instead."""
+    spec = os.environ.get("PIPELINE_FAULT", "")
+    if not spec or attempt != 1:
+        return
+    name, _, action = spec.partition(":")
+    if name != step:
+        return
+    if action == "exit":
+        os._exit(17)
+    raise StepFault(f"fault injected into the {step} step (attempt {attempt})")
+
+
+# --------------------------------------------------------------------------------------------------
+# Starting a run
+# --------------------------------------------------------------------------------------------------
+def pipeline_run_create(
+    *,
+    performance_year: int,
+    as_of: dt.date | None = None,
+    acting_user: User | None = None,
+    trigger: str = PipelineRun.Trigger.COMMAND,
+) -> PipelineRun:
+    """A run with its steps, waiting for a worker. Only CMS administrators (or the system: no user)
+    start runs; the year must have model parameters."""
+    if acting_user is not None and not acting_user.is_cms_admin:
+        raise PermissionDenied("Only CMS administrators start pipeline runs.")
+    if performance_year not in aco_selectors.performance_years():
+        raise ValidationError({"performance_year": "Choose a performance year the portal knows."})
+    if not ModelParameters.objects.filter(performance_year=performance_year).exists():
+        raise ValidationError({"performance_year": f"PY{performance_year} has no model parameters."})
+    if as_of is not None and as_of.year != performance_year:
+        raise ValidationError({"as_of": f"A mid-year run's date must fall in {performance_year}."})
+    with transaction.atomic():
+        run = PipelineRun.objects.create(
+            performance_year=performance_year,
+            as_of=as_of,
+            created_by=acting_user,
+            trigger=trigger,
+            data_version=CCLFFile.objects.aggregate(v=Max("id"))["v"] or 0,
+            stage="Waiting for a worker",
+        )
+        PipelineStep.objects.bulk_create(
+            PipelineStep(run=run, name=name, order=i) for i, name in enumerate(STEPS, start=1)
+        )
+    return run
+
+
+def pipeline_run_request(
+    *,
+    performance_year: int,
+    as_of: dt.date | None = None,
+    acting_user: User | None = None,
+    trigger: str = PipelineRun.Trigger.PAGE,
+) -> PipelineRun:
+    """Create a run and queue its first step once the transaction commits: the web never waits."""
+    run = pipeline_run_create(performance_year=performance_year, as_of=as_of, acting_user=acting_user, trigger=trigger)
+    transaction.on_commit(lambda: _enqueue(run.pk, STEPS[0]))
+    return run
+
+
+def pipeline_run_resume(*, run_id: int, acting_user: User | None = None) -> PipelineRun:
+    """Queue a failed (or stuck) run's unfinished step again; what is done stays done."""
+    if acting_user is not None and not acting_user.is_cms_admin:
+        raise PermissionDenied("Only CMS administrators resume pipeline runs.")
+    run = PipelineRun.objects.get(pk=run_id)
+    if run.status == PipelineRun.Status.SUCCEEDED:
+        raise ValidationError("This run has finished: there is nothing to resume.")
+    step = run.steps.exclude(status=PipelineStep.Status.SUCCEEDED).order_by("order").first()
+    if step is None:
+        raise ValidationError("Every step of this run has finished.")
+    PipelineStep.objects.filter(pk=step.pk).update(status=PipelineStep.Status.WAITING, task_id="", message="")
+    PipelineRun.objects.filter(pk=run.pk).update(
+        status=PipelineRun.Status.RUNNING, finished_at=None, message="", stage=f"Resuming: {step.get_name_display()}"
+    )
+    transaction.on_commit(lambda: _enqueue(run.pk, step.name))
+    run.refresh_from_db()
+    return run
+
+
+def pipeline_after_ingest(*, performance_years: list[int]) -> list[PipelineRun]:
+    """Called when a claims load succeeds: a run for every year the load touched that the portal knows."""
+    runs = []
+    known = set(aco_selectors.performance_years())
+    for py in sorted(set(performance_years) & known):
+        if ModelParameters.objects.filter(performance_year=py).exists():
+            runs.append(pipeline_run_request(performance_year=py, trigger=PipelineRun.Trigger.INGEST))
+    return runs
+
+
+def _enqueue(run_id: int, step: str) -> None:
+    from .tasks import pipeline_step_task
+
+    pipeline_step_task.delay(run_id, step)
+
+
+def _enqueue_summary(run_id: int, aco_pk: int) -> None:
+    from .tasks import aco_summary_task
+
+    aco_summary_task.delay(run_id, aco_pk)
+
+
+# --------------------------------------------------------------------------------------------------
+# Running a step
+# --------------------------------------------------------------------------------------------------
+def _take(run_id: int, name: str, task_id: str) -> PipelineStep | None:
+    """Lock the step and mark it running for this task; None when it is done or someone else runs it."""
+    with transaction.atomic():
+        step = PipelineStep.objects.select_for_update().select_related("run").get(run_id=run_id, name=name)
+        if step.run.status == PipelineRun.Status.FAILED or step.status in (
+            PipelineStep.Status.SUCCEEDED,
+            PipelineStep.Status.FAILED,
+        ):
+            return step if step.status == PipelineStep.Status.SUCCEEDED else None
+        if step.status == PipelineStep.Status.RUNNING and step.task_id and step.task_id != task_id:
+            return None  # another live task has it (a resume resets the step to waiting first)
+        now = timezone.now()
+        step.status = PipelineStep.Status.RUNNING
+        step.attempts += 1
+        step.task_id = task_id
+        step.started_at = now
+        step.message = ""
+        step.save(update_fields=["status", "attempts", "task_id", "started_at", "message"])
+        start, _ = STEP_SPAN[name]
+        PipelineRun.objects.filter(pk=run_id).update(
+            status=PipelineRun.Status.RUNNING,
+            started_at=step.run.started_at or now,
+            stage=step.get_name_display(),
+            percent=start,
+        )
+        step.run.refresh_from_db()
+        return step
+
+
+def pipeline_step_execute(*, run_id: int, name: str, task_id: str = "", inline: bool = False) -> str:
+    """Run one step of a pipeline run (idempotent), then queue the next. Returns the step's status.
+    ``inline``: queue nothing (the caller runs the steps in order, and the ACO summaries here)."""
+    step = _take(run_id, name, task_id or f"local-{os.getpid()}-{time.time_ns()}")
+    if step is None:
+        return "skipped"
+    if step.status == PipelineStep.Status.SUCCEEDED:  # already done: a redelivery just moves on
+        if not inline:
+            _advance(step)
+        return step.status
+    run = step.run
+    clock = time.perf_counter()
+    try:
+        if name == PipelineStep.Name.SUMMARIES:
+            _step_summaries(run, step, inline=inline)
+            return PipelineStep.objects.get(pk=step.pk).status  # the last ACO closes the step
+        rows, message = _STEP_FUNCTIONS[name](run, step)
+    except TRANSIENT:
+        raise  # the task retries; the step stays running under the same task id
+    except Exception as exc:  # any other failure ends the step and the run, with the reason
+        log.exception("pipeline run %s: step %s", run_id, name)
+        _fail(step, f"{step.get_name_display()} failed: {_reason(exc)}")
+        return PipelineStep.Status.FAILED
+    _succeed(step, rows=rows, message=message, seconds=time.perf_counter() - clock)
+    if not inline:
+        _advance(step)
+    return PipelineStep.Status.SUCCEEDED
+
+
+def pipeline_run_execute(*, run_id: int) -> PipelineRun:
+    """Run the run's unfinished steps one after the other in this process (the command line)."""
+    for name in STEPS:
+        status = pipeline_step_execute(run_id=run_id, name=name, inline=True)
+        if status != PipelineStep.Status.SUCCEEDED:
+            break
+    return PipelineRun.objects.get(pk=run_id)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    return str(exc) or type(exc).__name__
+
+
+def _succeed(step: PipelineStep, *, rows: int, message: str, seconds: float) -> None:
+    PipelineStep.objects.filter(pk=step.pk).update(
+        status=PipelineStep.Status.SUCCEEDED,
+        finished_at=timezone.now(),
+        seconds=round(seconds, 3),
+        rows=rows,
+        message=message,
+    )
+    step.status = PipelineStep.Status.SUCCEEDED
+
+
+def _fail(step: PipelineStep, message: str) -> None:
+    now = timezone.now()
+    log.warning("pipeline run %s: %s", step.run_id, message)
+    PipelineStep.objects.filter(pk=step.pk).update(status=PipelineStep.Status.FAILED, finished_at=now, message=message)
+    PipelineRun.objects.filter(pk=step.run_id).update(
+        status=PipelineRun.Status.FAILED, finished_at=now, message=message, stage=f"Failed at {step.get_name_display()}"
+    )
+
+
+def pipeline_step_failed(*, run_id: int, name: str, reason: str) -> None:
+    """A task gave up (retries spent, time limit): fail the step and the run with the reason."""
+    step = PipelineStep.objects.get(run_id=run_id, name=name)
+    if step.status != PipelineStep.Status.SUCCEEDED:
+        _fail(step, f"{step.get_name_display()} failed: {reason}")
+
+
+def _advance(step: PipelineStep) -> None:
+    index = STEPS.index(PipelineStep.Name(step.name))
+    if index + 1 < len(STEPS):
+        transaction.on_commit(lambda: _enqueue(step.run_id, STEPS[index + 1]))
+
+
+def _step_alignment(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
+    previous = run.alignment_run
+    if previous is not None and previous.status == AlignmentRun.Status.SUCCEEDED:
+        return previous.counts.get("aligned", 0), f"alignment run {previous.pk} (already computed)"
+    if previous is not None and not previous.is_finished:
+        AlignmentRun.objects.filter(pk=previous.pk).update(
+            status=AlignmentRun.Status.FAILED,
+            finished_at=timezone.now(),
+            message="Interrupted; the pipeline started a new run.",
+        )
+    created = alignment_services.alignment_run_create(performance_year=run.performance_year, as_of=run.as_of)
+    PipelineRun.objects.filter(pk=run.pk).update(alignment_run=created)
+    run.alignment_run = created
+    done = alignment_services.alignment_run_execute(run_id=created.pk)
+    if done.status != AlignmentRun.Status.SUCCEEDED:
+        raise RuntimeError(f"alignment run {done.pk}: {done.message}")
+    return int(done.counts.get("aligned", 0)), f"alignment run {done.pk}: {done.message}"
+
+
+def _step_quality(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
+    if run.alignment_run is None:
+        raise RuntimeError("no alignment run to measure")
+    previous = run.quality_run
+    if previous is not None and previous.status == QualityRun.Status.SUCCEEDED:
+        return previous.results.count(), f"quality run {previous.pk} (already computed)"
+    if previous is not None and not previous.is_finished:
+        QualityRun.objects.filter(pk=previous.pk).update(
+            status=QualityRun.Status.FAILED,
+            finished_at=timezone.now(),
+            message="Interrupted; the pipeline started a new run.",
+        )
+    created = quality_pipeline.quality_run_create(
+        performance_year=run.performance_year, alignment_run=run.alignment_run, as_of=run.alignment_run.as_of
+    )
+    PipelineRun.objects.filter(pk=run.pk).update(quality_run=created)
+    run.quality_run = created
+    done = quality_pipeline.quality_run_execute(run_id=created.pk)
+    if done.status != QualityRun.Status.SUCCEEDED:
+        raise RuntimeError(f"quality run {done.pk}: {done.message}")
+    return done.results.count(), f"quality run {done.pk}: {done.message}"
+
+
+def _step_money(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
+    if run.alignment_run is None:
+        raise RuntimeError("no alignment run to count money for")
+    with transaction.atomic():
+        counts = inputs.write_facts(
+            run_id=run.pk,
+            alignment_run_id=run.alignment_run.pk,
+            performance_year=run.performance_year,
+            as_of=run.as_of,
+        )
+        _fault("money", step.attempts)
+    through = counts["claims_through"] or "no claims of the year yet"
+    return (
+        counts["cost_rows"] + counts["member_month_rows"],
+        f"{counts['cost_rows']:,} expenditure rows, {counts['member_month_rows']:,} member-month rows; "
+        f"claims through {through}",
+    )
+
+
+def _summary_acos(run: PipelineRun) -> list[int]:
+    """Every ACO with an election for the year or beneficiaries aligned in the run."""
+    acos = set(Election.objects.filter(performance_year=run.performance_year).values_list("aco_id", flat=True))
+    if run.alignment_run_id:
+        acos |= set(run.alignment_run.aligned.values_list("aco_id", flat=True).distinct())  # type: ignore[union-attr]
+    return sorted(acos)
+
+
+def _step_summaries(run: PipelineRun, step: PipelineStep, *, inline: bool) -> None:
+    """Fan out: one task per ACO (or, inline, one call each here)."""
+    acos = _summary_acos(run)
+    PipelineStep.objects.filter(pk=step.pk).update(shards_total=len(acos), shards_done=0)
+    if not acos:
+        _finish_summaries(run.pk)
+    for aco_pk in acos:
+        if inline:
+            aco_summary_execute(run_id=run.pk, aco_pk=aco_pk)
+        else:
+            transaction.on_commit(lambda pk=aco_pk: _enqueue_summary(run.pk, pk))
+
+
+_STEP_FUNCTIONS = {
+    PipelineStep.Name.ALIGNMENT: _step_alignment,
+    PipelineStep.Name.QUALITY: _step_quality,
+    PipelineStep.Name.MONEY: _step_money,
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# One ACO's summary (the fanned-out part)
+# --------------------------------------------------------------------------------------------------
+def aco_summary_execute(*, run_id: int, aco_pk: int) -> str:
+    """Compute and store one ACO's snapshot (replacing any earlier attempt's); the last ACO to finish
+    closes the step and the run."""
+    run = PipelineRun.objects.select_related("alignment_run", "quality_run").get(pk=run_id)
+    if run.status == PipelineRun.Status.FAILED:
+        return "skipped"
+    step = run.steps.get(name=PipelineStep.Name.SUMMARIES)
+    aco = ACO.objects.get(pk=aco_pk)
+    try:
+        with transaction.atomic():
+            data = build_summary(run, aco)
+            PerformanceSummary.objects.update_or_create(
+                run=run, aco=aco, defaults={"performance_year": run.performance_year, "data": data}
+            )
+            _store_withhold_dollars(run, aco, data)
+    except TRANSIENT:
+        raise
+    except Exception as exc:  # the reason is kept on the step and the run
+        log.exception("pipeline run %s: summary of %s", run_id, aco.aco_id)
+        _fail(step, f"ACO summaries failed for {aco.aco_id}: {_reason(exc)}")
+        return "failed"
+    _finish_summaries(run.pk)
+    return "succeeded"
+
+
+def _finish_summaries(run_id: int) -> None:
+    with transaction.atomic():
+        step = PipelineStep.objects.select_for_update().get(run_id=run_id, name=PipelineStep.Name.SUMMARIES)
+        done = PerformanceSummary.objects.filter(run_id=run_id).count()
+        step.shards_done = done
+        if step.status == PipelineStep.Status.SUCCEEDED or done < step.shards_total:
+            step.save(update_fields=["shards_done"])
+            start, span = STEP_SPAN[PipelineStep.Name.SUMMARIES]
+            if step.shards_total:
+                PipelineRun.objects.filter(pk=run_id).update(percent=start + span * done // step.shards_total)
+            return
+        now = timezone.now()
+        step.status = PipelineStep.Status.SUCCEEDED
+        step.finished_at = now
+        step.seconds = round((now - step.started_at).total_seconds(), 3) if step.started_at else None
+        step.rows = done
+        step.message = f"{done} ACO summaries"
+        step.save()
+        run = PipelineRun.objects.select_for_update().get(pk=run_id)
+        run.status = PipelineRun.Status.SUCCEEDED
+        run.finished_at = now
+        run.percent = 100
+        run.stage = "Done"
+        run.message = (
+            f"{done} ACO summaries from alignment run {run.alignment_run_id} and quality run {run.quality_run_id}."
+        )
+        run.save(update_fields=["status", "finished_at", "percent", "stage", "message"])
+
+
+def _store_withhold_dollars(run: PipelineRun, aco: ACO, data: dict[str, Any]) -> None:
+    """The quality step could not know the withhold in dollars; now the benchmark is known."""
+    if run.quality_run_id is None:
+        return
+    s = data["settlement"]
+    QualityScore.objects.filter(run_id=run.quality_run_id, aco=aco).update(
+        withhold_dollars=Decimal(str(s["withhold"])), earned_back_dollars=Decimal(str(s["earned_back"]))
+    )
+
+
+def _parameters(
+    params: ModelParameters, election: Election | None, *, higher_spending: bool, rural: Decimal | None
+) -> engine.Parameters:
+    risk = election.risk_option if election else "global"
+    return engine.Parameters(
+        performance_year=params.performance_year,
+        risk_option=risk,
+        corridors=engine.bands_from(params.corridors.get(risk, [])),
+        newly_entering=bool(election and election.newly_entering),
+        capitation=election.capitation if election else "none",
+        higher_spending=higher_spending,
+        discount_higher_pct=params.discount_higher_spending_pct,
+        discount_lower_pct=params.discount_lower_spending_pct,
+        withhold_pct=params.quality_withhold_pct,
+        sequestration_pct=params.sequestration_pct,
+        trend_pct=params.benchmark_trend_pct,
+        pcc_base_pct=params.pcc_base_pct,
+        pcc_target_pct=params.pcc_enhanced_target_pct,
+        pcc_floor_pct=params.pcc_enhanced_floor_pct,
+        rural_addon=rural,
+    )
+
+
+def _base_pbpm(run_id: int, performance_year: int, aco_pk: int | None) -> Decimal | None:
+    """Base-year expenditure per member-month, of one ACO or (None) every ACO of the run."""
+    years = range(performance_year - inputs.BASE_YEARS, performance_year)
+    cost = CostFact.objects.filter(run_id=run_id, year__in=years)
+    months = MemberMonthFact.objects.filter(run_id=run_id, year__in=years)
+    if aco_pk is not None:
+        cost, months = cost.filter(aco_id=aco_pk), months.filter(aco_id=aco_pk)
+    amount = cost.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    mm = months.aggregate(s=Sum("members"))["s"] or 0
+    return amount / mm if mm else None
+
+
+def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
+    """The ACO's snapshot document (``snapshot.py``), from the run's facts, alignment and quality."""
+    py = run.performance_year
+    params = ModelParameters.objects.get(performance_year=py)
+    election = Election.objects.filter(aco=aco, performance_year=py).first()
+
+    cost: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
+    by_month_cost: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    by_category: dict[str, Decimal] = defaultdict(Decimal)
+    for cohort, year, month, category, amount in CostFact.objects.filter(run=run, aco=aco).values_list(
+        "cohort", "year", "month", "category", "amount"
+    ):
+        cost[(cohort, year)] += amount
+        if year == py:
+            by_month_cost[(year, month)] += amount
+            by_category[category] += amount
+    mm: dict[tuple[str, int], int] = defaultdict(int)
+    by_month_mm: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for cohort, year, month, members in MemberMonthFact.objects.filter(run=run, aco=aco).values_list(
+        "cohort", "year", "month", "members"
+    ):
+        mm[(cohort, year)] += members
+        if year == py:
+            by_month_mm[(year, month)][cohort] += members
+    published = dict(PublishedBenchmark.objects.filter(aco=aco, performance_year=py).values_list("cohort", "pbpm"))
+    cohorts = []
+    for cohort in Cohort.values:
+        base = tuple(
+            engine.BaseYear(y, cost.get((cohort, y), Decimal(0)), mm.get((cohort, y), 0))
+            for y in range(py - inputs.BASE_YEARS, py)
+        )
+        item = engine.CohortInput(
+            cohort, mm.get((cohort, py), 0), cost.get((cohort, py), Decimal(0)), base, published.get(cohort)
+        )
+        if item.member_months or item.expenditure or cohort in published:
+            cohorts.append(item)
+
+    own_base, portal_base = _base_pbpm(run.pk, py, aco.pk), _base_pbpm(run.pk, py, None)
+    higher = own_base is not None and portal_base is not None and own_base > portal_base
+    score = QualityScore.objects.filter(run_id=run.quality_run_id, aco=aco).first() if run.quality_run_id else None
+    tqs = score.total_quality_score if score is not None and score.scored_measures else None
+    settlement = engine.settle(cohorts, _parameters(params, election, higher_spending=higher, rural=None), tqs=tqs)
+
+    months = [
+        snapshot.MonthRow(
+            y, m, sum(by_month_mm[(y, m)].values()), by_month_cost.get((y, m), Decimal(0)), by_month_mm[(y, m)]
+        )
+        for (y, m) in sorted(set(by_month_mm) | set(by_month_cost))
+    ]
+    categories = [(c.value, str(c.label), by_category.get(c.value, Decimal(0))) for c in Category]
+
+    align = run.alignment_run
+    minimum = alignment_selectors.minimums_status(aco=aco, performance_year=py, run=align)
+    alignment = {
+        "total": minimum.total,
+        "claims": minimum.claims,
+        "voluntary": minimum.total - minimum.claims,
+        "high_needs": minimum.high_needs,
+        "high_needs_share_pct": minimum.high_needs_percent,
+        "high_needs_line_pct": float(params.high_needs_aco_share_pct),
+        "minimum": {
+            "category": minimum.category_label,
+            "met": minimum.met,
+            "total_minimum": minimum.total_minimum,
+            "claims_minimum": minimum.claims_minimum,
+            "message": (
+                f"Meets the {minimum.category_label} minimums ({minimum.total_minimum:,} aligned, "
+                f"{minimum.claims_minimum:,} claims-aligned)."
+                if minimum.met
+                else f"Below the {minimum.category_label} minimums: {minimum.total_short:,} more aligned and "
+                f"{minimum.claims_short:,} more claims-aligned beneficiaries needed."
+            ),
+        },
+    }
+    quality: dict[str, Any] = {
+        "tqs": tqs,
+        "scored_measures": score.scored_measures if score else 0,
+        "withhold_pct": float(params.quality_withhold_pct),
+        "withhold": snapshot.money(settlement.withhold),
+        "earned_back": snapshot.money(settlement.earned_back),
+        "measures": [
+            {
+                "measure": m,
+                "label": m.upper() if len(m) <= 5 else m.replace("_", " "),
+                "rate": rate,
+                "points": points,
+                "scored": scored,
+            }
+            for m, rate, points, scored in MeasureResult.objects.filter(run_id=run.quality_run_id, aco=aco)
+            .order_by("measure")
+            .values_list("measure", "score_rate", "points", "scored")
+        ]
+        if run.quality_run_id
+        else [],
+    }
+    files = CCLFFile.objects.filter(id__lte=run.data_version, performance_year=py).order_by("produced_at")
+    latest = files.last()
+    vintage = {
+        "pipeline_run": run.pk,
+        "alignment_run": run.alignment_run_id,
+        "quality_run": run.quality_run_id,
+        "data_version": run.data_version,
+        "files": list(files.values_list("name", flat=True)),
+        "latest_file_date": latest.produced_at.date().isoformat() if latest else None,
+        "claims_through": _claims_through(run),
+        "as_of": run.as_of.isoformat() if run.as_of else None,
+    }
+    used = {
+        "risk_option": election.risk_option if election else "global",
+        "newly_entering": bool(election and election.newly_entering),
+        "capitation": election.capitation if election else "none",
+        "higher_spending": higher,
+        "quality_withhold_pct": float(params.quality_withhold_pct),
+        "sequestration_pct": float(params.sequestration_pct),
+        "benchmark_trend_pct": float(params.benchmark_trend_pct),
+        "discount_higher_spending_pct": float(params.discount_higher_spending_pct),
+        "discount_lower_spending_pct": float(params.discount_lower_spending_pct),
+        "pcc_base_pct": float(params.pcc_base_pct),
+        "pcc_enhanced_target_pct": float(params.pcc_enhanced_target_pct),
+        "pcc_enhanced_floor_pct": float(params.pcc_enhanced_floor_pct),
+        "corridors": params.corridors.get(election.risk_option if election else "global", []),
+    }
+    return snapshot.build(
+        performance_year=py,
+        generated_at=timezone.now().isoformat(timespec="seconds"),
+        aco={
+            "aco_id": aco.aco_id,
+            "name": aco.legal_name,
+            "risk_option": used["risk_option"],
+            "risk_option_label": election.get_risk_option_display() if election else "Global",
+            "capitation": used["capitation"],
+            "capitation_label": election.get_capitation_display() if election else "None",
+            "newly_entering": used["newly_entering"],
+        },
+        vintage=vintage,
+        alignment=alignment,
+        settlement=settlement,
+        months=months,
+        categories=categories,
+        quality=quality,
+        parameters=used,
+        cohort_labels={c.value: str(c.label) for c in Cohort},
+    )
+
+
+def _claims_through(run: PipelineRun) -> str | None:
+    if run.as_of:
+        return run.as_of.isoformat()[:7]
+    last = (
+        MemberMonthFact.objects.filter(run=run, year=run.performance_year)
+        .order_by(F("month").desc())
+        .values_list("month", flat=True)
+        .first()
+    )
+    if last is None:
+        return None
+    return f"{run.performance_year:04d}-{last:02d}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Published benchmarks (CMS admins)
+# --------------------------------------------------------------------------------------------------
+def published_benchmark_set(
+    *, aco: ACO, performance_year: int, cohort: str, pbpm: Decimal | None, source: str, acting_user: User
+) -> PublishedBenchmark | None:
+    """Enter (or, with no PBPM, remove) the benchmark CMS published; it wins from the next run on."""
+    if not acting_user.is_cms_admin:
+        raise PermissionDenied("Only CMS administrators enter published benchmarks.")
+    if cohort not in Cohort.values:
+        raise ValidationError({"cohort": "Choose a cohort."})
+    if pbpm is None:
+        PublishedBenchmark.objects.filter(aco=aco, performance_year=performance_year, cohort=cohort).delete()
+        return None
+    item, _ = PublishedBenchmark.objects.update_or_create(
+        aco=aco,
+        performance_year=performance_year,
+        cohort=cohort,
+        defaults={"pbpm": pbpm, "source": source, "entered_by": acting_user},
+    )
+    item.full_clean()
+    return item

@@ -1,0 +1,171 @@
+"""The ``PerformanceSummary.data`` document: everything the dashboard, the CMS comparison, the API
+and the reports show for one ACO, assembled from already-computed figures (pure: no ORM, no I/O).
+
+Money is in dollars as JSON numbers rounded to cents (the engine works in ``Decimal``; the snapshot is
+for display and download). Shape (every key always present; lists may be empty)::
+
+    schema: 1
+    estimate: true                          # money figures are estimates: label them so
+    performance_year, generated_at (ISO)
+    aco: {aco_id, name, risk_option, risk_option_label, capitation, capitation_label, newly_entering}
+    vintage: {pipeline_run, alignment_run, quality_run, data_version, files: [names], latest_file_date,
+              claims_through: "YYYY-MM" or null, as_of}
+    alignment: {total, claims, voluntary, high_needs, high_needs_share_pct, high_needs_line_pct,
+                minimum: {status, label, message}}
+    cohorts: [{cohort, label, member_months, expenditure, pbpm, benchmark_source, benchmark_before_discount,
+               discount_pct, benchmark_pbpm, base_years: [{year, pbpm, weight, trend_factor, member_months,
+               expenditure}]}]
+    months: [{month: "YYYY-MM", member_months, expenditure, pbpm, benchmark_pbpm}]
+    categories: [{category, label, expenditure, pbpm, share_pct}]
+    quality: {tqs, scored_measures, withhold_pct, withhold, earned_back, measures: [{measure, label, rate,
+              points, scored}]}
+    settlement: {member_months, expenditure, pbpm, benchmark_before_discount, discount, benchmark,
+                 benchmark_pbpm, withhold, earned_back, gross_savings, gross_savings_pct, corridor: [{low,
+                 high, share, amount, aco_amount}], shared, sequestration, shared_after_sequestration,
+                 pcc_base, pcc_enhanced, estimated_settlement, rural_addon, lines: [{key, label, amount,
+                 kind}], notes: [text]}
+    parameters: {name: value, …}            # the model parameters the figures used
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from . import engine
+
+SCHEMA = 1
+
+
+def money(value: Decimal | None) -> float | None:
+    return None if value is None else float(engine.cents(value))
+
+
+def _pbpm(amount: Decimal, months: int) -> float | None:
+    return money(amount / months) if months else None
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    year: int
+    month: int
+    member_months: int
+    expenditure: Decimal
+    # member-months by cohort, to weigh the cohorts' benchmarks for the month
+    by_cohort: Mapping[str, int]
+
+
+def build(
+    *,
+    performance_year: int,
+    generated_at: str,
+    aco: Mapping[str, Any],
+    vintage: Mapping[str, Any],
+    alignment: Mapping[str, Any],
+    settlement: engine.Settlement,
+    months: Sequence[MonthRow],
+    categories: Sequence[tuple[str, str, Decimal]],
+    quality: Mapping[str, Any],
+    parameters: Mapping[str, Any],
+    cohort_labels: Mapping[str, str],
+) -> dict[str, Any]:
+    bench_by_cohort = {c.cohort: c.benchmark or Decimal(0) for c in settlement.cohorts}
+    month_rows = []
+    for m in months:
+        bench = sum((bench_by_cohort.get(c, Decimal(0)) * n for c, n in m.by_cohort.items()), Decimal(0))
+        month_rows.append(
+            {
+                "month": f"{m.year:04d}-{m.month:02d}",
+                "member_months": m.member_months,
+                "expenditure": money(m.expenditure),
+                "pbpm": _pbpm(m.expenditure, m.member_months),
+                "benchmark_pbpm": _pbpm(bench, m.member_months),
+            }
+        )
+    total = sum((amount for _, _, amount in categories), Decimal(0))
+    category_rows = [
+        {
+            "category": key,
+            "label": label,
+            "expenditure": money(amount),
+            "pbpm": _pbpm(amount, settlement.member_months),
+            "share_pct": round(float(amount / total * 100), 1) if total else None,
+        }
+        for key, label, amount in categories
+    ]
+    s = settlement
+    return {
+        "schema": SCHEMA,
+        "estimate": True,
+        "performance_year": performance_year,
+        "generated_at": generated_at,
+        "aco": dict(aco),
+        "vintage": dict(vintage),
+        "alignment": dict(alignment),
+        "cohorts": [
+            {
+                "cohort": c.cohort,
+                "label": cohort_labels.get(c.cohort, c.cohort),
+                "member_months": c.member_months,
+                "expenditure": money(c.expenditure),
+                "pbpm": money(c.pbpm),
+                "benchmark_source": c.source,
+                "benchmark_before_discount": money(c.benchmark_before_discount),
+                "discount_pct": float(c.discount_pct),
+                "benchmark_pbpm": money(c.benchmark),
+                "base_years": [
+                    {
+                        "year": u.year,
+                        "pbpm": money(u.pbpm),
+                        "weight": round(float(u.weight), 4),
+                        "trend_factor": round(float(u.trend_factor), 6),
+                        "member_months": u.member_months,
+                        "expenditure": money(u.expenditure),
+                    }
+                    for u in c.base_years
+                ],
+            }
+            for c in s.cohorts
+        ],
+        "months": month_rows,
+        "categories": category_rows,
+        "quality": dict(quality),
+        "settlement": {
+            "member_months": s.member_months,
+            "expenditure": money(s.expenditure),
+            "pbpm": money(s.pbpm),
+            "benchmark_before_discount": money(s.benchmark_before_discount),
+            "discount": money(s.discount),
+            "benchmark": money(s.benchmark),
+            "benchmark_pbpm": money(s.benchmark_pbpm),
+            "withhold": money(s.withhold),
+            "earned_back": money(s.earned_back),
+            "gross_savings": money(s.gross_savings),
+            "gross_savings_pct": None if s.gross_savings_pct is None else round(float(s.gross_savings_pct), 2),
+            "corridor": [
+                {
+                    "low": float(p.low),
+                    "high": None if p.high is None else float(p.high),
+                    "share": float(p.share),
+                    "amount": money(p.amount),
+                    "aco_amount": money(p.aco_amount),
+                }
+                for p in s.corridor
+            ],
+            "shared": money(s.shared),
+            "sequestration": money(s.sequestration),
+            "shared_after_sequestration": money(s.shared_after_sequestration),
+            "pcc_base": money(s.pcc_base),
+            "pcc_enhanced": money(s.pcc_enhanced),
+            "estimated_settlement": money(s.settlement),
+            "rural_addon": money(s.rural_addon),
+            "lines": [
+                {"key": line.key, "label": line.label, "amount": money(line.amount), "kind": line.kind}
+                for line in s.lines()
+            ],
+            "notes": list(s.notes),
+        },
+        "parameters": dict(parameters),
+    }
