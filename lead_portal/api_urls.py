@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.urls import path
+from django.urls import include, path
 
 from apps.accounts.api import AccessLogViewSet, TokenView
 from apps.acos import api as aco_api
@@ -158,6 +158,9 @@ urlpatterns = [
     path(
         "claims/ingest-runs/<int:run_id>/errors/", IngestRunViewSet.as_view({"get": "errors"}), name="api_ingest_errors"
     ),
+    path("", include("apps.performance.api_dashboard")),
+    path("", include("apps.performance.api_reports")),
+    path("", include("apps.performance.api_pipeline")),
     path("access-log/", AccessLogViewSet.as_view({"get": "list"}), name="api_access_log"),
     path("access-log/<int:log_id>/", AccessLogViewSet.as_view({"get": "retrieve"}), name="api_access_log_detail"),
 ]

@@ -169,3 +169,101 @@ def aligned(run: Any, aco: ACO, mbi: str, **fields: Any) -> Any:
     fields.setdefault("first_name", "Ada")
     fields.setdefault("last_name", "Lovelace")
     return AlignedBeneficiary.objects.create(run=run, aco=aco, mbi=mbi, **fields)
+
+
+def pipeline_run(performance_year: int = 2027, **fields: Any) -> Any:
+    """A finished (succeeded) pipeline run with its four steps done."""
+    from django.utils import timezone
+
+    from apps.performance.models import PipelineRun, PipelineStep
+
+    fields.setdefault("status", PipelineRun.Status.SUCCEEDED)
+    fields.setdefault("started_at", timezone.now())
+    fields.setdefault("finished_at", timezone.now())
+    fields.setdefault("percent", 100)
+    fields.setdefault("stage", "Done")
+    run = PipelineRun.objects.create(performance_year=performance_year, **fields)
+    for order, name in enumerate(PipelineStep.Name.values, start=1):
+        PipelineStep.objects.create(
+            run=run, name=name, order=order, status=PipelineStep.Status.SUCCEEDED, attempts=1, seconds=1.0
+        )
+    return run
+
+
+def performance_summary(aco: ACO, run: Any = None, *, expenditure: str = "9000000", **engine_fields: Any) -> Any:
+    """A ``PerformanceSummary`` of ``aco`` built the way the pipeline builds one (engine + snapshot), from
+    a made-up year: 1,000 A&D beneficiaries aligned all year at a published $1,000 PBPM benchmark, and 20
+    ESRD beneficiaries at $8,000, with ``expenditure`` spread evenly over months and categories."""
+    from decimal import Decimal
+
+    from apps.performance import engine, snapshot
+    from apps.performance.models import Category, Cohort, PerformanceSummary
+
+    run = run or pipeline_run()
+    py = run.performance_year
+    corridors = engine.bands_from([[0, 15, 100], [15, 35, 50], [35, 50, 25], [50, None, 10]])
+    params = engine.Parameters(performance_year=py, risk_option="global", corridors=corridors, **engine_fields)
+    total = Decimal(expenditure)
+    cohorts = [
+        engine.CohortInput("aged_disabled", 12_000, total * Decimal("0.85"), published_pbpm=Decimal("1000")),
+        engine.CohortInput("esrd", 240, total * Decimal("0.15"), published_pbpm=Decimal("8000")),
+    ]
+    settlement = engine.settle(cohorts, params, tqs=80.0)
+    months = [snapshot.MonthRow(py, m, 1020, total / 12, {"aged_disabled": 1000, "esrd": 20}) for m in range(1, 13)]
+    categories = [(c.value, str(c.label), total / len(Category)) for c in Category]
+    data = snapshot.build(
+        performance_year=py,
+        generated_at="2027-12-31T00:00:00+00:00",
+        aco={
+            "aco_id": aco.aco_id,
+            "name": aco.legal_name,
+            "risk_option": "global",
+            "risk_option_label": "Global",
+            "capitation": "none",
+            "capitation_label": "None",
+            "newly_entering": False,
+        },
+        vintage={
+            "pipeline_run": run.pk,
+            "alignment_run": None,
+            "quality_run": None,
+            "data_version": 0,
+            "files": ["P.A9999.ACO.ZC1Y27.D280102.T0415300"],
+            "latest_file_date": "2028-01-02",
+            "claims_through": f"{py}-12",
+            "as_of": None,
+        },
+        alignment={
+            "total": 1020,
+            "claims": 1000,
+            "voluntary": 20,
+            "high_needs": 300,
+            "high_needs_share_pct": 29.4,
+            "high_needs_line_pct": 40.0,
+            "minimum": {
+                "category": "Standard ACO",
+                "met": False,
+                "total_minimum": 5000,
+                "claims_minimum": 3000,
+                "message": "Below the Standard ACO minimums: 3,980 more aligned and 2,000 more claims-aligned "
+                "beneficiaries needed.",
+            },
+        },
+        settlement=settlement,
+        months=months,
+        categories=categories,
+        quality={
+            "tqs": 80.0,
+            "scored_measures": 4,
+            "withhold_pct": 3.0,
+            "withhold": snapshot.money(settlement.withhold),
+            "earned_back": snapshot.money(settlement.earned_back),
+            "measures": [
+                {"measure": "acr", "label": "ACR", "rate": 14.2, "points": 80.0, "scored": True},
+                {"measure": "dah", "label": "DAH", "rate": 340.0, "points": 70.0, "scored": True},
+            ],
+        },
+        parameters={"risk_option": "global", "quality_withhold_pct": 3.0, "sequestration_pct": 2.0},
+        cohort_labels={c.value: str(c.label) for c in Cohort},
+    )
+    return PerformanceSummary.objects.create(run=run, aco=aco, performance_year=py, data=data)

@@ -25,6 +25,7 @@ import datetime as dt
 import logging
 import os
 import time
+from functools import partial
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -66,7 +67,7 @@ STEPS = [
     PipelineStep.Name.SUMMARIES,
 ]
 # Where each step starts on the run's 0–100 progress bar, and how much of it the step covers.
-STEP_SPAN = {
+STEP_SPAN: dict[str, tuple[int, int]] = {
     PipelineStep.Name.ALIGNMENT: (2, 43),
     PipelineStep.Name.QUALITY: (45, 30),
     PipelineStep.Name.MONEY: (75, 15),
@@ -374,10 +375,10 @@ def _step_summaries(run: PipelineRun, step: PipelineStep, *, inline: bool) -> No
         if inline:
             aco_summary_execute(run_id=run.pk, aco_pk=aco_pk)
         else:
-            transaction.on_commit(lambda pk=aco_pk: _enqueue_summary(run.pk, pk))
+            transaction.on_commit(partial(_enqueue_summary, run.pk, aco_pk))
 
 
-_STEP_FUNCTIONS = {
+_STEP_FUNCTIONS: dict[str, Any] = {
     PipelineStep.Name.ALIGNMENT: _step_alignment,
     PipelineStep.Name.QUALITY: _step_quality,
     PipelineStep.Name.MONEY: _step_money,

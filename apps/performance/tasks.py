@@ -18,7 +18,7 @@ from .services import TRANSIENT
     retry_backoff_max=120,
     max_retries=5,
 )
-def pipeline_step_task(self, run_id: int, step: str) -> str:  # type: ignore[no-untyped-def]
+def pipeline_step_task(self, run_id: int, step: str) -> str:
     """Run one step of a pipeline run; the step queues the next one when it succeeds."""
     try:
         return services.pipeline_step_execute(run_id=run_id, name=step, task_id=self.request.id or "")
@@ -37,14 +37,6 @@ def pipeline_step_task(self, run_id: int, step: str) -> str:  # type: ignore[no-
     retry_backoff=5,
     max_retries=5,
 )
-def aco_summary_task(self, run_id: int, aco_pk: int) -> str:  # type: ignore[no-untyped-def]
+def aco_summary_task(self, run_id: int, aco_pk: int) -> str:
     """One ACO's performance summary (the per-ACO fan-out of the pipeline's last step)."""
     return services.aco_summary_execute(run_id=run_id, aco_pk=aco_pk)
-
-
-@shared_task(acks_late=True, time_limit=600, soft_time_limit=570)
-def report_build_task(report_id: int) -> str:
-    """Build one performance report file (PDF, XLSX or CSV)."""
-    from . import reports
-
-    return reports.report_build(report_id=report_id).status

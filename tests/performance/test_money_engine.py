@@ -2,6 +2,7 @@
 comment above it from the rule, not from running the code."""
 
 from decimal import Decimal as D
+from typing import Any
 
 import pytest
 
@@ -11,8 +12,8 @@ GLOBAL = engine.bands_from([[0, 15, 100], [15, 35, 50], [35, 50, 25], [50, None,
 PROFESSIONAL = engine.bands_from([[0, 10, 60], [10, 15, 35], [15, 20, 15], [20, None, 5]])
 
 
-def params(**kw):
-    base = dict(performance_year=2027, risk_option="global", corridors=GLOBAL, trend_pct=D("0"))
+def params(**kw: Any) -> engine.Parameters:
+    base: dict[str, Any] = {"performance_year": 2027, "risk_option": "global", "corridors": GLOBAL, "trend_pct": D("0")}
     base.update(kw)
     return engine.Parameters(**base)
 
@@ -111,7 +112,7 @@ def test_published_benchmark_wins_and_takes_no_further_discount():
         "aged_disabled", 12, D("0"), flat_base({2024: 1000, 2025: 1000, 2026: 1000}), published_pbpm=D("900")
     )
     b = engine.cohort_benchmark(cohort, params())
-    assert (b.source, b.benchmark, b.discount_pct) == ("published", D("900"), 0)
+    assert (b.source, b.benchmark, b.discount_pct) == ("published", D("900"), D("0"))
 
 
 def test_trend_compounds_each_base_year_to_the_performance_year():

@@ -73,7 +73,8 @@ class Command(BaseCommand):
 
     def _alignment(self, run: PipelineRun, aco_id: object) -> None:
         align = run.alignment_run
-        assert align is not None
+        if align is None:
+            return
         timings = ", ".join(f"{k} {v:.1f} s" for k, v in align.timings.items())
         self.stdout.write(
             f"Alignment run {align.pk} (PY{align.performance_year}, {align.kind_label}): {align.message} [{timings}]"
@@ -88,7 +89,8 @@ class Command(BaseCommand):
 
     def _quality(self, run: PipelineRun, aco_id: object) -> None:
         q_run = run.quality_run
-        assert q_run is not None
+        if q_run is None:
+            return
         timings = ", ".join(f"{k} {v:.1f} s" for k, v in q_run.timings.items())
         self.stdout.write(
             f"Quality run {q_run.pk} (PY{q_run.performance_year}, alignment run {q_run.alignment_run_id}): "

@@ -1,0 +1,3 @@
+"""REST endpoints (mounted under ``api/``)."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""An ACO's money and settlement pages, mounted under ``acos/``."""
+
+app_name = "performance"
+
+urlpatterns: list = []

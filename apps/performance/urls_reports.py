@@ -1,0 +1,5 @@
+"""An ACO's downloadable performance reports, mounted under ``acos/``."""
+
+app_name = "reports"
+
+urlpatterns: list = []
