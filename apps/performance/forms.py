@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
-
 from django import forms
 
 from apps.acos import selectors as aco_selectors
@@ -62,8 +60,3 @@ class PublishedBenchmarkForm(forms.Form):
         help_text="Where CMS published it: the report and its date.",
         error_messages={"required": "Say where CMS published it."},
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # The ACO's id in the choice list ("L0001 Name"), not the model's __str__.
-        self.fields["aco"].label_from_instance = lambda a: f"{a.aco_id} {a.legal_name}"  # type: ignore[attr-defined]
