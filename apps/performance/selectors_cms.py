@@ -69,7 +69,7 @@ class Column:
     key: str
     label: str
     value: Callable[[dict[str, Any]], Any]
-    money: bool = False  # an estimate in dollars
+    kind: str  # how the page shows it: "count", "pct", "dollars" (cents), "dollars0" (whole), "score"
 
 
 def _get(*path: str) -> Callable[[dict[str, Any]], Any]:
@@ -86,14 +86,14 @@ def _get(*path: str) -> Callable[[dict[str, Any]], Any]:
 
 # The comparison's columns, in table order; each can sort the table (``?sort=key`` or ``-key``).
 COLUMNS: list[Column] = [
-    Column("aligned", "Aligned beneficiaries", _get("alignment", "total")),
-    Column("high_needs", "High Needs share (%)", _get("alignment", "high_needs_share_pct")),
-    Column("member_months", "Member-months", _get("settlement", "member_months")),
-    Column("pbpm", "PBPM ($, estimate)", _get("settlement", "pbpm"), money=True),
-    Column("benchmark_pbpm", "Benchmark PBPM ($, estimate)", _get("settlement", "benchmark_pbpm"), money=True),
-    Column("savings_pct", "Gross savings (% of benchmark, estimate)", _get("settlement", "gross_savings_pct")),
-    Column("settlement", "Estimated settlement ($)", _get("settlement", "estimated_settlement"), money=True),
-    Column("tqs", "Total Quality Score", _get("quality", "tqs")),
+    Column("aligned", "Aligned beneficiaries", _get("alignment", "total"), "count"),
+    Column("high_needs", "High Needs share (%)", _get("alignment", "high_needs_share_pct"), "pct"),
+    Column("member_months", "Member-months", _get("settlement", "member_months"), "count"),
+    Column("pbpm", "PBPM ($, estimate)", _get("settlement", "pbpm"), "dollars"),
+    Column("benchmark_pbpm", "Benchmark PBPM ($, estimate)", _get("settlement", "benchmark_pbpm"), "dollars"),
+    Column("savings_pct", "Gross savings (% of benchmark, estimate)", _get("settlement", "gross_savings_pct"), "pct"),
+    Column("settlement", "Estimated settlement ($)", _get("settlement", "estimated_settlement"), "dollars0"),
+    Column("tqs", "Total Quality Score", _get("quality", "tqs"), "score"),
 ]
 COLUMN_KEYS = {c.key for c in COLUMNS}
 SORTS = ["aco", *(c.key for c in COLUMNS)]

@@ -117,12 +117,19 @@ class Worker:
 
 
 @pytest.fixture
-def celery_worker(transactional_db: None, settings: Any, tmp_path: Path) -> Iterator[Worker]:
+def celery_worker(
+    transactional_db: None, settings: Any, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Worker]:
     """Start ``celery -A lead_portal worker`` on the test database; stop it after the test.
 
     The test's writes must be committed for the worker to see them, hence ``transactional_db``
-    (which also makes this fixture stop the worker before the tables are flushed).
+    (which also makes this fixture stop the worker before the tables are flushed). A test marked
+    ``@pytest.mark.worker(pool="prefork", env={...})`` gets that pool (one child process) and extra
+    environment for the worker.
     """
+    marker = request.node.get_closest_marker("worker")
+    options = dict(marker.kwargs) if marker else {}
+    pool = options.get("pool", "solo")
     from lead_portal.celery import app
 
     app.conf.task_always_eager = False
@@ -148,6 +155,7 @@ def celery_worker(transactional_db: None, settings: Any, tmp_path: Path) -> Iter
         # Uploads and exports are files both processes see (as on machines sharing MEDIA_ROOT).
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "PYTHONWARNINGS": "ignore",
+        **options.get("env", {}),
     }
     command = [
         sys.executable,
@@ -158,7 +166,8 @@ def celery_worker(transactional_db: None, settings: Any, tmp_path: Path) -> Iter
         "worker",
         "-Q",
         "default,compute",
-        "--pool=solo",
+        f"--pool={pool}",
+        *(["--concurrency=1"] if pool == "prefork" else []),
         "-l",
         "info",
         "-n",
