@@ -37,6 +37,7 @@ from apps.accounts.models import AccessLog, User
 from apps.acos.models import ACO, Election, ListChangeRequest, ParticipantTIN, PreferredProvider
 from apps.alignment.models import AlignedBeneficiary, AlignmentExport, AlignmentRun
 from apps.claims.models import IngestRun, VoluntaryAlignment
+from apps.performance.models import PipelineRun
 from apps.quality.models import QualityRun, QualitySubmission
 from apps.reviews.models import ReviewCase, ReviewTransition, ReviewVersion
 from tests.factories import (
@@ -47,6 +48,7 @@ from tests.factories import (
     aligned,
     alignment_run,
     change_request_create,
+    performance_summary,
 )
 
 if TYPE_CHECKING:
@@ -76,7 +78,7 @@ SIGNED_IN = {
 }
 
 # POSTs that only read: a read-only analyst may use them (building an export of data they can see).
-READING_POSTS = {"alignment:exports", "api_alignment_export_list"}
+READING_POSTS = {"alignment:exports", "api_alignment_export_list", "reports:list", "api_report_list"}
 
 # Writes that must exist and must answer the analyst 403 (a rename shows up here first).
 KNOWN_WRITES: dict[str, set[str]] = {
@@ -189,13 +191,28 @@ class World:
     export: AlignmentExport
 
 
+def _victim_report(world: World) -> int:
+    """A ready performance report of the victim, from the world's summary (made once per test)."""
+    from apps.performance.models import PerformanceReport, PerformanceSummary
+
+    report = PerformanceReport.objects.filter(aco=world.victim).order_by("id").first()
+    if report is None:
+        summary = PerformanceSummary.objects.filter(aco=world.victim).order_by("id").first()
+        assert summary is not None, "the world has no performance summary of the victim"
+        report = PerformanceReport.objects.create(
+            summary=summary, aco=world.victim, performance_year=summary.performance_year, format="csv", status="ready"
+        )
+        report.file.save("matrix.csv", ContentFile(b"section,table,item,measure,value,unit,estimate\n"))
+    return report.pk
+
+
 # URL keyword -> a value that belongs to the victim ACO. New apps register their keywords here.
 KWARG_VALUES: dict[str, Callable[[World, Route], object]] = {
     "aco_id": lambda w, r: w.victim.aco_id,
     "row_id": lambda w, r: (w.preferred if "preferred" in r.name else w.participant).pk,
     "request_id": lambda w, r: w.change_request.pk,
     "performance_year": lambda w, r: 2028,
-    "area": lambda w, r: "money",
+    "area": lambda w, r: "rural",
     "measure": lambda w, r: "acr",
     "log_id": lambda w, r: w.access_log.pk,
     # Ingest and alignment runs are CMS-only: any run will do (an ACO user must get 404 whatever it is).
@@ -204,8 +221,14 @@ KWARG_VALUES: dict[str, Callable[[World, Route], object]] = {
         if r.name.startswith("alignment:")
         else IngestRun.objects.get_or_create(source="matrix.zip")[0].pk
     ),
+    # Pipeline runs are CMS-only too: any run will do.
+    "pipeline_run_id": lambda w, r: (
+        (PipelineRun.objects.order_by("id").first() or PipelineRun.objects.create(performance_year=2027)).pk
+    ),
     "mbi": lambda w, r: w.aligned.mbi,
     "export_id": lambda w, r: w.export.pk,
+    "report_id": lambda w, r: _victim_report(w),  # a ready performance report (reports:download)
+    "chart": lambda w, r: "months",  # a dashboard chart's CSV (performance:money_data)
 }
 
 
@@ -235,6 +258,7 @@ def world(aco: ACO, other_aco: ACO, admin: User, analyst: User, outsider: User, 
     QualityRun.objects.create(
         alignment_run=run, performance_year=run.performance_year, status="succeeded", finished_at=run.finished_at
     )
+    performance_summary(aco)  # the dashboard's snapshot (PY2027, a successful pipeline run)
     return World(
         victim=aco,
         other=other_aco,
@@ -363,6 +387,15 @@ def test_the_matrix_sees_the_known_routes() -> None:
         "api_review_queue",
         "api_access_log",
         "api_access_log_detail",
+        "pipeline:runs",
+        "pipeline:run_detail",
+        "pipeline:run_resume",
+        "pipeline:compare",
+        "pipeline:benchmarks",
+        "api_pipeline_run_list",
+        "api_pipeline_run_detail",
+        "api_pipeline_run_resume",
+        "api_performance_compare",
     }
     # Every name in the allowlists is a real route (a removed URL must leave the lists too).
     assert (PUBLIC | SIGNED_IN) <= {r.name for r in OTHER_ROUTES}

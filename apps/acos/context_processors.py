@@ -18,13 +18,13 @@ ACO_AREAS: list[tuple[str, str, str | None]] = [
     ("beneficiaries", "Aligned beneficiaries", "alignment:beneficiaries"),
     ("voluntary", "Voluntary alignment", "alignment:voluntary"),
     ("quality", "Quality and care gaps", "quality:overview"),
-    ("money", "Money and settlement", None),
+    ("money", "Money and settlement", "performance:money"),
     ("rural", "Rural add-on", None),
     ("medicaid", "Medicaid integration", None),
     ("benefits", "BEs and BEIs", None),
     ("cara", "CARA episodes", None),
     ("glp1", "GLP-1 access (BALANCE)", None),
-    ("reports", "Reports", None),
+    ("reports", "Reports", "reports:list"),
 ]
 COMING_AREAS = {slug: label for slug, label, url in ACO_AREAS if url is None}
 

@@ -9,9 +9,13 @@ class PerformanceConfig(AppConfig):
     verbose_name = "Performance"
 
     def ready(self) -> None:
+        from apps.acos.panels import register_home_panel
         from apps.claims.signals import ingest_succeeded
 
+        from .views import home_panel
+
         ingest_succeeded.connect(_start_pipeline, dispatch_uid="performance.after_ingest")
+        register_home_panel(home_panel)
 
 
 def _start_pipeline(sender: Any, performance_years: list[int], **kwargs: Any) -> None:

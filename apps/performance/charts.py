@@ -30,12 +30,44 @@ Snapshot = Mapping[str, Any]
 # --------------------------------------------------------------------------------------------------
 # Formatting (tables on the page; the CSV keeps raw numbers)
 # --------------------------------------------------------------------------------------------------
+MINUS = "\u2212"  # a true minus sign: screen readers say "minus", not "dash"
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+SOURCES = {"published": "Published by CMS", "estimate": "Estimated from base years", "none": "None"}
+
+
 def money_text(value: float | None) -> str:
-    """``-$1,234.50`` with a true minus sign (screen readers say "minus"), "—" when unknown."""
+    """``−$1,234.50``, "—" when unknown."""
     if value is None:
         return "—"
-    sign = "\u2212" if value < 0 else ""
+    sign = MINUS if value < 0 else ""
     return f"{sign}${abs(value):,.2f}"
+
+
+def money_short(value: float) -> str:
+    """``$515.8k``, ``−$1.39M``: for labels on bars (the table and the hover give the cents)."""
+    sign, size = (MINUS if value < 0 else ""), abs(value)
+    if size >= 1_000_000:
+        return f"{sign}${size / 1_000_000:,.2f}M"
+    if size >= 1_000:
+        return f"{sign}${size / 1_000:,.1f}k"
+    return f"{sign}${size:,.0f}"
+
+
+def _trim(number: float, places: int) -> str:
+    """At most ``places`` decimals, no trailing zeros, a true minus sign: 1.75, 3, −32.9."""
+    text = f"{number:,.{places}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace("-", MINUS)
+
+
+def month_text(value: str) -> str:
+    """``2027-01`` → ``Jan 2027`` (a no-break space: the month never wraps from its year)."""
+    try:
+        year, month = value.split("-")
+        return f"{MONTHS[int(month) - 1]}\u00a0{year}"
+    except (ValueError, IndexError):
+        return value
 
 
 def fmt(value: Any, kind: str) -> str:
@@ -46,11 +78,17 @@ def fmt(value: Any, kind: str) -> str:
     if kind == "int":
         return f"{int(value):,}"
     if kind == "pct":
-        return f"{float(value):,.1f}%"
+        return f"{_trim(float(value), 2)}%"
+    if kind == "number":
+        return _trim(float(value), 2)
     if kind == "factor":
         return f"{float(value):.4f}"
     if kind == "bool":
         return "Yes" if value else "No"
+    if kind == "month":
+        return month_text(str(value))
+    if kind == "source":
+        return SOURCES.get(str(value), str(value))
     return str(value)
 
 
@@ -71,7 +109,7 @@ def csv_value(value: Any, kind: str) -> Any:
 @dataclass(frozen=True)
 class Column:
     header: str
-    kind: str = "text"  # money, int, pct, factor, bool, text
+    kind: str = "text"  # see fmt(): money, int, pct, number, factor, bool, month, source, text
 
 
 @dataclass(frozen=True)
@@ -97,7 +135,7 @@ def _months_table(data: Snapshot) -> DataTable:
         "months",
         "Expenditure and benchmark per beneficiary per month (PBPM), by month",
         (
-            Column("Month"),
+            Column("Month", "month"),
             Column("Member-months", "int"),
             Column("Expenditure ($)", "money"),
             Column("Expenditure PBPM ($)", "money"),
@@ -132,7 +170,7 @@ def _cohorts_table(data: Snapshot) -> DataTable:
             Column("Member-months", "int"),
             Column("Expenditure ($)", "money"),
             Column("Expenditure PBPM ($)", "money"),
-            Column("Benchmark source"),
+            Column("Benchmark source", "source"),
             Column("Benchmark PBPM before discount ($)", "money"),
             Column("Discount (%)", "pct"),
             Column("Benchmark PBPM ($)", "money"),
@@ -204,7 +242,12 @@ def _measures_table(data: Snapshot) -> DataTable:
     return DataTable(
         "measures",
         "Quality measures in the Total Quality Score",
-        (Column("Measure"), Column("Rate", "factor"), Column("Points", "factor"), Column("Counts in the score", "bool")),
+        (
+            Column("Measure"),
+            Column("Rate", "factor"),
+            Column("Points", "factor"),
+            Column("Counts in the score", "bool"),
+        ),
         tuple((m["label"], m["rate"], m["points"], m["scored"]) for m in data["quality"]["measures"]),
     )
 
@@ -275,19 +318,25 @@ def data_table(data: Snapshot, slug: str) -> DataTable:
 # --------------------------------------------------------------------------------------------------
 def _layout(fig: go.Figure, *, height: int, **extra: Any) -> dict[str, Any]:
     fig.update_layout(
+        # No Plotly template: plotly.js's own defaults look the same here, and the page does not carry
+        # the default template's 7 kB per figure.
+        template="none",
         height=height,
         margin={"l": 10, "r": 10, "t": 30, "b": 40},
         font=FONT,
         plot_bgcolor="white",
-        legend={"orientation": "h", "y": 1.15},
+        legend={"orientation": "h", "y": 1.15, "traceorder": "normal"},
         separators=".,",
         **extra,
     )
-    return fig.to_plotly_json()  # type: ignore[no-any-return]
+    return fig.to_plotly_json()
 
 
-def _money_axis(title: str) -> dict[str, Any]:
-    return {"title": {"text": title}, "tickprefix": "$", "separatethousands": True, "automargin": True}
+def _money_axis(title: str, values: Sequence[float | None]) -> dict[str, Any]:
+    """Dollar ticks with the sign first (−$100k; Plotly's tickprefix would give $−100k): SI-prefixed
+    for large amounts, plain below $1,000 (where "s" would turn 0.5 into "500m")."""
+    largest = max((abs(v) for v in values if v is not None), default=0.0)
+    return {"title": {"text": title}, "tickformat": "$~s" if largest >= 1000 else "$,~r", "automargin": True}
 
 
 def months_figure(data: Snapshot) -> dict[str, Any] | None:
@@ -295,7 +344,7 @@ def months_figure(data: Snapshot) -> dict[str, Any] | None:
     months = data["months"]
     if not months:
         return None
-    x = [m["month"] for m in months]
+    x = [month_text(m["month"]).replace("\u00a0", " ") for m in months]
     fig = go.Figure(
         [
             go.Bar(
@@ -317,7 +366,10 @@ def months_figure(data: Snapshot) -> dict[str, Any] | None:
         ]
     )
     return _layout(
-        fig, height=360, xaxis={"type": "category", "title": {"text": "Month"}}, yaxis=_money_axis("US$ PBPM")
+        fig,
+        height=360,
+        xaxis={"type": "category", "title": {"text": "Month"}},
+        yaxis=_money_axis("US$ PBPM", [m["pbpm"] for m in months] + [m["benchmark_pbpm"] for m in months]),
     )
 
 
@@ -338,7 +390,10 @@ def categories_figure(data: Snapshot) -> dict[str, Any] | None:
         )
     )
     return _layout(
-        fig, height=80 + 40 * len(rows), xaxis=_money_axis("Expenditure (US$)"), yaxis={"automargin": True}
+        fig,
+        height=80 + 40 * len(rows),
+        xaxis=_money_axis("Expenditure (US$)", [c["expenditure"] for c in rows]),
+        yaxis={"automargin": True},
     )
 
 
@@ -355,7 +410,8 @@ def cohorts_figure(data: Snapshot) -> dict[str, Any] | None:
         ]
     )
     fig.update_traces(hovertemplate="%{x}: $%{y:,.2f} PBPM<extra>%{fullData.name}</extra>")
-    return _layout(fig, height=340, barmode="group", xaxis={"type": "category"}, yaxis=_money_axis("US$ PBPM"))
+    values = [c["pbpm"] for c in cohorts] + [c["benchmark_pbpm"] for c in cohorts]
+    return _layout(fig, height=340, barmode="group", xaxis={"type": "category"}, yaxis=_money_axis("US$ PBPM", values))
 
 
 def quality_figure(data: Snapshot) -> dict[str, Any]:
@@ -387,7 +443,7 @@ def quality_figure(data: Snapshot) -> dict[str, Any]:
         fig,
         height=200,
         barmode="stack",
-        xaxis=_money_axis(f"Quality withhold (US$ {withhold:,.2f})"),
+        xaxis=_money_axis(f"Quality withhold (US$ {withhold:,.2f})", [withhold]),
         yaxis={"automargin": True},
     )
 
@@ -411,14 +467,16 @@ def settlement_figure(data: Snapshot) -> dict[str, Any] | None:
             x=[line["label"] for line in lines],
             y=[line["amount"] for line in lines],
             measure=waterfall_measures(lines),
-            text=[money_text(line["amount"]) for line in lines],
+            text=[money_short(line["amount"]) for line in lines],
+            customdata=[money_text(line["amount"]) for line in lines],
             textposition="outside",
+            constraintext="none",
             cliponaxis=False,
             connector={"line": {"color": LIGHT_GRAY}},
             increasing={"marker": {"color": GREEN}},
             decreasing={"marker": {"color": RED}},
             totals={"marker": {"color": DARK_BLUE}},
-            hovertemplate="%{x}: %{text}<extra></extra>",
+            hovertemplate="%{x}: %{customdata}<extra></extra>",
         )
     )
     return _layout(
@@ -426,7 +484,7 @@ def settlement_figure(data: Snapshot) -> dict[str, Any] | None:
         height=460,
         showlegend=False,
         xaxis={"type": "category", "automargin": True, "tickangle": -30},
-        yaxis=_money_axis("US$ (estimate)"),
+        yaxis=_money_axis("US$ (estimate)", [line["amount"] for line in lines]),
     )
 
 

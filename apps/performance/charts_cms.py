@@ -85,7 +85,11 @@ def pbpm_figure(rows: list[ComparisonRow]) -> dict[str, Any] | None:
         font=FONT,
         plot_bgcolor="white",
         legend={"orientation": "h", "y": 1.08},
-        xaxis={"title": {"text": "Benchmark PBPM ($, estimate)"}, "tickformat": "$,.0f", "range": [low - pad, high + pad]},
+        xaxis={
+            "title": {"text": "Benchmark PBPM ($, estimate)"},
+            "tickformat": "$,.0f",
+            "range": [low - pad, high + pad],
+        },
         yaxis={"title": {"text": "PBPM ($, estimate)"}, "tickformat": "$,.0f", "range": [low - pad, high + pad]},
     )
     return fig.to_plotly_json()

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
+
 from django import forms
 
 from apps.acos import selectors as aco_selectors
@@ -16,10 +18,19 @@ def _year_choices() -> list[tuple[int, str]]:
     return [(y, f"PY{y}") for y in aco_selectors.performance_years()]
 
 
+class DollarsField(forms.DecimalField):
+    """A dollar amount as people type it: "$1,043.27" is 1043.27."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().removeprefix("$").replace(",", "").strip()
+        return super().to_python(value)
+
+
 class PipelineRunForm(forms.Form):
     performance_year = forms.TypedChoiceField(label="Performance year", coerce=int, choices=_year_choices)
     as_of = forms.DateField(
-        label="Mid-year date (optional)",
+        label="Mid-year date",
         required=False,
         help_text="YYYY-MM-DD in the performance year: counts claims through this date and runs the Hybrid "
         "mid-year additions. Leave empty for the whole year.",
@@ -44,10 +55,9 @@ class PublishedBenchmarkForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose a cohort.", "invalid_choice": "Choose a cohort."},
     )
-    pbpm = forms.DecimalField(
+    pbpm = DollarsField(
         label="Benchmark PBPM ($)",
         min_value=Decimal("0.01"),
-        max_value=Decimal("99999999.99"),
         max_digits=10,
         decimal_places=2,
         help_text="Dollars per beneficiary per month, as CMS published it, for example 1043.27.",

@@ -93,6 +93,13 @@ def cost_rows(*, alignment_run_id: int, performance_year: int, through: dt.date)
     ]
     out: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            # The claims tables carry no planner statistics right after a load (loads do not ANALYZE:
+            # see the loader), so PostgreSQL guesses a few thousand rows and sorts millions of joined
+            # lines on disk to group them. The groups are few (ACO x cohort x month x category): hash
+            # them. JIT compiling costs more than it saves on these scans.
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute("SET LOCAL jit = off")
         for sql in queries:
             cursor.execute(sql, [alignment_run_id, start, through, py_start])
             out.extend(cursor.fetchall())

@@ -47,7 +47,9 @@ def pipeline_run_summaries(*, run: PipelineRun) -> list[dict[str, Any]]:
     """The ACOs a run summarised, with the headline of each (for links to their pages)."""
     rows = []
     for aco_id, name, data in (
-        PerformanceSummary.objects.filter(run=run).order_by("aco__aco_id").values_list("aco__aco_id", "aco__legal_name", "data")
+        PerformanceSummary.objects.filter(run=run)
+        .order_by("aco__aco_id")
+        .values_list("aco__aco_id", "aco__legal_name", "data")
     ):
         settlement = data.get("settlement", {})
         rows.append(
@@ -67,7 +69,8 @@ def pipeline_run_summaries(*, run: PipelineRun) -> list[dict[str, Any]]:
 @dataclass(frozen=True)
 class Column:
     key: str
-    label: str
+    label: str  # the page's column heading (the page says once that money figures are estimates)
+    long_label: str  # the CSV's, which stands alone
     value: Callable[[dict[str, Any]], Any]
     kind: str  # how the page shows it: "count", "pct", "dollars" (cents), "dollars0" (whole), "score"
 
@@ -86,14 +89,32 @@ def _get(*path: str) -> Callable[[dict[str, Any]], Any]:
 
 # The comparison's columns, in table order; each can sort the table (``?sort=key`` or ``-key``).
 COLUMNS: list[Column] = [
-    Column("aligned", "Aligned beneficiaries", _get("alignment", "total"), "count"),
-    Column("high_needs", "High Needs share (%)", _get("alignment", "high_needs_share_pct"), "pct"),
-    Column("member_months", "Member-months", _get("settlement", "member_months"), "count"),
-    Column("pbpm", "PBPM ($, estimate)", _get("settlement", "pbpm"), "dollars"),
-    Column("benchmark_pbpm", "Benchmark PBPM ($, estimate)", _get("settlement", "benchmark_pbpm"), "dollars"),
-    Column("savings_pct", "Gross savings (% of benchmark, estimate)", _get("settlement", "gross_savings_pct"), "pct"),
-    Column("settlement", "Estimated settlement ($)", _get("settlement", "estimated_settlement"), "dollars0"),
-    Column("tqs", "Total Quality Score", _get("quality", "tqs"), "score"),
+    Column("aligned", "Aligned", "Aligned beneficiaries", _get("alignment", "total"), "count"),
+    Column("high_needs", "High Needs share", "High Needs share (%)", _get("alignment", "high_needs_share_pct"), "pct"),
+    Column("member_months", "Member-months", "Member-months", _get("settlement", "member_months"), "count"),
+    Column("pbpm", "PBPM", "PBPM ($, estimate)", _get("settlement", "pbpm"), "dollars"),
+    Column(
+        "benchmark_pbpm",
+        "Benchmark PBPM",
+        "Benchmark PBPM ($, estimate)",
+        _get("settlement", "benchmark_pbpm"),
+        "dollars",
+    ),
+    Column(
+        "savings_pct",
+        "Gross savings",
+        "Gross savings (% of benchmark, estimate)",
+        _get("settlement", "gross_savings_pct"),
+        "pct",
+    ),
+    Column(
+        "settlement",
+        "Estimated settlement",
+        "Estimated settlement ($)",
+        _get("settlement", "estimated_settlement"),
+        "dollars0",
+    ),
+    Column("tqs", "Quality score", "Total Quality Score", _get("quality", "tqs"), "score"),
 ]
 COLUMN_KEYS = {c.key for c in COLUMNS}
 SORTS = ["aco", *(c.key for c in COLUMNS)]

@@ -25,9 +25,9 @@ import datetime as dt
 import logging
 import os
 import time
-from functools import partial
 from collections import defaultdict
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -657,14 +657,15 @@ def published_benchmark_set(
         raise PermissionDenied("Only CMS administrators enter published benchmarks.")
     if cohort not in Cohort.values:
         raise ValidationError({"cohort": "Choose a cohort."})
-    if pbpm is None:
-        PublishedBenchmark.objects.filter(aco=aco, performance_year=performance_year, cohort=cohort).delete()
-        return None
-    item, _ = PublishedBenchmark.objects.update_or_create(
-        aco=aco,
-        performance_year=performance_year,
-        cohort=cohort,
-        defaults={"pbpm": pbpm, "source": source, "entered_by": acting_user},
-    )
-    item.full_clean()
-    return item
+    if performance_year not in aco_selectors.performance_years():
+        raise ValidationError({"performance_year": "Choose a performance year the portal knows."})
+    with transaction.atomic():
+        if pbpm is None:
+            PublishedBenchmark.objects.filter(aco=aco, performance_year=performance_year, cohort=cohort).delete()
+            return None
+        item = PublishedBenchmark.objects.filter(aco=aco, performance_year=performance_year, cohort=cohort).first()
+        item = item or PublishedBenchmark(aco=aco, performance_year=performance_year, cohort=cohort)
+        item.pbpm, item.source, item.entered_by = pbpm, source, acting_user
+        item.full_clean()  # before anything is written
+        item.save()
+        return item

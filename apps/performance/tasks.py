@@ -40,3 +40,19 @@ def pipeline_step_task(self, run_id: int, step: str) -> str:
 def aco_summary_task(self, run_id: int, aco_pk: int) -> str:
     """One ACO's performance summary (the per-ACO fan-out of the pipeline's last step)."""
     return services.aco_summary_execute(run_id=run_id, aco_pk=aco_pk)
+
+
+@shared_task(
+    acks_late=True,
+    time_limit=300,
+    soft_time_limit=270,
+    autoretry_for=TRANSIENT,
+    retry_backoff=5,
+    max_retries=3,
+)
+def report_build_task(report_id: int) -> str:
+    """Build one downloadable performance report (short: it stays on the ``default`` queue, not ``compute``)."""
+    from . import reports
+
+    report = reports.report_build(report_id=report_id)
+    return report.status if report is not None else "gone"

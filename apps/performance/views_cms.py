@@ -36,6 +36,20 @@ def money_url(aco_id: str) -> str | None:
         return None
 
 
+def display(kind: str, value: Any) -> str:
+    """A comparison figure as the page shows it (money with its sign before the dollar sign)."""
+    if value is None:
+        return "—"
+    if kind == "count":
+        return f"{value:,}"
+    if kind == "pct":
+        return f"{'−' if value < 0 else ''}{abs(value):.1f}%"
+    if kind in ("dollars", "dollars0"):
+        places = 2 if kind == "dollars" else 0
+        return f"{'−' if value < 0 else ''}${abs(value):,.{places}f}"
+    return f"{value:.1f}"
+
+
 def attach_errors(form: Form, exc: ValidationError) -> None:
     """A service's field messages next to their fields (the rest in the form's summary)."""
     if hasattr(exc, "error_dict"):
@@ -52,7 +66,7 @@ class CMSAdminWritesMixin(LoginRequiredMixin):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method in WRITE_METHODS and request.user.is_authenticated and not request_user(request).is_cms_admin:
             raise PermissionDenied("Only CMS administrators change the performance pipeline.")
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[return-value]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -84,7 +98,7 @@ class PipelineRunListView(CMSOnlyMixin, CMSAdminWritesMixin, TemplateView):
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
-                messages.success(request, f"Pipeline run {run.pk} for PY{py} is queued.")
+                messages.success(request, f"Pipeline run {run.pk} for PY{py} started.")
                 return redirect("pipeline:run_detail", pipeline_run_id=run.pk)
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
@@ -105,7 +119,13 @@ class PipelineRunDetailView(CMSOnlyMixin, TemplateView):
         summaries = []
         if run.status == PipelineRun.Status.SUCCEEDED:
             for row in selectors_cms.pipeline_run_summaries(run=run):
-                summaries.append({**row, "money_url": money_url(row["aco_id"])})
+                summaries.append(
+                    {
+                        **row,
+                        "settlement_text": display("dollars0", row["estimated_settlement"]),
+                        "money_url": money_url(row["aco_id"]),
+                    }
+                )
         context.update(
             run=run,
             steps=list(run.steps.all()),
@@ -163,13 +183,28 @@ class CompareView(CMSOnlyMixin, TemplateView):
         context.update(
             performance_years=aco_selectors.performance_years(),
             headers=headers,
-            table=[{"row": r, "money_url": money_url(r.aco_id)} for r in rows],
+            table=[
+                {
+                    "row": r,
+                    "cells": [display(c.kind, v) for c, v in r.cells()],
+                    "money_url": money_url(r.aco_id),
+                }
+                for r in rows
+            ],
             latest_run=selectors_cms.pipeline_run_list(performance_year=py)
             .filter(status=PipelineRun.Status.SUCCEEDED)
             .first(),
             settlement_figure=charts_cms.settlement_figure(rows),
             pbpm_figure=charts_cms.pbpm_figure(rows),
-            chart_rows=sorted(rows, key=lambda r: r.aco_id),
+            chart_rows=[
+                {
+                    "aco_id": r.aco_id,
+                    "settlement": display("dollars0", r.values["settlement"]),
+                    "pbpm": display("dollars", r.values["pbpm"]),
+                    "benchmark_pbpm": display("dollars", r.values["benchmark_pbpm"]),
+                }
+                for r in sorted(rows, key=lambda r: r.aco_id)
+            ],
         )
         return context
 
@@ -179,7 +214,7 @@ class CompareView(CMSOnlyMixin, TemplateView):
         writer = csv.writer(response)
         writer.writerow([f"# LEAD ACOs compared, PY{py}; money figures are estimates, not CMS determinations"])
         writer.writerow(
-            ["ACO", "Name", "Pipeline run", "Claims through", *(c.label for c in selectors_cms.COLUMNS)]
+            ["ACO", "Name", "Pipeline run", "Claims through", *(c.long_label for c in selectors_cms.COLUMNS)]
         )
         for r in rows:
             writer.writerow(

@@ -51,7 +51,7 @@ def bundle(tmp_path: Path, seed: int) -> Path:
 
 
 def test_a_load_starts_the_pipeline_and_the_worker_computes_every_aco(
-    celery_worker: Any, tmp_path: Path, settings: Any
+    celery_worker: Any, tmp_path: Path, settings: Any, cms_admin: User
 ) -> None:
     settings.PIPELINE_AFTER_INGEST = True
     call_command("load_dataset", str(bundle(tmp_path, seed=11)))
@@ -79,6 +79,30 @@ def test_a_load_starts_the_pipeline_and_the_worker_computes_every_aco(
         lines = s["lines"]
         assert lines[-1]["key"] == "settlement" and lines[-1]["amount"] == s["estimated_settlement"]
 
+    # A CMS user asks for a PDF report through the API: "not ready" (409) until the worker has built it,
+    # then the file, stamped with the run.
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(cms_admin)
+    aco_id = "L0001"
+    made = client.post(f"/api/acos/{aco_id}/performance/reports/", {"format": "pdf", "performance_year": 2027})
+    assert made.status_code == 202, made.content
+    download = made.json()["download_url"] if "download_url" in made.json() else None
+    report_id = made.json()["id"]
+    url = download or f"/api/acos/{aco_id}/performance/reports/{report_id}/download/"
+    first = client.get(url)
+    assert first.status_code in (200, 409)
+    wait_for(
+        lambda: client.get(f"/api/acos/{aco_id}/performance/reports/{report_id}/").json()["status"] != "requested",
+        celery_worker,
+    )
+    done = client.get(url)
+    assert done.status_code == 200, (done.content[:500], celery_worker.log())
+    body = b"".join(done.streaming_content) if hasattr(done, "streaming_content") else done.content
+    assert body.startswith(b"%PDF")
+    assert f"run{run.pk}" in done["Content-Disposition"]
+
 
 @pytest.mark.worker(pool="prefork", env={"PIPELINE_FAULT": "money:exit"})
 def test_a_worker_killed_mid_step_leaves_a_run_that_completes_once(
@@ -96,9 +120,9 @@ def test_a_worker_killed_mid_step_leaves_a_run_that_completes_once(
     assert money.attempts == 2, celery_worker.log()
     assert "WorkerLostError" in celery_worker.log() or "exited" in celery_worker.log()
     # Nothing counted twice: the stored facts are exactly what one computation gives.
-    assert run.alignment_run_id is not None
+    assert run.alignment_run is not None
     expected = inputs.cost_rows(
-        alignment_run_id=run.alignment_run_id, performance_year=2027, through=run.alignment_run.as_of or _dec31()
+        alignment_run_id=run.alignment_run.pk, performance_year=2027, through=run.alignment_run.as_of or _dec31()
     )
     stored = CostFact.objects.filter(run=run)
     assert stored.count() == len(expected)

@@ -268,6 +268,7 @@ def test_a_failed_step_keeps_its_reason_and_resume_redoes_it_without_double_coun
     ]
     # Redoing the money step again replaces its rows: the same totals, nothing doubled.
     total = sum(CostFact.objects.filter(run=run).values_list("amount", flat=True))
+    assert run.alignment_run_id is not None
     inputs.write_facts(run_id=run.pk, alignment_run_id=run.alignment_run_id, performance_year=PY, as_of=None)
     assert sum(CostFact.objects.filter(run=run).values_list("amount", flat=True)) == total
 

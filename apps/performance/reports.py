@@ -1,0 +1,630 @@
+"""Downloadable performance reports (PDF, XLSX, CSV) of one ACO and performance year, each built in the
+background from one ``PerformanceSummary`` (DESIGN.md "How data flows", step 3; STYLE.md 8: a request
+creates the job and returns at once; the download answers "not ready" until the file exists).
+
+What every format holds, from the snapshot's document (``snapshot.py``) and nothing else:
+
+- **Facts** (``report_facts``): the snapshot flattened into one long table, in this order of sections:
+  Summary, Alignment, Cohorts & benchmark, Months, Categories, Quality, Settlement, Parameters, Vintage.
+  Each fact is ``section, table, item, measure, value, unit, estimate``: e.g. ``Months, By month,
+  2027-03, PBPM, 812.50, USD per beneficiary-month, estimate``. A table with a single ``Value`` measure is
+  a list of named figures (``Settlement, Figures, Estimated settlement, Value, 1234.56, USD, estimate``).
+- **CSV** is exactly that long table with a header row (UTF-8, comma-separated): the first rows (section
+  ``Summary``, table ``Report``) name the ACO, the performance year and the pipeline run; the ``Vintage``
+  section lists the CCLF files, the claims month the data runs through and the runs behind the figures.
+  ``unit`` is ``USD``, ``USD per beneficiary-month``, ``%`` (values in percent: 29.4 means 29.4%),
+  ``count``, or empty (a plain number or text); ``estimate`` is ``estimate`` on every money figure.
+- **XLSX** has one sheet per section, each starting with the same stamp (ACO, PY, pipeline run, data
+  vintage) and the estimate notice; each table pivots the facts (items as rows, measures as columns).
+- **PDF** has the stamp on every page, the estimate notice, the data vintage, the key figures, three
+  charts drawn with ReportLab's graphics (``report_charts.py``: PBPM against the benchmark by month,
+  spending by service category, the settlement as a waterfall) and every section as a table.
+
+Selectors (reads, scoped to the ACO the view resolved through the user's scope) and services (writes,
+role-checked) live here too: ``report_request`` creates the row and queues ``report_build_task`` on
+commit; ``report_build`` (the task's body) claims the row, builds the file and records the outcome.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.acos import selectors as aco_selectors
+from apps.acos.models import ACO
+
+from .models import PerformanceReport, PerformanceSummary, PipelineRun
+
+log = logging.getLogger(__name__)
+
+SECTIONS = (
+    "Summary",
+    "Alignment",
+    "Cohorts & benchmark",
+    "Months",
+    "Categories",
+    "Quality",
+    "Settlement",
+    "Parameters",
+    "Vintage",
+)
+# unit key -> (label in the CSV and tables, is money: labelled "estimate")
+UNITS: dict[str, tuple[str, bool]] = {
+    "usd": ("USD", True),
+    "usd_pbpm": ("USD per beneficiary-month", True),
+    "pct": ("%", False),
+    "count": ("count", False),
+    "number": ("", False),
+    "text": ("", False),
+}
+VALUE = "Value"  # the measure of a list of named figures
+ESTIMATE_NOTICE = (
+    "Estimate: every dollar figure in this report is an estimate computed by the LEAD Portal from the claims "
+    "loaded so far (the Portal rule for benchmarks, savings and settlement), not a CMS determination."
+)
+CSV_HEADER = ("section", "table", "item", "measure", "value", "unit", "estimate")
+CONTENT_TYPES: dict[str, str] = {
+    PerformanceReport.Format.PDF: "application/pdf",
+    PerformanceReport.Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    PerformanceReport.Format.CSV: "text/csv",
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# The facts: the snapshot as one long table
+# --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Fact:
+    section: str
+    table: str
+    item: str
+    measure: str
+    value: str | int | float | None
+    unit: str = "text"
+
+    @property
+    def is_money(self) -> bool:
+        return UNITS[self.unit][1]
+
+
+def _humanize(key: str) -> str:
+    return key.replace("_", " ").strip().capitalize()
+
+
+def _yes_no(value: object) -> str:
+    return "yes" if value else "no"
+
+
+def _plain(value: object) -> tuple[str | int | float | None, str]:
+    """A parameter or other loose value as (value, unit)."""
+    if isinstance(value, bool):
+        return _yes_no(value), "text"
+    if isinstance(value, int | float):
+        return value, "number"
+    if value is None:
+        return None, "text"
+    if isinstance(value, str):
+        return value, "text"
+    return json.dumps(value, sort_keys=True, default=str), "text"
+
+
+class _Facts:
+    def __init__(self) -> None:
+        self.rows: list[Fact] = []
+
+    def add(self, section: str, table: str, item: str, measure: str, value: Any, unit: str = "text") -> None:
+        self.rows.append(Fact(section, table, str(item), measure, value, unit))
+
+    def named(self, section: str, table: str, items: Iterable[tuple[str, Any, str]]) -> None:
+        for item, value, unit in items:
+            self.add(section, table, item, VALUE, value, unit)
+
+
+def stamp(data: Mapping[str, Any]) -> str:
+    """One line naming the ACO, the year, the run and the data vintage (top of every sheet and page)."""
+    aco = data.get("aco", {})
+    vintage = data.get("vintage", {})
+    files = vintage.get("files") or []
+    parts = [
+        f"LEAD ACO {aco.get('aco_id', '?')} {aco.get('name', '')}".strip(),
+        f"PY{data.get('performance_year', '?')}",
+        f"pipeline run {vintage.get('pipeline_run', '?')}",
+        f"{len(files)} CCLF file{'s' if len(files) != 1 else ''}"
+        + (f" through {vintage['latest_file_date']}" if vintage.get("latest_file_date") else ""),
+        f"claims through {vintage.get('claims_through') or 'n/a'}",
+    ]
+    if vintage.get("as_of"):
+        parts.append(f"as of {vintage['as_of']}")
+    return " · ".join(parts)
+
+
+def report_facts(data: Mapping[str, Any], *, built_at: str = "") -> list[Fact]:
+    """The snapshot ``data`` as facts, section by section (see the module docstring)."""
+    f = _Facts()
+    aco = data.get("aco", {})
+    vintage = data.get("vintage", {})
+    alignment = data.get("alignment", {})
+    quality = data.get("quality", {})
+    s = data.get("settlement", {})
+    minimum = alignment.get("minimum") or {}
+    minimum_text = minimum.get("message") or minimum.get("label") or ""
+
+    f.named(
+        "Summary",
+        "Report",
+        [
+            ("ACO", aco.get("aco_id"), "text"),
+            ("ACO name", aco.get("name"), "text"),
+            ("Performance year", data.get("performance_year"), "number"),
+            ("Risk option", aco.get("risk_option_label") or aco.get("risk_option"), "text"),
+            ("Capitation", aco.get("capitation_label") or aco.get("capitation"), "text"),
+            ("Newly entering", _yes_no(aco.get("newly_entering")), "text"),
+            ("Pipeline run", vintage.get("pipeline_run"), "number"),
+            ("Claims through", vintage.get("claims_through"), "text"),
+            ("Money figures", "Estimate (LEAD Portal rule), not a CMS determination", "text"),
+        ],
+    )
+    f.named(
+        "Summary",
+        "Key figures",
+        [
+            ("Aligned beneficiaries", alignment.get("total"), "count"),
+            ("High Needs share", alignment.get("high_needs_share_pct"), "pct"),
+            ("Member-months", s.get("member_months"), "count"),
+            ("Expenditure", s.get("expenditure"), "usd"),
+            ("Expenditure PBPM", s.get("pbpm"), "usd_pbpm"),
+            ("Benchmark", s.get("benchmark"), "usd"),
+            ("Benchmark PBPM", s.get("benchmark_pbpm"), "usd_pbpm"),
+            ("Gross savings (loss)", s.get("gross_savings"), "usd"),
+            ("Gross savings (loss), % of benchmark", s.get("gross_savings_pct"), "pct"),
+            ("Total Quality Score", quality.get("tqs"), "number"),
+            ("Quality withhold", s.get("withhold"), "usd"),
+            ("Withhold earned back", s.get("earned_back"), "usd"),
+            ("Estimated settlement", s.get("estimated_settlement"), "usd"),
+            ("Alignment minimum", minimum_text, "text"),
+        ],
+    )
+
+    f.named(
+        "Alignment",
+        "Aligned beneficiaries",
+        [
+            ("Aligned beneficiaries", alignment.get("total"), "count"),
+            ("Claims-based", alignment.get("claims"), "count"),
+            ("Voluntary", alignment.get("voluntary"), "count"),
+            ("High Needs", alignment.get("high_needs"), "count"),
+            ("High Needs share", alignment.get("high_needs_share_pct"), "pct"),
+            ("High Needs line", alignment.get("high_needs_line_pct"), "pct"),
+        ],
+    )
+    minimum_rows: list[tuple[str, Any, str]] = [("Status", minimum_text, "text")]
+    for key, value in minimum.items():
+        if key in ("message", "label"):
+            continue
+        shown, unit = _plain(value)
+        minimum_rows.append((_humanize(key), shown, "count" if unit == "number" and "minimum" in key else unit))
+    f.named("Alignment", "Alignment minimums", minimum_rows)
+
+    for c in data.get("cohorts", []):
+        label = c.get("label") or c.get("cohort")
+        for measure, key, unit in (
+            ("Member-months", "member_months", "count"),
+            ("Expenditure", "expenditure", "usd"),
+            ("PBPM", "pbpm", "usd_pbpm"),
+            ("Benchmark source", "benchmark_source", "text"),
+            ("Benchmark PBPM before discount", "benchmark_before_discount", "usd_pbpm"),
+            ("Discount", "discount_pct", "pct"),
+            ("Benchmark PBPM", "benchmark_pbpm", "usd_pbpm"),
+        ):
+            f.add("Cohorts & benchmark", "Cohorts", label, measure, c.get(key), unit)
+    for c in data.get("cohorts", []):
+        label = c.get("label") or c.get("cohort")
+        for b in c.get("base_years", []):
+            item = f"{label}, base year {b.get('year')}"
+            for measure, key, unit in (
+                ("PBPM", "pbpm", "usd_pbpm"),
+                ("Weight", "weight", "number"),
+                ("Trend factor", "trend_factor", "number"),
+                ("Member-months", "member_months", "count"),
+                ("Expenditure", "expenditure", "usd"),
+            ):
+                f.add("Cohorts & benchmark", "Base years", item, measure, b.get(key), unit)
+
+    for m in data.get("months", []):
+        for measure, key, unit in (
+            ("Member-months", "member_months", "count"),
+            ("Expenditure", "expenditure", "usd"),
+            ("PBPM", "pbpm", "usd_pbpm"),
+            ("Benchmark PBPM", "benchmark_pbpm", "usd_pbpm"),
+        ):
+            f.add("Months", "By month", m.get("month"), measure, m.get(key), unit)
+
+    for c in data.get("categories", []):
+        for measure, key, unit in (
+            ("Expenditure", "expenditure", "usd"),
+            ("PBPM", "pbpm", "usd_pbpm"),
+            ("Share of spending", "share_pct", "pct"),
+        ):
+            f.add("Categories", "By service category", c.get("label") or c.get("category"), measure, c.get(key), unit)
+
+    f.named(
+        "Quality",
+        "Score and withhold",
+        [
+            ("Total Quality Score", quality.get("tqs"), "number"),
+            ("Measures scored", quality.get("scored_measures"), "count"),
+            ("Quality withhold rate", quality.get("withhold_pct"), "pct"),
+            ("Quality withhold", quality.get("withhold"), "usd"),
+            ("Withhold earned back", quality.get("earned_back"), "usd"),
+        ],
+    )
+    for m in quality.get("measures", []):
+        label = m.get("label") or m.get("measure")
+        f.add("Quality", "Measures", label, "Rate", m.get("rate"), "number")
+        f.add("Quality", "Measures", label, "Points", m.get("points"), "number")
+        f.add("Quality", "Measures", label, "Counts in the score", _yes_no(m.get("scored")), "text")
+
+    for line in s.get("lines", []):
+        f.add("Settlement", "Waterfall", line.get("label"), "Amount", line.get("amount"), "usd")
+        f.add(
+            "Settlement", "Waterfall", line.get("label"), "Kind", "level" if line.get("kind") == "total" else "change"
+        )
+    f.named(
+        "Settlement",
+        "Figures",
+        [
+            ("Member-months", s.get("member_months"), "count"),
+            ("Expenditure", s.get("expenditure"), "usd"),
+            ("Expenditure PBPM", s.get("pbpm"), "usd_pbpm"),
+            ("Benchmark before discount", s.get("benchmark_before_discount"), "usd"),
+            ("Discount", s.get("discount"), "usd"),
+            ("Benchmark", s.get("benchmark"), "usd"),
+            ("Benchmark PBPM", s.get("benchmark_pbpm"), "usd_pbpm"),
+            ("Quality withhold", s.get("withhold"), "usd"),
+            ("Withhold earned back", s.get("earned_back"), "usd"),
+            ("Gross savings (loss)", s.get("gross_savings"), "usd"),
+            ("Gross savings (loss), % of benchmark", s.get("gross_savings_pct"), "pct"),
+            ("Shared after risk corridors", s.get("shared"), "usd"),
+            ("Sequestration", s.get("sequestration"), "usd"),
+            ("Shared after sequestration", s.get("shared_after_sequestration"), "usd"),
+            ("PCC base capitation", s.get("pcc_base"), "usd"),
+            ("PCC enhanced capitation (recouped)", s.get("pcc_enhanced"), "usd"),
+            ("Rural add-on (paid separately)", s.get("rural_addon"), "usd"),
+            ("Estimated settlement", s.get("estimated_settlement"), "usd"),
+        ],
+    )
+    for band in s.get("corridor", []):
+        low, high = band.get("low"), band.get("high")
+        item = f"{_num(low)}% to {_num(high)}%" if high is not None else f"over {_num(low)}%"
+        f.add("Settlement", "Risk corridors", item, "ACO share", band.get("share"), "pct")
+        f.add("Settlement", "Risk corridors", item, "Savings (loss) in the band", band.get("amount"), "usd")
+        f.add("Settlement", "Risk corridors", item, "ACO's part", band.get("aco_amount"), "usd")
+    f.named("Settlement", "Notes", [(f"Note {i}", text, "text") for i, text in enumerate(s.get("notes", []), 1)])
+
+    parameters = data.get("parameters", {})
+    f.named("Parameters", "Model parameters used", [(k, *_plain(v)) for k, v in sorted(parameters.items())])
+
+    vintage_rows: list[tuple[str, Any, str]] = [
+        ("Pipeline run", vintage.get("pipeline_run"), "number"),
+        ("Alignment run", vintage.get("alignment_run"), "number"),
+        ("Quality run", vintage.get("quality_run"), "number"),
+        ("Data version (last CCLF file id)", vintage.get("data_version"), "number"),
+        ("CCLF files", len(vintage.get("files") or []), "count"),
+    ]
+    vintage_rows += [(f"CCLF file {i}", name, "text") for i, name in enumerate(vintage.get("files") or [], 1)]
+    vintage_rows += [
+        ("Latest CCLF file date", vintage.get("latest_file_date"), "text"),
+        ("Claims through", vintage.get("claims_through"), "text"),
+        ("Mid-year as of", vintage.get("as_of"), "text"),
+        ("Summary computed", data.get("generated_at"), "text"),
+    ]
+    if built_at:
+        vintage_rows.append(("Report built", built_at, "text"))
+    f.named("Vintage", "Data vintage", vintage_rows)
+    return f.rows
+
+
+def _num(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# --------------------------------------------------------------------------------------------------
+# Tables: the facts pivoted (items as rows, measures as columns), for the XLSX sheets and the PDF
+# --------------------------------------------------------------------------------------------------
+@dataclass
+class Table:
+    section: str
+    title: str
+    measures: list[str] = field(default_factory=list)
+    rows: list[tuple[str, dict[str, Fact]]] = field(default_factory=list)
+
+    @property
+    def is_named_figures(self) -> bool:
+        return self.measures == [VALUE]
+
+
+def report_tables(facts: Sequence[Fact]) -> list[Table]:
+    tables: dict[tuple[str, str], Table] = {}
+    rows: dict[tuple[str, str, str], dict[str, Fact]] = {}
+    for fact in facts:
+        key = (fact.section, fact.table)
+        table = tables.get(key)
+        if table is None:
+            table = tables[key] = Table(fact.section, fact.table)
+        if fact.measure not in table.measures:
+            table.measures.append(fact.measure)
+        row_key = (fact.section, fact.table, fact.item)
+        if row_key not in rows:
+            rows[row_key] = {}
+            table.rows.append((fact.item, rows[row_key]))
+        rows[row_key][fact.measure] = fact
+    return list(tables.values())
+
+
+def display(value: object, unit: str) -> str:
+    """A value as shown in the PDF and on pages: $1,234.56, -$12.00, 29.4%, 1,020."""
+    if value is None or value == "":
+        return "—"
+    if unit in ("usd", "usd_pbpm") and isinstance(value, int | float):
+        sign = "-" if value < 0 else ""
+        return f"{sign}${abs(value):,.2f}"
+    if unit == "pct" and isinstance(value, int | float):
+        return f"{_num(round(float(value), 2))}%"
+    if unit == "count" and isinstance(value, int | float):
+        return f"{value:,.0f}"
+    if isinstance(value, float):
+        return _num(round(value, 6))
+    return str(value)
+
+
+def measure_label(table: Table, measure: str) -> str:
+    """A column heading, money ones marked as estimates."""
+    units = {fact.unit for _, cells in table.rows if (fact := cells.get(measure))}
+    if units & {"usd", "usd_pbpm"}:
+        return f"{measure} ($, estimate)"
+    if units == {"pct"}:
+        return f"{measure} (%)"
+    return measure
+
+
+# --------------------------------------------------------------------------------------------------
+# The builders: pure functions of the snapshot's document
+# --------------------------------------------------------------------------------------------------
+def build_csv(data: Mapping[str, Any], *, built_at: str = "") -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for fact in report_facts(data, built_at=built_at):
+        value = fact.value
+        if value is None:
+            shown = ""
+        elif fact.is_money and isinstance(value, int | float):
+            shown = f"{value:.2f}"
+        else:
+            shown = str(value)
+        writer.writerow(
+            [fact.section, fact.table, fact.item, fact.measure, shown, UNITS[fact.unit][0], "estimate" * fact.is_money]
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+def build_xlsx(data: Mapping[str, Any], *, built_at: str = "") -> bytes:
+    import xlsxwriter
+
+    raw = io.BytesIO()
+    book = xlsxwriter.Workbook(raw, {"in_memory": True})
+    aco_id = data.get("aco", {}).get("aco_id", "")
+    book.set_properties(
+        {
+            "title": f"LEAD performance report {aco_id} PY{data.get('performance_year')}",
+            "subject": stamp(data),
+            "comments": ESTIMATE_NOTICE,
+        }
+    )
+    bold = book.add_format({"bold": True})
+    title = book.add_format({"bold": True, "font_size": 12})
+    notice = book.add_format({"italic": True, "font_color": "#981b1e"})
+    header = book.add_format({"bold": True, "bg_color": "#e6e6e6", "text_wrap": True, "valign": "top"})
+    formats = {
+        "usd": book.add_format({"num_format": '"$"#,##0.00;-"$"#,##0.00'}),
+        "usd_pbpm": book.add_format({"num_format": '"$"#,##0.00;-"$"#,##0.00'}),
+        "pct": book.add_format({"num_format": '0.0#"%"'}),
+        "count": book.add_format({"num_format": "#,##0"}),
+        "number": book.add_format({"num_format": "General"}),
+        "text": book.add_format({}),
+    }
+    tables = report_tables(report_facts(data, built_at=built_at))
+    for section in SECTIONS:
+        sheet = book.add_worksheet(section)
+        sheet.write(0, 0, stamp(data), bold)
+        sheet.write(1, 0, ESTIMATE_NOTICE, notice)
+        row = 3
+        for table in (t for t in tables if t.section == section):
+            sheet.write(row, 0, table.title, title)
+            row += 1
+            if table.is_named_figures:
+                sheet.write_row(row, 0, ["Item", VALUE, "Unit"], header)
+            else:
+                sheet.write_row(row, 0, ["Item", *(measure_label(table, m) for m in table.measures)], header)
+            row += 1
+            for item, cells in table.rows:
+                sheet.write(row, 0, item)
+                for col, measure in enumerate(table.measures, 1):
+                    fact = cells.get(measure)
+                    if fact is None or fact.value is None:
+                        continue
+                    if isinstance(fact.value, int | float) and not isinstance(fact.value, bool):
+                        sheet.write_number(row, col, fact.value, formats[fact.unit])
+                    else:
+                        sheet.write_string(row, col, str(fact.value))
+                if table.is_named_figures and (fact := cells.get(VALUE)) is not None:
+                    unit = UNITS[fact.unit][0]
+                    sheet.write(row, 2, f"{unit} (estimate)" if fact.is_money else unit)
+                row += 1
+            row += 1
+        sheet.set_column(0, 0, 40)
+        sheet.set_column(1, 8, 20)
+    book.close()
+    return raw.getvalue()
+
+
+def build_pdf(data: Mapping[str, Any], *, built_at: str = "") -> bytes:
+    from .report_charts import render_pdf
+
+    facts = report_facts(data, built_at=built_at)
+    return render_pdf(data, report_tables(facts), stamp=stamp(data), notice=ESTIMATE_NOTICE, built_at=built_at)
+
+
+BUILDERS: dict[str, Callable[..., bytes]] = {
+    PerformanceReport.Format.PDF: build_pdf,
+    PerformanceReport.Format.XLSX: build_xlsx,
+    PerformanceReport.Format.CSV: build_csv,
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# Selectors
+# --------------------------------------------------------------------------------------------------
+def summary_for_report(*, aco: ACO, performance_year: int) -> PerformanceSummary | None:
+    """The ACO's summary from the performance year's latest successful pipeline run."""
+    return (
+        PerformanceSummary.objects.filter(
+            aco=aco, performance_year=performance_year, run__status=PipelineRun.Status.SUCCEEDED
+        )
+        .select_related("run")
+        .order_by("-run_id")
+        .first()
+    )
+
+
+def summary_get(*, aco: ACO, run_id: int) -> PerformanceSummary:
+    """The ACO's summary from a given pipeline run (404 when the run has none for the ACO)."""
+    summary = PerformanceSummary.objects.filter(aco=aco, run_id=run_id).select_related("run").first()
+    if summary is None:
+        raise Http404("No performance summary of this ACO in that run.")
+    return summary
+
+
+def report_years(*, aco: ACO) -> list[int]:
+    """Performance years for which the ACO has a summary from a successful run, latest first."""
+    years = (
+        PerformanceSummary.objects.filter(aco=aco, run__status=PipelineRun.Status.SUCCEEDED)
+        .values_list("performance_year", flat=True)
+        .distinct()
+    )
+    return sorted(set(years), reverse=True)
+
+
+def report_list(*, aco: ACO, performance_year: int | None = None) -> QuerySet[PerformanceReport]:
+    qs = PerformanceReport.objects.filter(aco=aco).select_related("summary", "requested_by")
+    if performance_year is not None:
+        qs = qs.filter(performance_year=performance_year)
+    return qs.order_by("-created_at", "-id")
+
+
+def report_get(*, aco: ACO, report_id: int) -> PerformanceReport:
+    report = PerformanceReport.objects.filter(aco=aco, pk=report_id).select_related("summary", "requested_by").first()
+    if report is None:
+        raise Http404("No such report.")
+    return report
+
+
+def report_is_ready(report: PerformanceReport) -> bool:
+    return report.status == PerformanceReport.Status.READY and bool(report.file)
+
+
+# --------------------------------------------------------------------------------------------------
+# Services
+# --------------------------------------------------------------------------------------------------
+def report_request(
+    *,
+    aco: ACO,
+    fmt: str,
+    performance_year: int,
+    acting_user: User,
+    summary: PerformanceSummary | None = None,
+) -> PerformanceReport:
+    """Queue a report of ``aco`` for ``performance_year`` from ``summary`` (default: the year's latest
+    successful run). Building a report only reads, so anyone who sees the ACO may ask: its administrators,
+    its read-only analysts and CMS staff. The same report still being built is returned, not doubled."""
+    from .tasks import report_build_task
+
+    if not aco_selectors.aco_list_for_user(user=acting_user).filter(pk=aco.pk).exists():
+        raise PermissionDenied("You cannot see this ACO.")
+    if fmt not in PerformanceReport.Format.values:
+        raise ValidationError({"format": "Choose PDF, XLSX or CSV."})
+    if summary is None:
+        summary = summary_for_report(aco=aco, performance_year=performance_year)
+        if summary is None:
+            raise ValidationError(
+                {"performance_year": f"No performance has been computed for {aco.aco_id} in PY{performance_year} yet."}
+            )
+    elif summary.aco_id != aco.pk:
+        raise ValidationError({"run": "That summary belongs to another ACO."})
+    with transaction.atomic():
+        building = PerformanceReport.objects.filter(
+            summary=summary, format=fmt, status=PerformanceReport.Status.REQUESTED
+        ).first()
+        if building is not None:
+            return building
+        report = PerformanceReport(
+            summary=summary, aco=aco, performance_year=summary.performance_year, format=fmt, requested_by=acting_user
+        )
+        report.full_clean()
+        report.save()
+        transaction.on_commit(lambda: report_build_task.delay(report.pk))
+    return report
+
+
+def report_build(*, report_id: int) -> PerformanceReport | None:
+    """Build the report's file (the task's body). The row is claimed under a lock and finished in one
+    transaction, so a redelivered task finds it ready and does nothing; a worker killed mid-build leaves
+    it requested, for the redelivered message to build. A builder's error fails the report with the
+    reason (it would fail again on a retry)."""
+    with transaction.atomic():
+        report = (
+            PerformanceReport.objects.select_for_update(skip_locked=True)
+            .filter(pk=report_id, status=PerformanceReport.Status.REQUESTED)
+            .first()
+        )
+        if report is None:
+            return PerformanceReport.objects.filter(pk=report_id).first()
+        summary = PerformanceSummary.objects.select_related("run").get(pk=report.summary_id)
+        report.summary = summary
+        started = time.perf_counter()
+        try:
+            content = BUILDERS[report.format](summary.data, built_at=built_at_text(timezone.now()))
+        except Exception as exc:  # a bug in a builder must leave a failed report, not a spinner
+            log.exception("Performance report %s failed", report_id)
+            report.status = PerformanceReport.Status.FAILED
+            report.message = f"{type(exc).__name__}: {exc}"[:2000]
+        else:
+            report.file.save(report.filename, ContentFile(content), save=False)
+            report.size = len(content)
+            report.status = PerformanceReport.Status.READY
+            report.message = ""
+        report.seconds = round(time.perf_counter() - started, 3)
+        report.finished_at = timezone.now()
+        report.save()
+    return report
+
+
+def built_at_text(moment: dt.datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
