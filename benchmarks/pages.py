@@ -11,8 +11,10 @@ leaves behind: 100,000 beneficiaries). The script:
    on 127.0.0.1, ``--workers`` sync workers) against that database;
 2. signs an ACO administrator of ``--aco`` in (a user created for the run, removed after) through the
    real login form, so every request carries a real session, CSRF and all middleware;
-3. runs ``--clients`` threads for ``--seconds``, each requesting the pages in turn on its own keep-alive
-   connection, and records each response's latency (every response must be 200).
+3. runs ``--clients`` threads for ``--seconds``, each a user requesting the pages in turn on its own
+   keep-alive connection and pausing ``--think`` seconds between pages (default 1 s, as a person reading;
+   ``--think 0`` measures saturation instead), and records each response's latency (every response must
+   be 200).
 
 Prints one summary line: p50 / p95 per page and overall, requests per second; target p95 ≤ 150 ms.
 """
@@ -57,6 +59,7 @@ def django_env(database_url: str, static_root: Path) -> dict[str, str]:
         DJANGO_SECRET_KEY="benchmark-only-secret-key-0123456789-abcdefghijklmnop",  # noqa: S106 - throwaway
         DATABASE_URL=database_url,
         SECURE_SSL_REDIRECT="false",
+        STATIC_ROOT=str(static_root),
         REDIS_URL=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/14"),
         DB_CONN_MAX_AGE="600",
         PYTHONWARNINGS="ignore",
@@ -159,6 +162,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--think", type=float, default=1.0, help="seconds each client waits between pages")
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-pages-"))
@@ -225,6 +229,8 @@ def main() -> None:
                     if status != 200:
                         errors.append(f"{name}: {status}")
                     timings[name].append(elapsed)
+                if args.think:
+                    time.sleep(args.think)
 
         threads = [threading.Thread(target=client_loop, args=(n,)) for n in range(args.clients)]
         begun = time.monotonic()
@@ -247,7 +253,8 @@ def main() -> None:
     )
     p95 = percentile(everything, 95)
     print(
-        f"pages {args.clients} clients x {args.seconds:.0f} s, {args.workers} gunicorn workers: {len(everything):,} "
+        f"pages {args.clients} clients (think {args.think:g} s) x {args.seconds:.0f} s, {args.workers} gunicorn "
+        f"workers: {len(everything):,} "
         f"requests ({len(everything) / wall:.0f}/s), all p50 {statistics.median(everything):.0f} ms p95 {p95:.0f} ms "
         f"({'within' if p95 <= TARGET_P95_MS else 'OVER'} the {TARGET_P95_MS:.0f} ms target); {per_page}"
     )

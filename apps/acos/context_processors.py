@@ -33,9 +33,14 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     if not user.is_authenticated:
         return {}
-    return {
-        "my_acos": list(selectors.aco_list_for_user(user=user).values("aco_id", "legal_name")[:200])
-        if not user.is_cms
-        else [],
-        "aco_areas": ACO_AREAS,
-    }
+    # Home-page panels render with the request too: read the switcher's ACOs once per request.
+    cached: dict[str, Any] | None = getattr(request, "_portal_nav", None)
+    if cached is None:
+        cached = {
+            "my_acos": list(selectors.aco_list_for_user(user=user).values("aco_id", "legal_name")[:200])
+            if not user.is_cms
+            else [],
+            "aco_areas": ACO_AREAS,
+        }
+        request._portal_nav = cached  # type: ignore[attr-defined]
+    return cached

@@ -5,10 +5,11 @@ a handful of indexed queries whatever the ACO's size."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
@@ -17,6 +18,8 @@ from apps.claims.models import Beneficiary
 
 from . import engine
 from .models import AlignedBeneficiary, AlignmentExport, AlignmentRun
+
+RUN_CACHE_SECONDS = 24 * 3600
 
 SORTS = {
     "mbi": ("mbi",),
@@ -140,9 +143,27 @@ def beneficiary_record(*, mbi: str) -> Beneficiary | None:
     return Beneficiary.objects.filter(mbi=mbi).first()
 
 
+def _per_run(run: AlignmentRun, key: str, compute: Callable[[], Any]) -> Any:
+    """A finished run's rows never change: figures about them are computed once and kept in the cache
+    (Redis when configured), so a page showing them does not recount tens of thousands of rows."""
+    if run.status != AlignmentRun.Status.SUCCEEDED:
+        return compute()
+    stamp = run.finished_at.timestamp() if run.finished_at else 0  # a reused id is another run
+    return cache.get_or_set(f"alignment:run{run.pk}:{stamp}:{key}", compute, RUN_CACHE_SECONDS)
+
+
 def aligning_units(*, aco: ACO, run: AlignmentRun) -> list[str]:
     return list(
-        AlignedBeneficiary.objects.filter(run=run, aco=aco).values_list("tin", flat=True).distinct().order_by("tin")
+        _per_run(
+            run,
+            f"aco{aco.pk}:units",
+            lambda: list(
+                AlignedBeneficiary.objects.filter(run=run, aco=aco)
+                .values_list("tin", flat=True)
+                .distinct()
+                .order_by("tin")
+            ),
+        )
     )
 
 
@@ -194,6 +215,10 @@ def by_unit(*, aco: ACO, run: AlignmentRun) -> list[UnitRow]:
 
 
 def run_summary(*, aco: ACO, run: AlignmentRun) -> dict[str, int]:
+    return dict(_per_run(run, f"aco{aco.pk}:summary", lambda: _run_summary(aco, run)))
+
+
+def _run_summary(aco: ACO, run: AlignmentRun) -> dict[str, int]:
     return AlignedBeneficiary.objects.filter(run=run, aco=aco).aggregate(
         total=Count("id"),
         claims=Count("id", filter=Q(alignment_type="claims")),

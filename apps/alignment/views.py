@@ -100,15 +100,21 @@ class BeneficiaryListView(RunMixin, TemplateView):
         )
         if self.run is None:
             return context
-        qs = selectors.aligned_list(aco=self.aco, run=self.run, **filters)
-        page = Paginator(qs, PAGE_SIZE).get_page(get.get("page"))
+        # The list shows no explanations: leave the large JSON documents in the database.
+        qs = selectors.aligned_list(aco=self.aco, run=self.run, **filters).defer("explanation", "high_needs_criteria")
+        summary = selectors.run_summary(aco=self.aco, run=self.run)
+        filtered = any(v for k, v in filters.items() if k != "sort")
+        paginator = Paginator(qs, PAGE_SIZE)
+        if not filtered:
+            paginator.__dict__["count"] = summary["total"]  # known already: no COUNT(*) over the run
+        page = paginator.get_page(get.get("page"))
         context.update(
             page=page,
-            summary=selectors.run_summary(aco=self.aco, run=self.run),
+            summary=summary,
             units=selectors.aligning_units(aco=self.aco, run=self.run),
             minimums=selectors.minimums_status(aco=self.aco, performance_year=self.performance_year, run=self.run),
             exports=selectors.export_list(aco=self.aco)[:5],
-            filtered=any(v for k, v in filters.items() if k != "sort"),
+            filtered=filtered,
         )
         shown = ", ".join(f"{k}={v!r}" for k, v in filters.items() if v and k != "sort")
         self.log(AccessLog.Action.VIEW, "aligned_beneficiaries", f"run {self.run.pk}", f"page {page.number} {shown}")
