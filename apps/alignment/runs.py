@@ -61,3 +61,13 @@ def copy_rows(
     )
     while batch := [o for _, o in zip(range(BATCH), objs, strict=False)]:
         model._default_manager.bulk_create(batch)
+
+
+def analyze(model: type[models.Model]) -> None:
+    """Refresh the planner's statistics of a table a run has just filled (PostgreSQL). Without it the
+    new run's id is unknown to them: PostgreSQL then expects one row for it and joins the claims to tens
+    of thousands of beneficiaries one index probe at a time. Sampling takes a fraction of a second, and
+    inside the run's transaction it sees the rows just written."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {model._meta.db_table}")

@@ -262,6 +262,7 @@ def alignment_run_execute(*, run_id: int) -> AlignmentRun:
                 _rows(run, results, found, acos, _names()),
                 json_fields=("explanation", "high_needs_criteria"),
             )
+            runs.analyze(AlignedBeneficiary)  # the quality and money steps join claims to these rows next
             known = set(HighNeedsHistory.objects.values_list("mbi", flat=True))
             HighNeedsHistory.objects.bulk_create(
                 [

@@ -447,8 +447,11 @@ def _store_withhold_dollars(run: PipelineRun, aco: ACO, data: dict[str, Any]) ->
     if run.quality_run_id is None:
         return
     s = data["settlement"]
+    pct = data["quality"]["withhold_pct"]
     QualityScore.objects.filter(run_id=run.quality_run_id, aco=aco).update(
-        withhold_dollars=Decimal(str(s["withhold"])), earned_back_dollars=Decimal(str(s["earned_back"]))
+        withhold_dollars=Decimal(str(s["withhold"])),
+        earned_back_dollars=Decimal(str(s["earned_back"])),
+        note=f"estimate: withhold {pct:.2f}% of the benchmark, ${s['withhold']:,.2f} (pipeline run {run.pk})"[:200],
     )
 
 
