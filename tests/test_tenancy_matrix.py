@@ -109,6 +109,21 @@ KNOWN_WRITES: dict[str, set[str]] = {
     "api_voluntary_list": {"POST"},
     "quality:submissions_upload": {"POST"},
     "api_quality_submissions": {"POST"},
+    "api_benefit_selections": {"POST"},
+    "api_benefit_plan_detail": {"PATCH"},
+    "api_benefit_plan_transitions": {"POST"},
+    "api_benefit_plan_comments": {"POST"},
+    "api_benefit_plan_deliveries": {"POST"},
+    "benefits:select": {"POST"},
+    "benefits:plan_detail": {"POST"},
+    "benefits:plan_autosave": {"POST"},
+    "benefits:plan_submit": {"POST"},
+    "benefits:plan_withdraw": {"POST"},
+    "benefits:plan_review": {"POST"},
+    "benefits:plan_comment": {"POST"},
+    "benefits:attachment_add": {"POST"},
+    "benefits:attachment_remove": {"POST"},
+    "benefits:deliveries": {"POST"},
 }
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -206,6 +221,38 @@ def _victim_report(world: World) -> int:
     return report.pk
 
 
+def _victim_plan_create(aco: ACO, admin: User) -> None:
+    from tests.benefits.builders import submitted_plan
+
+    submitted_plan(aco, admin)
+
+
+def _victim_plan(world: World) -> int:
+    """The victim's BE/BEI implementation plan (made by the world fixture)."""
+    from apps.benefits.models import ImplementationPlan
+
+    return ImplementationPlan.objects.filter(selection__aco=world.victim).order_by("id").values_list("pk", flat=True)[0]
+
+
+def _victim_attachment_create(aco: ACO) -> None:
+    """A file attached to the victim's plan (made in the world, before any snapshot)."""
+    from apps.benefits.models import ImplementationPlan, PlanAttachment
+
+    plan = ImplementationPlan.objects.select_related("review").filter(selection__aco=aco).order_by("id")[0]
+    attachment = PlanAttachment(
+        plan=plan, original_name="matrix.txt", size=6, content_type="text/plain", uploaded_by=plan.review.created_by
+    )
+    attachment.file.save("matrix.txt", ContentFile(b"matrix"), save=False)
+    attachment.save()
+
+
+def _victim_attachment(world: World) -> int:
+    from apps.benefits.models import PlanAttachment
+
+    attachments = PlanAttachment.objects.filter(plan__selection__aco=world.victim).order_by("id")
+    return attachments.values_list("pk", flat=True)[0]
+
+
 # URL keyword -> a value that belongs to the victim ACO. New apps register their keywords here.
 KWARG_VALUES: dict[str, Callable[[World, Route], object]] = {
     "aco_id": lambda w, r: w.victim.aco_id,
@@ -229,6 +276,8 @@ KWARG_VALUES: dict[str, Callable[[World, Route], object]] = {
     "export_id": lambda w, r: w.export.pk,
     "report_id": lambda w, r: _victim_report(w),  # a ready performance report (reports:download)
     "chart": lambda w, r: "months",  # a dashboard chart's CSV (performance:money_data)
+    "plan_id": lambda w, r: _victim_plan(w),  # a submitted BE/BEI implementation plan
+    "attachment_id": lambda w, r: _victim_attachment(w),  # a file attached to that plan
 }
 
 
@@ -259,6 +308,8 @@ def world(aco: ACO, other_aco: ACO, admin: User, analyst: User, outsider: User, 
         alignment_run=run, performance_year=run.performance_year, status="succeeded", finished_at=run.finished_at
     )
     performance_summary(aco)  # the dashboard's snapshot (PY2027, a successful pipeline run)
+    _victim_plan_create(aco, admin)  # a submitted BE/BEI implementation plan
+    _victim_attachment_create(aco)
     return World(
         victim=aco,
         other=other_aco,
@@ -289,6 +340,20 @@ def snapshot(world: World) -> dict[str, Any]:
         "voluntary": list(VoluntaryAlignment.objects.order_by("id").values()),
         "quality": list(QualitySubmission.objects.order_by("id").values()),
         "alignment_runs": AlignmentRun.objects.count(),
+        "benefits": _benefit_rows(),
+    }
+
+
+def _benefit_rows() -> dict[str, Any]:
+    from apps.benefits.models import BenefitSelection, Delivery, ImplementationPlan, PlanAttachment
+    from apps.reviews.models import ReviewComment
+
+    return {
+        "selections": list(BenefitSelection.objects.order_by("id").values()),
+        "plans": list(ImplementationPlan.objects.order_by("id").values()),
+        "attachments": PlanAttachment.objects.count(),
+        "deliveries": Delivery.objects.count(),
+        "comments": ReviewComment.objects.count(),
     }
 
 
@@ -396,6 +461,7 @@ def test_the_matrix_sees_the_known_routes() -> None:
         "api_pipeline_run_detail",
         "api_pipeline_run_resume",
         "api_performance_compare",
+        "benefits_cms:queue",
     }
     # Every name in the allowlists is a real route (a removed URL must leave the lists too).
     assert (PUBLIC | SIGNED_IN) <= {r.name for r in OTHER_ROUTES}

@@ -21,7 +21,7 @@ ACO_AREAS: list[tuple[str, str, str | None]] = [
     ("money", "Money and settlement", "performance:money"),
     ("rural", "Rural add-on", None),
     ("medicaid", "Medicaid integration", None),
-    ("benefits", "BEs and BEIs", None),
+    ("benefits", "BEs and BEIs", "benefits:catalogue"),
     ("cara", "CARA episodes", None),
     ("glp1", "GLP-1 access (BALANCE)", None),
     ("reports", "Reports", "reports:list"),

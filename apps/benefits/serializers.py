@@ -1,0 +1,221 @@
+"""API shapes. Serializers only shape data: the rules live in ``services``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from apps.reviews.models import ReviewComment
+from apps.reviews.selectors import version_diff
+
+from . import services
+from .models import BenefitItem, BenefitSelection, Delivery, ImplementationPlan, PlanAttachment
+
+TRANSITIONS = ["submit", "withdraw", "start_review", "request_changes", "approve", "deny"]
+
+
+class BenefitItemSerializer(serializers.ModelSerializer[BenefitItem]):
+    plan_fields = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BenefitItem
+        fields = [
+            "code",
+            "name",
+            "kind",
+            "description",
+            "performance_year",
+            "global_only",
+            "first_performance_year",
+            "legal_states_only",
+            "annual_cap_dollars",
+            "annual_cap_count",
+            "plan_fields",
+        ]
+
+    def get_plan_fields(self, obj: BenefitItem) -> list[str]:
+        return obj.plan_fields()
+
+
+class CatalogueRowSerializer(serializers.Serializer[Any]):
+    item = BenefitItemSerializer()
+    selectable = serializers.BooleanField()
+    reason = serializers.CharField()
+    restricted_states = serializers.ListField(child=serializers.CharField())
+    selection_id = serializers.SerializerMethodField()
+    selection_withdrawn = serializers.SerializerMethodField()
+    plan_id = serializers.SerializerMethodField()
+    plan_state = serializers.SerializerMethodField()
+
+    def get_selection_id(self, row: Any) -> int | None:
+        return row.selection.pk if row.selection else None
+
+    def get_selection_withdrawn(self, row: Any) -> bool:
+        return bool(row.selection and row.selection.withdrawn_at)
+
+    def get_plan_id(self, row: Any) -> int | None:
+        return row.plan.pk if row.plan else None
+
+    def get_plan_state(self, row: Any) -> str | None:
+        return row.plan.review.state if row.plan else None
+
+
+class SelectionSerializer(serializers.ModelSerializer[BenefitSelection]):
+    item_code = serializers.CharField(source="item.code", read_only=True)
+    item_name = serializers.CharField(source="item.name", read_only=True)
+    selected_by = serializers.CharField(source="selected_by.username", read_only=True)
+    plan_id = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BenefitSelection
+        fields = [
+            "id",
+            "performance_year",
+            "item_code",
+            "item_name",
+            "restricted_states",
+            "selected_by",
+            "selected_at",
+            "withdrawn_at",
+            "plan_id",
+        ]
+
+    def get_plan_id(self, obj: BenefitSelection) -> int | None:
+        plan = ImplementationPlan.objects.filter(selection=obj).only("pk").first()
+        return plan.pk if plan else None
+
+
+class SelectionCreateSerializer(serializers.Serializer[Any]):
+    item_code = serializers.SlugField()
+    performance_year = serializers.IntegerField(required=False)
+
+
+class AttachmentSerializer(serializers.ModelSerializer[PlanAttachment]):
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+
+    class Meta:
+        model = PlanAttachment
+        fields = ["id", "original_name", "size", "content_type", "uploaded_by", "uploaded_at"]
+
+
+class PlanSerializer(serializers.ModelSerializer[ImplementationPlan]):
+    aco_id = serializers.CharField(source="selection.aco.aco_id", read_only=True)
+    performance_year = serializers.IntegerField(source="selection.performance_year", read_only=True)
+    item_code = serializers.CharField(source="selection.item.code", read_only=True)
+    item_name = serializers.CharField(source="selection.item.name", read_only=True)
+    title = serializers.CharField(source="review.title", read_only=True)
+    state = serializers.CharField(source="review.state", read_only=True)
+    submitted_at = serializers.DateTimeField(source="review.submitted_at", read_only=True)
+    decided_at = serializers.DateTimeField(source="review.decided_at", read_only=True)
+    decision_reason = serializers.CharField(source="review.decision_reason", read_only=True)
+    updated_at = serializers.DateTimeField(source="review.updated_at", read_only=True)
+
+    class Meta:
+        model = ImplementationPlan
+        fields = [
+            "id",
+            "aco_id",
+            "performance_year",
+            "item_code",
+            "item_name",
+            "title",
+            "state",
+            "submitted_at",
+            "decided_at",
+            "decision_reason",
+            "updated_at",
+        ]
+
+
+class PlanDetailSerializer(PlanSerializer):
+    content = serializers.JSONField(source="review.content", read_only=True)
+    fields_required = serializers.SerializerMethodField()
+    missing_fields = serializers.SerializerMethodField()
+    versions = serializers.SerializerMethodField()
+    transitions = serializers.SerializerMethodField()
+    diff = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta(PlanSerializer.Meta):
+        fields = [
+            *PlanSerializer.Meta.fields,
+            "content",
+            "fields_required",
+            "missing_fields",
+            "versions",
+            "transitions",
+            "diff",
+            "attachments",
+        ]
+
+    def get_fields_required(self, obj: ImplementationPlan) -> list[str]:
+        return obj.selection.item.plan_fields()
+
+    def get_missing_fields(self, obj: ImplementationPlan) -> list[str]:
+        return services.plan_missing_fields(obj)
+
+    def get_versions(self, obj: ImplementationPlan) -> list[dict[str, Any]]:
+        return [
+            {
+                "number": v.number,
+                "submitted_at": v.submitted_at,
+                "submitted_by": v.submitted_by.username,
+                "content": v.content,
+            }
+            for v in obj.review.versions.select_related("submitted_by").order_by("number")
+        ]
+
+    def get_transitions(self, obj: ImplementationPlan) -> list[dict[str, Any]]:
+        return [
+            {
+                "from_state": t.from_state,
+                "to_state": t.to_state,
+                "actor": t.actor.username,
+                "at": t.at,
+                "reason": t.reason,
+            }
+            for t in obj.review.transitions.select_related("actor").order_by("at", "id")
+        ]
+
+    def get_diff(self, obj: ImplementationPlan) -> list[dict[str, Any]]:
+        return version_diff(case=obj.review)
+
+
+class PlanContentSerializer(serializers.Serializer[Any]):
+    content = serializers.DictField(child=serializers.CharField(allow_blank=True, allow_null=True))
+
+
+class TransitionSerializer(serializers.Serializer[Any]):
+    action = serializers.ChoiceField(choices=TRANSITIONS)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CommentSerializer(serializers.ModelSerializer[ReviewComment]):
+    author = serializers.CharField(source="author.username", read_only=True)
+    version = serializers.IntegerField(source="version.number", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ReviewComment
+        fields = ["id", "section", "body", "author", "at", "version"]
+        read_only_fields = ["id", "author", "at", "version"]
+        extra_kwargs: dict[str, dict[str, Any]] = {"section": {"required": False}}
+
+
+class DeliverySerializer(serializers.ModelSerializer[Delivery]):
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+
+    class Meta:
+        model = Delivery
+        fields = ["id", "mbi", "delivered_on", "amount", "quantity", "note", "recorded_by", "recorded_at"]
+        read_only_fields = ["id", "recorded_by", "recorded_at"]
+
+
+class DeliveryCreateSerializer(serializers.Serializer[Any]):
+    """Only the shape: the service checks alignment, dates and caps."""
+
+    mbi = serializers.CharField(max_length=11)
+    delivered_on = serializers.DateField()
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    quantity = serializers.IntegerField(default=1)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
