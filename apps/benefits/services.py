@@ -28,6 +28,7 @@ from apps.acos import selectors as aco_selectors
 from apps.acos.models import ACO, Membership
 from apps.alignment.models import AlignedBeneficiary
 from apps.alignment.selectors import latest_run
+from apps.claims.models import Beneficiary
 from apps.reviews import registry
 from apps.reviews import services as review_services
 from apps.reviews.models import ReviewCase, ReviewState
@@ -403,6 +404,13 @@ def delivery_record(
         run = latest_run(performance_year=py)
         if run is None or not AlignedBeneficiary.objects.filter(run=run, aco=aco, mbi=mbi).exists():
             errors["mbi"] = f"{mbi} is not aligned to {aco.aco_id} in PY{py}'s latest alignment."
+        elif plan.selection.restricted_states:
+            # Offered only in some of the ACO's states (Substance Access): the beneficiary's CCLF8 state.
+            allowed = plan.selection.restricted_states
+            state = Beneficiary.objects.filter(mbi=mbi).values_list("state", flat=True).first() or ""
+            if state not in allowed:
+                where = f"lives in {state}" if state else "has no state on file (CCLF8)"
+                errors["mbi"] = f"{mbi} {where}; {item.name} is offered only in {', '.join(allowed)}."
     if errors:
         raise ValidationError(errors)
     used = selectors.beneficiary_used(plan=plan, mbi=mbi)
