@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import zipfile
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -663,3 +664,21 @@ def test_restricted_substance_access_delivered_only_in_its_states(
         services.delivery_record(
             plan=plan, mbi="1AA0AA0AA03", delivered_on="2027-03-01", amount="50", acting_user=admin
         )
+
+
+def test_each_transition_tells_the_other_side_by_email(
+    aco: ACO, admin: User, cms_reviewer: User, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    plan = draft_plan(aco, admin)
+    # The ACO submits: every CMS reviewer hears of it.
+    with django_capture_on_commit_callbacks(execute=True):
+        plan = services.plan_submit(plan=plan, acting_user=admin)
+    assert [m.to for m in mailoutbox] == [[cms_reviewer.email]]
+    assert "Submitted" in mailoutbox[0].subject
+    # CMS asks for changes: the ACO's administrators hear of it, with the reason.
+    with django_capture_on_commit_callbacks(execute=True):
+        plan = services.plan_start_review(plan=plan, acting_user=cms_reviewer)
+        plan = services.plan_request_changes(plan=plan, acting_user=cms_reviewer, reason="Add the oversight plan.")
+    last = mailoutbox[-1]
+    assert last.to == [admin.email] and "Changes requested" in last.subject
+    assert "Add the oversight plan." in last.body
