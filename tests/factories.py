@@ -172,7 +172,7 @@ def aligned(run: Any, aco: ACO, mbi: str, **fields: Any) -> Any:
 
 
 def pipeline_run(performance_year: int = 2027, **fields: Any) -> Any:
-    """A finished (succeeded) pipeline run with its four steps done."""
+    """A finished (succeeded) pipeline run with all its steps done."""
     from django.utils import timezone
 
     from apps.performance.models import PipelineRun, PipelineStep

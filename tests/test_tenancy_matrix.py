@@ -259,7 +259,7 @@ KWARG_VALUES: dict[str, Callable[[World, Route], object]] = {
     "row_id": lambda w, r: (w.preferred if "preferred" in r.name else w.participant).pk,
     "request_id": lambda w, r: w.change_request.pk,
     "performance_year": lambda w, r: 2028,
-    "area": lambda w, r: "rural",
+    "area": lambda w, r: "medicaid",
     "measure": lambda w, r: "acr",
     "log_id": lambda w, r: w.access_log.pk,
     # Ingest and alignment runs are CMS-only: any run will do (an ACO user must get 404 whatever it is).
@@ -278,6 +278,7 @@ KWARG_VALUES: dict[str, Callable[[World, Route], object]] = {
     "chart": lambda w, r: "months",  # a dashboard chart's CSV (performance:money_data)
     "plan_id": lambda w, r: _victim_plan(w),  # a submitted BE/BEI implementation plan
     "attachment_id": lambda w, r: _victim_attachment(w),  # a file attached to that plan
+    "fmt": lambda w, r: "csv",  # the rural add-on export (rural:export)
 }
 
 
@@ -462,6 +463,8 @@ def test_the_matrix_sees_the_known_routes() -> None:
         "api_pipeline_run_resume",
         "api_performance_compare",
         "benefits_cms:queue",
+        "rural_cms:all",
+        "api_rural_payments",
     }
     # Every name in the allowlists is a real route (a removed URL must leave the lists too).
     assert (PUBLIC | SIGNED_IN) <= {r.name for r in OTHER_ROUTES}

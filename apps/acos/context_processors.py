@@ -19,7 +19,7 @@ ACO_AREAS: list[tuple[str, str, str | None]] = [
     ("voluntary", "Voluntary alignment", "alignment:voluntary"),
     ("quality", "Quality and care gaps", "quality:overview"),
     ("money", "Money and settlement", "performance:money"),
-    ("rural", "Rural add-on", None),
+    ("rural", "Rural add-on", "rural:overview"),
     ("medicaid", "Medicaid integration", None),
     ("benefits", "BEs and BEIs", "benefits:catalogue"),
     ("cara", "CARA episodes", None),

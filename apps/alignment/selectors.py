@@ -275,7 +275,8 @@ HIGH_NEEDS_ACO_SHARE = 0.40
 def minimums_status(*, aco: ACO, performance_year: int, run: AlignmentRun | None = None) -> MinimumsStatus:
     """Which minimums apply to the ACO for the PY, and whether the latest run meets them.
 
-    The category: newly entering (the PY election says so) takes its own minimums; otherwise an ACO
+    The category: newly entering (the PY election says so) or with providers new to ACOs (a Participant
+    TIN of the PY flagged new to ACOs) takes the newly entering minimums; otherwise an ACO
     with more than 40% of its aligned beneficiaries High Needs is a High Needs ACO; otherwise standard.
     The claims minimum is checked against the PY run's claims-aligned count: a PY's bundle does not
     carry the claims of the base years' own alignment years (CY2024–26 need claims back to 2021)."""
@@ -290,8 +291,9 @@ def minimums_status(*, aco: ACO, performance_year: int, run: AlignmentRun | None
         status.total, status.claims, status.high_needs = summary["total"], summary["claims"], summary["high_needs"]
         status.high_needs_share = status.high_needs / status.total if status.total else 0.0
     election = Election.objects.filter(aco=aco, performance_year=performance_year).first()
-    if election is not None and election.newly_entering:
-        status.category, status.category_label = "newly_entering", "Newly entering ACO"
+    new_to_aco = ParticipantTIN.objects.filter(aco=aco, performance_year=performance_year, new_to_aco=True).exists()
+    if (election is not None and election.newly_entering) or new_to_aco:
+        status.category, status.category_label = "newly_entering", "Newly entering ACO or providers new to ACOs"
         status.total_minimum, status.claims_minimum = (
             params.minimum_newly_entering_total,
             params.minimum_newly_entering_claims,

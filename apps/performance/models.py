@@ -1,7 +1,7 @@
 """The performance pipeline and what it leaves behind (DESIGN.md "How data flows", DOMAIN.md §5).
 
 - ``PipelineRun``: one computation of a performance year on one data version, as a chain of steps
-  (alignment → quality → money → summaries), each a Celery task; ``PipelineStep`` records each step's
+  (alignment → quality → rural add-on → money → summaries), each a Celery task; ``PipelineStep`` records each step's
   state, attempts, timings and row counts, so a failed or interrupted run shows where and why.
 - ``CostFact`` and ``MemberMonthFact``: the money step's set-based aggregates (expenditure by ACO,
   cohort, month and service category; member-months by ACO, cohort and month), for the performance
@@ -70,6 +70,7 @@ class PipelineRun(models.Model):
     quality_run = models.ForeignKey(
         "quality.QualityRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    rural_run = models.ForeignKey("rural.RuralRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     message = models.TextField(blank=True)
 
     class Meta:
@@ -94,6 +95,7 @@ class PipelineStep(models.Model):
     class Name(models.TextChoices):
         ALIGNMENT = "alignment", "Alignment"
         QUALITY = "quality", "Quality measures"
+        RURAL = "rural", "Rural add-on"
         MONEY = "money", "Money inputs"
         SUMMARIES = "summaries", "ACO summaries"
 

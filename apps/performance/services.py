@@ -4,8 +4,9 @@ A ``PipelineRun`` is a chain of steps, each one Celery task on the ``compute`` q
 
 1. **alignment**: an ``AlignmentRun`` of the year (all ACOs: alignment is a competition);
 2. **quality**: a ``QualityRun`` on that alignment (portal-wide risk standardization);
-3. **money**: ``CostFact`` / ``MemberMonthFact`` rows, set-based;
-4. **summaries**: fans out one task per ACO, each computing the ACO's settlement estimate and writing
+3. **rural**: a ``RuralRun`` (rural TINs, eligibility, the add-on's monthly schedule);
+4. **money**: ``CostFact`` / ``MemberMonthFact`` rows, set-based;
+5. **summaries**: fans out one task per ACO, each computing the ACO's settlement estimate and writing
    its ``PerformanceSummary``; the last one to finish closes the run.
 
 Each step is idempotent and restartable:
@@ -45,6 +46,8 @@ from apps.alignment.models import AlignmentRun
 from apps.claims.models import CCLFFile
 from apps.quality import pipeline as quality_pipeline
 from apps.quality.models import MeasureResult, QualityRun, QualityScore
+from apps.rural import services as rural_services
+from apps.rural.models import RuralEligibility, RuralPaymentLine
 
 from . import engine, inputs, snapshot
 from .models import (
@@ -63,13 +66,15 @@ log = logging.getLogger(__name__)
 STEPS = [
     PipelineStep.Name.ALIGNMENT,
     PipelineStep.Name.QUALITY,
+    PipelineStep.Name.RURAL,
     PipelineStep.Name.MONEY,
     PipelineStep.Name.SUMMARIES,
 ]
 # Where each step starts on the run's 0–100 progress bar, and how much of it the step covers.
 STEP_SPAN: dict[str, tuple[int, int]] = {
     PipelineStep.Name.ALIGNMENT: (2, 43),
-    PipelineStep.Name.QUALITY: (45, 30),
+    PipelineStep.Name.QUALITY: (45, 28),
+    PipelineStep.Name.RURAL: (73, 2),
     PipelineStep.Name.MONEY: (75, 15),
     PipelineStep.Name.SUMMARIES: (90, 10),
 }
@@ -338,6 +343,22 @@ def _step_quality(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
     return done.results.count(), f"quality run {done.pk}: {done.message}"
 
 
+def _step_rural(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
+    """The rural add-on of every ACO (DOMAIN.md §6): rural TINs, eligibility and the payment schedule,
+    actual through the run's as-of date (or today), projected after it. A retry writes a new rural run."""
+    if run.alignment_run is None:
+        raise RuntimeError("no alignment run to pay the rural add-on on")
+    rural = rural_services.rural_run_execute(
+        alignment_run=run.alignment_run,
+        performance_year=run.performance_year,
+        as_of=run.as_of,
+        actual_through=run.as_of or aco_selectors.portal_today(),
+    )
+    PipelineRun.objects.filter(pk=run.pk).update(rural_run=rural)
+    run.rural_run = rural
+    return rural.lines.count(), f"rural run {rural.pk}: {rural.message}"
+
+
 def _step_money(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
     if run.alignment_run is None:
         raise RuntimeError("no alignment run to count money for")
@@ -381,6 +402,7 @@ def _step_summaries(run: PipelineRun, step: PipelineStep, *, inline: bool) -> No
 _STEP_FUNCTIONS: dict[str, Any] = {
     PipelineStep.Name.ALIGNMENT: _step_alignment,
     PipelineStep.Name.QUALITY: _step_quality,
+    PipelineStep.Name.RURAL: _step_rural,
     PipelineStep.Name.MONEY: _step_money,
 }
 
@@ -531,7 +553,9 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
     higher = own_base is not None and portal_base is not None and own_base > portal_base
     score = QualityScore.objects.filter(run_id=run.quality_run_id, aco=aco).first() if run.quality_run_id else None
     tqs = score.total_quality_score if score is not None and score.scored_measures else None
-    settlement = engine.settle(cohorts, _parameters(params, election, higher_spending=higher, rural=None), tqs=tqs)
+    settlement = engine.settle(
+        cohorts, _parameters(params, election, higher_spending=higher, rural=_rural_addon(run, aco)), tqs=tqs
+    )
 
     months = [
         snapshot.MonthRow(
@@ -633,6 +657,16 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
         parameters=used,
         cohort_labels={c.value: str(c.label) for c in Cohort},
     )
+
+
+def _rural_addon(run: PipelineRun, aco: ACO) -> Decimal | None:
+    """The PY's rural add-on payments of a qualifying ACO (actual and projected months), or None."""
+    if run.rural_run_id is None:
+        return None
+    if not RuralEligibility.objects.filter(run_id=run.rural_run_id, aco=aco, qualifies=True).exists():
+        return None
+    total = RuralPaymentLine.objects.filter(run_id=run.rural_run_id, aco=aco).aggregate(s=Sum("amount"))["s"]
+    return total or Decimal("0.00")
 
 
 def _claims_through(run: PipelineRun) -> str | None:

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "apps.claims",
     "apps.alignment",
     "apps.quality",
+    "apps.rural",
     "apps.benefits",
     "apps.performance",
 ]

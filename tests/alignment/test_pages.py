@@ -256,6 +256,22 @@ def test_minimums_category_and_status(
     assert (status.total_met, status.claims_met) == (total_met, claims_met)
 
 
+def test_providers_new_to_acos_take_the_newly_entering_minimums(aco: ACO, run: AlignmentRun) -> None:
+    """Not newly entering, 3 of 6 High Needs (would be a High Needs ACO at 800 / 500), but one
+    Participant TIN of the PY is new to ACOs: the newly entering minimums (1,000 / 600) apply. A flag
+    on another year's TIN does not count."""
+    ElectionFactory.create(aco=aco, performance_year=2027, newly_entering=False)
+    for n in range(6):
+        aligned(run, aco, M[n], high_needs=n < 3)
+    ParticipantFactory.create(aco=aco, performance_year=2028, new_to_aco=True)
+    assert selectors.minimums_status(aco=aco, performance_year=2027).category == "high_needs"
+    ParticipantFactory.create(aco=aco, performance_year=2027, new_to_aco=True)
+    status = selectors.minimums_status(aco=aco, performance_year=2027)
+    assert status.category == "newly_entering"
+    assert status.category_label == "Newly entering ACO or providers new to ACOs"
+    assert (status.total_minimum, status.claims_minimum) == (1000, 600)
+
+
 def test_minimums_follow_the_parameters(aco: ACO, run: AlignmentRun) -> None:
     """Lower the standard minimums to 3 total / 2 claims: 3 aligned with 2 by claims meets both."""
     ModelParameters.objects.filter(performance_year=2027).update(minimum_standard_total=3, minimum_standard_claims=2)

@@ -63,10 +63,10 @@ def test_profile_elections_and_coming_pages(page: Page) -> None:
 
     follow(page, nav.get_by_role("link", name="Preferred Providers"))
     expect(page.get_by_role("table")).to_contain_text("Mountaineer Pulmonary Associates")
-    follow(page, nav.get_by_role("link", name="Rural add-on"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Rural add-on")
+    follow(page, nav.get_by_role("link", name="Medicaid integration"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Medicaid integration")
     expect(page.get_by_text("Not built yet")).to_be_visible()
-    expect(nav.get_by_role("link", name="Rural add-on")).to_have_attribute("aria-current", "page")
+    expect(nav.get_by_role("link", name="Medicaid integration")).to_have_attribute("aria-current", "page")
     visit(page, "/acos/L0002/coming/cara/")
     expect(page.get_by_role("heading", level=1)).to_have_text("CARA episodes")
     visit(page, "/acos/L0002/coming/no-such-area/", status=404)

@@ -63,6 +63,7 @@ def test_a_load_starts_the_pipeline_and_the_worker_computes_every_aco(
     assert [(s.name, s.status) for s in run.steps.all()] == [
         ("alignment", "succeeded"),
         ("quality", "succeeded"),
+        ("rural", "succeeded"),
         ("money", "succeeded"),
         ("summaries", "succeeded"),
     ]

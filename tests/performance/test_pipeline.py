@@ -233,6 +233,7 @@ def test_run_pipeline_command_runs_every_step_and_prints_the_money(loaded: tuple
     assert [(s.name, s.status, s.attempts) for s in run.steps.all()] == [
         ("alignment", "succeeded", 1),
         ("quality", "succeeded", 1),
+        ("rural", "succeeded", 1),
         ("money", "succeeded", 1),
         ("summaries", "succeeded", 1),
     ]
@@ -263,6 +264,7 @@ def test_a_failed_step_keeps_its_reason_and_resume_redoes_it_without_double_coun
     assert [(s.name, s.attempts) for s in run.steps.all()] == [
         ("alignment", 1),
         ("quality", 1),
+        ("rural", 1),
         ("money", 2),
         ("summaries", 1),
     ]
@@ -330,3 +332,28 @@ def test_only_cms_admins_start_runs_and_the_year_must_be_known(db: None) -> None
         services.pipeline_run_create(performance_year=1999)
     with pytest.raises(ValidationError):
         services.pipeline_run_create(performance_year=PY, as_of=D(2026, 12, 31))
+
+
+def test_the_rural_step_adds_the_add_on_beside_the_settlement_never_in_it(loaded: tuple[ACO, ACO]) -> None:
+    """L0001 gets a rural Participant TIN (ZIP 24801, RUCA 7) of providers new to ACOs, so it qualifies.
+    M1 is aligned through it all year (12 months) and M2 from July until it died on 2027-09-15 (July,
+    August, September: 3 months): 15 member-months x $8.00 = $120.00. The settlement is the same figure as
+    without the add-on (worked in the test above: the add-on is shown beside it)."""
+    from apps.acos.models import ParticipantTIN
+
+    first, _ = loaded
+    run = align(*loaded)
+    ParticipantTIN.objects.create(
+        aco=first, performance_year=PY, tin="111000001", legal_name="Mountain Clinic", practice_zip="24801",
+        new_to_aco=True,
+    )  # fmt: skip
+    AlignedBeneficiary.objects.filter(run=run, aco=first).update(tin="111000001", unit_kind="tin")
+    pipeline = services.pipeline_run_create(performance_year=PY)
+    PipelineRun.objects.filter(pk=pipeline.pk).update(alignment_run=run)
+    for name in ("rural", "money", "summaries"):
+        assert services.pipeline_step_execute(run_id=pipeline.pk, name=name, inline=True) == "succeeded"
+    s = PerformanceSummary.objects.get(run=pipeline, aco=first).data["settlement"]
+    assert s["rural_addon"] == 120.0
+    assert "rural" not in {line["key"] for line in s["lines"]}
+    assert s["gross_savings"] == -16249.77  # as without the add-on
+    assert PerformanceSummary.objects.get(run=pipeline, aco=loaded[1]).data["settlement"]["rural_addon"] is None

@@ -55,8 +55,9 @@ def test_a_cms_admin_starts_a_run_and_a_reviewer_cannot(
     assert [(s["order"], s["name"], s["status"]) for s in body["steps"]] == [
         (1, "alignment", "waiting"),
         (2, "quality", "waiting"),
-        (3, "money", "waiting"),
-        (4, "summaries", "waiting"),
+        (3, "rural", "waiting"),
+        (4, "money", "waiting"),
+        (5, "summaries", "waiting"),
     ]
     run = PipelineRun.objects.get()
     assert run.created_by == cms_admin and run.trigger == PipelineRun.Trigger.API
@@ -65,14 +66,14 @@ def test_a_cms_admin_starts_a_run_and_a_reviewer_cannot(
     assert [r["id"] for r in listed["results"]] == [run.pk]
     assert reviewer.get("/api/performance/runs/?performance_year=2028").json()["results"] == []
     detail = reviewer.get(f"/api/performance/runs/{run.pk}/").json()
-    assert detail["id"] == run.pk and len(detail["steps"]) == 4
+    assert detail["id"] == run.pk and len(detail["steps"]) == 5
     assert reviewer.get("/api/performance/runs/999999/").status_code == 404
 
 
 def test_a_failed_run_is_resumed_by_an_admin_only(cms_admin: User, cms_reviewer: User, client_for: Clients) -> None:
     run = pipeline_run(status=PipelineRun.Status.FAILED, message="Quality measures failed: no catalogue")
     run.steps.filter(name=PipelineStep.Name.QUALITY).update(status=PipelineStep.Status.FAILED, message="no catalogue")
-    run.steps.filter(name__in=["money", "summaries"]).update(status=PipelineStep.Status.WAITING)
+    run.steps.filter(name__in=["rural", "money", "summaries"]).update(status=PipelineStep.Status.WAITING)
 
     reviewer = client_for(cms_reviewer)
     detail = reviewer.get(f"/api/performance/runs/{run.pk}/").json()
@@ -88,7 +89,13 @@ def test_a_failed_run_is_resumed_by_an_admin_only(cms_admin: User, cms_reviewer:
     body = response.json()
     assert body["status"] == "running" and body["stage"] == "Resuming: Quality measures" and body["message"] == ""
     steps = {s["name"]: s["status"] for s in body["steps"]}
-    assert steps == {"alignment": "succeeded", "quality": "waiting", "money": "waiting", "summaries": "waiting"}
+    assert steps == {
+        "alignment": "succeeded",
+        "quality": "waiting",
+        "rural": "waiting",
+        "money": "waiting",
+        "summaries": "waiting",
+    }
 
     done = pipeline_run()
     again = client.post(f"/api/performance/runs/{done.pk}/resume/")

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "rural"
+
+B = "<str:aco_id>/rural/"
+
+urlpatterns = [
+    path(B, views.OverviewView.as_view(), name="overview"),
+    path(f"{B}export.<str:fmt>", views.ExportView.as_view(), name="export"),
+]

@@ -1,0 +1,440 @@
+"""Rural add-on pages: the ACO's overview (eligibility and why, Participant TINs with their rurality,
+beneficiaries by RUCA category, the monthly payment schedule) with its CSV/XLSX export, and for CMS
+staff every ACO's eligibility and PY totals. Figures come from the latest rural run of the PY."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.generic import TemplateView
+
+from apps.accounts.models import AccessLog
+from apps.accounts.services import access_log_record
+from apps.acos import selectors as aco_selectors
+from apps.acos.mixins import ACOScopedMixin, CMSOnlyMixin, resolve_performance_year
+from apps.acos.models import ACO
+
+from . import charts, selectors
+from .models import RuralRun
+from .reference import zip_state
+
+CATEGORY_ORDER = ["metropolitan", "micropolitan", "small town", "rural", "unknown"]
+CATEGORY_LABELS = {
+    "metropolitan": "Metropolitan (RUCA 1–3)",
+    "micropolitan": "Micropolitan (RUCA 4–6)",
+    "small town": "Small town (RUCA 7–9)",
+    "rural": "Rural (RUCA 10)",
+    "unknown": "Unknown ZIP",
+}
+KIND_LABELS = {"actual": "Actual", "projected": "Projected"}
+
+
+def money(value: Decimal | int | float | None) -> str:
+    """Dollars with cents and thousands separators ("$1,234.50"); "—" for nothing."""
+    if value is None:
+        return "—"
+    return f"${Decimal(value):,.2f}"
+
+
+def rurality_label(rural: bool | None) -> str:
+    return {True: "Rural", False: "Urban", None: "Unknown"}[rural]
+
+
+@dataclass(frozen=True)
+class DataTable:
+    slug: str
+    title: str
+    header: list[str]
+    rows: list[list[Any]]
+
+
+@dataclass(frozen=True)
+class ChartBlock:
+    """One chart as a page shows it: the figure, its caption and its data table."""
+
+    slug: str
+    caption: str
+    figure: dict[str, Any] | None
+    table: DataTable
+
+    @property
+    def figure_id(self) -> str:
+        return f"figure-{self.slug}"
+
+
+@dataclass(frozen=True)
+class TinRow:
+    tin: str
+    legal_name: str
+    facility_type: str
+    practice_zip: str
+    state: str
+    ruca: int | None
+    rural: bool | None
+    rule: str
+
+    @property
+    def rurality(self) -> str:
+        return rurality_label(self.rural)
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    month: dt.date
+    member_months: int
+    rate: Decimal
+    amount: Decimal
+    kind: str
+
+    @property
+    def rate_text(self) -> str:
+        return money(self.rate)
+
+    @property
+    def amount_text(self) -> str:
+        return money(self.amount)
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+
+def tin_rows(tins: Any) -> list[TinRow]:
+    states = zip_state()
+    return [
+        TinRow(
+            tin=t.tin,
+            legal_name=t.legal_name,
+            facility_type=t.facility_type,
+            practice_zip=t.practice_zip,
+            state=states.get(t.practice_zip, ""),
+            ruca=t.ruca,
+            rural=t.rural,
+            rule=t.rule,
+        )
+        for t in tins
+    ]
+
+
+def month_rows(lines: Any) -> list[MonthRow]:
+    return [MonthRow(m.month, m.member_months, m.rate, m.amount, m.kind) for m in lines]
+
+
+def state_block(rows: list[TinRow]) -> ChartBlock:
+    rural = Counter(r.state or "Unknown" for r in rows if r.rural)
+    other = Counter(r.state or "Unknown" for r in rows if not r.rural)
+    states = sorted(set(rural) | set(other))
+    table = DataTable(
+        "rural-by-state",
+        "Participant TINs by state of the practice ZIP",
+        ["State", "Rural TINs", "Urban or unknown TINs"],
+        [[s, rural[s], other[s]] for s in states],
+    )
+    figure = (
+        charts.tins_by_state_figure(states, [rural[s] for s in states], [other[s] for s in states]) if states else None
+    )
+    return ChartBlock(
+        "rural-by-state", "Participant TINs by the state of their practice ZIP, rural ones in green.", figure, table
+    )
+
+
+def category_block(categories: Any) -> ChartBlock:
+    found = {c.category: c for c in categories}
+    order = [c for c in CATEGORY_ORDER if c in found] + sorted(set(found) - set(CATEGORY_ORDER))
+    labels = [str(CATEGORY_LABELS.get(c, c)) for c in order]
+    counts = [found[c].count for c in order]
+    via = [found[c].via_rural_tin for c in order]
+    table = DataTable(
+        "rural-categories",
+        "Aligned beneficiaries by RUCA category of their ZIP",
+        ["RUCA category", "Aligned beneficiaries", "Aligned through a rural TIN"],
+        [[label, n, v] for label, n, v in zip(labels, counts, via, strict=True)],
+    )
+    figure = charts.categories_figure(labels, counts, via) if order else None
+    return ChartBlock(
+        "rural-categories",
+        "Aligned beneficiaries by the RUCA category of their ZIP, and those aligned through a rural Participant TIN.",
+        figure,
+        table,
+    )
+
+
+def schedule_block(months: list[MonthRow]) -> ChartBlock:
+    labels = [m.month.strftime("%b %Y") for m in months]
+    table = DataTable(
+        "rural-schedule-chart",
+        "Monthly rural add-on payments",
+        ["Month", "Amount", "Actual or projected"],
+        [[label, m.amount_text, m.kind_label] for label, m in zip(labels, months, strict=True)],
+    )
+    figure = (
+        charts.schedule_figure(labels, [float(m.amount) for m in months], [m.kind for m in months]) if months else None
+    )
+    return ChartBlock(
+        "rural-schedule",
+        "Monthly add-on payments: months already paid on actual alignment in blue, projected months in gray.",
+        figure,
+        table,
+    )
+
+
+def overview_data(aco: ACO, performance_year: int) -> dict[str, Any]:
+    """Everything the overview page, its export and the API show, from the PY's latest rural run
+    (``run`` is None when there is none)."""
+    found = selectors.overview(aco=aco, performance_year=performance_year)
+    if found.run is None:
+        return {"run": None}
+    tins = tin_rows(found.tins)
+    months = month_rows(found.schedule)
+    eligibility = found.eligibility
+    rate = eligibility.rate if eligibility is not None else (months[0].rate if months else None)
+    actual = [m for m in months if m.kind == "actual"]
+    projected = [m for m in months if m.kind == "projected"]
+    totals = {
+        "member_months": sum(m.member_months for m in months),
+        "total_amount": sum((m.amount for m in months), Decimal("0.00")),
+        "actual_amount": sum((m.amount for m in actual), Decimal("0.00")),
+        "projected_amount": sum((m.amount for m in projected), Decimal("0.00")),
+        "actual_months": len(actual),
+        "projected_months": len(projected),
+    }
+    return {
+        "run": found.run,
+        "eligibility": eligibility,
+        "tins": tins,
+        "unknown_tins": [t for t in tins if t.rural is None],
+        "rural_count": sum(1 for t in tins if t.rural),
+        "categories": list(found.categories),
+        "schedule": months,
+        "totals": totals,
+        "rate": rate,
+    }
+
+
+class OverviewMixin(ACOScopedMixin):
+    nav = "rural"
+    request: HttpRequest
+
+    def log(self, object_type: str, run: RuralRun, detail: str, action: str = AccessLog.Action.VIEW) -> None:
+        access_log_record(
+            request=self.request,
+            action=action,
+            object_type=object_type,
+            object_id=f"rural run {run.pk}",
+            aco_code=self.aco.aco_id,
+            detail=detail,
+        )
+
+
+class OverviewView(OverviewMixin, TemplateView):
+    template_name = "rural/overview.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        data = overview_data(self.aco, self.performance_year)
+        context.update(run=data["run"])
+        if data["run"] is None:
+            return context
+        totals = data["totals"]
+        context.update(
+            data,
+            rate_text=money(data["rate"]),
+            totals={
+                "member_months": totals["member_months"],
+                "total": money(totals["total_amount"]),
+                "actual": money(totals["actual_amount"]),
+                "projected": money(totals["projected_amount"]),
+                "actual_months": totals["actual_months"],
+                "projected_months": totals["projected_months"],
+            },
+            state_block=state_block(data["tins"]),
+            category_block=category_block(data["categories"]),
+            schedule_block=schedule_block(data["schedule"]),
+        )
+        return context
+
+
+TIN_HEADER = ["TIN", "Legal name", "Facility type", "Practice ZIP", "State", "RUCA", "Rurality", "Rule"]
+SCHEDULE_HEADER = ["Month", "Beneficiary-months", "Rate ($ PBPM)", "Amount ($)", "Actual or projected"]
+
+
+def export_tables(data: dict[str, Any]) -> tuple[list[list[Any]], list[list[Any]]]:
+    tins = [
+        [t.tin, t.legal_name, t.facility_type, t.practice_zip, t.state, t.ruca, t.rurality, t.rule]
+        for t in data.get("tins", [])
+    ]
+    months = [[m.month, m.member_months, m.rate, m.amount, m.kind_label] for m in data.get("schedule", [])]
+    return tins, months
+
+
+class ExportView(OverviewMixin, TemplateView):
+    """The Participant TINs with their rurality and the payment schedule, as CSV or XLSX."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        fmt = kwargs["fmt"]
+        if fmt not in ("csv", "xlsx"):
+            raise Http404("Choose CSV or XLSX.")
+        data = overview_data(self.aco, self.performance_year)
+        run: RuralRun | None = data["run"]
+        tins, months = export_tables(data)
+        eligibility = data.get("eligibility")
+        stamp = f"LEAD ACO {self.aco.aco_id} rural add-on; PY{self.performance_year}; " + (
+            f"rural run {run.pk} on alignment run {run.alignment_run_id}" if run else "no rural run yet"
+        )
+        summary = [
+            ["Qualifies", "Yes" if eligibility and eligibility.qualifies else "No"],
+            ["Why", eligibility.reason if eligibility else "No rural run for this performance year yet."],
+            ["Rate ($ PBPM)", data.get("rate")],
+            ["Total ($)", data["totals"]["total_amount"] if run else Decimal("0.00")],
+            ["Note", "The rural add-on is never reconciled at settlement."],
+        ]
+        name = f"rural-addon-{self.aco.aco_id}-py{self.performance_year}" + (f"-run{run.pk}" if run else "") + f".{fmt}"
+        if run is not None:
+            self.log(
+                "rural_addon", run, f"{fmt} export, {len(tins)} TINs, {len(months)} months", AccessLog.Action.EXPORT
+            )
+        if fmt == "csv":
+            response = HttpResponse(content_type="text/csv; charset=utf-8")
+            writer = csv.writer(response)
+            writer.writerow([f"# {stamp}"])
+            writer.writerows(summary)
+            writer.writerow([])
+            writer.writerow(["# Participant TINs"])
+            writer.writerow(TIN_HEADER)
+            writer.writerows(tins)
+            writer.writerow([])
+            writer.writerow(["# Payment schedule"])
+            writer.writerow(SCHEDULE_HEADER)
+            writer.writerows([[m[0].strftime("%Y-%m"), *m[1:]] for m in months])
+        else:
+            response = HttpResponse(xlsx_bytes(stamp, summary, tins, months), content_type=XLSX_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_bytes(stamp: str, summary: list[list[Any]], tins: list[list[Any]], months: list[list[Any]]) -> bytes:
+    import xlsxwriter
+
+    raw = io.BytesIO()
+    book = xlsxwriter.Workbook(raw, {"in_memory": True})
+    bold = book.add_format({"bold": True})
+    money_format = book.add_format({"num_format": "#,##0.00"})
+    month_format = book.add_format({"num_format": "yyyy-mm"})
+    sheet = book.add_worksheet("Participant TINs")
+    sheet.write_row(0, 0, [stamp])
+    for r, (label, value) in enumerate(summary, start=1):
+        sheet.write(r, 0, label, bold)
+        if isinstance(value, Decimal):
+            sheet.write_number(r, 1, float(value), money_format)
+        elif value is not None:
+            sheet.write(r, 1, value)
+    top = len(summary) + 2
+    sheet.write_row(top, 0, TIN_HEADER, bold)
+    for r, row in enumerate(tins, start=top + 1):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.write(r, c, value)
+    sheet.freeze_panes(top + 1, 1)
+    schedule = book.add_worksheet("Payment schedule")
+    schedule.write_row(0, 0, [stamp])
+    schedule.write_row(1, 0, SCHEDULE_HEADER, bold)
+    for r, (month, member_months, rate, amount, kind) in enumerate(months, start=2):
+        schedule.write_datetime(r, 0, dt.datetime.combine(month, dt.time()), month_format)
+        schedule.write_number(r, 1, member_months)
+        schedule.write_number(r, 2, float(rate), money_format)
+        schedule.write_number(r, 3, float(amount), money_format)
+        schedule.write(r, 4, kind)
+    schedule.freeze_panes(2, 1)
+    book.close()
+    return raw.getvalue()
+
+
+# --------------------------------------------------------------------------------------------------
+# CMS: every ACO's eligibility and PY totals
+# --------------------------------------------------------------------------------------------------
+COLUMNS = [
+    ("aco", "ACO"),
+    ("name", "Legal name"),
+    ("qualifies", "Eligibility"),
+    ("rural_tins", "Rural TINs"),
+    ("member_months", "Beneficiary-months"),
+    ("total", "PY total"),
+]
+
+
+def cms_rows(performance_year: int, sort: str) -> tuple[RuralRun | None, list[dict[str, Any]]]:
+    """The PY's latest rural run and one row per ACO in it, sorted by ``sort`` (a COLUMNS key,
+    "-" first for descending)."""
+    run = selectors.latest_run(performance_year=performance_year)
+    rows: list[dict[str, Any]] = [
+        {
+            "aco_id": found.aco.aco_id,
+            "legal_name": found.aco.legal_name,
+            "qualifies": found.qualifies,
+            "reason": found.reason,
+            "rate": found.rate,
+            "tins": found.tins,
+            "rural_tins": found.rural_tins,
+            "unknown_zip_tins": found.unknown_zip_tins,
+            "member_months": found.totals.member_months,
+            "total_amount": found.totals.amount,
+        }
+        for found in (selectors.all_acos(performance_year=performance_year, run=run) if run else [])
+    ]
+    keys: dict[str, Callable[[dict[str, Any]], Any]] = {
+        "aco": lambda r: r["aco_id"],
+        "name": lambda r: r["legal_name"].lower(),
+        "qualifies": lambda r: (r["qualifies"], r["aco_id"]),
+        "rural_tins": lambda r: (r["rural_tins"], r["aco_id"]),
+        "member_months": lambda r: (r["member_months"], r["aco_id"]),
+        "total": lambda r: (r["total_amount"], r["aco_id"]),
+    }
+    key = sort.removeprefix("-")
+    rows = sorted(rows, key=keys.get(key, keys["aco"]), reverse=sort.startswith("-"))
+    for r in rows:
+        r["total_text"] = money(r["total_amount"])
+    return run, rows
+
+
+class AllACOsView(CMSOnlyMixin, TemplateView):
+    template_name = "rural/cms_all.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        py = resolve_performance_year(self.request.GET.get("py"))
+        sort = self.request.GET.get("sort", "aco")
+        if sort.removeprefix("-") not in dict(COLUMNS):
+            sort = "aco"
+        run, rows = cms_rows(py, sort)
+        headers = []
+        for key, label in COLUMNS:
+            current = sort.removeprefix("-") == key
+            descending = sort.startswith("-")
+            headers.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "sort": f"-{key}" if current and not descending else key,
+                    "aria_sort": ("descending" if descending else "ascending") if current else "",
+                }
+            )
+        context.update(
+            performance_year=py,
+            performance_years=aco_selectors.performance_years(),
+            run=run,
+            rows=rows,
+            headers=headers,
+            grand_total=money(sum((r["total_amount"] for r in rows), Decimal("0.00"))),
+        )
+        return context
