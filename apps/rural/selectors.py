@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from apps.acos.models import ACO
+from apps.acos.models import ACO, ParticipantTIN
 
 from . import engine
 from .models import RuralBeneficiaries, RuralEligibility, RuralPaymentLine, RuralRun, RuralTIN
@@ -141,4 +141,46 @@ def all_acos(*, performance_year: int, run: RuralRun | None = None) -> list[ACOR
                 unknown_zip_tins=unknown, totals=_totals(lines.get(e.aco_id, [])),
             )
         )  # fmt: skip
+    return rows
+
+
+@dataclass
+class BeneficiaryRow:
+    mbi: str
+    name: str
+    tin: str
+    zip: str
+    ruca: int | None
+    category: str
+    rule: str
+    through_rural_tin: bool
+
+
+def beneficiary_rows(*, aco: ACO, run: RuralRun, mbis: list[str]) -> list[BeneficiaryRow]:
+    """Each of ``mbis`` (aligned to ``aco`` in the run's alignment run) with its CCLF8 ZIP, RUCA code and
+    category, the rule that decided, and whether it is aligned through one of the ACO's rural TINs."""
+    from apps.alignment.models import AlignedBeneficiary
+    from apps.claims.models import Beneficiary
+
+    from .reference import ruca_primary
+
+    ruca = ruca_primary()
+    zips = dict(Beneficiary.objects.filter(mbi__in=mbis).values_list("mbi", "zip_code"))
+    units = set(RuralTIN.objects.filter(run=run, aco=aco, rural=True).values_list("tin", flat=True))
+    listed = ParticipantTIN.objects.filter(aco=aco, performance_year=run.performance_year, tin__in=units)
+    ccns = {str(ccn) for values in listed.values_list("ccns", flat=True) for ccn in (values or [])}
+    rows = []
+    aligned = AlignedBeneficiary.objects.filter(run_id=run.alignment_run_id, aco=aco, mbi__in=mbis).order_by("mbi")
+    for mbi, first, last, tin, kind in aligned.values_list("mbi", "first_name", "last_name", "tin", "unit_kind"):
+        zip_code = (zips.get(mbi) or "").strip()
+        code = ruca.get(zip_code) if zip_code else None
+        category = engine.beneficiary_category(zip_code, ruca)
+        if not zip_code:
+            rule = "no ZIP on file (CCLF8)"
+        elif code is None:
+            rule = f"ZIP {zip_code} is not in the USDA RUCA table"
+        else:
+            rule = f"ZIP {zip_code} has RUCA {code}: {'rural' if code >= 4 else 'urban'} ({category})"
+        through = tin in units if kind != "ccn" else tin in ccns
+        rows.append(BeneficiaryRow(mbi, f"{last}, {first}".strip(", "), tin, zip_code, code, category, rule, through))
     return rows

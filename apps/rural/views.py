@@ -438,3 +438,27 @@ class AllACOsView(CMSOnlyMixin, TemplateView):
             grand_total=money(sum((r["total_amount"] for r in rows), Decimal("0.00"))),
         )
         return context
+
+
+class BeneficiariesView(OverviewMixin, TemplateView):
+    """Each aligned beneficiary of the ACO with its CCLF8 ZIP, RUCA code, category and the rule that
+    decided, and whether it counts for the add-on (aligned through a rural TIN). Access-logged."""
+
+    template_name = "rural/beneficiaries.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from django.core.paginator import Paginator
+
+        from apps.alignment.models import AlignedBeneficiary
+
+        context = super().get_context_data(**kwargs)
+        run = selectors.latest_run(performance_year=self.performance_year)
+        context.update(run=run, category_labels=CATEGORY_LABELS)
+        if run is None:
+            return context
+        mbis = AlignedBeneficiary.objects.filter(run_id=run.alignment_run_id, aco=self.aco).order_by("mbi")
+        page = Paginator(mbis.values_list("mbi", flat=True), 50).get_page(self.request.GET.get("page"))
+        rows = selectors.beneficiary_rows(aco=self.aco, run=run, mbis=list(page.object_list))
+        context.update(page=page, rows=rows)
+        self.log("rural_beneficiaries", run, f"page {page.number}")
+        return context

@@ -65,6 +65,14 @@ def test_the_admin_of_a_qualifying_aco_sees_the_schedule(page: Page, rural: None
     # The chart's data table is one click away.
     page.locator("#chart-rural-schedule summary").click()
     expect(page.locator("#table-rural-schedule-chart")).to_contain_text("Jan 2027")
+    # Each beneficiary with its ZIP, RUCA code and the rule.
+    follow(page, page.get_by_role("link", name="Each beneficiary, with its ZIP, RUCA code and rule"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("aligned beneficiaries")
+    # This fixture's beneficiaries have no CCLF8 record: the page says so instead of calling them urban.
+    table = page.locator("#rural-beneficiaries")
+    expect(table.get_by_role("row", name="1EG4TE5MK73")).to_contain_text("no ZIP on file (CCLF8)")
+    expect(table.get_by_role("row", name="1EG4TE5MK73")).to_contain_text("Yes (aligned through a rural TIN)")
+    expect(table.get_by_role("row", name="1EG4TE5MK75")).to_contain_text("No")
 
 
 def test_the_admin_of_a_non_qualifying_aco_sees_why_not(page: Page, rural: None) -> None:

@@ -231,3 +231,21 @@ def test_aco_users_cannot_see_the_cms_table(
 ) -> None:
     assert client_for(admin).get("/rural/").status_code == 404
     assert client_for(admin).get("/api/rural/payments/").status_code == 404
+
+
+def test_each_beneficiary_with_its_zip_ruca_and_rule(
+    aco: ACO, analyst: User, outsider: User, rural_run: RuralRun, client_for: Callable[[User], Client]
+) -> None:
+    # 1EG4TE5MK71: ZIP 24801 (RUCA 7, small town), aligned through the rural RHC: counts.
+    # 1EG4TE5MK72: ZIP 21201 (RUCA 1, urban), also through the RHC: counts (the TIN decides, not the ZIP).
+    # 1EG4TE5MK73: ZIP 21201, through the urban TIN: does not count.
+    response = client_for(analyst).get(_url(aco, "beneficiaries/"))
+    assert response.status_code == 200
+    rows = {r.mbi: r for r in response.context["rows"]}
+    assert set(rows) == {"1EG4TE5MK71", "1EG4TE5MK72", "1EG4TE5MK73"}
+    assert (rows["1EG4TE5MK71"].ruca, rows["1EG4TE5MK71"].category) == (7, "small town")
+    assert rows["1EG4TE5MK71"].rule == "ZIP 24801 has RUCA 7: rural (small town)"
+    assert rows["1EG4TE5MK73"].rule == "ZIP 21201 has RUCA 1: urban (metropolitan)"
+    assert [rows[m].through_rural_tin for m in sorted(rows)] == [True, True, False]
+    assert AccessLog.objects.filter(object_type="rural_beneficiaries", aco_code=aco.aco_id).exists()
+    assert client_for(outsider).get(_url(aco, "beneficiaries/")).status_code == 404
