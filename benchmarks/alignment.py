@@ -89,6 +89,22 @@ def admin(server: str, command: str, name: str) -> None:
         conn.execute(sql.SQL(statement).format(sql.Identifier(name)))
 
 
+def child_json(script: str, url: str, args: list[str], timeout: float) -> dict[str, Any]:
+    """Run ``script`` (a benchmark's own ``--step`` mode) in a fresh interpreter on database ``url`` and
+    return the JSON object its last line of output prints."""
+    done = subprocess.run(  # noqa: S603 - a benchmark script of this folder, with fixed arguments
+        [PYTHON, script, *args],
+        check=True,
+        env=dict(os.environ, DATABASE_URL=url),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        timeout=timeout,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
 def loaded_beneficiaries(url: str) -> int:
     """Beneficiaries in the database, or 0 when it does not exist or holds no loaded bundle."""
     import psycopg
@@ -105,6 +121,7 @@ def prepare_database(server: str, name: str, bundle: Path, reuse: bool) -> str:
     url = f"{server}/{name}"
     if reuse and (n := loaded_beneficiaries(url)):
         say(f"Reusing database {name} ({n:,} beneficiaries)")
+        manage("migrate", "--skip-checks", "-v0", database_url=url)  # tables added since it was loaded
         return url
     admin(server, "drop", name)
     admin(server, "create", name)

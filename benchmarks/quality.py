@@ -23,7 +23,6 @@ import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lead_portal.settings.test")
 
-from benchmarks.alignment import admin, ensure_bundle, prepare_database, say  # noqa: E402
+from benchmarks.alignment import admin, child_json, ensure_bundle, prepare_database, say  # noqa: E402
 
 PYTHON = sys.executable
 TARGET_SECONDS = 15.0
@@ -77,17 +76,8 @@ def step(performance_year: int, align: bool) -> None:
 
 
 def child(url: str, performance_year: int, *, align: bool, timeout: float) -> dict[str, Any]:
-    env = dict(os.environ, DATABASE_URL=url)
-    done = subprocess.run(  # noqa: S603 - this very script, with fixed arguments
-        [PYTHON, __file__, "--step", f"--performance-year={performance_year}", *(["--align"] if align else [])],
-        check=True,
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-        timeout=timeout,
-    )
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    args = ["--step", f"--performance-year={performance_year}", *(["--align"] if align else [])]
+    result = child_json(__file__, url, args, timeout)
     if result["status"] != "succeeded":
         sys.exit(f"{'alignment' if align else 'quality'} run {result['run']} failed: {result.get('message', '')}")
     return result

@@ -267,3 +267,22 @@ def performance_summary(aco: ACO, run: Any = None, *, expenditure: str = "900000
         cohort_labels={c.value: str(c.label) for c in Cohort},
     )
     return PerformanceSummary.objects.create(run=run, aco=aco, performance_year=py, data=data)
+
+
+def cclf8_beneficiary(mbi: str, **fields: Any) -> Any:
+    """A beneficiary row as the CCLF8 loader leaves it (its ingest run, file and snapshot included), with
+    ``fields`` (zip_code, state, death_date, ...) set on it."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from apps.claims.models import Beneficiary, BeneficiarySnapshot, CCLFFile, IngestRun
+
+    ingest = IngestRun.objects.create(source="test")
+    file = CCLFFile.objects.create(
+        run=ingest, name=f"CCLF8 {mbi}", file_type="CCLF8", produced_at=timezone.now(), performance_year=2027,
+        sha256=mbi.ljust(64, "0"), records=1, size=1,
+    )  # fmt: skip
+    snapshot = BeneficiarySnapshot.objects.create(file=file, current_mbi=mbi, bene_mbi_id=mbi)
+    fields.setdefault("birth_date", dt.date(1950, 1, 1))
+    return Beneficiary.objects.create(mbi=mbi, snapshot=snapshot, as_of=timezone.now(), **fields)

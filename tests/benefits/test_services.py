@@ -21,7 +21,7 @@ from apps.reviews import registry
 from apps.reviews.models import ReviewState, ReviewTransition
 from apps.reviews.selectors import version_diff
 from tests.benefits.builders import FULL_PLAN, SA_EXTRA, approved_plan, draft_plan, submitted_plan
-from tests.factories import ElectionFactory, MembershipFactory, aligned, alignment_run
+from tests.factories import ElectionFactory, MembershipFactory, aligned, alignment_run, cclf8_beneficiary
 
 pytestmark = pytest.mark.django_db
 S = ReviewState
@@ -623,25 +623,6 @@ def test_plan_is_an_implementation_plan_row(aco: ACO, admin: User) -> None:
     assert plan.aco == aco and plan.item.code == "telehealth" and plan.state == S.DRAFT
 
 
-def _beneficiary_in(mbi: str, state: str) -> None:
-    """A CCLF8 beneficiary row living in ``state`` (the row the loader would have written)."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from apps.claims.models import Beneficiary, BeneficiarySnapshot, CCLFFile, IngestRun
-
-    run = IngestRun.objects.create(source="test")
-    file = CCLFFile.objects.create(
-        run=run, name=f"CCLF8 {mbi}", file_type="CCLF8", produced_at=timezone.now(), performance_year=2027,
-        sha256=mbi.ljust(64, "0"), records=1, size=1,
-    )  # fmt: skip
-    snapshot = BeneficiarySnapshot.objects.create(file=file, current_mbi=mbi, bene_mbi_id=mbi)
-    Beneficiary.objects.create(
-        mbi=mbi, snapshot=snapshot, state=state, as_of=timezone.now(), birth_date=dt.date(1950, 1, 1)
-    )
-
-
 def test_restricted_substance_access_delivered_only_in_its_states(
     aco: ACO, admin: User, cms_reviewer: User, today: str
 ) -> None:
@@ -651,7 +632,7 @@ def test_restricted_substance_access_delivered_only_in_its_states(
     run = alignment_run(2027)
     for mbi, state in (("1AA0AA0AA01", "MD"), ("1AA0AA0AA02", "ID")):
         aligned(run, aco, mbi)
-        _beneficiary_in(mbi, state)
+        cclf8_beneficiary(mbi, state=state)
     aligned(run, aco, "1AA0AA0AA03")  # no CCLF8 row
     plan = approved_plan(aco, admin, cms_reviewer, code="substance_access")
     assert plan.selection.restricted_states == ["MD"]

@@ -23,14 +23,12 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from apps.accounts.models import AccessLog, User
 from apps.acos.models import ACO, ModelParameters
-from apps.claims.models import Beneficiary, BeneficiarySnapshot, CCLFFile, IngestRun
 from apps.rural.models import RuralRun
 from apps.rural.services import rural_run_execute
-from tests.factories import ElectionFactory, ParticipantFactory, aligned, alignment_run
+from tests.factories import ElectionFactory, ParticipantFactory, aligned, alignment_run, cclf8_beneficiary
 
 pytestmark = pytest.mark.django_db
 
@@ -41,16 +39,7 @@ OTHER_RURAL = "610000001"
 
 def beneficiary(mbi: str, zip_code: str, death_date: dt.date | None = None) -> None:
     """A CCLF8 beneficiary row with a ZIP and a date of death."""
-    ingest = IngestRun.objects.create(source="test")
-    file = CCLFFile.objects.create(
-        run=ingest, name=f"CCLF8 {mbi}", file_type="CCLF8", produced_at=timezone.now(), performance_year=2027,
-        sha256=mbi.ljust(64, "0"), records=1, size=1,
-    )  # fmt: skip
-    snapshot = BeneficiarySnapshot.objects.create(file=file, current_mbi=mbi, bene_mbi_id=mbi)
-    Beneficiary.objects.create(
-        mbi=mbi, snapshot=snapshot, zip_code=zip_code, death_date=death_date, as_of=timezone.now(),
-        birth_date=D(1950, 1, 1),
-    )  # fmt: skip
+    cclf8_beneficiary(mbi, zip_code=zip_code, death_date=death_date)
 
 
 @pytest.fixture

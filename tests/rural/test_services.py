@@ -7,14 +7,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from apps.acos.models import ACO, ModelParameters
 from apps.alignment.models import AlignmentRun
-from apps.claims.models import Beneficiary, BeneficiarySnapshot, CCLFFile, IngestRun
 from apps.rural import selectors, services
 from apps.rural.models import RuralBeneficiaries, RuralEligibility, RuralPaymentLine, RuralRun, RuralTIN
-from tests.factories import ACOFactory, ElectionFactory, ParticipantFactory, aligned, alignment_run
+from tests.factories import ACOFactory, ElectionFactory, ParticipantFactory, aligned, alignment_run, cclf8_beneficiary
 
 pytestmark = pytest.mark.django_db
 
@@ -24,17 +22,8 @@ CCN = "511234"
 
 
 def beneficiary(mbi: str, zip_code: str, death_date: dt.date | None = None) -> None:
-    """A CCLF8 beneficiary row (the one the loader would have written) with a ZIP and a date of death."""
-    ingest = IngestRun.objects.create(source="test")
-    file = CCLFFile.objects.create(
-        run=ingest, name=f"CCLF8 {mbi}", file_type="CCLF8", produced_at=timezone.now(), performance_year=2027,
-        sha256=mbi.ljust(64, "0"), records=1, size=1,
-    )  # fmt: skip
-    snapshot = BeneficiarySnapshot.objects.create(file=file, current_mbi=mbi, bene_mbi_id=mbi)
-    Beneficiary.objects.create(
-        mbi=mbi, snapshot=snapshot, zip_code=zip_code, death_date=death_date, as_of=timezone.now(),
-        birth_date=D(1950, 1, 1),
-    )  # fmt: skip
+    """A CCLF8 beneficiary row with a ZIP and a date of death."""
+    cclf8_beneficiary(mbi, zip_code=zip_code, death_date=death_date)
 
 
 @pytest.fixture
