@@ -259,7 +259,7 @@ KWARG_VALUES: dict[str, Callable[[World, Route], object]] = {
     "row_id": lambda w, r: (w.preferred if "preferred" in r.name else w.participant).pk,
     "request_id": lambda w, r: w.change_request.pk,
     "performance_year": lambda w, r: 2028,
-    "area": lambda w, r: "medicaid",
+    "area": lambda w, r: "cara",
     "measure": lambda w, r: "acr",
     "log_id": lambda w, r: w.access_log.pk,
     # Ingest and alignment runs are CMS-only: any run will do (an ACO user must get 404 whatever it is).

@@ -20,7 +20,7 @@ ACO_AREAS: list[tuple[str, str, str | None]] = [
     ("quality", "Quality and care gaps", "quality:overview"),
     ("money", "Money and settlement", "performance:money"),
     ("rural", "Rural add-on", "rural:overview"),
-    ("medicaid", "Medicaid integration", None),
+    ("medicaid", "Medicaid integration", "medicaid:overview"),
     ("benefits", "BEs and BEIs", "benefits:catalogue"),
     ("cara", "CARA episodes", None),
     ("glp1", "GLP-1 access (BALANCE)", None),

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "apps.alignment",
     "apps.quality",
     "apps.rural",
+    "apps.medicaid",
     "apps.benefits",
     "apps.performance",
 ]
