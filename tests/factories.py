@@ -286,3 +286,47 @@ def cclf8_beneficiary(mbi: str, **fields: Any) -> Any:
     snapshot = BeneficiarySnapshot.objects.create(file=file, current_mbi=mbi, bene_mbi_id=mbi)
     fields.setdefault("birth_date", dt.date(1950, 1, 1))
     return Beneficiary.objects.create(mbi=mbi, snapshot=snapshot, as_of=timezone.now(), **fields)
+
+
+# --- Medicaid partner states (helper A) -------------------------------------------------------------
+
+
+def medicaid_state(code: str = "MD", status: str = "interested", **fields: Any) -> Any:
+    """A partner state in ``status`` (written directly, without history), e.g. a selected Maryland."""
+    from apps.medicaid.models import MedicaidState
+
+    names = {"MD": "Maryland", "VA": "Virginia", "WV": "West Virginia", "PA": "Pennsylvania", "NC": "North Carolina"}
+    defaults: dict[str, Any] = {"name": names.get(code, f"State {code}"), "delivery_system": "managed_care"}
+    defaults.update(fields)
+    return MedicaidState.objects.create(code=code, status=status, **defaults)
+
+
+def medicaid_milestone(state: Any = None, title: str = "Framework design", **fields: Any) -> Any:
+    """A planning-phase milestone (model-wide when ``state`` is None)."""
+    import datetime as dt
+
+    from apps.medicaid.models import Milestone
+
+    defaults: dict[str, Any] = {"start": dt.date(2026, 9, 1), "end": dt.date(2027, 6, 30), "status": "in_progress"}
+    defaults.update(fields)
+    return Milestone.objects.create(state=state, title=title, **defaults)
+
+
+def framework_document(state: Any, uploaded_by: User, title: str = "Framework", data: bytes = b"framework") -> Any:
+    """A framework document (text) of ``state``, version 1."""
+    from django.core.files.base import ContentFile
+
+    from apps.medicaid.models import FrameworkDocument
+
+    document = FrameworkDocument(
+        state=state,
+        title=title,
+        version=1,
+        original_name="framework.txt",
+        size=len(data),
+        content_type="text/plain",
+        uploaded_by=uploaded_by,
+    )
+    document.file.save("framework.txt", ContentFile(data), save=False)
+    document.save()
+    return document

@@ -124,6 +124,19 @@ KNOWN_WRITES: dict[str, set[str]] = {
     "benefits:attachment_add": {"POST"},
     "benefits:attachment_remove": {"POST"},
     "benefits:deliveries": {"POST"},
+    "medicaid:arrangement_create": {"POST"},
+    "medicaid:arrangement_detail": {"POST"},
+    "medicaid:arrangement_autosave": {"POST"},
+    "medicaid:arrangement_submit": {"POST"},
+    "medicaid:arrangement_withdraw": {"POST"},
+    "medicaid:arrangement_review": {"POST"},
+    "medicaid:arrangement_comment": {"POST"},
+    "api_medicaid_arrangements": {"POST"},
+    "api_medicaid_arrangement_detail": {"PATCH"},
+    "api_medicaid_arrangement_submit": {"POST"},
+    "api_medicaid_arrangement_withdraw": {"POST"},
+    "api_medicaid_arrangement_review": {"POST"},
+    "api_medicaid_arrangement_comments": {"POST"},
 }
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -253,6 +266,97 @@ def _victim_attachment(world: World) -> int:
     return attachments.values_list("pk", flat=True)[0]
 
 
+def _victim_medicaid_state(world: World) -> str:
+    """The victim ACO's first state as a selected Medicaid partner state (made on first use)."""
+    from apps.medicaid.models import MedicaidState
+
+    code = str(world.victim.states[0])
+    MedicaidState.objects.get_or_create(
+        code=code, defaults={"name": f"State {code}", "status": "selected", "delivery_system": "managed_care"}
+    )
+    return code
+
+
+def _victim_medicaid_document(world: World) -> int:
+    """A framework document of that state (ACOs see it: the state is selected)."""
+    from apps.medicaid.models import FrameworkDocument, MedicaidState
+
+    state = MedicaidState.objects.get(code=_victim_medicaid_state(world))
+    document = FrameworkDocument.objects.filter(state=state).order_by("id").first()
+    if document is None:
+        document = FrameworkDocument(
+            state=state, title="Matrix", original_name="matrix.txt", size=6, content_type="text/plain",
+            uploaded_by=world.change_request.review.created_by,
+        )  # fmt: skip
+        document.file.save("matrix.txt", ContentFile(b"matrix"), save=False)
+        document.save()
+    return document.pk
+
+
+def _victim_medicaid_milestone(world: World) -> int:
+    """A planning milestone of that state (milestone pages and endpoints are CMS-only)."""
+    import datetime as dt
+
+    from apps.medicaid.models import MedicaidState, Milestone
+
+    state = MedicaidState.objects.get(code=_victim_medicaid_state(world))
+    milestone, _ = Milestone.objects.get_or_create(
+        state=state, title="Matrix", defaults={"start": dt.date(2026, 9, 1), "end": dt.date(2026, 12, 31)}
+    )
+    return milestone.pk
+
+
+def _victim_arrangement_create(aco: ACO, admin: User) -> None:
+    """A submitted Medicaid partnership arrangement of the victim (made in the world, before any
+    snapshot: its review case is part of what a refused write must leave alone)."""
+    from apps.medicaid import services_arrangements as arrangements
+    from apps.medicaid.models import MedicaidState
+
+    code = str(aco.states[0])
+    state, _ = MedicaidState.objects.get_or_create(
+        code=code, defaults={"name": f"State {code}", "status": "selected", "delivery_system": "managed_care"}
+    )
+    arrangement = arrangements.arrangement_create(
+        aco=aco, state=state, acting_user=admin, partner_type="state_agency", partner_name="Matrix Medicaid"
+    )
+    arrangement = arrangements.arrangement_save_draft(
+        arrangement=arrangement,
+        content={
+            "roles": "Matrix roles.",
+            "strategies": {"risk_stratification": "Matrix."},
+            "data_sharing": {"status": "drafted", "description": "Matrix."},
+            "contacts": [
+                {"side": "aco", "name": "A", "email": "a@example.org"},
+                {"side": "partner", "name": "P", "email": "p@example.org"},
+            ],
+        },
+        acting_user=admin,
+    )
+    arrangements.arrangement_submit(arrangement=arrangement, acting_user=admin)
+
+
+def _victim_arrangement(world: World) -> int:
+    from apps.medicaid.models import PartnershipArrangement
+
+    return PartnershipArrangement.objects.filter(aco=world.victim).order_by("id").values_list("pk", flat=True)[0]
+
+
+def _victim_optout(world: World) -> int:
+    """An open data-sharing opt-out of the victim (made on first use; recorded by its admin)."""
+    import datetime as dt
+
+    from apps.acos.models import Membership
+    from apps.medicaid.models import DataSharingOptOut
+
+    found = DataSharingOptOut.objects.filter(aco=world.victim, revoked_at__isnull=True).order_by("id").first()
+    if found is None:
+        member = Membership.objects.filter(aco=world.victim, role=Membership.Role.ADMIN).select_related("user")[0]
+        found = DataSharingOptOut.objects.create(
+            aco=world.victim, mbi=world.aligned.mbi, declined_on=dt.date(2026, 5, 1), recorded_by=member.user
+        )
+    return found.pk
+
+
 # URL keyword -> a value that belongs to the victim ACO. New apps register their keywords here.
 KWARG_VALUES: dict[str, Callable[[World, Route], object]] = {
     "aco_id": lambda w, r: w.victim.aco_id,
@@ -279,6 +383,11 @@ KWARG_VALUES: dict[str, Callable[[World, Route], object]] = {
     "plan_id": lambda w, r: _victim_plan(w),  # a submitted BE/BEI implementation plan
     "attachment_id": lambda w, r: _victim_attachment(w),  # a file attached to that plan
     "fmt": lambda w, r: "csv",  # the rural add-on export (rural:export)
+    "state_code": lambda w, r: _victim_medicaid_state(w),  # a selected Medicaid partner state the victim serves
+    "document_id": lambda w, r: _victim_medicaid_document(w),  # a framework document of that state
+    "milestone_id": lambda w, r: _victim_medicaid_milestone(w),  # a planning milestone of that state
+    "arrangement_id": lambda w, r: _victim_arrangement(w),  # a submitted Medicaid partnership arrangement
+    "optout_id": lambda w, r: _victim_optout(w),  # an open data-sharing opt-out (medicaid:optout_revoke)
 }
 
 
@@ -311,6 +420,7 @@ def world(aco: ACO, other_aco: ACO, admin: User, analyst: User, outsider: User, 
     performance_summary(aco)  # the dashboard's snapshot (PY2027, a successful pipeline run)
     _victim_plan_create(aco, admin)  # a submitted BE/BEI implementation plan
     _victim_attachment_create(aco)
+    _victim_arrangement_create(aco, admin)  # a submitted Medicaid partnership arrangement
     return World(
         victim=aco,
         other=other_aco,

@@ -61,9 +61,7 @@ class DeliverySystem(models.TextChoices):
 class MedicaidState(models.Model):
     code = models.CharField(max_length=2, unique=True, validators=[STATE_CODE_VALIDATOR])
     name = models.CharField(max_length=60)
-    status = models.CharField(
-        max_length=20, choices=StateStatus.choices, default=StateStatus.INTERESTED, db_index=True
-    )
+    status = models.CharField(max_length=20, choices=StateStatus.choices, default=StateStatus.INTERESTED, db_index=True)
     delivery_system = models.CharField(max_length=12, choices=DeliverySystem.choices)
     medicaid_agency = models.CharField("state Medicaid agency", max_length=200, blank=True)
     notes = models.TextField(blank=True)
@@ -106,9 +104,7 @@ class Milestone(models.Model):
         IN_PROGRESS = "in_progress", "In progress"
         DONE = "done", "Done"
 
-    state = models.ForeignKey(
-        MedicaidState, null=True, blank=True, on_delete=models.CASCADE, related_name="milestones"
-    )
+    state = models.ForeignKey(MedicaidState, null=True, blank=True, on_delete=models.CASCADE, related_name="milestones")
     title = models.CharField(max_length=120)
     start = models.DateField()
     end = models.DateField()

@@ -1,8 +1,9 @@
 """The performance pipeline and what it leaves behind (DESIGN.md "How data flows", DOMAIN.md §5).
 
 - ``PipelineRun``: one computation of a performance year on one data version, as a chain of steps
-  (alignment → quality → rural add-on → money → summaries), each a Celery task; ``PipelineStep`` records each step's
-  state, attempts, timings and row counts, so a failed or interrupted run shows where and why.
+  (alignment → quality → rural add-on → dual eligibles → money → summaries), each a Celery task;
+  ``PipelineStep`` records each step's state, attempts, timings and row counts, so a failed or
+  interrupted run shows where and why.
 - ``CostFact`` and ``MemberMonthFact``: the money step's set-based aggregates (expenditure by ACO,
   cohort, month and service category; member-months by ACO, cohort and month), for the performance
   year and its three base years: every money figure is a sum over these rows.
@@ -71,6 +72,7 @@ class PipelineRun(models.Model):
         "quality.QualityRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     rural_run = models.ForeignKey("rural.RuralRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    dual_run = models.ForeignKey("medicaid.DualRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     message = models.TextField(blank=True)
 
     class Meta:
@@ -96,6 +98,7 @@ class PipelineStep(models.Model):
         ALIGNMENT = "alignment", "Alignment"
         QUALITY = "quality", "Quality measures"
         RURAL = "rural", "Rural add-on"
+        DUALS = "duals", "Dual eligibles"
         MONEY = "money", "Money inputs"
         SUMMARIES = "summaries", "ACO summaries"
 

@@ -5,8 +5,10 @@ A ``PipelineRun`` is a chain of steps, each one Celery task on the ``compute`` q
 1. **alignment**: an ``AlignmentRun`` of the year (all ACOs: alignment is a competition);
 2. **quality**: a ``QualityRun`` on that alignment (portal-wide risk standardization);
 3. **rural**: a ``RuralRun`` (rural TINs, eligibility, the add-on's monthly schedule);
-4. **money**: ``CostFact`` / ``MemberMonthFact`` rows, set-based;
-5. **summaries**: fans out one task per ACO, each computing the ACO's settlement estimate and writing
+4. **duals**: a ``DualRun`` (each aligned beneficiary's dual status and use of care, for Medicaid
+   integration);
+5. **money**: ``CostFact`` / ``MemberMonthFact`` rows, set-based;
+6. **summaries**: fans out one task per ACO, each computing the ACO's settlement estimate and writing
    its ``PerformanceSummary``; the last one to finish closes the run.
 
 Each step is idempotent and restartable:
@@ -44,6 +46,7 @@ from apps.alignment import selectors as alignment_selectors
 from apps.alignment import services as alignment_services
 from apps.alignment.models import AlignmentRun
 from apps.claims.models import CCLFFile
+from apps.medicaid import services_duals as medicaid_services
 from apps.quality import pipeline as quality_pipeline
 from apps.quality.models import MeasureResult, QualityRun, QualityScore
 from apps.rural import services as rural_services
@@ -67,6 +70,7 @@ STEPS = [
     PipelineStep.Name.ALIGNMENT,
     PipelineStep.Name.QUALITY,
     PipelineStep.Name.RURAL,
+    PipelineStep.Name.DUALS,
     PipelineStep.Name.MONEY,
     PipelineStep.Name.SUMMARIES,
 ]
@@ -75,7 +79,8 @@ STEP_SPAN: dict[str, tuple[int, int]] = {
     PipelineStep.Name.ALIGNMENT: (2, 43),
     PipelineStep.Name.QUALITY: (45, 28),
     PipelineStep.Name.RURAL: (73, 2),
-    PipelineStep.Name.MONEY: (75, 15),
+    PipelineStep.Name.DUALS: (75, 3),
+    PipelineStep.Name.MONEY: (78, 12),
     PipelineStep.Name.SUMMARIES: (90, 10),
 }
 
@@ -359,6 +364,17 @@ def _step_rural(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
     return rural.lines.count(), f"rural run {rural.pk}: {rural.message}"
 
 
+def _step_duals(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
+    """Dual eligibles of every ACO (Medicaid integration): each aligned beneficiary's CCLF8 dual status
+    and PY spending, admissions and ED visits. A retry writes a new dual run."""
+    if run.alignment_run is None:
+        raise RuntimeError("no alignment run to read dual eligibles from")
+    duals = medicaid_services.dual_run_execute(alignment_run=run.alignment_run, as_of=run.as_of)
+    PipelineRun.objects.filter(pk=run.pk).update(dual_run=duals)
+    run.dual_run = duals
+    return duals.beneficiaries.count(), f"dual run {duals.pk}: {duals.message}"
+
+
 def _step_money(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
     if run.alignment_run is None:
         raise RuntimeError("no alignment run to count money for")
@@ -403,6 +419,7 @@ _STEP_FUNCTIONS: dict[str, Any] = {
     PipelineStep.Name.ALIGNMENT: _step_alignment,
     PipelineStep.Name.QUALITY: _step_quality,
     PipelineStep.Name.RURAL: _step_rural,
+    PipelineStep.Name.DUALS: _step_duals,
     PipelineStep.Name.MONEY: _step_money,
 }
 

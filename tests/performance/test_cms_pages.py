@@ -59,7 +59,14 @@ def test_a_cms_admin_starts_a_run_a_reviewer_cannot_and_aco_people_never_see_the
         PipelineRun.Trigger.PAGE,
         cms_admin,
     )
-    assert list(run.steps.values_list("name", flat=True)) == ["alignment", "quality", "rural", "money", "summaries"]
+    assert list(run.steps.values_list("name", flat=True)) == [
+        "alignment",
+        "quality",
+        "rural",
+        "duals",
+        "money",
+        "summaries",
+    ]
     history = client.get("/performance/runs/").content.decode()
     assert f"Run {run.pk}" in history and "Started by a CMS admin" in history and "cms.admin" in history
 
@@ -79,7 +86,9 @@ def test_a_cms_admin_starts_a_run_a_reviewer_cannot_and_aco_people_never_see_the
 
 def test_a_running_run_refreshes_itself_and_a_finished_one_stops(cms_reviewer: User, client_for: Clients) -> None:
     run = pipeline_run(status=PipelineRun.Status.RUNNING, stage="Quality measures", percent=52, finished_at=None)
-    run.steps.filter(name__in=["quality", "rural", "money", "summaries"]).update(status=PipelineStep.Status.WAITING)
+    run.steps.filter(name__in=["quality", "rural", "duals", "money", "summaries"]).update(
+        status=PipelineStep.Status.WAITING
+    )
     run.steps.filter(name="summaries").update(shards_total=4, shards_done=1)
     client = client_for(cms_reviewer)
 

@@ -234,9 +234,14 @@ def test_run_pipeline_command_runs_every_step_and_prints_the_money(loaded: tuple
         ("alignment", "succeeded", 1),
         ("quality", "succeeded", 1),
         ("rural", "succeeded", 1),
+        ("duals", "succeeded", 1),
         ("money", "succeeded", 1),
         ("summaries", "succeeded", 1),
     ]
+    # The duals step read every aligned beneficiary of the run's alignment into its own dual run.
+    assert run.dual_run is not None and run.dual_run.alignment_run_id == run.alignment_run_id
+    assert run.dual_run.status == "succeeded"
+    assert run.dual_run.beneficiaries.count() == run.alignment_run.aligned.count()  # type: ignore[union-attr]
     summaries = run.steps.get(name="summaries")
     assert (summaries.shards_total, summaries.shards_done) == (2, 2)  # both ACOs have an election
     assert set(run.summaries.values_list("aco__aco_id", flat=True)) == {"L0001", "L0002"}
@@ -265,6 +270,7 @@ def test_a_failed_step_keeps_its_reason_and_resume_redoes_it_without_double_coun
         ("alignment", 1),
         ("quality", 1),
         ("rural", 1),
+        ("duals", 1),
         ("money", 2),
         ("summaries", 1),
     ]
@@ -350,7 +356,7 @@ def test_the_rural_step_adds_the_add_on_beside_the_settlement_never_in_it(loaded
     AlignedBeneficiary.objects.filter(run=run, aco=first).update(tin="111000001", unit_kind="tin")
     pipeline = services.pipeline_run_create(performance_year=PY)
     PipelineRun.objects.filter(pk=pipeline.pk).update(alignment_run=run)
-    for name in ("rural", "money", "summaries"):
+    for name in ("rural", "duals", "money", "summaries"):
         assert services.pipeline_step_execute(run_id=pipeline.pk, name=name, inline=True) == "succeeded"
     s = PerformanceSummary.objects.get(run=pipeline, aco=first).data["settlement"]
     assert s["rural_addon"] == 120.0

@@ -1,0 +1,25 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.medicaid.demo import demo_load
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the Medicaid integration demo: partner states (MD selected, VA under consideration, WV and PA "
+        "interested), planning milestones and Maryland's framework document. Safe to run again; needs the demo "
+        "accounts (manage.py demo) for its CMS admin."
+    )
+
+    def handle(self, *args: object, **options: object) -> None:
+        try:
+            counts = demo_load()
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+
+        def n(count: int, noun: str) -> str:
+            return f"{count} {noun}{'' if count == 1 else 's'}"
+
+        self.stdout.write(
+            f"Medicaid demo: {n(counts.states, 'state')}, {n(counts.milestones, 'milestone')}, "
+            f"{n(counts.documents, 'framework document')}."
+        )

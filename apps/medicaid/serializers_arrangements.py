@@ -1,0 +1,134 @@
+"""API shapes of partnership arrangements. Serializers only shape data: the rules live in
+``services_arrangements``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from apps.reviews.models import ReviewComment
+from apps.reviews.selectors import version_diff
+
+from .models import ARRANGEMENT_FIELDS, PartnershipArrangement, PartnerType
+
+REVIEW_ACTIONS = ["start_review", "request_changes", "approve", "deny"]
+
+
+class ArrangementSerializer(serializers.ModelSerializer[PartnershipArrangement]):
+    aco_id = serializers.CharField(source="aco.aco_id", read_only=True)
+    state_code = serializers.CharField(source="state.code", read_only=True)
+    state_name = serializers.CharField(source="state.name", read_only=True)
+    title = serializers.CharField(source="review.title", read_only=True)
+    status = serializers.CharField(source="review.state", read_only=True)
+    partner_type = serializers.SerializerMethodField()
+    partner_name = serializers.SerializerMethodField()
+    agreement_status = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField(source="review.created_at", read_only=True)
+    updated_at = serializers.DateTimeField(source="review.updated_at", read_only=True)
+    submitted_at = serializers.DateTimeField(source="review.submitted_at", read_only=True)
+    decided_at = serializers.DateTimeField(source="review.decided_at", read_only=True)
+    decision_reason = serializers.CharField(source="review.decision_reason", read_only=True)
+
+    class Meta:
+        model = PartnershipArrangement
+        fields = [
+            "id",
+            "aco_id",
+            "state_code",
+            "state_name",
+            "title",
+            "status",
+            "partner_type",
+            "partner_name",
+            "agreement_status",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+            "decided_at",
+            "decision_reason",
+        ]
+
+    def get_partner_type(self, obj: PartnershipArrangement) -> str:
+        return str((obj.review.content or {}).get("partner_type") or "")
+
+    def get_partner_name(self, obj: PartnershipArrangement) -> str:
+        return str((obj.review.content or {}).get("partner_name") or "")
+
+    def get_agreement_status(self, obj: PartnershipArrangement) -> str:
+        return str((obj.review.content or {}).get("agreement_status") or "")
+
+
+class ArrangementDetailSerializer(ArrangementSerializer):
+    content = serializers.JSONField(source="review.content", read_only=True)
+    versions = serializers.SerializerMethodField()
+    transitions = serializers.SerializerMethodField()
+    diff = serializers.SerializerMethodField()
+
+    class Meta(ArrangementSerializer.Meta):
+        fields = [*ArrangementSerializer.Meta.fields, "content", "versions", "transitions", "diff"]
+
+    def get_versions(self, obj: PartnershipArrangement) -> list[dict[str, Any]]:
+        return [
+            {
+                "number": v.number,
+                "submitted_at": v.submitted_at,
+                "submitted_by": v.submitted_by.username,
+                "content": v.content,
+            }
+            for v in obj.review.versions.select_related("submitted_by").order_by("number")
+        ]
+
+    def get_transitions(self, obj: PartnershipArrangement) -> list[dict[str, Any]]:
+        return [
+            {
+                "from_state": t.from_state,
+                "to_state": t.to_state,
+                "actor": t.actor.username,
+                "at": t.at,
+                "reason": t.reason,
+            }
+            for t in obj.review.transitions.select_related("actor").order_by("at", "id")
+        ]
+
+    def get_diff(self, obj: PartnershipArrangement) -> list[dict[str, Any]]:
+        return version_diff(case=obj.review)
+
+
+class ArrangementCreateSerializer(serializers.Serializer[Any]):
+    state = serializers.CharField(max_length=2, help_text="The state's two-letter code.")
+    partner_type = serializers.ChoiceField(choices=PartnerType.choices)
+    partner_name = serializers.CharField(max_length=200)
+
+
+class ArrangementContentSerializer(serializers.Serializer[Any]):
+    """Only the shape: ``{"content": {key: value}}`` with keys from the arrangement's fields; the
+    service checks every value."""
+
+    content = serializers.DictField()
+
+    def validate_content(self, value: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(value) - set(ARRANGEMENT_FIELDS))
+        if unknown:
+            raise serializers.ValidationError(f"Unknown fields: {', '.join(unknown)}.")
+        return value
+
+
+class ArrangementReasonSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ArrangementReviewActionSerializer(serializers.Serializer[Any]):
+    action = serializers.ChoiceField(choices=REVIEW_ACTIONS)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ArrangementCommentSerializer(serializers.ModelSerializer[ReviewComment]):
+    author = serializers.CharField(source="author.username", read_only=True)
+    version = serializers.IntegerField(source="version.number", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ReviewComment
+        fields = ["id", "section", "body", "author", "at", "version"]
+        read_only_fields = ["id", "author", "at", "version"]
+        extra_kwargs: dict[str, dict[str, Any]] = {"section": {"required": False}}
