@@ -19,6 +19,7 @@ add a builder to ``KWARG_VALUES`` that returns a value belonging to the victim A
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -37,6 +38,7 @@ from apps.accounts.models import AccessLog, User
 from apps.acos.models import ACO, Election, ListChangeRequest, ParticipantTIN, PreferredProvider
 from apps.alignment.models import AlignedBeneficiary, AlignmentExport, AlignmentRun
 from apps.claims.models import IngestRun, VoluntaryAlignment
+from apps.medicaid.models import DataSharingOptOut, PartnershipArrangement
 from apps.performance.models import PipelineRun
 from apps.quality.models import QualityRun, QualitySubmission
 from apps.reviews.models import ReviewCase, ReviewTransition, ReviewVersion
@@ -137,6 +139,11 @@ KNOWN_WRITES: dict[str, set[str]] = {
     "api_medicaid_arrangement_withdraw": {"POST"},
     "api_medicaid_arrangement_review": {"POST"},
     "api_medicaid_arrangement_comments": {"POST"},
+    "medicaid:optouts": {"POST"},
+    "medicaid:optout_revoke": {"POST"},
+    "api_medicaid_optouts": {"POST"},
+    "api_medicaid_optout_upload": {"POST"},
+    "api_medicaid_optout_revoke": {"POST"},
 }
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -342,19 +349,8 @@ def _victim_arrangement(world: World) -> int:
 
 
 def _victim_optout(world: World) -> int:
-    """An open data-sharing opt-out of the victim (made on first use; recorded by its admin)."""
-    import datetime as dt
-
-    from apps.acos.models import Membership
-    from apps.medicaid.models import DataSharingOptOut
-
-    found = DataSharingOptOut.objects.filter(aco=world.victim, revoked_at__isnull=True).order_by("id").first()
-    if found is None:
-        member = Membership.objects.filter(aco=world.victim, role=Membership.Role.ADMIN).select_related("user")[0]
-        found = DataSharingOptOut.objects.create(
-            aco=world.victim, mbi=world.aligned.mbi, declined_on=dt.date(2026, 5, 1), recorded_by=member.user
-        )
-    return found.pk
+    """The victim's open data-sharing opt-out (made with the world, before any snapshot)."""
+    return DataSharingOptOut.objects.filter(aco=world.victim, revoked_at__isnull=True).values_list("pk", flat=True)[0]
 
 
 # URL keyword -> a value that belongs to the victim ACO. New apps register their keywords here.
@@ -421,6 +417,9 @@ def world(aco: ACO, other_aco: ACO, admin: User, analyst: User, outsider: User, 
     _victim_plan_create(aco, admin)  # a submitted BE/BEI implementation plan
     _victim_attachment_create(aco)
     _victim_arrangement_create(aco, admin)  # a submitted Medicaid partnership arrangement
+    DataSharingOptOut.objects.create(  # an open data-sharing opt-out (medicaid:optout_revoke)
+        aco=aco, mbi="1EG4TE5MK73", declined_on=dt.date(2026, 5, 1), recorded_by=admin
+    )
     return World(
         victim=aco,
         other=other_aco,
@@ -452,6 +451,8 @@ def snapshot(world: World) -> dict[str, Any]:
         "quality": list(QualitySubmission.objects.order_by("id").values()),
         "alignment_runs": AlignmentRun.objects.count(),
         "benefits": _benefit_rows(),
+        "opt_outs": list(DataSharingOptOut.objects.order_by("id").values()),
+        "arrangements": list(PartnershipArrangement.objects.order_by("id").values()),
     }
 
 

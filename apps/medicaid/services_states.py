@@ -181,8 +181,10 @@ def state_status_change(*, state: MedicaidState, acting_user: User, to_status: s
         state=state, from_status=from_status, to_status=to_status, reason=reason, changed_by=acting_user
     )
     if to_status == StateStatus.SELECTED:
+        from .tasks import state_selected_notify as notify_task  # tasks import services; import here
+
         state_id = state.pk
-        transaction.on_commit(lambda: state_selected_notify(state_id=state_id))
+        transaction.on_commit(lambda: notify_task.delay(state_id))
     return state
 
 

@@ -18,7 +18,7 @@ from apps.accounts.models import AccessLog, User
 from apps.acos.models import ACO
 from apps.medicaid import services_duals
 from apps.medicaid.models import DataSharingOptOut, DualRun
-from tests.medicaid.conftest import DUAL_FULL, DUAL_FULL_LATE, DUAL_PARTIAL, NOT_DUAL, OLD_MBI
+from tests.factories import DUAL_FULL, DUAL_FULL_LATE, DUAL_PARTIAL, NOT_DUAL, OLD_MBI
 
 pytestmark = pytest.mark.django_db
 

@@ -29,7 +29,7 @@ import pytest
 from apps.acos.models import ACO
 from apps.medicaid import selectors_duals, services_duals
 from apps.medicaid.models import DualBeneficiary, DualRun
-from tests.medicaid.conftest import DUAL_FULL, DUAL_FULL_LATE, DUAL_PARTIAL, NOT_DUAL, OTHER_ACO_DUAL
+from tests.factories import DUAL_FULL, DUAL_FULL_LATE, DUAL_PARTIAL, NOT_DUAL, OTHER_ACO_DUAL
 
 pytestmark = pytest.mark.django_db
 

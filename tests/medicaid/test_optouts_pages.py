@@ -17,7 +17,7 @@ from pytest_django.fixtures import Settings
 from apps.accounts.models import AccessLog, User
 from apps.acos.models import ACO
 from apps.medicaid.models import DataSharingOptOut
-from tests.medicaid.conftest import DUAL_FULL, DUAL_FULL_LATE
+from tests.factories import DUAL_FULL, DUAL_FULL_LATE
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from apps.accounts.models import User
 from apps.acos.models import ACO
 from apps.medicaid import selectors_duals, services_duals
 from apps.medicaid.models import DataSharingOptOut
-from tests.medicaid.conftest import DUAL_FULL, DUAL_FULL_LATE, OLD_MBI
+from tests.factories import DUAL_FULL, DUAL_FULL_LATE, OLD_MBI
 
 pytestmark = pytest.mark.django_db
 

@@ -30,6 +30,9 @@ class Command(BaseCommand):
             self._claims(int(str(options["beneficiaries"])))
         password = str(options.get("password") or os.environ.get("DEMO_PASSWORD", DEMO_PASSWORD_DEFAULT))
         accounts = demo_load(password=password)
+        # By name, like the pipeline: Medicaid integration lives in an app above this one. Its demo
+        # needs the accounts (the CMS admin, the L0001 administrator) and the dual run.
+        call_command("medicaid_demo", stdout=self.stdout)
         out = self.stdout
         out.write("")
         out.write(self.style.SUCCESS("LEAD Portal demo is ready at http://127.0.0.1:8000"))

@@ -5,9 +5,9 @@ from apps.medicaid.demo import demo_load
 
 class Command(BaseCommand):
     help = (
-        "Load the Medicaid integration demo: partner states (MD selected, VA under consideration, WV and PA "
-        "interested), planning milestones and Maryland's framework document. Safe to run again; needs the demo "
-        "accounts (manage.py demo) for its CMS admin."
+        "Load the Medicaid integration demo: partner states (OH selected, MD and VA under consideration, WV "
+        "and PA interested), planning milestones, Ohio's framework document, an approved L0001 arrangement and "
+        "two opt-outs. Safe to run again; needs the demo accounts (manage.py demo) for its CMS admin."
     )
 
     def handle(self, *args: object, **options: object) -> None:
@@ -21,5 +21,6 @@ class Command(BaseCommand):
 
         self.stdout.write(
             f"Medicaid demo: {n(counts.states, 'state')}, {n(counts.milestones, 'milestone')}, "
-            f"{n(counts.documents, 'framework document')}."
+            f"{n(counts.documents, 'framework document')}, {n(counts.arrangements, 'partnership arrangement')}, "
+            f"{n(counts.opt_outs, 'data-sharing opt-out')}."
         )

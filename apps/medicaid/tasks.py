@@ -1,0 +1,16 @@
+from celery import shared_task
+
+from . import services_states
+
+
+# As for review notifications: a soft limit below the hard one, retries on a lost mail server.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(ConnectionError, TimeoutError),
+    retry_backoff=True,
+    max_retries=5,
+    time_limit=120,
+    soft_time_limit=110,
+)
+def state_selected_notify(state_id: int) -> int:
+    return services_states.state_selected_notify(state_id=state_id)
