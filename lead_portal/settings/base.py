@@ -242,6 +242,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status" field with their own choices: name each set once.
+    "ENUM_NAME_OVERRIDES": {
+        "MedicaidStateStatusEnum": "apps.medicaid.models.StateStatus",
+        "MilestoneStatusEnum": "apps.medicaid.models.Milestone.Status",
+        "DualRunStatusEnum": "apps.medicaid.models.DualRun.Status",
+        "AgreementStatusEnum": "apps.medicaid.models.AgreementStatus",
+    },
 }
 
 LOGGING = {
