@@ -32,6 +32,7 @@ import os
 import shutil
 import tempfile
 import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -2474,26 +2475,27 @@ def _per_claim(t: Table, n_claims: int) -> BoolArray:
 # Voluntary alignments
 # ---------------------------------------------------------------------------------------------
 
-_VOL_CACHE: dict[int, tuple[dict[tuple[int, int], list[int]], dict[int, list[int]]]] = {}
+# The last world's tables. Held by a weak reference to the world itself, never by ``id(world)``: a
+# later world can be allocated where a collected one was and would be handed that world's tables.
+_VOL_CACHE: list[tuple[weakref.ref[gw.World], dict[tuple[int, int], list[int]], dict[int, list[int]]]] = []
 
 
 def _vol_tables(world: gw.World) -> tuple[dict[tuple[int, int], list[int]], dict[int, list[int]]]:
     """Per (ACO, market) its primary-care participant practices; per market the independent ones."""
-    key = id(world)
-    if key not in _VOL_CACHE:
-        has_npi = np.bincount(world.n_practice, minlength=world.p_tin.shape[0]) > 0
-        primary = np.isin(world.p_kind, (gw.PCP, gw.MULTI, gw.RHC, gw.FQHC)) & has_npi
-        part: dict[tuple[int, int], list[int]] = {}
-        indep: dict[int, list[int]] = {}
-        for p in np.flatnonzero(primary):
-            m, a = int(world.p_market[p]), int(world.p_aco[p])
-            if a >= 0:
-                part.setdefault((a, m), []).append(int(p))
-            elif world.p_kind[p] == gw.PCP:
-                indep.setdefault(m, []).append(int(p))
-        _VOL_CACHE.clear()
-        _VOL_CACHE[key] = (part, indep)
-    return _VOL_CACHE[key]
+    if _VOL_CACHE and _VOL_CACHE[0][0]() is world:
+        return _VOL_CACHE[0][1], _VOL_CACHE[0][2]
+    has_npi = np.bincount(world.n_practice, minlength=world.p_tin.shape[0]) > 0
+    primary = np.isin(world.p_kind, (gw.PCP, gw.MULTI, gw.RHC, gw.FQHC)) & has_npi
+    part: dict[tuple[int, int], list[int]] = {}
+    indep: dict[int, list[int]] = {}
+    for p in np.flatnonzero(primary):
+        m, a = int(world.p_market[p]), int(world.p_aco[p])
+        if a >= 0:
+            part.setdefault((a, m), []).append(int(p))
+        elif world.p_kind[p] == gw.PCP:
+            indep.setdefault(m, []).append(int(p))
+    _VOL_CACHE[:] = [(weakref.ref(world), part, indep)]
+    return part, indep
 
 
 def _iso(n: int) -> str:

@@ -47,7 +47,7 @@ def test_cms_admin_runs_the_pipeline_and_compares_the_acos(page: Page) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Pipeline run {run.pk}: PY2027")
     expect(page.locator("#run-status")).to_have_text("Done", timeout=60_000)
     steps = page.locator("#run-steps tbody tr")
-    expect(steps).to_have_count(5)
+    expect(steps).to_have_count(6)
     for i, name in enumerate(["Alignment", "Quality measures", "Rural add-on", "Money inputs", "ACO summaries"]):
         expect(steps.nth(i).locator("th")).to_contain_text(name)
         expect(steps.nth(i).locator("td").first).to_have_text("Done")

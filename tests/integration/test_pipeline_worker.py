@@ -64,9 +64,13 @@ def test_a_load_starts_the_pipeline_and_the_worker_computes_every_aco(
         ("alignment", "succeeded"),
         ("quality", "succeeded"),
         ("rural", "succeeded"),
+        ("duals", "succeeded"),
         ("money", "succeeded"),
         ("summaries", "succeeded"),
     ]
+    # The duals step, on the worker: one row per aligned beneficiary, full duals among them.
+    assert run.dual_run is not None and run.dual_run.status == "succeeded"
+    assert run.dual_run.beneficiaries.count() == run.alignment_run.aligned.count() > 0  # type: ignore[union-attr]
     summaries = run.steps.get(name="summaries")
     assert summaries.shards_total == summaries.shards_done == 2
     # Each ACO's snapshot: its PY expenditure and member-months are the sums of its facts.
