@@ -16,6 +16,7 @@ from apps.accounts.selectors import request_user
 from apps.accounts.services import access_log_record
 from apps.acos.api import PY_PARAM, ACOScopedViewSet
 from apps.acos.mixins import resolve_performance_year
+from apps.reviews import services as review_services
 
 from . import selectors, services
 from .models import ImplementationPlan
@@ -114,12 +115,10 @@ class PlanTransitionViewSet(_PlanScoped):
             plan = services.plan_submit(plan=plan, acting_user=user)
         elif action == "withdraw":
             plan = services.plan_withdraw(plan=plan, acting_user=user, reason=reason)
-        elif action == "start_review":
-            plan = services.plan_start_review(plan=plan, acting_user=user)
-        elif action == "request_changes":
-            plan = services.plan_request_changes(plan=plan, acting_user=user, reason=reason)
         else:
-            plan = services.plan_decide(plan=plan, acting_user=user, approve=action == "approve", reason=reason)
+            plan.review = review_services.case_review_act(
+                case=plan.review, acting_user=user, action=action, reason=reason
+            )
         return Response(PlanDetailSerializer(plan).data)
 
 

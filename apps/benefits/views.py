@@ -27,6 +27,7 @@ from apps.accounts.services import access_log_record
 from apps.acos import selectors as aco_selectors
 from apps.acos.mixins import ACOScopedMixin, CMSOnlyMixin, resolve_performance_year
 from apps.acos.models import ACO
+from apps.reviews import services as review_services
 from apps.reviews.models import ReviewState
 from apps.reviews.selectors import version_diff
 
@@ -316,21 +317,11 @@ class PlanReviewView(PlanDetailView):
         form.is_valid()
         reason = form.cleaned_data.get("reason", "")
         try:
-            if action == "start":
-                services.plan_start_review(plan=self.plan, acting_user=user)
-                done = "Review started."
-            elif action == "request_changes":
-                services.plan_request_changes(plan=self.plan, acting_user=user, reason=reason)
-                done = "Changes requested; the ACO has been notified."
-            elif action in ("approve", "deny"):
-                services.plan_decide(plan=self.plan, acting_user=user, approve=action == "approve", reason=reason)
-                done = f"Plan {'approved' if action == 'approve' else 'denied'}; the ACO has been notified."
-            else:
-                raise ValidationError("Choose an action.")
+            review_services.case_review_act(case=self.plan.review, acting_user=user, action=action, reason=reason)
         except ValidationError as exc:
             add_service_errors(form, exc)
             return self.render_to_response(self.get_context_data(review_form=form), status=400)
-        messages.success(request, done)
+        messages.success(request, review_services.review_action_done(action, "Plan"))
         return self.back()
 
 

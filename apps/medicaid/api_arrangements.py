@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from apps.accounts.selectors import request_user
 from apps.acos.api import ACOScopedViewSet
+from apps.reviews import services as review_services
 
 from . import selectors_arrangements as selectors
 from . import services_arrangements as services
@@ -112,14 +113,9 @@ class ArrangementReviewViewSet(_ArrangementScoped):
         action, reason = serializer.validated_data["action"], serializer.validated_data["reason"]
         user = request_user(request)
         arrangement = self.get_arrangement()
-        if action == "start_review":
-            arrangement = services.arrangement_start_review(arrangement=arrangement, acting_user=user)
-        elif action == "request_changes":
-            arrangement = services.arrangement_request_changes(arrangement=arrangement, acting_user=user, reason=reason)
-        else:
-            arrangement = services.arrangement_decide(
-                arrangement=arrangement, acting_user=user, approve=action == "approve", reason=reason
-            )
+        arrangement.review = review_services.case_review_act(
+            case=arrangement.review, acting_user=user, action=action, reason=reason
+        )
         return Response(self.get_serializer(arrangement).data)
 
 

@@ -21,6 +21,7 @@ from django.views.generic import TemplateView
 from apps.accounts.selectors import request_user
 from apps.acos.mixins import ACOScopedMixin, CMSOnlyMixin
 from apps.acos.models import ACO
+from apps.reviews import services as review_services
 from apps.reviews.models import ReviewState
 from apps.reviews.selectors import version_diff
 
@@ -362,23 +363,11 @@ class ArrangementReviewView(ArrangementDetailView):
         reason = form.cleaned_data.get("reason", "")
         arrangement = self.arrangement
         try:
-            if action == "start":
-                services.arrangement_start_review(arrangement=arrangement, acting_user=user)
-                done = "Review started."
-            elif action == "request_changes":
-                services.arrangement_request_changes(arrangement=arrangement, acting_user=user, reason=reason)
-                done = "Changes requested; the ACO has been notified."
-            elif action in ("approve", "deny"):
-                services.arrangement_decide(
-                    arrangement=arrangement, acting_user=user, approve=action == "approve", reason=reason
-                )
-                done = f"Arrangement {'approved' if action == 'approve' else 'denied'}; the ACO has been notified."
-            else:
-                raise ValidationError("Choose an action.")
+            review_services.case_review_act(case=arrangement.review, acting_user=user, action=action, reason=reason)
         except ValidationError as exc:
             add_service_errors(form, exc)
             return self.render_to_response(self.get_context_data(review_form=form), status=400)
-        messages.success(request, done)
+        messages.success(request, review_services.review_action_done(action, "Arrangement"))
         return self.back()
 
 

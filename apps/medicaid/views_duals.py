@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +23,7 @@ from apps.accounts.models import AccessLog
 from apps.accounts.selectors import request_user
 from apps.accounts.services import access_log_record
 from apps.acos.mixins import ACOScopedMixin
+from apps.acos.presentation import ChartBlock, DataTable, money
 from apps.alignment.models import AlignedBeneficiary
 
 from . import charts_duals, engine, selectors_duals, services_duals
@@ -36,39 +36,12 @@ GROUP_LABELS = {engine.FULL: "Full-benefit duals", engine.PARTIAL: "Partial-bene
 COHORT_LABELS = dict(AlignedBeneficiary.Cohort.choices)
 
 
-def money(value: Decimal | None) -> str:
-    """Dollars with cents and thousands separators; "—" for nothing."""
-    return "—" if value is None else f"${value:,.2f}"
-
-
 def rate(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:,.1f}"
 
 
 def times(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:,.2f}×"
-
-
-@dataclass(frozen=True)
-class DataTable:
-    slug: str
-    title: str
-    header: list[str]
-    rows: list[list[Any]]
-
-
-@dataclass(frozen=True)
-class ChartBlock:
-    """One chart as the page shows it: the figure, its caption and its data table."""
-
-    slug: str
-    caption: str
-    figure: dict[str, Any] | None
-    table: DataTable
-
-    @property
-    def figure_id(self) -> str:
-        return f"figure-{self.slug}"
 
 
 def _stamp(aco_id: str, performance_year: int, run: DualRun | None, what: str) -> str:

@@ -158,6 +158,30 @@ def case_decide(*, case: ReviewCase, acting_user: User, approve: bool, reason: s
     return case
 
 
+# CMS's moves on a case, by the action name pages and the API send ("start" is the pages' older name).
+REVIEW_ACTIONS = ("start_review", "request_changes", "approve", "deny")
+
+
+def case_review_act(*, case: ReviewCase, acting_user: User, action: str, reason: str = "") -> ReviewCase:
+    """Start the review, request changes, approve or deny (a reason for the last three), by name."""
+    if action in ("start", "start_review"):
+        return case_start_review(case=case, acting_user=acting_user)
+    if action == "request_changes":
+        return case_request_changes(case=case, acting_user=acting_user, reason=reason)
+    if action in ("approve", "deny"):
+        return case_decide(case=case, acting_user=acting_user, approve=action == "approve", reason=reason)
+    raise ValidationError("Choose an action.")
+
+
+def review_action_done(action: str, noun: str) -> str:
+    """What a page tells the reviewer after ``action`` on a case of ``noun`` ("Plan", "Arrangement")."""
+    if action in ("start", "start_review"):
+        return "Review started."
+    if action == "request_changes":
+        return "Changes requested; the ACO has been notified."
+    return f"{noun} {'approved' if action == 'approve' else 'denied'}; the ACO has been notified."
+
+
 @transaction.atomic
 def comment_add(*, case: ReviewCase, acting_user: User, body: str, section: str = "") -> ReviewComment:
     if not (acting_user.can_review or registry.get(case.kind).can_act_for_aco(acting_user, case)):

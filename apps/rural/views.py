@@ -21,6 +21,7 @@ from apps.accounts.services import access_log_record
 from apps.acos import selectors as aco_selectors
 from apps.acos.mixins import ACOScopedMixin, CMSOnlyMixin, resolve_performance_year
 from apps.acos.models import ACO
+from apps.acos.presentation import ChartBlock, DataTable, money
 
 from . import charts, selectors
 from .models import RuralRun
@@ -37,37 +38,8 @@ CATEGORY_LABELS = {
 KIND_LABELS = {"actual": "Actual", "projected": "Projected"}
 
 
-def money(value: Decimal | int | float | None) -> str:
-    """Dollars with cents and thousands separators ("$1,234.50"); "—" for nothing."""
-    if value is None:
-        return "—"
-    return f"${Decimal(value):,.2f}"
-
-
 def rurality_label(rural: bool | None) -> str:
     return {True: "Rural", False: "Urban", None: "Unknown"}[rural]
-
-
-@dataclass(frozen=True)
-class DataTable:
-    slug: str
-    title: str
-    header: list[str]
-    rows: list[list[Any]]
-
-
-@dataclass(frozen=True)
-class ChartBlock:
-    """One chart as a page shows it: the figure, its caption and its data table."""
-
-    slug: str
-    caption: str
-    figure: dict[str, Any] | None
-    table: DataTable
-
-    @property
-    def figure_id(self) -> str:
-        return f"figure-{self.slug}"
 
 
 @dataclass(frozen=True)
