@@ -26,7 +26,7 @@ from tests.factories import DUAL_FULL, DUAL_FULL_LATE, dual_world
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def saved(page: Page, change: Callable[[], None]) -> None:
+def saved(page: Page, change: Callable[[], object]) -> None:
     """Make a change to the draft and wait for its autosave to answer."""
     with page.expect_response(lambda r: "/autosave/" in r.url and r.request.method == "POST") as response:
         change()
