@@ -70,6 +70,8 @@ def timeline_figure(rows: Sequence[TimelineRow], *, today: dt.date) -> dict[str,
         (PLANNING_END.isoformat(), "Planning phase ends", "dash"),
         (today.isoformat(), f"Today ({today.isoformat()})", "dot"),
     ]
+    # Each label sits on its own side of its line, so the end-of-phase one stays inside the figure.
+    anchors = {PLANNING_START.isoformat(): "left", PLANNING_END.isoformat(): "right"}
     for day, text, dash in lines:
         fig.add_shape(
             type="line",
@@ -82,20 +84,28 @@ def timeline_figure(rows: Sequence[TimelineRow], *, today: dt.date) -> dict[str,
             line={"color": "#212121", "width": 1, "dash": dash},
         )
         fig.add_annotation(
-            x=day, y=1, xref="x", yref="paper", text=text, showarrow=False, yanchor="bottom", font={"size": 11}
+            x=day,
+            y=1,
+            xref="x",
+            yref="paper",
+            text=text,
+            showarrow=False,
+            yanchor="bottom",
+            xanchor=anchors.get(day, "center"),
+            yshift=0 if day in anchors else 16,  # today a line higher: it may fall near the start
+            font={"size": 11},
         )
     fig.update_layout(
         template="none",  # no theme colours to carry in the page's JSON; ours are set here
         barmode="overlay",
         height=max(260, 60 + 34 * len(rows)),
-        margin={"l": 10, "r": 10, "t": 50, "b": 40},
+        margin={"l": 10, "r": 10, "t": 66, "b": 70},
         xaxis={
             "type": "date",
             "range": [
                 (PLANNING_START - dt.timedelta(days=15)).isoformat(),
                 (PLANNING_END + dt.timedelta(days=15)).isoformat(),
             ],
-            "title": {"text": "Planning phase"},
         },
         yaxis={
             "type": "category",
@@ -104,7 +114,7 @@ def timeline_figure(rows: Sequence[TimelineRow], *, today: dt.date) -> dict[str,
             "autorange": "reversed",
             "automargin": True,
         },
-        legend={"orientation": "h", "y": -0.15, "title": {"text": "Status"}},
+        legend={"orientation": "h", "y": -0.12, "yanchor": "top", "title": {"text": "Status"}},
         font=FONT,
         plot_bgcolor="white",
     )
