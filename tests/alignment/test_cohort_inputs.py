@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from apps.alignment import cohorts
-from apps.alignment.cohort_inputs import load_cohort_inputs
+from apps.alignment.cohort_inputs import build_cohort_inputs, cohort_prefetch, load_cohort_inputs
 from tests.claims.cclf_builders import (
     beneficiary,
     diagnosis,
@@ -204,3 +204,27 @@ def test_reader_on_empty_tables() -> None:
     assert inputs.diagnoses.mbi.shape == inputs.dme.mbi.shape == inputs.facility.mbi.shape == (0,)
     result = cohorts.high_needs(inputs, as_of=AS_OF)
     assert result.cohort.tolist() == ["aged_disabled"]
+
+
+def test_no_prefetch_inside_a_transaction_or_on_sqlite(loaded: None) -> None:
+    # The test runs inside a transaction (and the fast suite on SQLite): a second connection would not
+    # see these rows, so alignment reads them itself.
+    assert cohort_prefetch(as_of=AS_OF) is None
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_the_prefetch_reads_on_its_own_connection_what_the_reader_reads(loaded: None) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the concurrent read is for PostgreSQL")
+    mbis = np.array([M5, M3, M1, M2, M4, NOBODY], dtype=object)
+    prefetch = cohort_prefetch(as_of=AS_OF)
+    assert prefetch is not None
+    fetched = build_cohort_inputs(prefetch.result(), mbis)
+    direct = load_cohort_inputs(mbis, as_of=AS_OF)
+    assert dx_rows(fetched) == dx_rows(direct) and len(dx_rows(direct)) > 0
+    assert fetched.dme.mbi.tolist() == direct.dme.mbi.tolist()
+    assert fetched.facility.mbi.tolist() == direct.facility.mbi.tolist()
+    assert fetched.beneficiaries.medicare_status.tolist() == direct.beneficiaries.medicare_status.tolist()
