@@ -213,7 +213,7 @@ def test_no_prefetch_inside_a_transaction_or_on_sqlite(loaded: None) -> None:
 
 
 @pytest.mark.integration
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_prefetch_reads_on_its_own_connection_what_the_reader_reads(loaded: None) -> None:
     from django.db import connection
 
