@@ -22,7 +22,6 @@ about 20 s in all, 12–16 s of it the CCLF5 scan; `cohorts.high_needs` then tak
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -84,43 +83,6 @@ def load_cohort_inputs(mbis: np.ndarray | None, *, as_of: dt.date) -> cohorts.Co
     of ``as_of``: claims of `cohorts.lookback_window(as_of)` only. Every given MBI gets a beneficiary row
     (status blank when no CCLF8 record exists)."""
     return build_cohort_inputs(fetch_cohort_rows(as_of=as_of), mbis)
-
-
-class CohortPrefetch:
-    """`fetch_cohort_rows` on a database connection of its own, in a thread, while the caller goes on
-    (alignment runs the engine meanwhile: the database scans CCLF5 on one core while numpy works on the
-    other). The thread closes its connection when done."""
-
-    def __init__(self, *, as_of: dt.date) -> None:
-        self._as_of = as_of
-        self._rows: CohortRows | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._fetch, name="cohort-prefetch", daemon=True)
-        self._thread.start()
-
-    def _fetch(self) -> None:
-        try:
-            self._rows = fetch_cohort_rows(as_of=self._as_of)
-        except BaseException as exc:  # handed to the caller by result()
-            self._error = exc
-        finally:
-            connection.close()  # this thread's connection
-
-    def result(self) -> CohortRows:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        if self._rows is None:
-            raise RuntimeError("the cohort prefetch ended without rows")
-        return self._rows
-
-
-def cohort_prefetch(*, as_of: dt.date) -> CohortPrefetch | None:
-    """Start reading the cohort rows concurrently where that is safe: on PostgreSQL and outside a
-    transaction (another connection could not see this one's uncommitted rows). None elsewhere."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return None
-    return CohortPrefetch(as_of=as_of)
 
 
 def fetch_cohort_rows(*, as_of: dt.date) -> CohortRows:

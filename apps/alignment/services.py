@@ -16,6 +16,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -107,14 +108,10 @@ class _Cohorts:
     not_evaluated: list[str]
 
 
-def _assess_cohorts(
-    mbis: list[str], *, as_of: dt.date, prefetch: cohort_inputs.CohortPrefetch | None = None
-) -> _Cohorts:
+def _assess_cohorts(mbis: list[str], *, as_of: dt.date, rows: cohort_inputs.CohortRows) -> _Cohorts:
     """ESRD / High Needs / Aged & Disabled for the aligned beneficiaries, with "once High Needs,
-    always High Needs" applied from the stored history. ``prefetch``: the claims rows already being
-    read (started before the engine ran)."""
+    always High Needs" applied from the stored history. ``rows``: the claims of the assessment."""
     mbi_array = np.array(sorted(mbis), dtype=object)
-    rows = prefetch.result() if prefetch is not None else cohort_inputs.fetch_cohort_rows(as_of=as_of)
     result = cohorts.high_needs(cohort_inputs.build_cohort_inputs(rows, mbi_array), as_of=as_of)
     # Every stored MBI (carry_forward ignores those not aligned now): no 100,000-item IN list.
     before = np.array(sorted(HighNeedsHistory.objects.values_list("mbi", flat=True)), dtype=object)
@@ -243,15 +240,15 @@ def alignment_run_execute(*, run_id: int) -> AlignmentRun:
         beneficiaries, services, entities, voluntary = load_inputs(py)
         watch.lap("inputs")
         # The cohort criteria's claims do not depend on who is aligned: the database reads them while
-        # the engine runs (where it can: see cohort_inputs.cohort_prefetch).
+        # the engine runs (where it can: see runs.Background).
         assessed = run.as_of or dt.date(py, 1, 1)
-        prefetch = cohort_inputs.cohort_prefetch(as_of=assessed)
+        cohort_rows = runs.Background(partial(cohort_inputs.fetch_cohort_rows, as_of=assessed))
         runs.progress(run, f"Applying the alignment rule to {len(services.mbi):,} service lines", 35)
         base_entities, midyear = _midyear(run, entities)
         results = engine.align(py, beneficiaries, services, base_entities, voluntary, midyear=midyear)
         watch.lap("engine")
         runs.progress(run, f"Cohorts and High Needs for {len(results):,} aligned beneficiaries", 60)
-        found = _assess_cohorts([r.mbi for r in results], as_of=assessed, prefetch=prefetch)
+        found = _assess_cohorts([r.mbi for r in results], as_of=assessed, rows=cohort_rows.result())
         watch.lap("cohorts")
         runs.progress(run, f"Saving {len(results):,} alignments", 75)
         by_aco: dict[str, dict[str, int]] = {}

@@ -36,6 +36,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,7 @@ import numpy.typing as npt
 
 from apps.acos.models import ACO
 from apps.alignment import inputs as alignment_inputs
+from apps.alignment import runs
 from apps.alignment.inputs import RHC_FQHC_REVENUE_CENTERS, Field, Source, pqem_codes
 from apps.alignment.models import AlignedBeneficiary
 from apps.claims.models import Beneficiary, PartAClaim, PartADiagnosis, PartARevenueLine, PartBLine
@@ -455,11 +457,21 @@ def load_quality_inputs(
     """Everything `engine.compute_measures` needs for the beneficiaries of one alignment run."""
     params = params or engine.QualityParameters()
     windows = Windows.of(performance_year, params)
+    # The diagnoses (a scan of every CCLF5 line of the lookback) are read on a second connection
+    # while this one reads the rest (where it can: see runs.Background).
+    diagnoses = runs.Background(partial(load_diagnoses, windows, params))
+    population = load_population(alignment_run_id)
+    inpatient, snf, ed, followups = (
+        load_inpatient(windows),
+        load_snf(windows),
+        load_ed(windows),
+        load_followups(windows),
+    )
     return engine.QualityInputs(
-        population=load_population(alignment_run_id),
-        diagnoses=load_diagnoses(windows, params),
-        inpatient=load_inpatient(windows),
-        snf=load_snf(windows),
-        ed=load_ed(windows),
-        followups=load_followups(windows),
+        population=population,
+        diagnoses=diagnoses.result(),
+        inpatient=inpatient,
+        snf=snf,
+        ed=ed,
+        followups=followups,
     )

@@ -4,14 +4,15 @@ CCLF9 crosswalk), read back by ``load_cohort_inputs`` as of 2027-01-01 (window 2
 from __future__ import annotations
 
 import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from apps.alignment import cohorts
-from apps.alignment.cohort_inputs import build_cohort_inputs, cohort_prefetch, load_cohort_inputs
+from apps.alignment import cohorts, runs
+from apps.alignment.cohort_inputs import build_cohort_inputs, fetch_cohort_rows, load_cohort_inputs
 from tests.claims.cclf_builders import (
     beneficiary,
     diagnosis,
@@ -206,25 +207,37 @@ def test_reader_on_empty_tables() -> None:
     assert result.cohort.tolist() == ["aged_disabled"]
 
 
-def test_no_prefetch_inside_a_transaction_or_on_sqlite(loaded: None) -> None:
+def test_inside_a_transaction_the_background_read_runs_on_this_connection(loaded: None) -> None:
     # The test runs inside a transaction (and the fast suite on SQLite): a second connection would not
-    # see these rows, so alignment reads them itself.
-    assert cohort_prefetch(as_of=AS_OF) is None
+    # see these rows, so the read waits for result() and runs here.
+    read = runs.Background(partial(fetch_cohort_rows, as_of=AS_OF))
+    assert not read.concurrent
+    mbis = np.array([M5, M3, M1, M2, M4, NOBODY], dtype=object)
+    assert dx_rows(build_cohort_inputs(read.result(), mbis)) == dx_rows(load_cohort_inputs(mbis, as_of=AS_OF))
 
 
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_prefetch_reads_on_its_own_connection_what_the_reader_reads(loaded: None) -> None:
+def test_the_background_read_uses_its_own_connection_and_reads_the_same(loaded: None) -> None:
     from django.db import connection
 
     if connection.vendor != "postgresql":
         pytest.skip("the concurrent read is for PostgreSQL")
     mbis = np.array([M5, M3, M1, M2, M4, NOBODY], dtype=object)
-    prefetch = cohort_prefetch(as_of=AS_OF)
-    assert prefetch is not None
-    fetched = build_cohort_inputs(prefetch.result(), mbis)
+    read = runs.Background(partial(fetch_cohort_rows, as_of=AS_OF))
+    assert read.concurrent
+    fetched = build_cohort_inputs(read.result(), mbis)
     direct = load_cohort_inputs(mbis, as_of=AS_OF)
     assert dx_rows(fetched) == dx_rows(direct) and len(dx_rows(direct)) > 0
     assert fetched.dme.mbi.tolist() == direct.dme.mbi.tolist()
     assert fetched.facility.mbi.tolist() == direct.facility.mbi.tolist()
     assert fetched.beneficiaries.medicare_status.tolist() == direct.beneficiaries.medicare_status.tolist()
+
+
+def test_a_failed_background_read_raises_in_the_caller() -> None:
+    def broken() -> None:
+        raise LookupError("no such table")
+
+    read = runs.Background(broken)
+    with pytest.raises(LookupError, match="no such table"):
+        read.result()
