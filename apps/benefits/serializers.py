@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from apps.reviews.models import ReviewComment
-from apps.reviews.selectors import version_diff
+from apps.reviews.serializers import ReviewHistoryMixin
 
 from . import services
 from .models import BenefitItem, BenefitSelection, Delivery, ImplementationPlan, PlanAttachment
@@ -128,7 +128,7 @@ class PlanSerializer(serializers.ModelSerializer[ImplementationPlan]):
         ]
 
 
-class PlanDetailSerializer(PlanSerializer):
+class PlanDetailSerializer(ReviewHistoryMixin, PlanSerializer):
     content = serializers.JSONField(source="review.content", read_only=True)
     fields_required = serializers.SerializerMethodField()
     missing_fields = serializers.SerializerMethodField()
@@ -154,32 +154,6 @@ class PlanDetailSerializer(PlanSerializer):
 
     def get_missing_fields(self, obj: ImplementationPlan) -> list[str]:
         return services.plan_missing_fields(obj)
-
-    def get_versions(self, obj: ImplementationPlan) -> list[dict[str, Any]]:
-        return [
-            {
-                "number": v.number,
-                "submitted_at": v.submitted_at,
-                "submitted_by": v.submitted_by.username,
-                "content": v.content,
-            }
-            for v in obj.review.versions.select_related("submitted_by").order_by("number")
-        ]
-
-    def get_transitions(self, obj: ImplementationPlan) -> list[dict[str, Any]]:
-        return [
-            {
-                "from_state": t.from_state,
-                "to_state": t.to_state,
-                "actor": t.actor.username,
-                "at": t.at,
-                "reason": t.reason,
-            }
-            for t in obj.review.transitions.select_related("actor").order_by("at", "id")
-        ]
-
-    def get_diff(self, obj: ImplementationPlan) -> list[dict[str, Any]]:
-        return version_diff(case=obj.review)
 
 
 class PlanContentSerializer(serializers.Serializer[Any]):

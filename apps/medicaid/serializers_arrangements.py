@@ -8,7 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from apps.reviews.models import ReviewComment
-from apps.reviews.selectors import version_diff
+from apps.reviews.serializers import ReviewHistoryMixin
 
 from .models import ARRANGEMENT_FIELDS, PartnershipArrangement, PartnerType
 
@@ -59,7 +59,7 @@ class ArrangementSerializer(serializers.ModelSerializer[PartnershipArrangement])
         return str((obj.review.content or {}).get("agreement_status") or "")
 
 
-class ArrangementDetailSerializer(ArrangementSerializer):
+class ArrangementDetailSerializer(ReviewHistoryMixin, ArrangementSerializer):
     content = serializers.JSONField(source="review.content", read_only=True)
     versions = serializers.SerializerMethodField()
     transitions = serializers.SerializerMethodField()
@@ -67,32 +67,6 @@ class ArrangementDetailSerializer(ArrangementSerializer):
 
     class Meta(ArrangementSerializer.Meta):
         fields = [*ArrangementSerializer.Meta.fields, "content", "versions", "transitions", "diff"]
-
-    def get_versions(self, obj: PartnershipArrangement) -> list[dict[str, Any]]:
-        return [
-            {
-                "number": v.number,
-                "submitted_at": v.submitted_at,
-                "submitted_by": v.submitted_by.username,
-                "content": v.content,
-            }
-            for v in obj.review.versions.select_related("submitted_by").order_by("number")
-        ]
-
-    def get_transitions(self, obj: PartnershipArrangement) -> list[dict[str, Any]]:
-        return [
-            {
-                "from_state": t.from_state,
-                "to_state": t.to_state,
-                "actor": t.actor.username,
-                "at": t.at,
-                "reason": t.reason,
-            }
-            for t in obj.review.transitions.select_related("actor").order_by("at", "id")
-        ]
-
-    def get_diff(self, obj: PartnershipArrangement) -> list[dict[str, Any]]:
-        return version_diff(case=obj.review)
 
 
 class ArrangementCreateSerializer(serializers.Serializer[Any]):
