@@ -9,10 +9,6 @@ review workflow (``apps.reviews``): a plan is a ``ReviewCase`` of kind ``benefit
 from __future__ import annotations
 
 import datetime
-import io
-import re
-import unicodedata
-import zipfile
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -32,6 +28,7 @@ from apps.claims.models import Beneficiary
 from apps.reviews import registry
 from apps.reviews import services as review_services
 from apps.reviews.models import ReviewCase, ReviewState
+from apps.reviews.uploads import bytes_match_extension, clean_file_name
 
 from . import selectors
 from .models import (
@@ -256,47 +253,10 @@ def plan_comment(*, plan: ImplementationPlan, acting_user: User, body: str, sect
 
 # --- attachments -----------------------------------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
 
 def attachment_name(name: str) -> str:
     """The file's own name only: no folders, no control characters, at most 120 characters."""
-    name = unicodedata.normalize("NFC", name or "")
-    name = re.split(r"[\\/]", name)[-1]
-    name = _CONTROL.sub("", name)
-    name = re.sub(r"\s+", " ", name).strip().lstrip(".")
-    if len(name) > 120:
-        stem, dot, ext = name.rpartition(".")
-        name = (stem[: 119 - len(ext)] + dot + ext) if dot else name[:120]
-    return name or "attachment"
-
-
-def _sniff(ext: str, head: bytes, data: bytes) -> bool:
-    """Do the file's first bytes match its extension?"""
-    if ext == "pdf":
-        return head.startswith(b"%PDF-")
-    if ext == "png":
-        return head.startswith(b"\x89PNG\r\n\x1a\n")
-    if ext in ("jpg", "jpeg"):
-        return head.startswith(b"\xff\xd8\xff")
-    if ext in ("docx", "xlsx"):
-        if not head.startswith(b"PK\x03\x04"):
-            return False
-        try:
-            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-        except zipfile.BadZipFile:
-            return False
-        folder = "word/" if ext == "docx" else "xl/"
-        return "[Content_Types].xml" in names and any(n.startswith(folder) for n in names)
-    if ext in ("txt", "csv"):
-        if b"\x00" in data:
-            return False
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return False
-        return True
-    return False
+    return clean_file_name(name, default="attachment")
 
 
 @transaction.atomic
@@ -316,7 +276,7 @@ def attachment_add(*, plan: ImplementationPlan, upload: UploadedFile, acting_use
         raise ValidationError({"file": "Attachments are limited to 5 MB."})
     if not data:
         raise ValidationError({"file": "The file is empty."})
-    if not _sniff(ext, data[:16], data):
+    if not bytes_match_extension(ext, data):
         raise ValidationError({"file": f"The file's contents are not a .{ext} file."})
     attachment = PlanAttachment(
         plan=plan,

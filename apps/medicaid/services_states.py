@@ -11,10 +11,7 @@ with CMS or approved there: its ACOs rely on the selection.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-import unicodedata
-import zipfile
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +26,7 @@ from django.urls import NoReverseMatch, reverse
 from apps.accounts.models import User
 from apps.acos.models import ACO, Membership
 from apps.reviews.models import ReviewState
+from apps.reviews.uploads import bytes_match_extension, clean_file_name
 
 from .models import (
     MAX_SELECTED_STATES,
@@ -312,43 +310,10 @@ def milestone_delete(*, milestone: Milestone, acting_user: User) -> None:
 
 # --- framework documents ---------------------------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
 
 def document_name(name: str) -> str:
     """The file's own name only: no folders, no control characters, at most 120 characters."""
-    name = unicodedata.normalize("NFC", name or "")
-    name = re.split(r"[\\/]", name)[-1]
-    name = _CONTROL.sub("", name)
-    name = re.sub(r"\s+", " ", name).strip().lstrip(".")
-    if len(name) > 120:
-        stem, dot, ext = name.rpartition(".")
-        name = (stem[: 119 - len(ext)] + dot + ext) if dot else name[:120]
-    return name or "document"
-
-
-def _contents_match(ext: str, data: bytes) -> bool:
-    """Do the file's bytes match its extension? (A renamed executable is not a PDF.)"""
-    if ext == "pdf":
-        return data.startswith(b"%PDF-")
-    if ext in ("docx", "xlsx"):
-        if not data.startswith(b"PK\x03\x04"):
-            return False
-        try:
-            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-        except zipfile.BadZipFile:
-            return False
-        folder = "word/" if ext == "docx" else "xl/"
-        return "[Content_Types].xml" in names and any(n.startswith(folder) for n in names)
-    if ext in ("txt", "csv"):
-        if b"\x00" in data:
-            return False
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return False
-        return True
-    return False
+    return clean_file_name(name, default="document")
 
 
 @transaction.atomic
@@ -375,7 +340,7 @@ def document_upload(*, state: MedicaidState, acting_user: User, title: str, uplo
         raise ValidationError({"file": f"Documents are limited to {limit_mb} MB."})
     if not data:
         raise ValidationError({"file": "The file is empty."})
-    if not _contents_match(ext, data):
+    if not bytes_match_extension(ext, data):
         raise ValidationError({"file": f"The file's contents are not a .{ext} file."})
     # Lock the state so two uploads of the same title cannot take the same version number.
     state = MedicaidState.objects.select_for_update().get(pk=state.pk)
