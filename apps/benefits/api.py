@@ -17,12 +17,12 @@ from apps.accounts.services import access_log_record
 from apps.acos.api import PY_PARAM, ACOScopedViewSet
 from apps.acos.mixins import resolve_performance_year
 from apps.reviews import services as review_services
+from apps.reviews.serializers import ReviewCommentSerializer
 
 from . import selectors, services
 from .models import ImplementationPlan
 from .serializers import (
     CatalogueRowSerializer,
-    CommentSerializer,
     DeliveryCreateSerializer,
     DeliverySerializer,
     PlanContentSerializer,
@@ -123,7 +123,7 @@ class PlanTransitionViewSet(_PlanScoped):
 
 
 class PlanCommentViewSet(_PlanScoped):
-    serializer_class = CommentSerializer
+    serializer_class = ReviewCommentSerializer
     cms_may_write = True
 
     def list(self, request: Request, aco_id: str, plan_id: int) -> Response:

@@ -6,7 +6,6 @@ from typing import Any
 
 from rest_framework import serializers
 
-from apps.reviews.models import ReviewComment
 from apps.reviews.serializers import ReviewHistoryMixin
 
 from . import services
@@ -163,17 +162,6 @@ class PlanContentSerializer(serializers.Serializer[Any]):
 class TransitionSerializer(serializers.Serializer[Any]):
     action = serializers.ChoiceField(choices=TRANSITIONS)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class CommentSerializer(serializers.ModelSerializer[ReviewComment]):
-    author = serializers.CharField(source="author.username", read_only=True)
-    version = serializers.IntegerField(source="version.number", read_only=True, allow_null=True)
-
-    class Meta:
-        model = ReviewComment
-        fields = ["id", "section", "body", "author", "at", "version"]
-        read_only_fields = ["id", "author", "at", "version"]
-        extra_kwargs: dict[str, dict[str, Any]] = {"section": {"required": False}}
 
 
 class DeliverySerializer(serializers.ModelSerializer[Delivery]):

@@ -15,12 +15,12 @@ from rest_framework.response import Response
 from apps.accounts.selectors import request_user
 from apps.acos.api import ACOScopedViewSet
 from apps.reviews import services as review_services
+from apps.reviews.serializers import ReviewCommentSerializer
 
 from . import selectors_arrangements as selectors
 from . import services_arrangements as services
 from .models import MedicaidState, PartnershipArrangement
 from .serializers_arrangements import (
-    ArrangementCommentSerializer,
     ArrangementContentSerializer,
     ArrangementCreateSerializer,
     ArrangementDetailSerializer,
@@ -120,7 +120,7 @@ class ArrangementReviewViewSet(_ArrangementScoped):
 
 
 class ArrangementCommentViewSet(_ArrangementScoped):
-    serializer_class = ArrangementCommentSerializer
+    serializer_class = ReviewCommentSerializer
     cms_may_write = True
 
     def list(self, request: Request, aco_id: str, arrangement_id: int) -> Response:

@@ -7,12 +7,10 @@ from typing import Any
 
 from rest_framework import serializers
 
-from apps.reviews.models import ReviewComment
+from apps.reviews import services as review_services
 from apps.reviews.serializers import ReviewHistoryMixin
 
 from .models import ARRANGEMENT_FIELDS, PartnershipArrangement, PartnerType
-
-REVIEW_ACTIONS = ["start_review", "request_changes", "approve", "deny"]
 
 
 class ArrangementSerializer(serializers.ModelSerializer[PartnershipArrangement]):
@@ -93,16 +91,5 @@ class ArrangementReasonSerializer(serializers.Serializer[Any]):
 
 
 class ArrangementReviewActionSerializer(serializers.Serializer[Any]):
-    action = serializers.ChoiceField(choices=REVIEW_ACTIONS)
+    action = serializers.ChoiceField(choices=list(review_services.REVIEW_ACTIONS))
     reason = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class ArrangementCommentSerializer(serializers.ModelSerializer[ReviewComment]):
-    author = serializers.CharField(source="author.username", read_only=True)
-    version = serializers.IntegerField(source="version.number", read_only=True, allow_null=True)
-
-    class Meta:
-        model = ReviewComment
-        fields = ["id", "section", "body", "author", "at", "version"]
-        read_only_fields = ["id", "author", "at", "version"]
-        extra_kwargs: dict[str, dict[str, Any]] = {"section": {"required": False}}

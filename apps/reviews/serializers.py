@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from rest_framework import serializers
+
+from .models import ReviewComment
 from .selectors import version_diff
 
 
@@ -37,3 +40,16 @@ class ReviewHistoryMixin:
 
     def get_diff(self, obj: Any) -> list[dict[str, Any]]:
         return version_diff(case=obj.review)
+
+
+class ReviewCommentSerializer(serializers.ModelSerializer[ReviewComment]):
+    """A comment on a reviewed thing, or on one of its sections."""
+
+    author = serializers.CharField(source="author.username", read_only=True)
+    version = serializers.IntegerField(source="version.number", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ReviewComment
+        fields = ["id", "section", "body", "author", "at", "version"]
+        read_only_fields = ["id", "author", "at", "version"]
+        extra_kwargs: dict[str, dict[str, Any]] = {"section": {"required": False}}
