@@ -1,8 +1,10 @@
-"""CMS CCLF file names: ``P.<ACO>.ACO.ZC<n>Y<yy>.D<yymmdd>.T<hhmmsst>`` (``T.`` for test files).
+"""CMS CCLF file names (CCLF Information Packet v38, §4.2 and Appendix B).
 
-``<n>`` is the file number 0–9, A or B; ``Y<yy>`` the performance year; ``D``/``T`` the date and
-time CMS produced the file (the last digit of ``T`` is tenths of a second). Run-out and weekly
-files use the same pattern with other letters after ``ZC`` (e.g. ``ZCR``); those are recognised too.
+``P.<ACO>.ACO.ZC<n>Y<yy>.D<yymmdd>.T<hhmmsst>`` for the monthly files of performance year
+``<yy>`` and ``P.<ACO>.ACO.ZC<n>R<yy>.D<yymmdd>.T<hhmmsst>`` ("R" instead of "Y") for the
+run-out files: the claims of year ``<yy>`` paid after it closed, sent in the three months after it.
+``T.`` instead of ``P.`` marks a test file. ``<n>`` is the file number 0-9, A or B; ``D``/``T``
+the date and time CMS produced the file (the last digit of ``T`` is tenths of a second).
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import re
 from dataclasses import dataclass
 
 NAME_RE = re.compile(
-    r"^(?P<env>[PT])\.(?P<aco>[A-Z0-9]{1,10})\.ACO\.ZC(?P<kind>[A-Z]?)(?P<num>[0-9AB])Y(?P<yy>[0-9]{2})"
+    r"^(?P<env>[PT])\.(?P<aco>[A-Z0-9]{1,10})\.ACO\.ZC(?P<num>[0-9AB])(?P<kind>[YR])(?P<yy>[0-9]{2})"
     r"\.D(?P<date>[0-9]{6})\.T(?P<time>[0-9]{7})(?P<ext>\.[A-Za-z0-9]+)?$"
 )
+MONTHLY, RUNOUT = "Y", "R"
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,7 @@ class CCLFName:
     name: str
     environment: str  # P production, T test
     aco: str
-    kind: str  # "" for the monthly package; a letter for run-out/weekly variants
+    kind: str  # "Y" for the year's monthly files, "R" for its run-out files
     file_number: str  # 0-9, A, B
     year: int
     produced_at: datetime.datetime
@@ -34,6 +37,10 @@ class CCLFName:
     @property
     def is_test(self) -> bool:
         return self.environment == "T"
+
+    @property
+    def is_runout(self) -> bool:
+        return self.kind == RUNOUT
 
 
 def parse_name(name: str) -> CCLFName | None:
@@ -60,8 +67,16 @@ def parse_name(name: str) -> CCLFName | None:
     )
 
 
-def make_name(*, aco: str, file_number: str, year: int, produced_at: datetime.datetime, test: bool = False) -> str:
+def make_name(
+    *,
+    aco: str,
+    file_number: str,
+    year: int,
+    produced_at: datetime.datetime,
+    test: bool = False,
+    runout: bool = False,
+) -> str:
     return (
-        f"{'T' if test else 'P'}.{aco}.ACO.ZC{file_number}Y{year % 100:02d}."
+        f"{'T' if test else 'P'}.{aco}.ACO.ZC{file_number}{RUNOUT if runout else MONTHLY}{year % 100:02d}."
         f"D{produced_at:%y%m%d}.T{produced_at:%H%M%S}{produced_at.microsecond // 100_000}"
     )

@@ -45,26 +45,21 @@ CCLF0_HEADER = ("File Number", "File Description", "Total Records Count", "Recor
 
 
 def format_cclf0(counts: dict[str, int]) -> str:
-    """The CCLF0 summary: a header line, then per file its number, description, record count and
-    record length, in the CCLF0 layout's four columns separated by ``|``."""
-    cclf0 = layout("CCLF0")
-    label, _, desc, _, count, _, length = cclf0.fields
-    lines = [
-        "|".join(
-            (
-                CCLF0_HEADER[0].ljust(label.length),
-                CCLF0_HEADER[1].ljust(desc.length),
-                CCLF0_HEADER[2].ljust(count.length),
-                CCLF0_HEADER[3].ljust(length.length),
-            )
-        )
-    ]
+    """The CCLF0 summary as CMS writes it (Information Packet Tables 25 and 26): the header row
+    (``CCLF0``: the four labels, left-justified, ``|`` at 14, 35 and 56), then one detail row per
+    file (``CCLF0D``: file type left-justified in 1-7, ``|`` at 8, file name in 9-51, ``|`` at 52,
+    record count right-justified in 53-63, ``|`` at 64, record length right-justified in 65-69)."""
+    header = layout("CCLF0")
+    labels = [f for f in header.fields if f.name != "Delimiter"]
+    lines = ["|".join(text.ljust(f.length) for text, f in zip(CCLF0_HEADER, labels, strict=True))]
+    detail = layout("CCLF0D")
+    file_type, _, file_name, _, count, _, length = detail.fields
     for file, n in sorted(counts.items()):
         lines.append(
             "|".join(
                 (
-                    file.ljust(label.length),
-                    FILE_DESCRIPTIONS.get(file, "")[: desc.length].ljust(desc.length),
+                    file.ljust(file_type.length),
+                    FILE_DESCRIPTIONS.get(file, "")[: file_name.length].ljust(file_name.length),
                     str(n).rjust(count.length),
                     str(layout(file).record_length).rjust(length.length),
                 )

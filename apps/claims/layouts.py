@@ -1,4 +1,5 @@
-"""CCLF record layouts, read from ``reference/cclf/layouts.csv`` (CMS CCLF Information Packet v36).
+"""CCLF record layouts, read from ``reference/cclf/layouts.csv`` (CMS CCLF Information Packet v38,
+Appendix B).
 
 Each file is fixed width, one record a line. A field's *kind* says how its text is read:
 ``date`` (YYYY-MM-DD), ``int`` (9(n): digits), ``decimal`` (signed amounts and quantities) or
@@ -16,20 +17,48 @@ from pathlib import Path
 
 LAYOUTS_CSV = Path(__file__).resolve().parent.parent.parent / "reference" / "cclf" / "layouts.csv"
 
+# The eleven data files of a package, each counted in its CCLF0 (Table 26 "File Type").
+DATA_FILE_TYPES = (
+    "CCLF1",
+    "CCLF2",
+    "CCLF3",
+    "CCLF4",
+    "CCLF5",
+    "CCLF6",
+    "CCLF7",
+    "CCLF8",
+    "CCLF9",
+    "CCLFA",
+    "CCLFB",
+)
+# The "File Name" CMS writes in each CCLF0 detail row (Table 26, element 3).
 FILE_DESCRIPTIONS = {
-    "CCLF0": "Summary statistics",
-    "CCLF1": "Part A claims header",
-    "CCLF2": "Part A revenue center detail",
-    "CCLF3": "Part A procedure codes",
-    "CCLF4": "Part A diagnosis codes",
-    "CCLF5": "Part B physicians",
-    "CCLF6": "Part B DME",
-    "CCLF7": "Part D",
-    "CCLF8": "Beneficiary demographics",
-    "CCLF9": "Beneficiary XREF",
-    "CCLFA": "Part A BE and demo codes",
-    "CCLFB": "Part B BE and demo codes",
+    "CCLF1": "Part A Claims Header File",
+    "CCLF2": "Part A Claims Revenue Center Detail File",
+    "CCLF3": "Part A Procedure Code File",
+    "CCLF4": "Part A Diagnosis Code File",
+    "CCLF5": "Part B Physicians File",
+    "CCLF6": "Part B DME File",
+    "CCLF7": "Part D File",
+    "CCLF8": "Beneficiary Demographics File",
+    "CCLF9": "BENE XREF File",
+    "CCLFA": "Part A BE and Demo Codes File",
+    "CCLFB": "Part B BE and Demo Codes File",
 }
+# Record lengths of the layout version before January 2022, when CCLF1-CCLF6 gained the second
+# (claims-sourced) NPI and OSCAR fields (Information Packet §2.8), and CCLF9 was one character
+# shorter. A file of that length is named as such in the error report, never read with today's
+# positions.
+PRIOR_RECORD_LENGTHS = {
+    "CCLF1": 292,
+    "CCLF2": 179,
+    "CCLF3": 94,
+    "CCLF4": 92,
+    "CCLF5": 363,
+    "CCLF6": 227,
+    "CCLF9": 54,
+}
+PRIOR_VERSION_LABEL = "the layout used before January 2022"
 
 
 @dataclass(frozen=True)

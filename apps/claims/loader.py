@@ -6,7 +6,8 @@ fields out with ``substr`` and converts them, so no Python code touches a row. A
 
 1. the MBI map is rebuilt from CCLF9 (chains followed, cycles reported, never guessed);
 2. ``current_mbi`` is set on new rows and on old rows whose MBI gained a newer one;
-3. claims are netted (DOMAIN.md §2) for every natural key the load touched;
+3. claims are netted (DOMAIN.md §2) for every natural key the load touched; CCLF2/3/4 and CCLFA
+   rows follow their CCLF1 header, CCLFB rows their CCLF5/CCLF6 line;
 4. the current beneficiary table is rebuilt from the latest CCLF8 record per current MBI.
 """
 
@@ -22,6 +23,7 @@ from django.db.backends.utils import CursorWrapper
 
 from . import models
 from .layouts import Field, Layout, layout
+from .parsing import MISSING_DATES, TRIMMED_FIELDS
 
 TABLES: dict[str, type[models.CCLFRow]] = {
     "CCLF1": models.PartAClaim,
@@ -33,6 +35,8 @@ TABLES: dict[str, type[models.CCLFRow]] = {
     "CCLF7": models.PartDEvent,
     "CCLF8": models.BeneficiarySnapshot,
     "CCLF9": models.MBIXref,
+    "CCLFA": models.PartABenefitCodes,
+    "CCLFB": models.PartBBenefitCodes,
 }
 MBI_FIELD = {"CCLF9": "PRVS_NUM"}
 STAGE = "cclf_stage"
@@ -43,11 +47,15 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _expr(f: Field, ascii_only: bool = False) -> str:
+def _expr(f: Field, ascii_only: bool = False, file_type: str = "") -> str:
+    """The SQL reading one field of a staged line, exactly as ``parsing.copy_text`` does."""
     raw = _raw(f, ascii_only)
     if f.kind == "text":
-        return f"rtrim({raw})"
+        return f"trim({raw})" if f.name in TRIMMED_FIELDS.get(file_type, set()) else f"rtrim({raw})"
     trimmed = f"NULLIF(trim({raw}), '')"
+    if f.kind == "date":
+        for missing in MISSING_DATES:
+            trimmed = f"NULLIF({trimmed}, '{missing}')"
     if _postgres():
         return {"int": f"{trimmed}::bigint", "date": f"{trimmed}::date", "decimal": f"{trimmed}::numeric"}[f.kind]
     return {"int": f"CAST({trimmed} AS INTEGER)", "date": trimmed, "decimal": f"CAST({trimmed} AS NUMERIC)"}[f.kind]
@@ -140,8 +148,10 @@ def copy_lead(
         else:
             flag(np.ones(n, dtype=bool))
     if model in (models.PartBLine, models.DMELine):
+        # Denied: the denial code is 0, left- or right-justified (as the checker reads codes).
         dnl = matrix[:, file_layout.field("CLM_CARR_PMT_DNL_CD").slice]
-        flag((dnl[:, 0] == ord("0")) & np.all(dnl[:, 1:] == 32, axis=1))
+        zero = dnl == ord("0")
+        flag((np.count_nonzero(zero, axis=1) == 1) & (np.count_nonzero(zero | (dnl == 32), axis=1) == dnl.shape[1]))
     return np.concatenate(parts, axis=1), np.concatenate(keeps, axis=1)
 
 
@@ -208,10 +218,10 @@ def insert_from_stage(cursor: CursorWrapper, file_type: str, file_id: int, ascii
             exprs.append("true" if _postgres() else "1")
     if model in (models.PartBLine, models.DMELine):
         columns.append("is_denied")
-        exprs.append(f"(rtrim({_raw(file_layout.field('CLM_CARR_PMT_DNL_CD'), ascii_only)}) = '0')")
+        exprs.append(f"(trim({_raw(file_layout.field('CLM_CARR_PMT_DNL_CD'), ascii_only)}) = '0')")
     for f in file_layout.fields:
         columns.append(f.name.lower())
-        exprs.append(_expr(f, ascii_only))
+        exprs.append(_expr(f, ascii_only, file_type))
     table = model._meta.db_table
     stage = f"(SELECT convert_to(line, 'UTF8') AS b FROM {STAGE}) s" if ascii_only and _postgres() else STAGE
     cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(exprs)} FROM {stage}")
@@ -282,11 +292,14 @@ class MBIState:
 
 
 def rebuild_mbi_map(cursor: CursorWrapper) -> MBIState:
-    """Rebuild the MBI map from every CCLF9 row loaded so far."""
+    """Rebuild the MBI map from every CCLF9 row loaded so far. Only MBI rows (indicator M) link
+    beneficiaries; HICN rows (H) are kept with their lineage but never merge anyone."""
     table = models.MBIMap._meta.db_table
     cursor.execute(f"SELECT mbi, current_mbi FROM {table}")
     before = dict(cursor.fetchall())
-    cursor.execute(f"SELECT prvs_num, crnt_num FROM {models.MBIXref._meta.db_table} ORDER BY id")
+    cursor.execute(
+        f"SELECT prvs_num, crnt_num FROM {models.MBIXref._meta.db_table} WHERE hicn_mbi_xref_ind = 'M' ORDER BY id"
+    )
     resolved, problems = resolve_chains((p, c) for p, c in cursor.fetchall())
     cursor.execute(f"DELETE FROM {table}")
     rows = [(m, cur, hops, "") for m, (cur, hops) in resolved.items()]
@@ -300,6 +313,16 @@ def rebuild_mbi_map(cursor: CursorWrapper) -> MBIState:
     changed.update({m: (old, m) for m, old in before.items() if m not in after})
     mapping = {m.encode(): cur.encode() for m, cur in after.items()}
     return MBIState(mapping, problems, changed)
+
+
+def count_hicn_links(cursor: CursorWrapper, file_id: int) -> int:
+    """CCLF9 rows of a file that link an old HICN (indicator H): kept, never used to link MBIs."""
+    cursor.execute(
+        f"SELECT count(*) FROM {models.MBIXref._meta.db_table} WHERE file_id = %s AND hicn_mbi_xref_ind = 'H'",
+        [file_id],
+    )
+    row = cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 def refresh_current_mbi(cursor: CursorWrapper, changed: dict[str, tuple[str, str]]) -> list[str]:
@@ -352,6 +375,40 @@ def net_claims(
         if pending or mbis:
             net_table(cursor, file_type, pending, mbis)
     _follow_headers(cursor, ", ".join(str(int(i)) for i in file_ids), touched_mbis)
+    _follow_lines(cursor)
+
+
+def _follow_lines(cursor: CursorWrapper) -> None:
+    """CCLFB rows follow their Part B or DME line by (CUR_CLM_UNIQ_ID, CLM_LINE_NUM): a row is
+    current when some copy of its line is current (or the line was never sent) and the row comes
+    from the latest file that sent that line's codes (a run-out package may repeat them). The
+    CCLFB table is small next to the claim lines, so every row is looked at: one pass over the
+    lines' three columns, and nothing at all while no CCLFB row exists."""
+    codes = models.PartBBenefitCodes._meta.db_table
+    cursor.execute(f"SELECT 1 FROM {codes} LIMIT 1")
+    if cursor.fetchone() is None:
+        return
+    lines = " UNION ALL ".join(
+        f"SELECT cur_clm_uniq_id, clm_line_num, CASE WHEN is_current THEN 1 ELSE 0 END AS cur FROM {t}"
+        for t in (models.PartBLine._meta.db_table, models.DMELine._meta.db_table)
+    )
+    cursor.execute(
+        f"""
+        UPDATE {codes} SET is_current = x.cur
+        FROM (
+            SELECT b.id, (b.file_id = m.last_file AND COALESCE(l.cur, 1) = 1) AS cur
+            FROM {codes} b
+            JOIN (SELECT cur_clm_uniq_id, clm_line_num, max(file_id) AS last_file FROM {codes}
+                  GROUP BY cur_clm_uniq_id, clm_line_num) m
+              ON m.cur_clm_uniq_id = b.cur_clm_uniq_id AND m.clm_line_num = b.clm_line_num
+            LEFT JOIN (SELECT a.cur_clm_uniq_id, a.clm_line_num, max(a.cur) AS cur FROM ({lines}) a
+                       JOIN (SELECT DISTINCT cur_clm_uniq_id FROM {codes}) k ON k.cur_clm_uniq_id = a.cur_clm_uniq_id
+                       GROUP BY a.cur_clm_uniq_id, a.clm_line_num) l
+              ON l.cur_clm_uniq_id = b.cur_clm_uniq_id AND l.clm_line_num = b.clm_line_num
+        ) x
+        WHERE {codes}.id = x.id AND {codes}.is_current <> x.cur
+        """
+    )
 
 
 def net_table(cursor: CursorWrapper, file_type: str, file_ids: list[int], touched_mbis: list[str]) -> None:
@@ -401,7 +458,7 @@ def net_table(cursor: CursorWrapper, file_type: str, file_ids: list[int], touche
 
 
 def _follow_headers(cursor: CursorWrapper, ids: str, touched_mbis: list[str]) -> None:
-    """CCLF2/3/4 rows follow their CCLF1 header by CUR_CLM_UNIQ_ID. A claim id can be loaded more
+    """CCLF2/3/4 and CCLFA rows follow their CCLF1 header by CUR_CLM_UNIQ_ID. A claim id can be loaded more
     than once (a run-out package repeats a claim version byte for byte), so a row is current when
     some header copy of its claim id is current (or the claim has no header) and the row comes from
     the latest file that sent rows for that claim id: a resent claim's rows replace the earlier
@@ -412,7 +469,7 @@ def _follow_headers(cursor: CursorWrapper, ids: str, touched_mbis: list[str]) ->
     touched = f"file_id IN ({ids})"
     if touched_mbis:
         touched += " OR current_mbi IN (" + ", ".join(["%s"] * len(touched_mbis)) + ")"
-    line_tables = [TABLES[t]._meta.db_table for t in ("CCLF2", "CCLF3", "CCLF4")]
+    line_tables = [TABLES[t]._meta.db_table for t in ("CCLF2", "CCLF3", "CCLF4", "CCLFA")]
     cursor.execute("DROP TABLE IF EXISTS cclf_touched_claims")
     cursor.execute("CREATE TEMP TABLE cclf_touched_claims (cur_clm_uniq_id bigint)")
     cursor.execute(

@@ -1,4 +1,4 @@
-"""Claims data as CMS sends it (CCLF0–CCLF9), with lineage, plus the runs that loaded it.
+"""Claims data as CMS sends it (CCLF1–CCLF9, CCLFA, CCLFB), with lineage, plus the runs that loaded it.
 
 The per-file tables hold every field of the CCLF layout (``reference/cclf/layouts.csv``, column
 names are the CMS names in lower case) so nothing CMS sent is lost, and every row points to the
@@ -7,7 +7,7 @@ file it came from (file name, file date, ingest run). Derived columns the loader
 - ``current_mbi``: the beneficiary's current MBI after following CCLF9 links;
 - ``is_current``: the row is the netted version of its claim (DOMAIN.md §2: the greatest
   (CLM_EFCTV_DT, CUR_CLM_UNIQ_ID) per natural key wins, and a winning cancellation voids it);
-  CCLF2/3/4 rows follow their CCLF1 header;
+  CCLF2/3/4 and CCLFA rows follow their CCLF1 header, CCLFB rows their CCLF5/CCLF6 line;
 - ``is_denied`` (Part B): CLM_CARR_PMT_DNL_CD = "0", the line counts for nothing.
 
 The field classes below were written from the layout file; keep them in step with it.
@@ -39,7 +39,11 @@ class IngestRun(models.Model):
     # {"CCLF5": {"expected": n, "parsed": n, "loaded": n}, ...}: feeds the progress bar.
     progress = models.JSONField(default=dict, blank=True)
     message = models.TextField(blank=True)
+    # Every problem found, even beyond the error rows kept (IngestError stops at a limit).
     error_count = models.PositiveIntegerField(default=0)
+    # What the load noticed besides errors: {"packages": [...], "skipped": [{"name", "reason"}],
+    # "notes": [{"file", "note"}]} (files not loaded and why, records padded, CRLF line ends, ...).
+    report = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -68,7 +72,7 @@ class IngestError(models.Model):
     line = models.PositiveIntegerField(null=True, blank=True)
     field = models.CharField(max_length=64, blank=True)
     value = models.CharField(max_length=255, blank=True)
-    reason = models.CharField(max_length=255)
+    reason = models.CharField(max_length=1000)
 
     class Meta:
         ordering = ["run", "id"]
@@ -88,6 +92,12 @@ class CCLFFile(models.Model):
     sha256 = models.CharField(max_length=64, unique=True)
     records = models.PositiveIntegerField()
     size = models.BigIntegerField()
+    runout = models.BooleanField(
+        default=False, help_text="From a run-out package (ZC<n>R<yy>): claims of the year paid after it closed."
+    )
+    package = models.CharField(
+        max_length=64, blank=True, help_text="The package the file came with (environment, ACO, kind, year, date)."
+    )
 
     class Meta:
         ordering = ["produced_at", "file_type"]
@@ -398,6 +408,92 @@ class PartDEvent(NettedRow):
                 ]
             ),
             models.Index(fields=["is_current"]),
+        ]
+
+
+class PartABenefitCodes(NettedRow):
+    """Part A Benefit Enhancement and demonstration codes (CCLFA), one row per Part A claim: every
+    field of the layout, lossless. Rows follow their CCLF1 header by CUR_CLM_UNIQ_ID. The ``*_SW``
+    indicators are "Y" when the claim used that Benefit Enhancement; CLM_PBP_RDCTN_AMT is what CMS
+    withheld from the fee-for-service payment for a capitated provider."""
+
+    FILE_TYPE = "CCLFA"
+
+    cur_clm_uniq_id = models.BigIntegerField(null=True)
+    bene_mbi_id = models.CharField(max_length=11, blank=True)
+    bene_hic_num = models.CharField(max_length=11, blank=True)
+    clm_type_cd = models.IntegerField(null=True)
+    clm_actv_care_from_dt = models.DateField(null=True)
+    clm_ngaco_pbpmt_sw = models.CharField(max_length=1, blank=True)
+    clm_ngaco_pdschrg_hcbs_sw = models.CharField(max_length=1, blank=True)
+    clm_ngaco_snf_wvr_sw = models.CharField(max_length=1, blank=True)
+    clm_ngaco_tlhlth_sw = models.CharField(max_length=1, blank=True)
+    clm_ngaco_cptatn_sw = models.CharField(max_length=1, blank=True)
+    clm_demo_1st_num = models.CharField(max_length=2, blank=True)
+    clm_demo_2nd_num = models.CharField(max_length=2, blank=True)
+    clm_demo_3rd_num = models.CharField(max_length=2, blank=True)
+    clm_demo_4th_num = models.CharField(max_length=2, blank=True)
+    clm_demo_5th_num = models.CharField(max_length=2, blank=True)
+    clm_pbp_inclsn_amt = models.DecimalField(max_digits=21, decimal_places=2, null=True)
+    clm_pbp_rdctn_amt = models.DecimalField(max_digits=21, decimal_places=2, null=True)
+    clm_ngaco_cmg_wvr_sw = models.CharField(max_length=1, blank=True)
+    clm_instnl_per_diem_amt = models.DecimalField(max_digits=21, decimal_places=2, null=True)
+    clm_mdcr_ip_bene_ddctbl_amt = models.DecimalField(max_digits=17, decimal_places=2, null=True)
+    clm_mdcr_coinsrnc_amt = models.DecimalField(max_digits=21, decimal_places=2, null=True)
+    clm_blood_lblty_amt = models.DecimalField(max_digits=17, decimal_places=2, null=True)
+    clm_instnl_prfnl_amt = models.DecimalField(max_digits=17, decimal_places=2, null=True)
+    clm_ncvrd_chrg_amt = models.DecimalField(max_digits=21, decimal_places=2, null=True)
+    clm_mdcr_ddctbl_amt = models.DecimalField(max_digits=21, decimal_places=2, null=True)
+    clm_rlt_cond_cd = models.CharField(max_length=2, blank=True)
+    clm_oprtnl_outlr_amt = models.DecimalField(max_digits=21, decimal_places=2, null=True)
+    clm_mdcr_new_tech_amt = models.DecimalField(max_digits=21, decimal_places=2, null=True)
+    clm_islet_isoln_amt = models.DecimalField(max_digits=21, decimal_places=2, null=True)
+    clm_sqstrtn_rdctn_amt = models.DecimalField(max_digits=21, decimal_places=2, null=True)
+    clm_1_rev_cntr_ansi_rsn_cd = models.CharField(max_length=3, blank=True)
+    clm_1_rev_cntr_ansi_grp_cd = models.CharField(max_length=2, blank=True)
+    clm_mips_pmt_amt = models.DecimalField(max_digits=21, decimal_places=2, null=True)
+
+    class Meta:
+        verbose_name = "Part A BE and demo codes"
+        verbose_name_plural = "Part A BE and demo codes"
+        indexes = [models.Index(fields=["cur_clm_uniq_id"]), models.Index(fields=["current_mbi"])]
+
+
+class PartBBenefitCodes(NettedRow):
+    """Part B Benefit Enhancement and demonstration codes (CCLFB), one row per Part B or DME claim
+    line: every field of the layout, lossless. Rows follow their CCLF5/CCLF6 line by
+    (CUR_CLM_UNIQ_ID, CLM_LINE_NUM)."""
+
+    FILE_TYPE = "CCLFB"
+
+    cur_clm_uniq_id = models.BigIntegerField(null=True)
+    clm_line_num = models.BigIntegerField(null=True)
+    bene_mbi_id = models.CharField(max_length=11, blank=True)
+    bene_hic_num = models.CharField(max_length=11, blank=True)
+    clm_type_cd = models.IntegerField(null=True)
+    clm_line_ngaco_pbpmt_sw = models.CharField(max_length=1, blank=True)
+    clm_line_ngaco_pdschrg_hcbs_sw = models.CharField(max_length=1, blank=True)
+    clm_line_ngaco_snf_wvr_sw = models.CharField(max_length=1, blank=True)
+    clm_line_ngaco_tlhlth_sw = models.CharField(max_length=1, blank=True)
+    clm_line_ngaco_cptatn_sw = models.CharField(max_length=1, blank=True)
+    clm_demo_1st_num = models.CharField(max_length=2, blank=True)
+    clm_demo_2nd_num = models.CharField(max_length=2, blank=True)
+    clm_demo_3rd_num = models.CharField(max_length=2, blank=True)
+    clm_demo_4th_num = models.CharField(max_length=2, blank=True)
+    clm_demo_5th_num = models.CharField(max_length=2, blank=True)
+    clm_pbp_inclsn_amt = models.DecimalField(max_digits=17, decimal_places=2, null=True)
+    clm_pbp_rdctn_amt = models.DecimalField(max_digits=17, decimal_places=2, null=True)
+    clm_ngaco_cmg_wvr_sw = models.CharField(max_length=1, blank=True)
+    clm_mdcr_ddctbl_amt = models.DecimalField(max_digits=21, decimal_places=2, null=True)
+    clm_sqstrtn_rdctn_amt = models.DecimalField(max_digits=17, decimal_places=2, null=True)
+    clm_line_carr_hpsa_scrcty_cd = models.CharField(max_length=1, blank=True)
+
+    class Meta:
+        verbose_name = "Part B BE and demo codes"
+        verbose_name_plural = "Part B BE and demo codes"
+        indexes = [
+            models.Index(fields=["cur_clm_uniq_id", "clm_line_num"]),
+            models.Index(fields=["current_mbi"]),
         ]
 
 

@@ -1,8 +1,9 @@
 """Finding CCLF packages in a folder or a zip.
 
 A package is the set of files CMS delivers together, with one CCLF0 summary: the files that share
-environment, ACO, kind, performance year and production date in their names. Several packages
-(for example a monthly package and a run-out package) load in file-date order.
+environment, ACO, kind (``Y`` monthly, ``R`` run-out), performance year and production date in their
+names. Several packages (for example a year's monthly packages and its run-out packages) load in
+file-date order. Every file that is not part of a package is listed with the reason.
 """
 
 from __future__ import annotations
@@ -15,9 +16,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from .filenames import CCLFName, parse_name
+from .filenames import RUNOUT, CCLFName, parse_name
 
-FILE_ORDER = ["CCLF9", "CCLF8", "CCLF1", "CCLF2", "CCLF3", "CCLF4", "CCLF5", "CCLF6", "CCLF7"]
+# The crosswalk first (later files map their MBIs through it), then demographics, then each claim
+# file before the files that follow it (CCLF2/3/4/A follow CCLF1; CCLFB follows CCLF5/CCLF6).
+FILE_ORDER = [
+    "CCLF9",
+    "CCLF8",
+    "CCLF1",
+    "CCLF2",
+    "CCLF3",
+    "CCLF4",
+    "CCLFA",
+    "CCLF5",
+    "CCLF6",
+    "CCLFB",
+    "CCLF7",
+]
+NOT_A_CCLF_NAME = "not a CCLF file name (P.<ACO>.ACO.ZC<n>Y<yy>.D<yymmdd>.T<hhmmsst>, or ZC<n>R<yy> for a run-out file)"
 
 
 @dataclass
@@ -40,9 +56,18 @@ class Package:
         return min(f.name.produced_at for f in self.files.values()).isoformat()
 
     @property
+    def is_runout(self) -> bool:
+        return self.key[2] == RUNOUT
+
+    @property
+    def year(self) -> int:
+        return self.key[3]
+
+    @property
     def label(self) -> str:
+        """The package's files' common name, the file number left out: ``P.L0001.ACO.ZC*R26.D270402``."""
         env, aco, kind, year, day = self.key
-        return f"{env}.{aco} ZC{kind} Y{year} D{day}"
+        return f"{env}.{aco}.ACO.ZC*{kind}{year % 100:02d}.D{day[2:]}"
 
     def data_files(self) -> list[PackageFile]:
         return [self.files[t] for t in FILE_ORDER if t in self.files]
@@ -51,26 +76,27 @@ class Package:
 @dataclass
 class Discovery:
     packages: list[Package]
-    ignored: list[str]
+    skipped: list[tuple[str, str]]  # (file name, why it is not loaded)
 
 
 def discover(folder: Path) -> Discovery:
     """Group the CCLF files of a folder (searched recursively) into packages, oldest first."""
     packages: dict[tuple[str, str, str, int, str], Package] = {}
-    ignored: list[str] = []
+    skipped: list[tuple[str, str]] = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         name = parse_name(path.name)
         if name is None:
-            ignored.append(path.name)
+            skipped.append((path.name, NOT_A_CCLF_NAME))
             continue
         key = (name.environment, name.aco, name.kind, name.year, name.produced_at.strftime("%Y%m%d"))
         package = packages.setdefault(key, Package(key))
         if name.file_type in package.files:
-            ignored.append(f"{path.name} (a second {name.file_type} in the same package)")
+            first = package.files[name.file_type].path.name
+            skipped.append((path.name, f"a second {name.file_type} in package {package.label} (loaded: {first})"))
             continue
         package.files[name.file_type] = PackageFile(path, name)
     ordered = sorted(packages.values(), key=lambda p: (p.produced_at, p.key))
-    return Discovery(ordered, ignored)
+    return Discovery(ordered, skipped)
 
 
 @contextmanager

@@ -27,11 +27,12 @@ from django.utils import timezone
 from apps.accounts.models import User
 
 from . import loader
-from .layouts import layout
+from .layouts import PRIOR_RECORD_LENGTHS, PRIOR_VERSION_LABEL, layout
 from .models import CCLFFile, IngestError, IngestRun, MBIMap
-from .packages import Package, PackageFile, discover, opened, sha256_of
+from .packages import Package, discover, opened, sha256_of
 from .parsing import Block, FileCheck, RecordError, copy_text, iter_blocks
 from .signals import ingest_succeeded
+from .summary import read_cclf0
 
 log = logging.getLogger(__name__)
 PROGRESS_KEY = "ingest-progress-{}"
@@ -107,30 +108,25 @@ class _Progress:
         )
 
 
-def _read_cclf0(pf: PackageFile) -> tuple[dict[str, tuple[int, int]], list[RecordError]]:
-    """CCLF0: per file type, the record count and record length CMS says it sent."""
-    cclf0 = layout("CCLF0")
-    label, _, _, _, count_f, _, length_f = cclf0.fields
-    expected: dict[str, tuple[int, int]] = {}
-    errors: list[RecordError] = []
-    text = pf.path.read_bytes().decode("latin-1")
-    for n, raw in enumerate(text.splitlines(), start=1):
-        line = raw.rstrip("\r")
-        if not line.strip():
-            continue
-        file_type = line[label.slice].strip()
-        count_text, length_text = line[count_f.slice].strip(), line[length_f.slice].strip()
-        if n == 1 and not count_text.isdigit():
-            continue  # the header line
-        if not file_type.startswith("CCLF"):
-            errors.append(RecordError(n, label.name, file_type, "is not a CCLF file number"))
-        elif not count_text.isdigit():
-            errors.append(RecordError(n, count_f.name, count_text, "is not a whole number"))
-        elif not length_text.isdigit():
-            errors.append(RecordError(n, length_f.name, length_text, "is not a whole number"))
-        else:
-            expected[file_type] = (int(count_text), int(length_text))
-    return expected, errors
+# Error rows kept per load (each file keeps at most parsing.MAX_ERRORS_PER_FILE); the count of
+# problems is always the real one.
+MAX_STORED_ERRORS = 10_000
+
+
+@dataclass
+class _Problems:
+    """Every problem of a load: the first ones as rows, and the real count."""
+
+    rows: list[tuple[str, RecordError]] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, name: str, errors: list[RecordError], count: int | None = None) -> None:
+        self.count += len(errors) if count is None else count
+        room = MAX_STORED_ERRORS - len(self.rows)
+        self.rows.extend((name, e) for e in errors[: max(room, 0)])
+
+    def __bool__(self) -> bool:
+        return self.count > 0
 
 
 @dataclass
@@ -139,30 +135,58 @@ class _LoadState:
     mbi: loader.MBIState | None = None
     file_ids: list[int] = field(default_factory=list)
     netted: set[int] = field(default_factory=set)
+    # The ingest report: packages, files not loaded and why, per-file notes.
+    packages: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    notes: list[dict[str, str]] = field(default_factory=list)
+
+
+def _length_problem(file_type: str, length: int) -> str | None:
+    """Why CCLF0's record length for a file cannot be read with today's layout, or None."""
+    current = layout(file_type).record_length
+    if length == current:
+        return None
+    if PRIOR_RECORD_LENGTHS.get(file_type) == length:
+        return (
+            f"CCLF0 gives {file_type} records of {length} characters: {PRIOR_VERSION_LABEL}. This portal "
+            f"reads the current layout ({current} characters, CCLF Information Packet v38); ask for the "
+            "package in the current layout"
+        )
+    return (
+        f"CCLF0 gives {file_type} records of {length} characters; the current {file_type} layout is "
+        f"{current} characters long (another layout version?)"
+    )
 
 
 def _load_package(
-    package: Package, progress: _Progress, errors: list[tuple[str, RecordError]], run: IngestRun, state: _LoadState
+    package: Package, progress: _Progress, problems: _Problems, run: IngestRun, state: _LoadState
 ) -> dict[str, int]:
     """Check and load one package inside the caller's transaction. Returns rows loaded per file."""
     loaded: dict[str, int] = {}
     cclf0 = package.files.get("CCLF0")
+    state.packages.append(
+        {
+            "label": package.label,
+            "runout": package.is_runout,
+            "performance_year": package.year,
+            "produced_at": package.produced_at,
+            "files": sorted(pf.path.name for pf in package.files.values()),
+        }
+    )
     if cclf0 is None:
-        errors.append((package.label, RecordError(None, "CCLF0", "", "the package has no CCLF0 summary file")))
+        problems.add(package.label, [RecordError(None, "CCLF0", "", "the package has no CCLF0 summary file")])
         expected: dict[str, tuple[int, int]] = {}
     else:
-        expected, cclf0_errors = _read_cclf0(cclf0)
-        errors.extend((cclf0.path.name, e) for e in cclf0_errors)
+        summary = read_cclf0(cclf0.path.read_bytes())
+        expected = summary.expected
+        problems.add(cclf0.path.name, summary.errors)
     data_files = package.data_files()
     present = {pf.file_type for pf in data_files}
     for file_type in sorted(set(expected) - present):
-        if file_type in loader.TABLES:
-            errors.append(
-                (
-                    cclf0.path.name if cclf0 else package.label,
-                    RecordError(None, "file", file_type, "is listed in CCLF0 but not in the package"),
-                )
-            )
+        problems.add(
+            cclf0.path.name if cclf0 else package.label,
+            [RecordError(None, "file", file_type, "is listed in CCLF0 but not in the package")],
+        )
     for pf in data_files:
         progress.expect(pf.path.name, expected.get(pf.file_type, (0, 0))[0])
     with connection.cursor() as cursor:
@@ -170,24 +194,29 @@ def _load_package(
         for pf in data_files:
             file_layout = layout(pf.file_type)
             sha = sha256_of(pf.path)
-            if CCLFFile.objects.filter(sha256=sha).exists():
+            earlier = CCLFFile.objects.filter(sha256=sha).values_list("name", "run_id").first()
+            if earlier is not None:
                 progress.update(pf.path.name, parsed=0, loaded=0, expected=0)
                 loaded[pf.path.name] = -1  # identical bytes already loaded: nothing to do
-                continue
-            if pf.file_type not in expected and cclf0 is not None:
-                errors.append((pf.path.name, RecordError(None, "file", pf.file_type, "is not listed in CCLF0")))
-            elif cclf0 is not None and expected[pf.file_type][1] != file_layout.record_length:
-                errors.append(
-                    (
-                        cclf0.path.name,
-                        RecordError(
-                            None,
-                            "RecordLengthLabel",
-                            str(expected[pf.file_type][1]),
-                            f"{pf.file_type} records are {file_layout.record_length} characters long",
-                        ),
-                    )
+                state.skipped.append(
+                    {
+                        "name": pf.path.name,
+                        "reason": f"already loaded (the same bytes as {earlier[0]}, load #{earlier[1]})",
+                    }
                 )
+                continue
+            length_problem = None
+            if pf.file_type not in expected and cclf0 is not None:
+                problems.add(pf.path.name, [RecordError(None, "file", pf.file_type, "is not listed in CCLF0")])
+            elif cclf0 is not None:
+                length_problem = _length_problem(pf.file_type, expected[pf.file_type][1])
+                if length_problem:
+                    problems.add(
+                        cclf0.path.name,
+                        [RecordError(None, "RecordLength", str(expected[pf.file_type][1]), length_problem)],
+                    )
+                    # Not read: its records would all be misplaced; the one error says why.
+                    continue
             check = FileCheck()
             record = CCLFFile.objects.create(
                 run=run,
@@ -197,6 +226,8 @@ def _load_package(
                 if timezone.is_naive(pf.name.produced_at)
                 else pf.name.produced_at,
                 performance_year=pf.name.year,
+                runout=pf.name.is_runout,
+                package=package.label[:64],
                 sha256=sha,
                 records=0,
                 size=pf.path.stat().st_size,
@@ -208,7 +239,7 @@ def _load_package(
             staged = False
             expected_rows = expected.get(pf.file_type, (0, 0))[0]
             with (
-                loader.bulk_mode(cursor, pf.file_type, expected_rows if not errors else 0) as bulk,
+                loader.bulk_mode(cursor, pf.file_type, expected_rows if not problems else 0) as bulk,
                 open(pf.path, "rb") as fh,
             ):
                 buffer: Any = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
@@ -216,7 +247,7 @@ def _load_package(
                     prepare = partial(
                         _copy_text_for,
                         fast=fast,
-                        errors=errors,
+                        problems=problems,
                         check=check,
                         file_type=pf.file_type,
                         file_id=record.pk,
@@ -226,7 +257,7 @@ def _load_package(
                     # Checking and cutting the next block (numpy, in a thread) overlaps with the
                     # database taking in the current one: two cores busy instead of one at a time.
                     for block, rows_text in _ahead(iter_blocks(buffer, file_layout, check), prepare):
-                        if not errors and not check.error_count:
+                        if not problems and not check.error_count:
                             if rows_text is not None:
                                 # PostgreSQL: COPY the checked rows, already in columns, into the table.
                                 loader.copy_rows(cursor, pf.file_type, columns, rows_text, check.non_ascii)
@@ -238,20 +269,36 @@ def _load_package(
                 finally:
                     if size:
                         buffer.close()
-                errors.extend((pf.path.name, e) for e in check.errors)
+                problems.add(pf.path.name, check.errors, check.error_count)
+                prior = PRIOR_RECORD_LENGTHS.get(pf.file_type)
+                if prior is not None and check.lines and check.prior_version == check.lines:
+                    problems.add(
+                        pf.path.name,
+                        [
+                            RecordError(
+                                None,
+                                "record length",
+                                f"{prior} characters",
+                                f"every record is {prior} characters long: the {pf.file_type} layout of "
+                                f"{PRIOR_VERSION_LABEL.removeprefix('the layout ')}. This portal reads the current "
+                                f"layout ({file_layout.record_length} characters); the file was not read",
+                            )
+                        ],
+                    )
                 if pf.file_type in expected and expected[pf.file_type][0] != check.lines:
-                    errors.append(
-                        (
-                            pf.path.name,
+                    problems.add(
+                        pf.path.name,
+                        [
                             RecordError(
                                 None,
                                 "record count",
                                 str(check.lines),
-                                f"CCLF0 says {expected[pf.file_type][0]} records; the file has {check.lines}",
-                            ),
-                        )
+                                f"CCLF0 says {expected[pf.file_type][0]:,} records; the file has {check.lines:,}",
+                            )
+                        ],
                     )
-                if errors:
+                state.notes.extend({"file": pf.path.name, "note": note} for note in check.notes())
+                if problems:
                     loader.clear_stage(cursor)
                     continue
                 rows = copied
@@ -269,6 +316,15 @@ def _load_package(
                     loader.net_table(cursor, pf.file_type, [record.pk], [])
                     state.netted.add(record.pk)
                 if pf.file_type == "CCLF9":
+                    hicn = loader.count_hicn_links(cursor, record.pk)
+                    if hicn:
+                        state.notes.append(
+                            {
+                                "file": pf.path.name,
+                                "note": f"{hicn:,} HICN link{'s' if hicn != 1 else ''} (indicator H) kept; "
+                                "only MBI links (M) are used to merge beneficiaries",
+                            }
+                        )
                     # Later files of the load map their MBIs with the crosswalk as it now stands.
                     state.mbi = loader.rebuild_mbi_map(cursor)
                     state.mapping = state.mbi.mapping
@@ -279,14 +335,14 @@ def _copy_text_for(
     block: Block,
     *,
     fast: bool,
-    errors: list[tuple[str, RecordError]],
+    problems: _Problems,
     check: FileCheck,
     file_type: str,
     file_id: int,
     mapping: dict[bytes, bytes],
 ) -> bytes | None:
     """The COPY rows of a block, or None when it must take the staged path (or nothing loads)."""
-    if not fast or not block.good or errors or check.error_count:
+    if not fast or not block.good or problems or check.error_count:
         return None
     lead, keep = loader.copy_lead(block.matrix, file_type, file_id, mapping)
     return copy_text(block.matrix, layout(file_type), lead, keep)
@@ -329,45 +385,46 @@ def ingest_run_execute(*, run_id: int, path: Path | None = None, announce: bool 
         return IngestRun.objects.get(pk=run_id)
     run = IngestRun.objects.get(pk=run_id)
     progress = _Progress(run)
-    errors: list[tuple[str, RecordError]] = []
+    problems = _Problems()
     loaded: dict[str, int] = {}
-    problems: dict[str, str] = {}
+    unresolved: dict[str, str] = {}
     source = path if path is not None else Path(run.upload.path)
-    ignored: list[str] = []
+    state = _LoadState(mapping={})
     try:
         with opened(source) as folder:
             found = discover(folder)
-            ignored = found.ignored
+            state.skipped.extend({"name": name, "reason": reason} for name, reason in found.skipped)
             if not found.packages:
-                errors.append(
-                    (
-                        run.source,
+                problems.add(
+                    run.source,
+                    [
                         RecordError(
                             None,
                             "file",
                             "",
-                            "no CCLF files were found (names like P.<ACO>.ACO.ZC5Y27.D270115.T1200000)",
-                        ),
-                    )
+                            "no CCLF files were found (names like P.<ACO>.ACO.ZC5Y27.D270115.T1200000, or "
+                            "ZC5R26 for a run-out file)",
+                        )
+                    ],
                 )
             else:
                 with transaction.atomic():
-                    state = _LoadState(mapping=_current_mapping())
+                    state.mapping = _current_mapping()
                     for package in found.packages:
                         progress.say(f"Checking and loading {package.label}")
-                        loaded.update(_load_package(package, progress, errors, run, state))
-                    if errors:
+                        loaded.update(_load_package(package, progress, problems, run, state))
+                    if problems:
                         raise LoadRejected()
                     if state.file_ids:
                         with connection.cursor() as cursor:
                             loader.after_load(cursor, state.file_ids, state.mbi, progress.say, state.netted)
-                        problems = state.mbi.problems if state.mbi else {}
+                        unresolved = state.mbi.problems if state.mbi else {}
     except LoadRejected:
         pass
     except Exception as exc:  # an unexpected failure still ends the run with a reason
         log.exception("Ingest run %s failed", run_id)
-        errors.append((run.source, RecordError(None, "load", type(exc).__name__, str(exc)[:255])))
-    run = _finish(run, progress, errors, loaded, problems, ignored)
+        problems.add(run.source, [RecordError(None, "load", type(exc).__name__, str(exc)[:255])])
+    run = _finish(run, progress, problems, loaded, unresolved, state)
     if announce and run.status == IngestRun.Status.SUCCEEDED:
         years = sorted(set(run.files.values_list("performance_year", flat=True)))
         transaction.on_commit(lambda: ingest_succeeded.send(sender=IngestRun, run=run, performance_years=years))
@@ -377,20 +434,25 @@ def ingest_run_execute(*, run_id: int, path: Path | None = None, announce: bool 
 def _finish(
     run: IngestRun,
     progress: _Progress,
-    errors: list[tuple[str, RecordError]],
+    problems: _Problems,
     loaded: dict[str, int],
-    problems: dict[str, str],
-    ignored: list[str],
+    unresolved: dict[str, str],
+    state: _LoadState,
 ) -> IngestRun:
     run.finished_at = timezone.now()
     run.progress = progress.files
-    notes = []
     from .bundle import known_bundle_files  # the bundle module loads packages through this one
 
-    ignored = [name for name in ignored if name not in known_bundle_files()]
-    if ignored:
-        notes.append(f"Ignored (not CCLF file names): {', '.join(ignored[:20])}")
-    if errors:
+    bundle_files = known_bundle_files()
+    skipped = [s for s in state.skipped if s["name"] not in bundle_files]
+    run.report = {"packages": state.packages, "skipped": skipped, "notes": state.notes}
+    not_loaded = (
+        f" {len(skipped)} file{'s' if len(skipped) != 1 else ''} of the upload {'were' if len(skipped) != 1 else 'was'}"
+        " not loaded (listed with the reason)."
+        if skipped
+        else ""
+    )
+    if problems:
         # The load was rolled back: files loaded before the error no longer hold any rows.
         for counts in run.progress.values():
             counts["loaded"] = 0
@@ -401,28 +463,34 @@ def _finish(
                 line=e.line,
                 field=e.field[:64],
                 value=e.value[:255],
-                reason=e.reason[:255],
+                reason=e.reason[:1000],
             )
-            for name, e in errors
+            for name, e in problems.rows
         )
         run.status = IngestRun.Status.FAILED
-        run.error_count = len(errors)
-        run.message = f"Rejected: {len(errors)} problem(s) found; nothing was loaded. " + " ".join(notes)
+        run.error_count = problems.count
+        shown = len(problems.rows)
+        found = f"{problems.count:,} problem{'s' if problems.count != 1 else ''} found"
+        if shown < problems.count:
+            found += f" (the first {shown:,} are listed)"
+        run.message = f"Rejected: {found}; nothing was loaded." + not_loaded
     elif loaded and all(rows < 0 for rows in loaded.values()):
         run.status = IngestRun.Status.UNCHANGED
         run.message = "These files were already loaded (same bytes); nothing changed."
     else:
         run.status = IngestRun.Status.SUCCEEDED
         counts = ", ".join(f"{name}: {rows:,}" for name, rows in loaded.items() if rows >= 0)
-        skipped = [name for name, rows in loaded.items() if rows < 0]
+        already = [name for name, rows in loaded.items() if rows < 0]
+        runouts = [p["label"] for p in state.packages if p["runout"]]
         run.message = f"Loaded {counts}."
-        if skipped:
-            run.message += f" Already loaded, skipped: {', '.join(skipped)}."
-        if problems:
-            sample = "; ".join(f"{m}: {p}" for m, p in list(problems.items())[:5])
-            run.message += f" {len(problems)} MBI(s) could not be resolved and are left out: {sample}."
-        if notes:
-            run.message += " " + " ".join(notes)
+        if runouts:
+            run.message += f" Run-out package{'s' if len(runouts) != 1 else ''}: {', '.join(runouts)}."
+        if already:
+            run.message += f" Already loaded, skipped: {', '.join(already)}."
+        if unresolved:
+            sample = "; ".join(f"{m}: {p}" for m, p in list(unresolved.items())[:5])
+            run.message += f" {len(unresolved)} MBI(s) could not be resolved and are left out: {sample}."
+        run.message += not_loaded
     run.save()
     cache.delete(PROGRESS_KEY.format(run.pk))
     return run

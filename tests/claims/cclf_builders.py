@@ -3,7 +3,9 @@
 Records are written with ``fixedwidth.format_record`` (the layout's widths and padding), one
 builder per file type with valid defaults so a test names only the fields it cares about;
 ``splice`` puts raw text (a bad date, a zero-padded amount) into a field of a written record.
-``write_package`` writes the files under their CMS names with a CCLF0 summary.
+``write_package`` writes the files under their CMS names with a CCLF0 summary that is written here
+by hand from the CCLF Information Packet (Tables 25 and 26), not by the project's own writer: a
+misreading shared by the writer and the reader cannot pass both.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.db.models import Model
 
 from apps.claims import loader, models, services
 from apps.claims.filenames import make_name
-from apps.claims.fixedwidth import format_cclf0, format_record
+from apps.claims.fixedwidth import format_record
 from apps.claims.layouts import layout
 from apps.claims.models import Beneficiary, CCLFFile, IngestRun, MBIMap
 
@@ -189,8 +191,70 @@ def xref(previous: str, current: str, **kw: Any) -> str:
     return record("CCLF9", values | kw)
 
 
-def file_name(file_type: str, produced_at: datetime.datetime = DAY, aco: str = ACO) -> str:
-    return make_name(aco=aco, file_number=file_type.removeprefix("CCLF"), year=PY, produced_at=produced_at)
+def benefit_a(uniq: int, **kw: Any) -> str:
+    """CCLFA: the BE and demo codes of Part A claim ``uniq`` (no indicator set)."""
+    values = {"CUR_CLM_UNIQ_ID": uniq, "BENE_MBI_ID": mbi(1), "CLM_TYPE_CD": 60, "CLM_ACTV_CARE_FROM_DT": "2026-03-01"}
+    return record("CCLFA", values | kw)
+
+
+def benefit_b(uniq: int, line: int = 1, **kw: Any) -> str:
+    """CCLFB: the BE and demo codes of Part B line ``line`` of claim ``uniq``."""
+    values = {"CUR_CLM_UNIQ_ID": uniq, "CLM_LINE_NUM": line, "BENE_MBI_ID": mbi(1), "CLM_TYPE_CD": 71}
+    return record("CCLFB", values | kw)
+
+
+def file_name(
+    file_type: str, produced_at: datetime.datetime = DAY, aco: str = ACO, runout: bool = False, year: int = PY
+) -> str:
+    return make_name(
+        aco=aco, file_number=file_type.removeprefix("CCLF"), year=year, produced_at=produced_at, runout=runout
+    )
+
+
+# --- CCLF0, by hand from the Information Packet ---------------------------------------------------
+
+# Table 25, the header row: the four labels left-justified in 1-13, 15-34, 36-55 and 57-69, "|" at
+# 14, 35 and 56.
+CCLF0_HEADER_ROW = "File Number  |File Description    |Total Records Count |Record Length"
+# Table 26, element 3: the file name CMS writes for each file type.
+CCLF0_NAMES = {
+    "CCLF1": "Part A Claims Header File",
+    "CCLF2": "Part A Claims Revenue Center Detail File",
+    "CCLF3": "Part A Procedure Code File",
+    "CCLF4": "Part A Diagnosis Code File",
+    "CCLF5": "Part B Physicians File",
+    "CCLF6": "Part B DME File",
+    "CCLF7": "Part D File",
+    "CCLF8": "Beneficiary Demographics File",
+    "CCLF9": "BENE XREF File",
+    "CCLFA": "Part A BE and Demo Codes File",
+    "CCLFB": "Part B BE and Demo Codes File",
+}
+# Each layout's record length: the end position of its last field in Appendix B.
+RECORD_LENGTHS = {
+    "CCLF1": 437,
+    "CCLF2": 199,
+    "CCLF3": 114,
+    "CCLF4": 112,
+    "CCLF5": 388,
+    "CCLF6": 247,
+    "CCLF7": 195,
+    "CCLF8": 549,
+    "CCLF9": 55,
+    "CCLFA": 324,
+    "CCLFB": 128,
+}
+
+
+def cclf0_row(file_type: str, count: int, length: int | None = None) -> str:
+    """A Table 26 detail row: type left-justified in 1-7, "|" at 8, name in 9-51, "|" at 52, count
+    right-justified in 53-63, "|" at 64, record length right-justified in 65-69."""
+    length = RECORD_LENGTHS[file_type] if length is None else length
+    return f"{file_type:<7}|{CCLF0_NAMES[file_type]:<43}|{count:>11}|{length:>5}"
+
+
+def cclf0_text(counts: dict[str, int], newline: str = "\n") -> str:
+    return "".join(row + newline for row in [CCLF0_HEADER_ROW, *(cclf0_row(t, n) for t, n in sorted(counts.items()))])
 
 
 def write_package(
@@ -201,19 +265,21 @@ def write_package(
     counts: dict[str, int] | None = None,
     cclf0: bool = True,
     newline: str = "\n",
+    runout: bool = False,
+    year: int = PY,
 ) -> dict[str, Path]:
     """Write each file's records (one a line) under its CMS name, and a CCLF0 giving each file's
     record count (``counts`` overrides, for a CCLF0 that disagrees with the files)."""
     folder.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
     for file_type, lines in files.items():
-        path = folder / file_name(file_type, produced_at)
+        path = folder / file_name(file_type, produced_at, runout=runout, year=year)
         path.write_bytes("".join(line + newline for line in lines).encode("latin-1"))
         paths[file_type] = path
     if cclf0:
         summary = {t: len(lines) for t, lines in files.items()} if counts is None else counts
-        path = folder / file_name("CCLF0", produced_at)
-        path.write_bytes(format_cclf0(summary).replace("\n", newline).encode("latin-1"))
+        path = folder / file_name("CCLF0", produced_at, runout=runout, year=year)
+        path.write_bytes(cclf0_text(summary, newline).encode("latin-1"))
         paths["CCLF0"] = path
     return paths
 
@@ -317,7 +383,7 @@ FIELDS: dict[str, list[tuple[str, Any, Any]]] = {
         ("CLM_LINE_FROM_DT", "2026-03-01", D(2026, 3, 1)),
         ("CLM_LINE_THRU_DT", "2026-03-05", D(2026, 3, 5)),
         ("CLM_LINE_PROD_REV_CTR_CD", "0250", "0250"),
-        ("CLM_LINE_INSTNL_REV_CTR_DT", "", None),  # blank date -> NULL
+        ("CLM_LINE_INSTNL_REV_CTR_DT", Raw("1000-01-01"), None),  # CMS's "missing" date -> NULL
         ("CLM_LINE_HCPCS_CD", "J1100", "J1100"),
         ("BENE_EQTBL_BIC_HICN_NUM", "", ""),
         ("PRVDR_OSCAR_NUM", "210001", "210001"),
@@ -385,9 +451,9 @@ FIELDS: dict[str, list[tuple[str, Any, Any]]] = {
         ("CLM_LINE_DGNS_CD", "E119", "E119"),
         ("CLM_RNDRG_PRVDR_TAX_NUM", "123456789", "123456789"),
         ("RNDRG_PRVDR_NPI_NUM", NPI, NPI),
-        ("CLM_CARR_PMT_DNL_CD", "1", "1"),
+        ("CLM_CARR_PMT_DNL_CD", Raw(" 1"), "1"),  # a right-justified code is read without its blank
         ("CLM_PRCSG_IND_CD", "A", "A"),
-        ("CLM_ADJSMT_TYPE_CD", "0", "0"),
+        ("CLM_ADJSMT_TYPE_CD", Raw(" 0"), "0"),
         ("CLM_EFCTV_DT", "2026-04-10", D(2026, 4, 10)),
         ("CLM_IDR_LD_DT", "2026-04-11", D(2026, 4, 11)),
         ("CLM_CNTL_NUM", "B0000000001", "B0000000001"),
@@ -482,7 +548,7 @@ FIELDS: dict[str, list[tuple[str, Any, Any]]] = {
         ("BENE_AGE", 76, 76),  # 076
         ("BENE_MDCR_STUS_CD", "10", "10"),
         ("BENE_DUAL_STUS_CD", "NA", "NA"),
-        ("BENE_DEATH_DT", "", None),
+        ("BENE_DEATH_DT", Raw("9999-12-31"), None),  # CMS's other "missing" date
         ("BENE_RNG_BGN_DT", "2026-01-01", D(2026, 1, 1)),
         ("BENE_RNG_END_DT", "2026-12-31", D(2026, 12, 31)),
         ("BENE_1ST_NAME", "MARY", "MARY"),
@@ -511,6 +577,65 @@ FIELDS: dict[str, list[tuple[str, Any, Any]]] = {
         ("PRVS_ID_OBSLT_DT", "2025-12-31", D(2025, 12, 31)),
         ("BENE_RRB_NUM", "", ""),
     ],
+    # The BE and demo codes of the CCLF1 claim 42 and of the CCLF5 line 7001/3 above.
+    "CCLFA": [
+        ("CUR_CLM_UNIQ_ID", 42, 42),
+        ("BENE_MBI_ID", M1, M1),
+        ("BENE_HIC_NUM", "", ""),
+        ("CLM_TYPE_CD", 60, 60),
+        ("CLM_ACTV_CARE_FROM_DT", "2026-03-01", D(2026, 3, 1)),
+        ("CLM_NGACO_PBPMT_SW", "N", "N"),
+        ("CLM_NGACO_PDSCHRG_HCBS_SW", "", ""),
+        ("CLM_NGACO_SNF_WVR_SW", "Y", "Y"),
+        ("CLM_NGACO_TLHLTH_SW", "N", "N"),
+        ("CLM_NGACO_CPTATN_SW", "", ""),
+        ("CLM_DEMO_1ST_NUM", "91", "91"),
+        ("CLM_DEMO_2ND_NUM", "", ""),
+        ("CLM_DEMO_3RD_NUM", "", ""),
+        ("CLM_DEMO_4TH_NUM", "", ""),
+        ("CLM_DEMO_5TH_NUM", "", ""),
+        ("CLM_PBP_INCLSN_AMT", "1250.00", Decimal("1250")),
+        ("CLM_PBP_RDCTN_AMT", "250.00", Decimal("250")),
+        ("CLM_NGACO_CMG_WVR_SW", "", ""),
+        ("CLM_INSTNL_PER_DIEM_AMT", "", None),
+        ("CLM_MDCR_IP_BENE_DDCTBL_AMT", "1632.00", Decimal("1632")),
+        ("CLM_MDCR_COINSRNC_AMT", "0.00", Decimal("0")),
+        ("CLM_BLOOD_LBLTY_AMT", "", None),
+        ("CLM_INSTNL_PRFNL_AMT", "12.34", Decimal("12.34")),
+        ("CLM_NCVRD_CHRG_AMT", Raw("0000000000000045.00"), Decimal("45")),  # zero-padded, 19 wide
+        ("CLM_MDCR_DDCTBL_AMT", "", None),
+        ("CLM_RLT_COND_CD", "62", "62"),
+        ("CLM_OPRTNL_OUTLR_AMT", "-3.50", Decimal("-3.5")),
+        ("CLM_MDCR_NEW_TECH_AMT", "", None),
+        ("CLM_ISLET_ISOLN_AMT", "", None),
+        ("CLM_SQSTRTN_RDCTN_AMT", "20.41", Decimal("20.41")),
+        ("CLM_1_REV_CNTR_ANSI_RSN_CD", "45", "45"),
+        ("CLM_1_REV_CNTR_ANSI_GRP_CD", "CO", "CO"),
+        ("CLM_MIPS_PMT_AMT", "", None),
+    ],
+    "CCLFB": [
+        ("CUR_CLM_UNIQ_ID", 7001, 7001),
+        ("CLM_LINE_NUM", 3, 3),
+        ("BENE_MBI_ID", M1, M1),
+        ("BENE_HIC_NUM", "", ""),
+        ("CLM_TYPE_CD", 71, 71),
+        ("CLM_LINE_NGACO_PBPMT_SW", "", ""),
+        ("CLM_LINE_NGACO_PDSCHRG_HCBS_SW", "N", "N"),
+        ("CLM_LINE_NGACO_SNF_WVR_SW", "", ""),
+        ("CLM_LINE_NGACO_TLHLTH_SW", "Y", "Y"),
+        ("CLM_LINE_NGACO_CPTATN_SW", "N", "N"),
+        ("CLM_DEMO_1ST_NUM", "77", "77"),
+        ("CLM_DEMO_2ND_NUM", "", ""),
+        ("CLM_DEMO_3RD_NUM", "", ""),
+        ("CLM_DEMO_4TH_NUM", "", ""),
+        ("CLM_DEMO_5TH_NUM", "", ""),
+        ("CLM_PBP_INCLSN_AMT", "62.50", Decimal("62.5")),
+        ("CLM_PBP_RDCTN_AMT", "12.50", Decimal("12.5")),
+        ("CLM_NGACO_CMG_WVR_SW", "N", "N"),
+        ("CLM_MDCR_DDCTBL_AMT", "", None),
+        ("CLM_SQSTRTN_RDCTN_AMT", "1.00", Decimal("1")),
+        ("CLM_LINE_CARR_HPSA_SCRCTY_CD", "", ""),
+    ],
 }
 MODELS: dict[str, type[models.CCLFRow]] = {
     "CCLF1": models.PartAClaim,
@@ -522,6 +647,8 @@ MODELS: dict[str, type[models.CCLFRow]] = {
     "CCLF7": models.PartDEvent,
     "CCLF8": models.BeneficiarySnapshot,
     "CCLF9": models.MBIXref,
+    "CCLFA": models.PartABenefitCodes,
+    "CCLFB": models.PartBBenefitCodes,
 }
 
 

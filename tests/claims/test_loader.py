@@ -105,12 +105,13 @@ def test_every_row_keeps_its_lineage(file_type: str, one_of_each: tuple[IngestRu
 def test_derived_columns_of_the_single_package(one_of_each: tuple[IngestRun, dict[str, Path]]) -> None:
     run, paths = one_of_each
     # No CCLF9 link for mbi(1): its rows keep it; the CCLF9 row itself maps its previous MBI.
-    for file_type in ("CCLF1", "CCLF2", "CCLF3", "CCLF4", "CCLF5", "CCLF6", "CCLF7", "CCLF8"):
+    for file_type in ("CCLF1", "CCLF2", "CCLF3", "CCLF4", "CCLF5", "CCLF6", "CCLF7", "CCLF8", "CCLFA", "CCLFB"):
         assert MODELS[file_type]._default_manager.get().current_mbi == M1, file_type
     assert models.MBIXref.objects.get().current_mbi == mbi(9)
     assert list(MBIMap.objects.values_list("mbi", "current_mbi", "hops", "problem")) == [(mbi(8), mbi(9), 1, "")]
-    # One version of each claim: all current. Denial code 1 is paid, 0 denied.
-    for file_type in ("CCLF1", "CCLF2", "CCLF3", "CCLF4", "CCLF5", "CCLF6", "CCLF7"):
+    # One version of each claim: all current (CCLFA follows claim 42, CCLFB line 7001/3). Denial
+    # code 1 (written right-justified) is paid, 0 denied.
+    for file_type in ("CCLF1", "CCLF2", "CCLF3", "CCLF4", "CCLF5", "CCLF6", "CCLF7", "CCLFA", "CCLFB"):
         assert MODELS[file_type]._default_manager.get().is_current, file_type  # type: ignore[attr-defined]
     assert not models.PartBLine.objects.get().is_denied
     assert models.DMELine.objects.get().is_denied
@@ -529,36 +530,56 @@ def _no_cclf0(files: dict[str, list[str]], kw: dict[str, Any]) -> None:
 
 
 N0, N1, N2, N5, N7, N8 = (file_name(t) for t in ("CCLF0", "CCLF1", "CCLF2", "CCLF5", "CCLF7", "CCLF8"))
+
+
+def stands(file_type: str, field: str, raw: str) -> str:
+    """A value as it stands in the record: what ``splice`` wrote, padded to the field's width."""
+    return raw.ljust(layout(file_type).field(field).length)
+
+
 BAD_INPUT = {
-    "wrong-length": (_wrong_length, (N5, 2, "record", "389 characters", "a CCLF5 record is 388 characters long")),
+    "wrong-length": (
+        _wrong_length,
+        (N5, 2, "record length", "389 characters", "a CCLF5 record is 388 characters long"),
+    ),
     "bad-date": (_bad_date, (N5, 1, "CLM_LINE_FROM_DT", "2025-02-30", "is not a date (YYYY-MM-DD)")),
-    "bad-amount": (_bad_amount, (N1, 1, "CLM_PMT_AMT", "12,50", "is not a number")),
+    "bad-amount": (_bad_amount, (N1, 1, "CLM_PMT_AMT", stands("CCLF1", "CLM_PMT_AMT", "12,50"), "is not a number")),
     "bad-whole-number": (_bad_whole_number, (N2, 1, "CLM_LINE_NUM", "00000000A1", "is not a whole number")),
     # In CCLF7, the last file loaded: everything before it must be rolled back.
     "unknown-adjustment-code": (
         _unknown_adjustment,
-        (N7, 1, "CLM_ADJSMT_TYPE_CD", "7", "is not a known code (0, 1, 2)"),
+        (N7, 1, "CLM_ADJSMT_TYPE_CD", "7 ", "is not a known code (0, 1, 2)"),
     ),
     "unknown-sex-code": (_unknown_sex, (N8, 1, "BENE_SEX_CD", "9", "is not a known code (0, 1, 2)")),
     "unknown-claim-type": (
         _unknown_claim_type,
         (N1, 1, "CLM_TYPE_CD", "71", "is not a known code (10, 20, 30, 40, 50, 60, 61)"),
     ),
-    "missing-key": (_missing_key, (N5, 2, "CLM_CNTL_NUM", "", "is required")),
+    "missing-key": (_missing_key, (N5, 2, "CLM_CNTL_NUM", " " * 40, "is required")),
     "count-mismatch": (_count_mismatch, (N5, None, "record count", "2", "CCLF0 says 3 records; the file has 2")),
+    # A right-justified code is code 7 all the same: the value is shown as it stands.
+    "right-justified-unknown-code": (
+        lambda files, kw: _set(files, "CCLF7", 0, "CLM_ADJSMT_TYPE_CD", " 7"),
+        (N7, 1, "CLM_ADJSMT_TYPE_CD", " 7", "is not a known code (0, 1, 2)"),
+    ),
+    "hicn-indicator-blank": (
+        lambda files, kw: _set(files, "CCLF9", 0, "HICN_MBI_XREF_IND", " "),
+        (file_name("CCLF9"), 1, "HICN_MBI_XREF_IND", " ", "is not a known code (H, M)"),
+    ),
     "listed-but-missing": (
         _listed_but_missing,
         (N0, None, "file", "CCLF6", "is listed in CCLF0 but not in the package"),
     ),
     "not-listed": (_not_listed, (N7, None, "file", "CCLF7", "is not listed in CCLF0")),
-    "no-cclf0": (_no_cclf0, ("P.L9001 ZC Y2027 D20270115", None, "CCLF0", "", "the package has no CCLF0 summary file")),
+    "no-cclf0": (_no_cclf0, ("P.L9001.ACO.ZC*Y27.D270115", None, "CCLF0", "", "the package has no CCLF0 summary file")),
 }
 
 
 def assert_nothing_loaded(run: IngestRun) -> None:
     assert run.status == IngestRun.Status.FAILED
     assert set(row_counts().values()) == {0}, row_counts()
-    assert run.message.startswith(f"Rejected: {run.error_count} problem(s) found; nothing was loaded.")
+    plural = "s" if run.error_count != 1 else ""
+    assert run.message.startswith(f"Rejected: {run.error_count} problem{plural} found; nothing was loaded.")
     assert IngestError.objects.filter(run=run).count() == run.error_count > 0
     assert cache.get(PROGRESS_KEY.format(run.pk)) is None
 
@@ -576,9 +597,13 @@ def test_bad_input_is_rejected_whole_with_where_and_why(tmp_path: Path, case: st
 def test_a_wrong_record_length_in_cclf0_is_an_error(tmp_path: Path) -> None:
     paths = write_package(tmp_path / "pkg", _good_files())
     # CCLF5 records are 388 characters; this CCLF0 says 389.
-    paths["CCLF0"].write_text(paths["CCLF0"].read_text().replace(" 388\n", " 389\n"))
+    paths["CCLF0"].write_text(paths["CCLF0"].read_text().replace("|  388\n", "|  389\n"))
     run = ingest(tmp_path / "pkg")
-    assert errors_of(run) == [(N0, None, "RecordLengthLabel", "389", "CCLF5 records are 388 characters long")]
+    reason = (
+        "CCLF0 gives CCLF5 records of 389 characters; the current CCLF5 layout is 388 characters long "
+        "(another layout version?)"
+    )
+    assert errors_of(run) == [(N0, None, "RecordLength", "389", reason)]
     assert_nothing_loaded(run)
 
 
@@ -590,8 +615,8 @@ def test_every_error_of_every_file_is_reported(tmp_path: Path) -> None:
     run = ingest(_package(tmp_path / "pkg", files))
     assert errors_of(run) == [
         (N5, 1, "CLM_LINE_FROM_DT", "2025-02-30", "is not a date (YYYY-MM-DD)"),
-        (N5, 2, "CLM_LINE_CVRD_PD_AMT", "abc", "is not a number"),
-        (N7, 1, "CLM_ADJSMT_TYPE_CD", "7", "is not a known code (0, 1, 2)"),
+        (N5, 2, "CLM_LINE_CVRD_PD_AMT", stands("CCLF5", "CLM_LINE_CVRD_PD_AMT", "abc"), "is not a number"),
+        (N7, 1, "CLM_ADJSMT_TYPE_CD", "7 ", "is not a known code (0, 1, 2)"),
     ]
     assert_nothing_loaded(run)
 
@@ -601,9 +626,16 @@ def test_a_folder_without_cclf_files_is_rejected(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "readme.txt").write_text("nothing here\n")
     run = ingest(folder)
-    reason = "no CCLF files were found (names like P.<ACO>.ACO.ZC5Y27.D270115.T1200000)"
+    reason = "no CCLF files were found (names like P.<ACO>.ACO.ZC5Y27.D270115.T1200000, or ZC5R26 for a run-out file)"
     assert errors_of(run) == [(str(folder), None, "file", "", reason)]
-    assert "Ignored (not CCLF file names): readme.txt" in run.message
+    assert run.report["skipped"] == [
+        {
+            "name": "readme.txt",
+            "reason": "not a CCLF file name (P.<ACO>.ACO.ZC<n>Y<yy>.D<yymmdd>.T<hhmmsst>, or ZC<n>R<yy> for a "
+            "run-out file)",
+        }
+    ]
+    assert "1 file of the upload was not loaded (listed with the reason)." in run.message
     assert_nothing_loaded(run)
 
 
@@ -613,7 +645,7 @@ def test_a_bad_package_rolls_back_a_good_one_loaded_with_it(tmp_path: Path) -> N
     _missing_key(bad, {})
     write_package(tmp_path / "all" / "feb", bad, produced_at=LATER)
     run = ingest(tmp_path / "all")
-    assert errors_of(run) == [(file_name("CCLF5", LATER), 2, "CLM_CNTL_NUM", "", "is required")]
+    assert errors_of(run) == [(file_name("CCLF5", LATER), 2, "CLM_CNTL_NUM", " " * 40, "is required")]
     assert_nothing_loaded(run)
 
 

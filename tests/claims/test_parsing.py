@@ -20,25 +20,28 @@ from tests.claims.cclf_builders import mbi, part_b, splice, xref
 def test_a_production_file_name_gives_its_parts() -> None:
     name = parse_name("P.L9001.ACO.ZC5Y27.D270115.T1230456")
     assert name is not None
-    assert (name.environment, name.aco, name.kind, name.file_number, name.year) == ("P", "L9001", "", "5", 2027)
+    assert (name.environment, name.aco, name.kind, name.file_number, name.year) == ("P", "L9001", "Y", "5", 2027)
     assert name.file_type == "CCLF5"
-    assert not name.is_test
+    assert not name.is_test and not name.is_runout
     # D270115 = 2027-01-15; T1230456 = 12:30:45 and 6 tenths of a second.
     assert name.produced_at == datetime.datetime(2027, 1, 15, 12, 30, 45, 600_000)
 
 
 def test_test_and_run_out_file_names_are_recognised() -> None:
-    name = parse_name("some/folder/T.A1234.ACO.ZCRBY26.D261231.T0000000")
+    # Information Packet §4.2 and Appendix B: run-out files put "R" where monthly files put "Y".
+    name = parse_name("some/folder/T.A1234.ACO.ZCBR26.D270402.T0000000")
     assert name is not None
-    # ZCRB: run-out ("R") file number B; the folder is not part of the name.
-    assert (name.name, name.kind, name.file_type, name.year, name.is_test) == (
-        "T.A1234.ACO.ZCRBY26.D261231.T0000000",
+    # ZCBR26: file number B, run-out of PY2026; the folder is not part of the name.
+    assert (name.name, name.kind, name.file_type, name.year, name.is_test, name.is_runout) == (
+        "T.A1234.ACO.ZCBR26.D270402.T0000000",
         "R",
         "CCLFB",
         2026,
         True,
+        True,
     )
-    assert parse_name("P.A1234.ACO.ZCAY27.D270101.T0100000") is not None  # file number A, no kind
+    monthly = parse_name("P.A1234.ACO.ZCAY27.D270101.T0100000")
+    assert monthly is not None and (monthly.file_type, monthly.kind, monthly.is_runout) == ("CCLFA", "Y", False)
 
 
 @pytest.mark.parametrize(
@@ -49,6 +52,9 @@ def test_test_and_run_out_file_names_are_recognised() -> None:
         "X.L9001.ACO.ZC5Y27.D270115.T1200000",  # neither P nor T
         "P.L9001.ACO.ZCCY27.D270115.T1200000",  # C is not a file number
         "P.L9001.ACO.ZC5Y27.D270115",  # no time
+        "P.L9001.ACO.ZCR5Y27.D270402.T0415300",  # not CMS's run-out form (that is ZC5R27)
+        "P.L9001.ACO.ZC5X27.D270115.T1200000",  # neither Y nor R
+        "P.L9001.ACO.ZCY27.D270115.T1200000",  # the delivery's zip, not one of its files
         "acos.csv",
     ],
 )
@@ -60,6 +66,8 @@ def test_make_name_writes_what_parse_name_reads() -> None:
     at = datetime.datetime(2027, 1, 15, 12, 30, 45, 600_000)
     assert make_name(aco="L9001", file_number="5", year=2027, produced_at=at) == "P.L9001.ACO.ZC5Y27.D270115.T1230456"
     assert make_name(aco="L9001", file_number="0", year=2027, produced_at=at, test=True).startswith("T.L9001.ACO.ZC0")
+    runout = make_name(aco="L9001", file_number="B", year=2026, produced_at=at, runout=True)
+    assert runout == "P.L9001.ACO.ZCBR26.D270115.T1230456"
 
 
 # --- the fixed-width writer --------------------------------------------------------------------
@@ -91,7 +99,8 @@ def _check(lines: list[str], file_type: str, newline: str = "\n", block_bytes: i
 def _field_errors(file_type: str, field: str, raw: str) -> list[RecordError]:
     base = part_b(7001, "B0000000001") if file_type == "CCLF5" else xref(mbi(1), mbi(2))
     matrix = np.frombuffer(splice(base, file_type, field, raw).encode("latin-1"), dtype=np.uint8).reshape(1, -1)
-    _, errors = check_matrix(matrix, layout(file_type), 1)
+    _, errors, count = check_matrix(matrix, layout(file_type), 1)
+    assert count == len(errors)
     return errors
 
 
@@ -114,7 +123,7 @@ def _field_errors(file_type: str, field: str, raw: str) -> list[RecordError]:
 )
 def test_dates_are_real_calendar_days(raw: str, ok: bool) -> None:
     errors = _field_errors("CCLF5", "CLM_FROM_DT", raw)
-    expected = [] if ok else [RecordError(1, "CLM_FROM_DT", raw, "is not a date (YYYY-MM-DD)")]
+    expected = [] if ok else [RecordError(1, "CLM_FROM_DT", raw.ljust(10), "is not a date (YYYY-MM-DD)")]
     assert errors == expected
 
 
@@ -138,49 +147,83 @@ def test_dates_are_real_calendar_days(raw: str, ok: bool) -> None:
 )
 def test_amounts_are_signed_decimals(raw: str, ok: bool) -> None:
     errors = _field_errors("CCLF5", "CLM_LINE_CVRD_PD_AMT", raw)
-    expected = [] if ok else [RecordError(1, "CLM_LINE_CVRD_PD_AMT", raw.strip(), "is not a number")]
+    # The value as it stands: the 15 characters of the field, blanks kept.
+    expected = [] if ok else [RecordError(1, "CLM_LINE_CVRD_PD_AMT", raw.ljust(15), "is not a number")]
     assert errors == expected
 
 
-def test_whole_numbers_are_digits_only() -> None:
-    assert _field_errors("CCLF5", "CUR_CLM_UNIQ_ID", "000000000012A") == [
-        RecordError(1, "CUR_CLM_UNIQ_ID", "000000000012A", "is not a whole number")
-    ]
-    assert _field_errors("CCLF5", "CLM_LINE_NUM", "-000000001") == [
-        RecordError(1, "CLM_LINE_NUM", "-000000001", "is not a whole number")
+def test_dates_cms_writes_for_missing_are_accepted() -> None:
+    # Information Packet §3.6: 1000-01-01 and 9999-12-31 stand for a missing date.
+    assert _field_errors("CCLF5", "CLM_IDR_LD_DT", "1000-01-01") == []
+    assert _field_errors("CCLF5", "CLM_IDR_LD_DT", "9999-12-31") == []
+    assert _field_errors("CCLF5", "CLM_IDR_LD_DT", "1000-01-02") == [
+        RecordError(1, "CLM_IDR_LD_DT", "1000-01-02", "is not a date (YYYY-MM-DD)")
     ]
 
 
-def test_coded_fields_take_known_codes_only() -> None:
-    assert _field_errors("CCLF5", "CLM_ADJSMT_TYPE_CD", "7") == [
-        RecordError(1, "CLM_ADJSMT_TYPE_CD", "7", "is not a known code (0, 1, 2)")
-    ]
-    assert _field_errors("CCLF5", "CLM_TYPE_CD", "72") == [
-        RecordError(1, "CLM_TYPE_CD", "72", "is not a known code (71)")
-    ]
+@pytest.mark.parametrize(
+    ("raw", "ok"),
+    [
+        ("0000000000012", True),
+        ("12".rjust(13), True),  # right-justified with blanks: the database reads 12
+        ("12", True),  # left-justified
+        ("000000000012A", False),
+        ("1 2", False),
+        ("-12", False),
+        ("+12", False),
+    ],
+)
+def test_whole_numbers_are_digits_padded_by_blanks_or_zeros(raw: str, ok: bool) -> None:
+    errors = _field_errors("CCLF5", "CUR_CLM_UNIQ_ID", raw)
+    assert errors == ([] if ok else [RecordError(1, "CUR_CLM_UNIQ_ID", raw.ljust(13), "is not a whole number")])
+
+
+@pytest.mark.parametrize(
+    ("field", "raw", "ok"),
+    [
+        ("CLM_ADJSMT_TYPE_CD", "1", True),  # written "1 "
+        ("CLM_ADJSMT_TYPE_CD", " 1", True),  # right-justified: still code 1
+        ("CLM_ADJSMT_TYPE_CD", "01", False),
+        ("CLM_ADJSMT_TYPE_CD", "7", False),
+        ("CLM_ADJSMT_TYPE_CD", " 7", False),
+        ("CLM_TYPE_CD", "71", True),
+        ("CLM_TYPE_CD", "72", False),
+    ],
+)
+def test_coded_fields_take_known_codes_in_either_justification(field: str, raw: str, ok: bool) -> None:
+    errors = _field_errors("CCLF5", field, raw)
+    codes = "0, 1, 2" if field == "CLM_ADJSMT_TYPE_CD" else "71"
+    assert errors == ([] if ok else [RecordError(1, field, raw.ljust(2), f"is not a known code ({codes})")])
+
+
+def test_the_crosswalk_indicator_is_h_or_m() -> None:
     assert _field_errors("CCLF9", "HICN_MBI_XREF_IND", "X") == [
         RecordError(1, "HICN_MBI_XREF_IND", "X", "is not a known code (H, M)")
     ]
-    assert _field_errors("CCLF9", "HICN_MBI_XREF_IND", "") == []  # blank is allowed there
+    # Blank says neither: the row cannot be used and is not guessed.
+    assert _field_errors("CCLF9", "HICN_MBI_XREF_IND", "") == [
+        RecordError(1, "HICN_MBI_XREF_IND", " ", "is not a known code (H, M)")
+    ]
+    assert _field_errors("CCLF9", "HICN_MBI_XREF_IND", "H") == []
 
 
 def test_keys_are_required() -> None:
-    assert _field_errors("CCLF5", "CLM_CNTL_NUM", "") == [RecordError(1, "CLM_CNTL_NUM", "", "is required")]
-    assert _field_errors("CCLF9", "PRVS_NUM", "") == [RecordError(1, "PRVS_NUM", "", "is required")]
+    assert _field_errors("CCLF5", "CLM_CNTL_NUM", "") == [RecordError(1, "CLM_CNTL_NUM", " " * 40, "is required")]
+    assert _field_errors("CCLF9", "PRVS_NUM", "") == [RecordError(1, "PRVS_NUM", " " * 11, "is required")]
     blank_adjustment = _field_errors("CCLF5", "CLM_ADJSMT_TYPE_CD", "")
-    assert blank_adjustment[0] == RecordError(1, "CLM_ADJSMT_TYPE_CD", "", "is required")
+    assert blank_adjustment == [RecordError(1, "CLM_ADJSMT_TYPE_CD", "  ", "is required")]
 
 
 def test_errors_name_the_file_line_across_blocks() -> None:
     lines = [xref(mbi(n), mbi(n + 50)) for n in range(1, 31)]
     lines[6] = splice(lines[6], "CCLF9", "PRVS_ID_EFCTV_DT", "2025-02-30")  # line 7
-    lines[22] = lines[22][:54]  # line 23: one character short
+    lines[22] += "X"  # line 23: one character too many
     # 200-byte blocks hold three 56-byte lines: the errors are in the 3rd and 8th blocks.
     check = _check(lines, "CCLF9", block_bytes=200)
     assert (check.lines, check.good, check.error_count) == (30, 28, 2)
     assert check.errors == [
         RecordError(7, "PRVS_ID_EFCTV_DT", "2025-02-30", "is not a date (YYYY-MM-DD)"),
-        RecordError(23, "record", "54 characters", "a CCLF9 record is 55 characters long"),
+        RecordError(23, "record length", "56 characters", "a CCLF9 record is 55 characters long"),
     ]
 
 

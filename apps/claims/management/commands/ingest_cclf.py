@@ -26,7 +26,11 @@ class Command(BaseCommand):
             where = f"{error.file_name}" + (f" line {error.line}" if error.line else "")
             self.stderr.write(f"{where}: {error.field} {error.value!r} {error.reason}")
         if run.error_count > 50:
-            self.stderr.write(f"... and {run.error_count - 50} more (see ingest run {run.pk})")
+            self.stderr.write(f"... and {run.error_count - 50:,} more (see ingest run {run.pk})")
+        for skipped in run.report.get("skipped", []):
+            self.stdout.write(f"Not loaded: {skipped['name']}: {skipped['reason']}")
+        for note in run.report.get("notes", []):
+            self.stdout.write(f"{note['file']}: {note['note']}")
         if run.status == run.Status.FAILED:
             raise CommandError(f"Ingest run {run.pk}: {run.message}")
         self.stdout.write(f"Ingest run {run.pk}: {run.message}")
