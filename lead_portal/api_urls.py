@@ -8,7 +8,7 @@ from apps.accounts.api import AccessLogViewSet, TokenView
 from apps.acos import api as aco_api
 from apps.alignment import api as alignment_api
 from apps.alignment import api_voluntary
-from apps.claims.api import IngestRunViewSet
+from apps.claims.api import IngestRunViewSet, PackageListView
 from apps.quality import api as quality_api
 
 LIST: dict[str, Any] = {"get": "list", "post": "create"}
@@ -154,6 +154,7 @@ urlpatterns = [
     ),
     path("review-queue/", aco_api.ReviewQueueViewSet.as_view({"get": "list"}), name="api_review_queue"),
     path("claims/ingest-runs/", IngestRunViewSet.as_view({"get": "list", "post": "create"}), name="api_ingest_list"),
+    path("claims/packages/", PackageListView.as_view(), name="api_package_list"),
     path("claims/ingest-runs/<int:run_id>/", IngestRunViewSet.as_view({"get": "retrieve"}), name="api_ingest_detail"),
     path(
         "claims/ingest-runs/<int:run_id>/errors/", IngestRunViewSet.as_view({"get": "errors"}), name="api_ingest_errors"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
@@ -25,8 +25,44 @@ class IngestErrorSerializer(serializers.ModelSerializer[IngestError]):
         fields = ["file_name", "line", "field", "value", "reason"]
 
 
+class PackageSerializer(serializers.Serializer[Any]):
+    package = serializers.CharField(source="label", help_text="The package's file names with the file number as *.")
+    runout = serializers.BooleanField(help_text="A run-out package (ZC<n>R<yy>): claims of the year paid after it.")
+    kind = serializers.CharField()
+    performance_year = serializers.IntegerField()
+    produced_at = serializers.DateTimeField()
+    files = serializers.IntegerField()
+    records = serializers.IntegerField()
+    run_id = serializers.IntegerField()
+
+
+class ReportPackageSerializer(serializers.Serializer[Any]):
+    package = serializers.CharField(source="label")
+    runout = serializers.BooleanField()
+    performance_year = serializers.IntegerField()
+    produced_at = serializers.CharField()
+    files = serializers.ListField(child=serializers.CharField())
+
+
+class SkippedFileSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class FileNoteSerializer(serializers.Serializer[Any]):
+    file = serializers.CharField()
+    note = serializers.CharField()
+
+
+class IngestReportSerializer(serializers.Serializer[Any]):
+    packages = ReportPackageSerializer(many=True, default=list)
+    skipped = SkippedFileSerializer(many=True, default=list, help_text="Files of the upload not loaded, and why.")
+    notes = FileNoteSerializer(many=True, default=list, help_text="Variations taken in stride, per file.")
+
+
 class IngestRunSerializer(serializers.ModelSerializer[IngestRun]):
     progress = serializers.SerializerMethodField()
+    report = IngestReportSerializer(read_only=True)
     created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
 
     class Meta:
@@ -42,6 +78,7 @@ class IngestRunSerializer(serializers.ModelSerializer[IngestRun]):
             "message",
             "error_count",
             "progress",
+            "report",
         ]
 
     def get_progress(self, obj: IngestRun) -> dict[str, Any]:
@@ -86,3 +123,14 @@ class IngestRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         run = self.get_object()
         page = self.paginate_queryset(selectors.ingest_error_list(run=run))
         return self.get_paginated_response(IngestErrorSerializer(page, many=True).data)
+
+
+class PackageListView(generics.GenericAPIView[Any]):
+    """Every CCLF package loaded, newest first, saying which are run-out packages (CMS staff)."""
+
+    serializer_class = PackageSerializer
+    pagination_class = None
+
+    @extend_schema(responses=PackageSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(PackageSerializer(selectors.package_list(user=request_user(request)), many=True).data)

@@ -58,7 +58,7 @@ PRIOR_RECORD_LENGTHS = {
     "CCLF6": 227,
     "CCLF9": 54,
 }
-PRIOR_VERSION_LABEL = "the layout used before January 2022"
+PRIOR_VERSION = "used before January 2022"
 
 
 @dataclass(frozen=True)

@@ -82,14 +82,16 @@ class IngestError(models.Model):
 
 
 class CCLFFile(models.Model):
-    """A loaded CCLF file. Its hash makes loading the same bytes twice a no-op."""
+    """A loaded CCLF file. Its hash makes loading the same bytes twice a no-op. Empty files (CMS
+    sends a file with no records when there is nothing of its kind) all have the same hash, so
+    they are told apart by name instead."""
 
     run = models.ForeignKey(IngestRun, on_delete=models.PROTECT, related_name="files")
     name = models.CharField(max_length=255)
     file_type = models.CharField(max_length=6, db_index=True)
     produced_at = models.DateTimeField(help_text="File date and time from the CMS file name.")
     performance_year = models.PositiveSmallIntegerField()
-    sha256 = models.CharField(max_length=64, unique=True)
+    sha256 = models.CharField(max_length=64, db_index=True)
     records = models.PositiveIntegerField()
     size = models.BigIntegerField()
     runout = models.BooleanField(
@@ -102,6 +104,10 @@ class CCLFFile(models.Model):
     class Meta:
         ordering = ["produced_at", "file_type"]
         verbose_name = "CCLF file"
+        constraints = [
+            models.UniqueConstraint(fields=["sha256"], condition=models.Q(size__gt=0), name="cclf_file_unique_bytes"),
+            models.UniqueConstraint(fields=["name"], condition=models.Q(size=0), name="cclf_file_unique_empty_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name

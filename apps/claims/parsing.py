@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from .layouts import PRIOR_RECORD_LENGTHS, PRIOR_VERSION_LABEL, Field, Layout
+from .layouts import PRIOR_RECORD_LENGTHS, PRIOR_VERSION, Field, Layout
 
 SPACE, NL, CR = 32, 10, 13
 ZERO, NINE, MINUS, DOT, DASH = 48, 57, 45, 46, 45
@@ -363,7 +363,10 @@ def length_reason(file_layout: Layout, length: int) -> str:
     width = file_layout.record_length
     prior = PRIOR_RECORD_LENGTHS.get(file_layout.file)
     if prior is not None and length == prior:
-        return f"a {file_layout.file} record is {width} characters long; {prior} is the length of {PRIOR_VERSION_LABEL}"
+        return (
+            f"a {file_layout.file} record is {width} characters long; {prior} is the length of the layout "
+            f"{PRIOR_VERSION}"
+        )
     return f"a {file_layout.file} record is {width} characters long"
 
 
@@ -457,7 +460,7 @@ def iter_blocks(
             count += field_count
             good_rows = rows[mask]
             good_matrix = matrix if bool(mask.all()) else matrix[mask]
-        check.lines += n
+        check.lines += n - int(np.count_nonzero(empty))
         check.good += int(good_rows.size)
         errors.sort(key=lambda e: e.line or 0)
         check.add(errors, count)

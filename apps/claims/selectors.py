@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import Any
+
+from django.db.models import Count, Max, Min, QuerySet, Sum
 from django.http import Http404
 
 from apps.accounts.models import User
 
-from .models import IngestError, IngestRun
+from .models import CCLFFile, IngestError, IngestRun
 
 
 def ingest_run_list(*, user: User) -> QuerySet[IngestRun]:
@@ -25,3 +27,36 @@ def ingest_run_get(*, user: User, run_id: int) -> IngestRun:
 
 def ingest_error_list(*, run: IngestRun) -> QuerySet[IngestError]:
     return run.errors.order_by("id")
+
+
+def package_list(*, user: User) -> list[dict[str, Any]]:
+    """Every package loaded, newest first: its name pattern, whether it is a run-out package, the
+    performance year, when CMS produced it, its files and records, and the load that brought it."""
+    if not user.is_cms:
+        raise Http404("Not found.")
+    rows = (
+        CCLFFile.objects.values("package", "runout", "performance_year", "run_id")
+        .annotate(produced_at=Min("produced_at"), files=Count("id"), records=Sum("records"), last=Max("id"))
+        .order_by("-produced_at", "-last")
+    )
+    return [
+        {
+            "label": r["package"] or "(loaded before packages were recorded)",
+            "runout": r["runout"],
+            "kind": "Run-out" if r["runout"] else "Monthly",
+            "performance_year": r["performance_year"],
+            "produced_at": r["produced_at"],
+            "files": r["files"],
+            "records": r["records"] or 0,
+            "run_id": r["run_id"],
+        }
+        for r in rows
+    ]
+
+
+def report_notes_by_file(*, run: IngestRun) -> dict[str, list[str]]:
+    """The load's notes on each file (padded records, CRLF, HICN links...), by file name."""
+    out: dict[str, list[str]] = {}
+    for note in (run.report or {}).get("notes", []):
+        out.setdefault(note["file"], []).append(note["note"])
+    return out

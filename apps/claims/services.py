@@ -27,7 +27,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 
 from . import loader
-from .layouts import PRIOR_RECORD_LENGTHS, PRIOR_VERSION_LABEL, layout
+from .layouts import PRIOR_RECORD_LENGTHS, PRIOR_VERSION, layout
 from .models import CCLFFile, IngestError, IngestRun, MBIMap
 from .packages import Package, discover, opened, sha256_of
 from .parsing import Block, FileCheck, RecordError, copy_text, iter_blocks
@@ -148,7 +148,7 @@ def _length_problem(file_type: str, length: int) -> str | None:
         return None
     if PRIOR_RECORD_LENGTHS.get(file_type) == length:
         return (
-            f"CCLF0 gives {file_type} records of {length} characters: {PRIOR_VERSION_LABEL}. This portal "
+            f"CCLF0 gives {file_type} records of {length} characters: the layout {PRIOR_VERSION}. This portal "
             f"reads the current layout ({current} characters, CCLF Information Packet v38); ask for the "
             "package in the current layout"
         )
@@ -194,7 +194,9 @@ def _load_package(
         for pf in data_files:
             file_layout = layout(pf.file_type)
             sha = sha256_of(pf.path)
-            earlier = CCLFFile.objects.filter(sha256=sha).values_list("name", "run_id").first()
+            empty = pf.path.stat().st_size == 0
+            same = CCLFFile.objects.filter(name=pf.path.name, size=0) if empty else CCLFFile.objects.filter(sha256=sha)
+            earlier = same.values_list("name", "run_id").first()
             if earlier is not None:
                 progress.update(pf.path.name, parsed=0, loaded=0, expected=0)
                 loaded[pf.path.name] = -1  # identical bytes already loaded: nothing to do
@@ -279,9 +281,9 @@ def _load_package(
                                 None,
                                 "record length",
                                 f"{prior} characters",
-                                f"every record is {prior} characters long: the {pf.file_type} layout of "
-                                f"{PRIOR_VERSION_LABEL.removeprefix('the layout ')}. This portal reads the current "
-                                f"layout ({file_layout.record_length} characters); the file was not read",
+                                f"every record is {prior} characters long: the {pf.file_type} layout "
+                                f"{PRIOR_VERSION}. This portal reads the current layout "
+                                f"({file_layout.record_length} characters); the file was not read",
                             )
                         ],
                     )

@@ -27,6 +27,7 @@ class IngestListView(CMSOnlyMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = request_user(self.request)
         context["page"] = Paginator(selectors.ingest_run_list(user=user), 25).get_page(self.request.GET.get("page"))
+        context["packages"] = selectors.package_list(user=user)[:50]
         context["can_upload"] = user.is_cms_admin
         context.setdefault("form", PackageUploadForm())
         return context
@@ -57,14 +58,18 @@ class IngestDetailView(CMSOnlyMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         run = selectors.ingest_run_get(user=request_user(self.request), run_id=self.kwargs["run_id"])
         progress = services.progress_get(run)
+        notes = selectors.report_notes_by_file(run=run)
         files = [
-            {"name": name, **values, "percent": _file_percent(values, run.is_finished)}
+            {"name": name, **values, "percent": _file_percent(values, run.is_finished), "notes": notes.get(name, [])}
             for name, values in progress.get("files", {}).items()
         ]
+        report = run.report or {}
         context.update(
             run=run,
             progress=progress,
             files=files,
+            packages=report.get("packages", []),
+            skipped=report.get("skipped", []),
             errors=Paginator(selectors.ingest_error_list(run=run), 100).get_page(self.request.GET.get("page")),
         )
         return context

@@ -8,6 +8,7 @@ Celery is eager in the tests: the load runs when the request's transaction commi
 from __future__ import annotations
 
 import csv
+import datetime
 import html
 import io
 import re
@@ -82,12 +83,80 @@ def test_cms_admin_uploads_a_package_and_sees_its_counts(
 
     page = client.get(f"/claims/ingest/{run.pk}/").content.decode()
     assert '<strong id="ingest-status">Loaded</strong>' in page
-    # File, records in CCLF0, checked, loaded, progress.
-    assert sorted(table(page, "ingest-files")) == [[N5, "2", "2", "2", "100%"], [N9, "1", "1", "1", "100%"]]
+    # File, records in CCLF0, checked, loaded, progress, notes.
+    assert sorted(table(page, "ingest-files")) == [
+        [N5, "2", "2", "2", "100%", "—"],
+        [N9, "1", "1", "1", "100%", "—"],
+    ]
+    assert table(page, "ingest-packages") == [["P.L9001.ACO.ZC*Y27.D270115", "Monthly", "PY2027", "2027-01-15", "3"]]
     assert table(page, "ingest-errors") == []
 
     listing = client.get("/claims/ingest/").content.decode()
     assert f'href="/claims/ingest/{run.pk}/"' in listing and "package.zip" in listing
+    # Package, kind, year, produced, files, records, load.
+    assert table(listing, "packages") == [
+        ["P.L9001.ACO.ZC*Y27.D270115", "Monthly", "PY2027", "2027-01-15", "2", "3", f"#{run.pk}"]
+    ]
+
+
+def run_out_zip(tmp_path: Path) -> SimpleUploadedFile:
+    """A PY2027 run-out package (ZC<n>R27, April 2028) with a stripped record, a stray file."""
+    folder = tmp_path / "runout"
+    write_package(folder, {"CCLF5": [part_b(3, "B3").rstrip()]}, produced_at=APRIL, runout=True)
+    (folder / "notes.txt").write_text("delivery notes\n")
+    data = zip_folder(folder, tmp_path / "runout.zip").read_bytes()
+    return SimpleUploadedFile("runout.zip", data, content_type="application/zip")
+
+
+APRIL = datetime.datetime(2028, 4, 2, 4, 15, 30)
+R5 = "P.L9001.ACO.ZC5R27.D280402.T0415300"
+
+
+def test_a_run_out_package_is_named_as_such_on_the_pages_and_in_the_api(
+    client_for: ClientFor, cms_admin: User, tmp_path: Path, django_capture_on_commit_callbacks: Capture
+) -> None:
+    client = client_for(cms_admin)
+    upload(client, django_capture_on_commit_callbacks, package_zip(tmp_path))
+    upload(client, django_capture_on_commit_callbacks, run_out_zip(tmp_path))
+    first, second = IngestRun.objects.order_by("pk")
+    assert second.status == IngestRun.Status.SUCCEEDED, second.message
+    page = client.get(f"/claims/ingest/{second.pk}/").content.decode()
+    assert table(page, "ingest-packages") == [
+        [
+            "P.L9001.ACO.ZC*R27.D280402",
+            "Run-out (claims of PY2027 paid after it closed)",
+            "PY2027",
+            "2028-04-02",
+            "2",
+        ]
+    ]
+    assert table(page, "ingest-files") == [
+        [R5, "1", "1", "1", "100%", "1 record had trailing blanks stripped; padded back to the layout length"]
+    ]
+    assert table(page, "ingest-skipped") == [
+        [
+            "notes.txt",
+            "not a CCLF file name (P.<ACO>.ACO.ZC<n>Y<yy>.D<yymmdd>.T<hhmmsst>, or ZC<n>R<yy> for a run-out file)",
+        ]
+    ]
+    listing = client.get("/claims/ingest/").content.decode()
+    assert [row[:3] for row in table(listing, "packages")] == [
+        ["P.L9001.ACO.ZC*R27.D280402", "Run-out", "PY2027"],
+        ["P.L9001.ACO.ZC*Y27.D270115", "Monthly", "PY2027"],
+    ]
+    packages = client.get("/api/claims/packages/").json()
+    assert [(p["package"], p["runout"], p["kind"], p["files"], p["records"], p["run_id"]) for p in packages] == [
+        ("P.L9001.ACO.ZC*R27.D280402", True, "Run-out", 1, 1, second.pk),
+        ("P.L9001.ACO.ZC*Y27.D270115", False, "Monthly", 2, 3, first.pk),
+    ]
+    report = client.get(f"/api/claims/ingest-runs/{second.pk}/").json()["report"]
+    assert [(p["package"], p["runout"], p["performance_year"]) for p in report["packages"]] == [
+        ("P.L9001.ACO.ZC*R27.D280402", True, 2027)
+    ]
+    assert [s["name"] for s in report["skipped"]] == ["notes.txt"]
+    assert report["notes"] == [
+        {"file": R5, "note": "1 record had trailing blanks stripped; padded back to the layout length"}
+    ]
 
 
 def test_a_rejected_upload_shows_the_error_report_and_its_csv(
@@ -100,10 +169,14 @@ def test_a_rejected_upload_shows_the_error_report_and_its_csv(
     assert set(row_counts().values()) == {0}
 
     page = client.get(f"/claims/ingest/{run.pk}/").content.decode()
-    assert "Rejected: nothing loaded" in page and "Problems found (1)" in page
-    assert table(page, "ingest-errors") == [[N5, "2", "CLM_LINE_FROM_DT", "2025-02-30", "is not a date (YYYY-MM-DD)"]]
+    assert "Rejected: nothing loaded" in page and "Problems found: 1</h2>" in page
+    # The value as it stands in the record, quoted.
+    assert table(page, "ingest-errors") == [[N5, "2", "CLM_LINE_FROM_DT", "'2025-02-30'", "is not a date (YYYY-MM-DD)"]]
     # Nothing was loaded: no file may claim loaded rows.
-    assert sorted(table(page, "ingest-files")) == [[N5, "2", "2", "0", "100%"], [N9, "1", "1", "0", "100%"]]
+    assert sorted(table(page, "ingest-files")) == [
+        [N5, "2", "2", "0", "100%", "—"],
+        [N9, "1", "1", "0", "100%", "—"],
+    ]
     assert f'href="/claims/ingest/{run.pk}/errors.csv"' in page
 
     response = client.get(f"/claims/ingest/{run.pk}/errors.csv")
@@ -185,6 +258,7 @@ def test_everybody_but_cms_staff_gets_404_on_every_claims_url(
         "/api/claims/ingest-runs/",
         f"/api/claims/ingest-runs/{run.pk}/",
         f"/api/claims/ingest-runs/{run.pk}/errors/",
+        "/api/claims/packages/",
     ):
         assert client.get(url).status_code == 404, url
     assert upload(client, django_capture_on_commit_callbacks, package_zip(tmp_path / "again")).status_code == 404
@@ -276,3 +350,33 @@ def test_api_refuses_cms_staff_who_skipped_the_second_factor(cms_admin: User) ->
     client.force_login(cms_admin)  # signed in, TOTP not passed
     assert client.get("/api/claims/ingest-runs/").status_code == 403
     assert client.get("/claims/ingest/").status_code == 302
+
+
+def test_the_report_shows_values_as_they_stand_and_the_real_count(
+    client_for: ClientFor, cms_admin: User, tmp_path: Path, django_capture_on_commit_callbacks: Capture
+) -> None:
+    # 1,050 lines, each with a right-justified unknown adjustment code and a blank control number.
+    lines = [
+        splice(splice(part_b(n, f"C{n}"), "CCLF5", "CLM_ADJSMT_TYPE_CD", " 7"), "CCLF5", "CLM_CNTL_NUM", "")
+        for n in range(1, 1051)
+    ]
+    folder = tmp_path / "many"
+    write_package(folder, {"CCLF5": lines})
+    data = zip_folder(folder, tmp_path / "many.zip").read_bytes()
+    client = client_for(cms_admin)
+    upload(client, django_capture_on_commit_callbacks, SimpleUploadedFile("many.zip", data))
+    run = IngestRun.objects.get()
+    assert (run.error_count, run.errors.count()) == (2100, 1000)
+    page = client.get(f"/claims/ingest/{run.pk}/").content.decode()
+    assert "Problems found: 2,100 (the first 1,000 are listed)</h2>" in page
+    assert "Rejected: 2,100 problems found (the first 1,000 are listed); nothing was loaded." in page
+    rows = table(page, "ingest-errors")
+    assert rows[:2] == [
+        [N5, "1", "CLM_ADJSMT_TYPE_CD", "' 7'", "is not a known code (0, 1, 2)"],
+        [N5, "1", "CLM_CNTL_NUM", "'" + " " * 40 + "' (40 blanks)", "is required"],
+    ]
+    listing = client.get("/claims/ingest/").content.decode()
+    assert "2,100" in listing
+    api = client.get(f"/api/claims/ingest-runs/{run.pk}/").json()
+    assert api["error_count"] == 2100
+    assert client.get(f"/api/claims/ingest-runs/{run.pk}/errors/").json()["count"] == 1000

@@ -29,6 +29,8 @@ from tests.claims.cclf_builders import (
     LATER,
     MODELS,
     beneficiary,
+    benefit_a,
+    benefit_b,
     diagnosis,
     dme,
     errors_of,
@@ -741,3 +743,203 @@ def test_crlf_line_ends_load_the_same_values(tmp_path: Path) -> None:
         ("B2", "12502"),
     ]
     assert CCLFFile.objects.count() == 6
+
+
+# --- real-file variation, layout versions, the error report's truth ------------------------------
+
+
+def test_records_with_stripped_trailing_blanks_are_padded_back_and_counted(tmp_path: Path) -> None:
+    files = _good_files()
+    # Both CCLF5 records end in blank fields (modifiers, diagnoses, NPIs...): strip them.
+    files["CCLF5"] = [line.rstrip() for line in files["CCLF5"]]
+    assert all(len(line) < 388 for line in files["CCLF5"])
+    files["CCLF9"] = [xref(mbi(8), mbi(9)).rstrip()]  # ends at PRVS_ID_EFCTV_DT (33 characters)
+    run = ingest(_package(tmp_path / "pkg", files))
+    assert run.status == IngestRun.Status.SUCCEEDED, errors_of(run)
+    assert sorted(models.PartBLine.objects.values_list("clm_cntl_num", "clm_line_cvrd_pd_amt", "clm_cntrctr_num")) == [
+        ("B1", Decimal("50"), ""),
+        ("B2", Decimal("50"), ""),
+    ]
+    assert models.MBIXref.objects.get().prvs_id_obslt_dt is None
+    assert {
+        "file": file_name("CCLF5"),
+        "note": "2 records had trailing blanks stripped; padded back to the layout length",
+    } in run.report["notes"]
+    assert {
+        "file": file_name("CCLF9"),
+        "note": "1 record had trailing blanks stripped; padded back to the layout length",
+    } in run.report["notes"]
+
+
+def test_crlf_no_final_newline_and_empty_last_lines_are_noted(tmp_path: Path) -> None:
+    paths = write_package(tmp_path / "pkg", _good_files(), newline="\r\n")
+    paths["CCLF5"].write_bytes(paths["CCLF5"].read_bytes().rstrip(b"\r\n"))  # no line end after the last
+    paths["CCLF1"].write_bytes(paths["CCLF1"].read_bytes() + b"\r\n\r\n")  # two empty lines at the end
+    run = ingest(tmp_path / "pkg")
+    assert run.status == IngestRun.Status.SUCCEEDED, errors_of(run)
+    notes = {(n["file"], n["note"]) for n in run.report["notes"]}
+    assert (file_name("CCLF5"), "CRLF line ends (1 record)") in notes
+    assert (file_name("CCLF5"), "no newline after the last record") in notes
+    assert (file_name("CCLF1"), "2 empty lines at the end, ignored") in notes
+    assert models.PartBLine.objects.count() == 2
+
+
+def test_an_empty_line_between_records_is_an_error(tmp_path: Path) -> None:
+    files = _good_files()
+    files["CCLF5"].insert(1, "")
+    run = ingest(_package(tmp_path / "pkg", files, counts={t: len(v) for t, v in _good_files().items()}))
+    assert errors_of(run) == [(N5, 2, "record", "", "is an empty line: no record")]
+    assert_nothing_loaded(run)
+
+
+def test_a_file_in_the_layout_before_2022_is_named_and_not_read(tmp_path: Path) -> None:
+    files = _good_files()
+    # CCLF1 records of 292 characters, as CMS wrote them before January 2022, with a CCLF0 giving the
+    # current length (437): the file is named as the earlier version, its records are not misread.
+    files["CCLF1"] = [part_a_header(42)[:292]]
+    run = ingest(_package(tmp_path / "pkg", files))
+    reason = (
+        "every record is 292 characters long: the CCLF1 layout used before January 2022. This portal reads the "
+        "current layout (437 characters); the file was not read"
+    )
+    assert errors_of(run) == [(N1, None, "record length", "292 characters", reason)]
+    assert_nothing_loaded(run)
+
+
+def test_a_cclf0_giving_the_length_before_2022_names_the_version(tmp_path: Path) -> None:
+    paths = write_package(tmp_path / "pkg", _good_files())
+    paths["CCLF0"].write_text(paths["CCLF0"].read_text().replace("|  437\n", "|  292\n"))
+    run = ingest(tmp_path / "pkg")
+    reason = (
+        "CCLF0 gives CCLF1 records of 292 characters: the layout used before January 2022. This portal reads the "
+        "current layout (437 characters, CCLF Information Packet v38); ask for the package in the current layout"
+    )
+    assert errors_of(run) == [(N0, None, "RecordLength", "292", reason)]
+    assert_nothing_loaded(run)
+
+
+def test_the_report_counts_every_problem_and_lists_the_first_thousand(tmp_path: Path) -> None:
+    files = _good_files()
+    # 1,200 Part B lines, each with an impossible date and a blank control number: 2,400 problems.
+    files["CCLF5"] = [
+        splice(splice(part_b(n, f"C{n}"), "CCLF5", "CLM_LINE_FROM_DT", "2026-02-30"), "CCLF5", "CLM_CNTL_NUM", "")
+        for n in range(1, 1201)
+    ]
+    run = ingest(_package(tmp_path / "pkg", files))
+    assert run.status == IngestRun.Status.FAILED
+    assert run.error_count == 2400
+    assert run.errors.count() == 1000
+    assert run.message == "Rejected: 2,400 problems found (the first 1,000 are listed); nothing was loaded."
+    # The first rows are in file order: line 1's two problems, then line 2's.
+    assert [(e[1], e[2]) for e in errors_of(run)[:4]] == [
+        (1, "CLM_LINE_FROM_DT"),
+        (1, "CLM_CNTL_NUM"),
+        (2, "CLM_LINE_FROM_DT"),
+        (2, "CLM_CNTL_NUM"),
+    ]
+
+
+def test_hicn_rows_of_the_crosswalk_are_kept_but_link_no_one(tmp_path: Path) -> None:
+    files = _good_files()
+    # An H row links an old HICN to an MBI; if it were used, claims filed under mbi(5) would move.
+    files["CCLF9"] = [xref(mbi(8), mbi(9)), xref(mbi(5), mbi(6), HICN_MBI_XREF_IND="H")]
+    files["CCLF5"] = [part_b(1, "B1", BENE_MBI_ID=mbi(5)), part_b(2, "B2", BENE_MBI_ID=mbi(8))]
+    run = ingest(_package(tmp_path / "pkg", files))
+    assert run.status == IngestRun.Status.SUCCEEDED, errors_of(run)
+    assert models.MBIXref.objects.count() == 2
+    assert list(MBIMap.objects.values_list("mbi", "current_mbi")) == [(mbi(8), mbi(9))]
+    assert sorted(models.PartBLine.objects.values_list("clm_cntl_num", "current_mbi")) == [
+        ("B1", mbi(5)),
+        ("B2", mbi(9)),
+    ]
+    assert {
+        "file": file_name("CCLF9"),
+        "note": "1 HICN link (indicator H) kept; only MBI links (M) are used to merge beneficiaries",
+    } in run.report["notes"]
+
+
+def test_a_second_file_of_the_same_type_in_a_package_is_listed_not_loaded(tmp_path: Path) -> None:
+    paths = write_package(tmp_path / "pkg", _good_files())
+    extra = tmp_path / "pkg" / "copy" / paths["CCLF5"].name
+    extra.parent.mkdir()
+    extra.write_text(part_b(9, "B9") + "\n")
+    run = ingest(tmp_path / "pkg")
+    assert run.status == IngestRun.Status.SUCCEEDED, errors_of(run)
+    assert run.report["skipped"] == [
+        {
+            "name": N5,
+            "reason": f"a second CCLF5 in package P.L9001.ACO.ZC*Y27.D270115 (loaded: {N5})",
+        }
+    ]
+    assert "1 file of the upload was not loaded (listed with the reason)." in run.message
+
+
+# --- run-out packages and the BE/demo code files ---------------------------------------------------
+
+
+def test_a_run_out_package_is_recognised_loaded_and_netted_with_the_year(tmp_path: Path) -> None:
+    monthly = {"CCLF5": [part_b(100, "C1", CLM_LINE_CVRD_PD_AMT="50.00"), part_b(200, "C2")]}
+    # The run-out of PY2027, sent in April 2028: C1 adjusted, C2 cancelled, a late claim C3.
+    runout = {
+        "CCLF5": [
+            part_b(101, "C1", CLM_EFCTV_DT="2027-02-01", CLM_LINE_CVRD_PD_AMT="55.00", **ADJUST),
+            part_b(201, "C2", CLM_EFCTV_DT="2027-02-01", CLM_LINE_CVRD_PD_AMT="-50.00", **CANCEL),
+            part_b(300, "C3", CLM_FROM_DT="2027-12-30", CLM_LINE_FROM_DT="2027-12-30"),
+        ]
+    }
+    april = datetime.datetime(2028, 4, 2, 4, 15, 30)
+    write_package(tmp_path / "d" / "monthly", monthly, produced_at=DAY)
+    paths = write_package(tmp_path / "d" / "runout", runout, produced_at=april, runout=True)
+    assert paths["CCLF5"].name == "P.L9001.ACO.ZC5R27.D280402.T0415300"
+    run = ingest(tmp_path / "d")
+    assert run.status == IngestRun.Status.SUCCEEDED, errors_of(run)
+    assert current(models.PartBLine, "clm_cntl_num", "cur_clm_uniq_id", "clm_line_cvrd_pd_amt") == [
+        ("C1", 101, Decimal("55")),
+        ("C3", 300, Decimal("50")),
+    ]
+    assert sorted(CCLFFile.objects.values_list("name", "runout", "package", "performance_year")) == [
+        ("P.L9001.ACO.ZC5R27.D280402.T0415300", True, "P.L9001.ACO.ZC*R27.D280402", 2027),
+        ("P.L9001.ACO.ZC5Y27.D270115.T1200000", False, "P.L9001.ACO.ZC*Y27.D270115", 2027),
+    ]
+    assert [(p["label"], p["runout"], p["performance_year"]) for p in run.report["packages"]] == [
+        ("P.L9001.ACO.ZC*Y27.D270115", False, 2027),
+        ("P.L9001.ACO.ZC*R27.D280402", True, 2027),
+    ]
+    assert "Run-out package: P.L9001.ACO.ZC*R27.D280402." in run.message
+
+
+def test_be_and_demo_codes_follow_their_claims_versions(tmp_path: Path) -> None:
+    first = {
+        "CCLF1": [part_a_header(1000, CLM_EFCTV_DT="2026-03-10")],
+        "CCLFA": [benefit_a(1000, CLM_NGACO_SNF_WVR_SW="Y", CLM_PBP_RDCTN_AMT="100.00")],
+        "CCLF5": [part_b(10, "T1", CLM_EFCTV_DT="2026-04-10"), part_b(20, "T2")],
+        "CCLF6": [dme(30, "D1")],
+        "CCLFB": [
+            benefit_b(10, CLM_LINE_NGACO_TLHLTH_SW="Y", CLM_PBP_RDCTN_AMT="5.00"),
+            benefit_b(20, CLM_LINE_NGACO_TLHLTH_SW="Y"),
+            benefit_b(30, CLM_TYPE_CD=82, CLM_PBP_RDCTN_AMT="2.00"),
+        ],
+    }
+    run1 = ingest(_package(tmp_path / "jan", first))
+    assert run1.status == IngestRun.Status.SUCCEEDED, errors_of(run1)
+    assert current(models.PartABenefitCodes, "cur_clm_uniq_id") == [(1000,)]
+    assert current(models.PartBBenefitCodes, "cur_clm_uniq_id", "clm_line_num") == [(10, 1), (20, 1), (30, 1)]
+    # A month later: the Part A claim and T1 are adjusted (new claim ids, new codes rows), T2's codes
+    # are sent again byte for byte with a repeat of its line, D1 is cancelled.
+    second = {
+        "CCLF1": [part_a_header(1001, CLM_EFCTV_DT="2026-03-20", **ADJUST)],
+        "CCLFA": [benefit_a(1001, CLM_NGACO_SNF_WVR_SW="Y", CLM_PBP_RDCTN_AMT="120.00")],
+        "CCLF5": [part_b(11, "T1", CLM_EFCTV_DT="2026-04-20", **ADJUST), part_b(20, "T2")],
+        "CCLF6": [dme(31, "D1", CLM_EFCTV_DT="2026-04-20", **CANCEL)],
+        "CCLFB": [benefit_b(11, CLM_LINE_NGACO_TLHLTH_SW="Y", CLM_PBP_RDCTN_AMT="6.00"), first["CCLFB"][1]],
+    }
+    run2 = ingest(_package(tmp_path / "feb", second, produced_at=LATER))
+    assert run2.status == IngestRun.Status.SUCCEEDED, errors_of(run2)
+    assert current(models.PartABenefitCodes, "cur_clm_uniq_id", "clm_pbp_rdctn_amt") == [(1001, Decimal("120"))]
+    # T1's old codes follow its superseded line; T2 counts once (the later copy); D1 is void.
+    assert current(models.PartBBenefitCodes, "cur_clm_uniq_id", "clm_pbp_rdctn_amt") == [
+        (11, Decimal("6")),
+        (20, None),
+    ]
+    assert models.PartBBenefitCodes.objects.filter(cur_clm_uniq_id=20, is_current=True).get().file.run == run2
+    assert models.PartBBenefitCodes.objects.count() == 5

@@ -19,7 +19,7 @@ from django.db.backends.utils import CursorWrapper
 from django.db.models import Sum
 
 from apps.claims import loader, models
-from apps.claims.layouts import layout
+from apps.claims.layouts import DATA_FILE_TYPES, layout
 from apps.claims.models import Beneficiary, CCLFFile, IngestRun, MBIMap
 from tests.claims.cclf_builders import (
     DAY,
@@ -40,6 +40,7 @@ from tests.claims.cclf_builders import (
     written,
     xref,
 )
+from tests.claims.test_agreement import check_agreement
 
 pytestmark = pytest.mark.integration
 
@@ -81,7 +82,7 @@ def test_every_field_loads_the_same_through_copy(tmp_path: Path, paths_taken: di
     assert run.status == IngestRun.Status.SUCCEEDED, errors_of(run)
     # Every file went through COPY, none through the staging table (files load CCLF9 and CCLF8 first).
     assert paths_taken == {
-        "copy": ["CCLF9", "CCLF8", "CCLF1", "CCLF2", "CCLF3", "CCLF4", "CCLF5", "CCLF6", "CCLF7"],
+        "copy": ["CCLF9", "CCLF8", "CCLF1", "CCLF2", "CCLF3", "CCLF4", "CCLFA", "CCLF5", "CCLF6", "CCLFB", "CCLF7"],
         "staged": [],
     }
     for file_type, rows in FIELDS.items():
@@ -105,7 +106,17 @@ def test_the_staged_path_on_postgresql_loads_the_same(tmp_path: Path, paths_take
     run = ingest(tmp_path / "pkg")
     assert run.status == IngestRun.Status.SUCCEEDED, errors_of(run)
     assert paths_taken["staged"] == [("CCLF8", False), ("CCLF5", True)]
-    assert sorted(paths_taken["copy"]) == ["CCLF1", "CCLF2", "CCLF3", "CCLF4", "CCLF6", "CCLF7", "CCLF9"]
+    assert sorted(paths_taken["copy"]) == [
+        "CCLF1",
+        "CCLF2",
+        "CCLF3",
+        "CCLF4",
+        "CCLF6",
+        "CCLF7",
+        "CCLF9",
+        "CCLFA",
+        "CCLFB",
+    ]
     changed = {("CCLF5", "HCPCS_5_MDFR_CD"): "\\", ("CCLF8", "BENE_LINE_6_ADR"): "C\\O"}
     for file_type in ("CCLF5", "CCLF8"):
         row = MODELS[file_type]._default_manager.get()
@@ -283,7 +294,7 @@ def test_a_rejected_package_is_rolled_back_on_postgresql(tmp_path: Path) -> None
     write_package(tmp_path / "feb", feb, produced_at=LATER)
     rejected = ingest(tmp_path / "feb")
     assert rejected.status == IngestRun.Status.FAILED
-    assert [(e[2], e[3]) for e in errors_of(rejected)] == [("CLM_ADJSMT_TYPE_CD", "7")]
+    assert [(e[2], e[3]) for e in errors_of(rejected)] == [("CLM_ADJSMT_TYPE_CD", "7 ")]
     assert row_counts() == before
     # Nothing of February's MBI change or netting survived: B1 is still current, under mbi(1).
     assert current(models.PartBLine, "clm_cntl_num", "current_mbi") == [("B1", mbi(1))]
@@ -389,3 +400,15 @@ def test_a_large_load_rebuilds_the_indexes_and_nets_correctly(tmp_path: Path, mo
         999_999
     ]
     assert rows.filter(is_current=True).count() == 99_500
+
+
+# --- the checker and the COPY path read every field the same way ------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("file_type", DATA_FILE_TYPES)
+def test_checker_and_copy_path_agree_on_every_field(
+    tmp_path: Path, paths_taken: dict[str, list[Any]], file_type: str
+) -> None:
+    check_agreement(tmp_path, file_type)
+    assert file_type in paths_taken["copy"]  # the accepted records went through COPY
