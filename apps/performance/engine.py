@@ -27,6 +27,10 @@ The rule, as implemented here (the choices DOMAIN.md leaves open are marked *cho
   settlement. *TCC* (Global only) is reported as elected; it moves no money in the estimate.
 - *Estimated settlement* = shared savings (loss) after sequestration − enhanced PCC recouped.
 - The rural add-on is never reconciled: shown beside the settlement, never in it.
+- *Withheld for capitation*: the CCLFA/CCLFB reduction amounts of the cohorts' claims (what CMS kept
+  back from fee-for-service payments because the capitation payment covers those services). The
+  claims' paid amounts in expenditure are already net of them (DOMAIN.md §5's expenditure is exact),
+  so they are shown beside the settlement, with the capitation lines, and move nothing in it.
 """
 
 from __future__ import annotations
@@ -101,6 +105,7 @@ class CohortInput:
     expenditure: Decimal
     base_years: tuple[BaseYear, ...] = ()
     published_pbpm: Decimal | None = None
+    capitation_reduction: Decimal = ZERO  # CCLFA/CCLFB reduction amounts of the PY's claims
 
 
 @dataclass(frozen=True)
@@ -171,11 +176,17 @@ class Settlement:
     pcc_enhanced: Decimal
     settlement: Decimal
     rural_addon: Decimal | None
+    # Withheld from fee-for-service claims for capitation: beside the settlement, never in it.
+    capitation_reduction: Decimal = ZERO
     notes: tuple[str, ...] = field(default=())
 
     @property
     def pbpm(self) -> Decimal | None:
         return self.expenditure / self.member_months if self.member_months else None
+
+    @property
+    def capitation_reduction_pbpm(self) -> Decimal | None:
+        return self.capitation_reduction / self.member_months if self.member_months else None
 
     @property
     def benchmark_pbpm(self) -> Decimal | None:
@@ -322,5 +333,6 @@ def settle(cohorts: Sequence[CohortInput], params: Parameters, *, tqs: float | N
         pcc_enhanced=pcc_enhanced,
         settlement=after_seq - pcc_enhanced,
         rural_addon=params.rural_addon,
+        capitation_reduction=cents(sum((c.capitation_reduction for c in cohorts), ZERO)),
         notes=tuple(notes),
     )

@@ -13,6 +13,17 @@ and its three base years, written as ``CostFact`` and ``MemberMonthFact`` rows o
   counts) and, in the performance year, aligned (from the effective date's month) and within the
   claims run-through; in a base year, entitled (from the later of the Part A and Part B start dates).
   Counted with numpy over one read of the aligned beneficiaries (one row each).
+- Capitation reductions (``CapitationReductionFact``): CCLFA/CCLFB ``CLM_PBP_RDCTN_AMT``, what CMS
+  withheld from a fee-for-service payment because the provider's capitation covers the service. A
+  current CCLFA row is summed through its current CCLF1 header (by CUR_CLM_UNIQ_ID), a current CCLFB row
+  through its current CCLF5 or CCLF6 line (by CUR_CLM_UNIQ_ID and CLM_LINE_NUM): the service date,
+  the beneficiary and every restriction are the claim's, under the very filter expenditure uses
+  (``_claim_filter``), so the reductions are those of exactly the claims expenditure sums (whose paid
+  amounts are already net of them). *Choice*: performance-year services only (from the alignment
+  effective date, through the month member-months end); no cut at death, as expenditure has none.
+  Rows without a reduction (the amount empty or zero) are left out early: most claims have none; a
+  CCLFA/CCLFB row whose claim was never sent (the loader keeps it current) has no service date and no
+  expenditure, so it counts nowhere.
 """
 
 from __future__ import annotations
@@ -27,9 +38,9 @@ from django.db import connection
 
 from apps.alignment.models import AlignedBeneficiary
 from apps.alignment.runs import copy_rows
-from apps.claims.models import Beneficiary, DMELine, PartAClaim, PartBLine
+from apps.claims.models import Beneficiary, DMELine, PartABenefitCodes, PartAClaim, PartBBenefitCodes, PartBLine
 
-from .models import CostFact, MemberMonthFact
+from .models import CapitationReductionFact, CostFact, MemberMonthFact
 
 PART_A_CATEGORIES = {
     10: "home_health",
@@ -49,6 +60,15 @@ def _year_month(column: str) -> tuple[str, str]:
     return f"CAST(strftime('%%Y', {column}) AS INTEGER)", f"CAST(strftime('%%m', {column}) AS INTEGER)"
 
 
+def _claim_filter(*, date: str, amount: str, where: str) -> str:
+    """The claims (``t``, joined to the aligned beneficiary ``ab``) expenditure counts; parameters: first
+    day, last day, first day of the PY (before it, a base year: no alignment date applies)."""
+    return (
+        f"t.is_current AND t.{date} BETWEEN %s AND %s AND t.{amount} IS NOT NULL AND {where} "
+        f"AND (t.{date} < %s OR ab.effective_from IS NULL OR t.{date} >= ab.effective_from)"
+    )
+
+
 def _cost_query(*, table: str, date: str, amount: str, category_sql: str, where: str) -> str:
     year, month = _year_month(f"t.{date}")
     aligned = AlignedBeneficiary._meta.db_table
@@ -56,25 +76,59 @@ def _cost_query(*, table: str, date: str, amount: str, category_sql: str, where:
         f"SELECT ab.aco_id, ab.cohort, {year} AS y, {month} AS m, {category_sql} AS category, "  # noqa: S608
         f"SUM(t.{amount}), COUNT(*) "
         f"FROM {table} t JOIN {aligned} ab ON ab.run_id = %s AND ab.mbi = t.current_mbi "
-        f"WHERE t.is_current AND t.{date} BETWEEN %s AND %s AND t.{amount} IS NOT NULL AND {where} "
-        f"AND (t.{date} < %s OR ab.effective_from IS NULL OR t.{date} >= ab.effective_from) "
+        f"WHERE {_claim_filter(date=date, amount=amount, where=where)} "
         "GROUP BY 1, 2, 3, 4, 5"
     )
+
+
+def _reduction_query(
+    *, codes: str, keys: tuple[str, ...], table: str, date: str, amount: str, category_sql: str, where: str
+) -> str:
+    """The reduction amounts of current CCLFA/CCLFB rows (``codes``) whose claim (``table``, joined by
+    ``keys``) is one expenditure counts, summed like ``_cost_query``."""
+    year, month = _year_month(f"t.{date}")
+    aligned = AlignedBeneficiary._meta.db_table
+    on = " AND ".join(f"t.{k} = c.{k}" for k in keys)
+    return (
+        f"SELECT ab.aco_id, ab.cohort, {year} AS y, {month} AS m, {category_sql} AS category, "  # noqa: S608
+        "SUM(c.clm_pbp_rdctn_amt), COUNT(*) "
+        f"FROM {codes} c JOIN {table} t ON {on} "
+        f"JOIN {aligned} ab ON ab.run_id = %s AND ab.mbi = t.current_mbi "
+        "WHERE c.is_current AND c.clm_pbp_rdctn_amt IS NOT NULL AND c.clm_pbp_rdctn_amt <> 0 "
+        f"AND {_claim_filter(date=date, amount=amount, where=where)} "
+        "GROUP BY 1, 2, 3, 4, 5"
+    )
+
+
+def _part_a_category() -> tuple[str, str]:
+    """(CASE expression naming a CCLF1 claim type's category, the claim types counted)."""
+    case = " ".join(f"WHEN {code} THEN '{cat}'" for code, cat in PART_A_CATEGORIES.items())
+    codes = ", ".join(str(code) for code in PART_A_CATEGORIES)
+    return f"CASE t.clm_type_cd {case} END", f"t.clm_type_cd IN ({codes})"
+
+
+def _hash_groups(cursor: Any) -> None:
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        # The claims tables carry no planner statistics right after a load (loads do not ANALYZE:
+        # see the loader), so PostgreSQL guesses a few thousand rows and sorts millions of joined
+        # lines on disk to group them. The groups are few (ACO x cohort x month x category): hash
+        # them. JIT compiling costs more than it saves on these scans.
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL jit = off")
 
 
 def cost_rows(*, alignment_run_id: int, performance_year: int, through: dt.date) -> list[tuple[Any, ...]]:
     """(aco pk, cohort, year, month, category, amount, count) over the base years and the PY."""
     start = dt.date(performance_year - BASE_YEARS, 1, 1)
     py_start = dt.date(performance_year, 1, 1)
-    case = " ".join(f"WHEN {code} THEN '{cat}'" for code, cat in PART_A_CATEGORIES.items())
-    codes = ", ".join(str(code) for code in PART_A_CATEGORIES)
+    category, types = _part_a_category()
     queries = [
         _cost_query(
             table=PartAClaim._meta.db_table,
             date="clm_from_dt",
             amount="clm_pmt_amt",
-            category_sql=f"CASE t.clm_type_cd {case} END",
-            where=f"t.clm_type_cd IN ({codes})",
+            category_sql=category,
+            where=types,
         ),
         _cost_query(
             table=PartBLine._meta.db_table,
@@ -93,15 +147,53 @@ def cost_rows(*, alignment_run_id: int, performance_year: int, through: dt.date)
     ]
     out: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and connection.in_atomic_block:
-            # The claims tables carry no planner statistics right after a load (loads do not ANALYZE:
-            # see the loader), so PostgreSQL guesses a few thousand rows and sorts millions of joined
-            # lines on disk to group them. The groups are few (ACO x cohort x month x category): hash
-            # them. JIT compiling costs more than it saves on these scans.
-            cursor.execute("SET LOCAL enable_sort = off")
-            cursor.execute("SET LOCAL jit = off")
+        _hash_groups(cursor)
         for sql in queries:
             cursor.execute(sql, [alignment_run_id, start, through, py_start])
+            out.extend(cursor.fetchall())
+    return out
+
+
+def reduction_rows(*, alignment_run_id: int, performance_year: int, through: dt.date) -> list[tuple[Any, ...]]:
+    """(aco pk, cohort, year, month, category, amount withheld, count) of the PY's services through
+    ``through``: CCLFA rows by their CCLF1 header, CCLFB rows by their CCLF5 or CCLF6 line."""
+    py_start = dt.date(performance_year, 1, 1)
+    category, types = _part_a_category()
+    part_b_keys = ("cur_clm_uniq_id", "clm_line_num")
+    queries = [
+        _reduction_query(
+            codes=PartABenefitCodes._meta.db_table,
+            keys=("cur_clm_uniq_id",),
+            table=PartAClaim._meta.db_table,
+            date="clm_from_dt",
+            amount="clm_pmt_amt",
+            category_sql=category,
+            where=types,
+        ),
+        _reduction_query(
+            codes=PartBBenefitCodes._meta.db_table,
+            keys=part_b_keys,
+            table=PartBLine._meta.db_table,
+            date="clm_line_from_dt",
+            amount="clm_line_cvrd_pd_amt",
+            category_sql="'professional'",
+            where="NOT t.is_denied",
+        ),
+        _reduction_query(
+            codes=PartBBenefitCodes._meta.db_table,
+            keys=part_b_keys,
+            table=DMELine._meta.db_table,
+            date="clm_line_from_dt",
+            amount="clm_line_cvrd_pd_amt",
+            category_sql="'dme'",
+            where="NOT t.is_denied",
+        ),
+    ]
+    out: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        _hash_groups(cursor)
+        for sql in queries:
+            cursor.execute(sql, [alignment_run_id, py_start, through, py_start])
             out.extend(cursor.fetchall())
     return out
 
@@ -195,12 +287,19 @@ def write_facts(*, run_id: int, alignment_run_id: int, performance_year: int, as
     """Replace the run's facts (so a retried step counts nothing twice). Call inside a transaction."""
     CostFact.objects.filter(run_id=run_id).delete()
     MemberMonthFact.objects.filter(run_id=run_id).delete()
+    CapitationReductionFact.objects.filter(run_id=run_id).delete()
     end = as_of or dt.date(performance_year, 12, 31)
     cost = cost_rows(alignment_run_id=alignment_run_id, performance_year=performance_year, through=end)
     through = claims_through(cost, performance_year, as_of)
     months = member_month_rows(alignment_run_id=alignment_run_id, performance_year=performance_year, through=through)
     if through is None:
         months = [m for m in months if m[2] != performance_year]
+    # No PY claims (through is None) means no reduced PY claims either.
+    withheld = (
+        reduction_rows(alignment_run_id=alignment_run_id, performance_year=performance_year, through=through)
+        if through is not None
+        else []
+    )
 
     def cost_out() -> Iterator[tuple[Any, ...]]:
         for aco_pk, cohort, year, month, category, amount, count in cost:
@@ -212,6 +311,11 @@ def write_facts(*, run_id: int, alignment_run_id: int, performance_year: int, as
         list(cost_out()),
     )
     copy_rows(
+        CapitationReductionFact,
+        ["run_id", "aco_id", "cohort", "year", "month", "category", "amount", "claims"],
+        [(run_id, a, c, int(y), int(m), cat, Decimal(amount), int(n)) for a, c, y, m, cat, amount, n in withheld],
+    )
+    copy_rows(
         MemberMonthFact,
         ["run_id", "aco_id", "cohort", "year", "month", "members"],
         [(run_id, *m) for m in months],
@@ -219,5 +323,6 @@ def write_facts(*, run_id: int, alignment_run_id: int, performance_year: int, as
     return {
         "cost_rows": len(cost),
         "member_month_rows": len(months),
+        "reduction_rows": len(withheld),
         "claims_through": through.isoformat() if through else None,
     }

@@ -7,6 +7,9 @@
 - ``CostFact`` and ``MemberMonthFact``: the money step's set-based aggregates (expenditure by ACO,
   cohort, month and service category; member-months by ACO, cohort and month), for the performance
   year and its three base years: every money figure is a sum over these rows.
+- ``CapitationReductionFact``: what CMS withheld from the fee-for-service payments of the same claims
+  because the provider is paid by capitation (CCLFA/CCLFB ``CLM_PBP_RDCTN_AMT``), by ACO, cohort, month
+  and category of the performance year. Shown beside the settlement; never part of expenditure.
 - ``PublishedBenchmark``: a benchmark PBPM CMS published, entered by a CMS admin; it wins over the
   estimate.
 - ``PerformanceSummary``: the snapshot per ACO that the dashboard, the CMS comparison, the API and
@@ -164,6 +167,29 @@ class MemberMonthFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.aco_id} {self.cohort} {self.year}-{self.month:02d}: {self.members}"
+
+
+class CapitationReductionFact(models.Model):
+    """CCLFA/CCLFB reduction amounts (PBP/AIPBP: what CMS withheld from a fee-for-service payment because
+    the capitation payment covers the service) of the run's aligned beneficiaries in the performance
+    year, by ACO, cohort, month and category. The claims are exactly those ``CostFact`` sums (see
+    ``inputs.py``); their paid amounts there are already net of these reductions. The category says
+    which file: the Part A categories come from CCLFA, professional and DME from CCLFB."""
+
+    run = models.ForeignKey(PipelineRun, on_delete=models.CASCADE, related_name="capitation_reductions")
+    aco = models.ForeignKey("acos.ACO", on_delete=models.CASCADE, related_name="+")
+    cohort = models.CharField(max_length=13, choices=Cohort.choices)
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    category = models.CharField(max_length=12, choices=Category.choices)
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    claims = models.PositiveIntegerField(default=0, help_text="Claim headers or lines with a reduction.")
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "aco"])]
+
+    def __str__(self) -> str:
+        return f"{self.aco_id} {self.cohort} {self.year}-{self.month:02d} {self.category} withheld ${self.amount}"
 
 
 class PublishedBenchmark(models.Model):

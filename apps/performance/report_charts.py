@@ -303,7 +303,9 @@ def _section_table(table: ReportTable, styles: dict[str, ParagraphStyle]) -> Flo
             if figure.is_money and figure.value is not None:
                 shown += " (estimate)"
             value: Any = Paragraph(_escape(shown), styles["cell"]) if len(shown) > 40 else shown
-            rows.append([item, value])
+            # A long name (the capitation reduction's) wraps in its column instead of running into the value.
+            name: Any = Paragraph(_escape(item), styles["cell"]) if len(item) > 50 else item
+            rows.append([name, value])
         return _grid(rows, [FRAME_WIDTH * 0.42, FRAME_WIDTH * 0.58], header=False, numeric_from=2)
     head = [Paragraph("Item", styles["head"])] + [
         Paragraph(_escape(measure_label(table, m)), styles["head"]) for m in table.measures

@@ -145,12 +145,19 @@ def stamp(data: Mapping[str, Any]) -> str:
         f"PY{data.get('performance_year', '?')}",
         f"pipeline run {vintage.get('pipeline_run', '?')}",
         f"{len(files)} CCLF file{'s' if len(files) != 1 else ''}"
-        + (f" through {vintage['latest_file_date']}" if vintage.get("latest_file_date") else ""),
+        + (f" through {vintage['latest_file_date']}" if vintage.get("latest_file_date") else "")
+        + _runout_words(vintage),
         f"claims through {vintage.get('claims_through') or 'n/a'}",
     ]
     if vintage.get("as_of"):
         parts.append(f"as of {vintage['as_of']}")
     return " · ".join(parts)
+
+
+def _runout_words(vintage: Mapping[str, Any]) -> str:
+    """" (incl. 1 run-out package)" when the year's data includes run-out packages."""
+    n = int(vintage.get("runout_packages") or 0)
+    return f" (incl. {n} run-out package{'s' if n != 1 else ''})" if n else ""
 
 
 def report_facts(data: Mapping[str, Any], *, built_at: str = "") -> list[Fact]:
@@ -304,10 +311,24 @@ def report_facts(data: Mapping[str, Any], *, built_at: str = "") -> list[Fact]:
             ("Shared after sequestration", s.get("shared_after_sequestration"), "usd"),
             ("PCC base capitation", s.get("pcc_base"), "usd"),
             ("PCC enhanced capitation (recouped)", s.get("pcc_enhanced"), "usd"),
+            *_reduction_figures(s),
             ("Rural add-on (paid separately)", s.get("rural_addon"), "usd"),
             ("Estimated settlement", s.get("estimated_settlement"), "usd"),
         ],
     )
+    reduction = s.get("capitation_reduction")
+    if reduction:
+        f.named(
+            "Settlement",
+            "Withheld for capitation",
+            [
+                ("Part A claims (CCLFA)", reduction.get("part_a"), "usd"),
+                ("Part B and DME claim lines (CCLFB)", reduction.get("part_b"), "usd"),
+                ("Claims and lines with a reduction", reduction.get("claims"), "count"),
+                ("What it is", reduction.get("note"), "text"),
+                *([("Why $0", reduction["explanation"], "text")] if reduction.get("explanation") else []),
+            ],
+        )
     for band in s.get("corridor", []):
         low, high = band.get("low"), band.get("high")
         item = f"{_num(low)}% to {_num(high)}%" if high is not None else f"over {_num(low)}%"
@@ -326,6 +347,14 @@ def report_facts(data: Mapping[str, Any], *, built_at: str = "") -> list[Fact]:
         ("Data version (last CCLF file id)", vintage.get("data_version"), "number"),
         ("CCLF files", len(vintage.get("files") or []), "count"),
     ]
+    vintage_rows += [
+        (
+            f"CCLF package {i}",
+            f"{p['package']} ({'run-out' if p.get('runout') else 'monthly'}, produced {p.get('produced')})",
+            "text",
+        )
+        for i, p in enumerate(vintage.get("packages") or [], 1)
+    ]
     vintage_rows += [(f"CCLF file {i}", name, "text") for i, name in enumerate(vintage.get("files") or [], 1)]
     vintage_rows += [
         ("Latest CCLF file date", vintage.get("latest_file_date"), "text"),
@@ -337,6 +366,16 @@ def report_facts(data: Mapping[str, Any], *, built_at: str = "") -> list[Fact]:
         vintage_rows.append(("Report built", built_at, "text"))
     f.named("Vintage", "Data vintage", vintage_rows)
     return f.rows
+
+
+def _reduction_figures(s: Mapping[str, Any]) -> list[tuple[str, Any, str]]:
+    """The amount withheld for capitation and its PBPM, beside the capitation lines (none in a snapshot
+    computed before the portal read CCLFA/CCLFB)."""
+    reduction = s.get("capitation_reduction")
+    if not reduction:
+        return []
+    label = reduction.get("label") or "Withheld for capitation"
+    return [(label, reduction.get("amount"), "usd"), (f"{label}, PBPM", reduction.get("pbpm"), "usd_pbpm")]
 
 
 def _num(value: object) -> str:

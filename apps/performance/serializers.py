@@ -28,6 +28,11 @@ class SummaryHeadlineSerializer(serializers.Serializer[Any]):
     gross_savings = serializers.FloatField(allow_null=True)
     gross_savings_pct = serializers.FloatField(allow_null=True)
     estimated_settlement = serializers.FloatField(allow_null=True)
+    capitation_reduction = serializers.FloatField(
+        allow_null=True,
+        help_text="Withheld from fee-for-service claims for capitation (CCLFA/CCLFB reduction amounts), beside "
+        "the settlement, never in it; null in a snapshot computed before the portal read those amounts.",
+    )
     total_quality_score = serializers.FloatField(allow_null=True)
 
 

@@ -7,7 +7,7 @@ A ``PipelineRun`` is a chain of steps, each one Celery task on the ``compute`` q
 3. **rural**: a ``RuralRun`` (rural TINs, eligibility, the add-on's monthly schedule);
 4. **duals**: a ``DualRun`` (each aligned beneficiary's dual status and use of care, for Medicaid
    integration);
-5. **money**: ``CostFact`` / ``MemberMonthFact`` rows, set-based;
+5. **money**: ``CostFact`` / ``MemberMonthFact`` / ``CapitationReductionFact`` rows, set-based;
 6. **summaries**: fans out one task per ACO, each computing the ACO's settlement estimate and writing
    its ``PerformanceSummary``; the last one to finish closes the run.
 
@@ -45,7 +45,7 @@ from apps.acos.models import ACO, Election, ModelParameters
 from apps.alignment import selectors as alignment_selectors
 from apps.alignment import services as alignment_services
 from apps.alignment.models import AlignmentRun
-from apps.claims.models import CCLFFile
+from apps.claims.models import CCLFFile, PartABenefitCodes, PartBBenefitCodes
 from apps.medicaid import services_duals as medicaid_services
 from apps.quality import pipeline as quality_pipeline
 from apps.quality.models import MeasureResult, QualityRun, QualityScore
@@ -54,6 +54,7 @@ from apps.rural.models import RuralEligibility, RuralPaymentLine
 
 from . import engine, inputs, snapshot
 from .models import (
+    CapitationReductionFact,
     Category,
     Cohort,
     CostFact,
@@ -388,9 +389,9 @@ def _step_money(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
         _fault("money", step.attempts)
     through = counts["claims_through"] or "no claims of the year yet"
     return (
-        counts["cost_rows"] + counts["member_month_rows"],
-        f"{counts['cost_rows']:,} expenditure rows, {counts['member_month_rows']:,} member-month rows; "
-        f"claims through {through}",
+        counts["cost_rows"] + counts["member_month_rows"] + counts["reduction_rows"],
+        f"{counts['cost_rows']:,} expenditure rows, {counts['member_month_rows']:,} member-month rows, "
+        f"{counts['reduction_rows']:,} capitation-reduction rows; claims through {through}",
     )
 
 
@@ -553,6 +554,19 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
         mm[(cohort, year)] += members
         if year == py:
             by_month_mm[(year, month)][cohort] += members
+    # What CMS withheld for capitation, by cohort (PY facts only) and by the file it came from.
+    withheld: dict[str, Decimal] = defaultdict(Decimal)
+    withheld_part_a = withheld_part_b = Decimal(0)
+    withheld_claims = 0
+    for cohort, category, amount, claims in CapitationReductionFact.objects.filter(
+        run=run, aco=aco, year=py
+    ).values_list("cohort", "category", "amount", "claims"):
+        withheld[cohort] += amount
+        withheld_claims += claims
+        if category in inputs.PART_A_CATEGORIES.values():
+            withheld_part_a += amount
+        else:
+            withheld_part_b += amount
     published = dict(PublishedBenchmark.objects.filter(aco=aco, performance_year=py).values_list("cohort", "pbpm"))
     cohorts = []
     for cohort in Cohort.values:
@@ -561,9 +575,14 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
             for y in range(py - inputs.BASE_YEARS, py)
         )
         item = engine.CohortInput(
-            cohort, mm.get((cohort, py), 0), cost.get((cohort, py), Decimal(0)), base, published.get(cohort)
+            cohort,
+            mm.get((cohort, py), 0),
+            cost.get((cohort, py), Decimal(0)),
+            base,
+            published.get(cohort),
+            capitation_reduction=withheld.get(cohort, Decimal(0)),
         )
-        if item.member_months or item.expenditure or cohort in published:
+        if item.member_months or item.expenditure or item.capitation_reduction or cohort in published:
             cohorts.append(item)
 
     own_base, portal_base = _base_pbpm(run.pk, py, aco.pk), _base_pbpm(run.pk, py, None)
@@ -628,12 +647,28 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
     }
     files = CCLFFile.objects.filter(id__lte=run.data_version, performance_year=py).order_by("produced_at")
     latest = files.last()
+    reductions = snapshot.Reductions(
+        part_a=withheld_part_a,
+        part_b=withheld_part_b,
+        claims=withheld_claims,
+        files_loaded=files.filter(file_type__in=(PartABenefitCodes.FILE_TYPE, PartBBenefitCodes.FILE_TYPE)).exists(),
+    )
+    packages = [
+        {"package": label, "runout": runout, "produced": produced.date().isoformat()}
+        for label, runout, produced in files.values_list("package", "runout", "produced_at")
+        .order_by("produced_at", "package")
+        .distinct()
+    ]
+    packages = list({p["package"]: p for p in packages}.values())
     vintage = {
         "pipeline_run": run.pk,
         "alignment_run": run.alignment_run_id,
         "quality_run": run.quality_run_id,
         "data_version": run.data_version,
         "files": list(files.values_list("name", flat=True)),
+        # Each CCLF package of the year, monthly or run-out (claims of the year paid after it closed).
+        "packages": packages,
+        "runout_packages": sum(1 for p in packages if p["runout"]),
         "latest_file_date": latest.produced_at.date().isoformat() if latest else None,
         "claims_through": _claims_through(run),
         "as_of": run.as_of.isoformat() if run.as_of else None,
@@ -673,6 +708,7 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
         quality=quality,
         parameters=used,
         cohort_labels={c.value: str(c.label) for c in Cohort},
+        reductions=reductions,
     )
 
 

@@ -23,7 +23,12 @@ for display and download). Shape (every key always present; lists may be empty):
                  benchmark_pbpm, withhold, earned_back, gross_savings, gross_savings_pct, corridor: [{low,
                  high, share, amount, aco_amount}], shared, sequestration, shared_after_sequestration,
                  pcc_base, pcc_enhanced, estimated_settlement, rural_addon, lines: [{key, label, amount,
-                 kind}], notes: [text]}
+                 kind}], notes: [text],
+                 capitation_reduction: {label, amount, pbpm, part_a, part_b, claims, note, explanation}}
+                                            # withheld for capitation: beside the settlement, never in
+                                            # it; amount is 0.0 (never null) when nothing was withheld,
+                                            # and explanation then says why
+
     parameters: {name: value, …}            # the model parameters the figures used
 """
 
@@ -45,6 +50,41 @@ def money(value: Decimal | None) -> float | None:
 
 def _pbpm(amount: Decimal, months: int) -> float | None:
     return money(amount / months) if months else None
+
+
+REDUCTION_LABEL = "Withheld from fee-for-service claims for capitation (CCLFA/CCLFB reduction amounts)"
+REDUCTION_NOTE = (
+    "The fee-for-service payments CMS reduced because the capitation payment covers those services: the "
+    "PBP/AIPBP reduction amounts (CLM_PBP_RDCTN_AMT) of the aligned beneficiaries' current claims in the "
+    "performance year, Part A from CCLFA and Part B and DME from CCLFB. The claims' paid amounts in "
+    "expenditure are already net of it, so it is shown beside the settlement and changes nothing in it."
+)
+
+
+@dataclass(frozen=True)
+class Reductions:
+    """The capitation reductions behind ``Settlement.capitation_reduction``, by file."""
+
+    part_a: Decimal = Decimal(0)  # CCLFA: Part A claims
+    part_b: Decimal = Decimal(0)  # CCLFB: Part B and DME claim lines
+    claims: int = 0  # claims and lines with a reduction
+    files_loaded: bool | None = None  # any CCLFA/CCLFB file in the run's data (None: not known)
+
+
+def reduction_explanation(amount: Decimal, reductions: Reductions, performance_year: int) -> str:
+    """Why the amount withheld is $0 (empty when it is not)."""
+    if amount:
+        return ""
+    if reductions.files_loaded is False:
+        return (
+            f"$0: the claims packages loaded for PY{performance_year} hold no CCLFA/CCLFB files, so no "
+            "reduction amounts are known yet."
+        )
+    return (
+        f"$0: none of the aligned beneficiaries' PY{performance_year} claims carries a CCLFA/CCLFB reduction "
+        "amount. No provider paid by capitation billed them, so CMS withheld nothing from fee-for-service "
+        "payments."
+    )
 
 
 @dataclass(frozen=True)
@@ -70,7 +110,9 @@ def build(
     quality: Mapping[str, Any],
     parameters: Mapping[str, Any],
     cohort_labels: Mapping[str, str],
+    reductions: Reductions | None = None,
 ) -> dict[str, Any]:
+    reductions = reductions or Reductions()
     bench_by_cohort = {c.cohort: c.benchmark or Decimal(0) for c in settlement.cohorts}
     month_rows = []
     for m in months:
@@ -166,6 +208,16 @@ def build(
                 for line in s.lines()
             ],
             "notes": list(s.notes),
+            "capitation_reduction": {
+                "label": REDUCTION_LABEL,
+                "amount": money(s.capitation_reduction),
+                "pbpm": money(s.capitation_reduction_pbpm),
+                "part_a": money(reductions.part_a),
+                "part_b": money(reductions.part_b),
+                "claims": reductions.claims,
+                "note": REDUCTION_NOTE,
+                "explanation": reduction_explanation(s.capitation_reduction, reductions, performance_year),
+            },
         },
         "parameters": dict(parameters),
     }

@@ -66,7 +66,8 @@ class Command(BaseCommand):
             s = summary.data["settlement"]
             self.stdout.write(
                 f"  {summary.aco.aco_id}: {s['member_months']:,} member-months, PBPM {_money(s['pbpm'])} vs benchmark "
-                f"{_money(s['benchmark_pbpm'])}, estimated settlement {_money(s['estimated_settlement'])}"
+                f"{_money(s['benchmark_pbpm'])}, estimated settlement {_money(s['estimated_settlement'])}, "
+                f"withheld for capitation {_money((s.get('capitation_reduction') or {}).get('amount'))}"
             )
         timings = ", ".join(f"{step.name} {step.seconds or 0:.1f} s" for step in steps.values())
         self.stdout.write(f"Pipeline run {run.pk} (PY{py}): {run.message} [{timings}]")
