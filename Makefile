@@ -49,13 +49,19 @@ $(NPM_STAMP): package.json package-lock.json
 
 # --- run -----------------------------------------------------------------------------------------
 
-# The embedded default: SQLite in var/, Celery eager, DEBUG on (development secret key allowed).
+# The embedded default: SQLite in var/, Celery eager, DEBUG on. The local .env (never committed)
+# keeps DEBUG on and a generated secret key, so manage.py commands run by hand work too.
 run: export DEBUG = true
-run: venv
+run: venv .env
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+.env: | $(PY_STAMP)
+	@echo "Writing .env for local development (DEBUG on, a generated DJANGO_SECRET_KEY); it is never committed."
+	@printf '# Local development settings, written by make run. Never commit this file.\nDEBUG=true\nDJANGO_SECRET_KEY=%s\n' \
+		"$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
 
 worker: venv
 	@if [ -z "$$REDIS_URL" ]; then \

@@ -27,7 +27,11 @@ SECRET_KEY: str = env.str("DJANGO_SECRET_KEY", default="") or (
     "insecure-development-key-only-used-with-debug" if DEBUG else ""
 )
 if not SECRET_KEY:
-    raise environ.ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DEBUG is off")
+    raise environ.ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be set when DEBUG is off. For development, `make run` writes a local .env "
+        "(DEBUG=true and a generated key) once; otherwise set DJANGO_SECRET_KEY, or DEBUG=true, in the "
+        "environment (README, Configuration)."
+    )
 
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
