@@ -155,7 +155,7 @@ def stamp(data: Mapping[str, Any]) -> str:
 
 
 def _runout_words(vintage: Mapping[str, Any]) -> str:
-    """" (incl. 1 run-out package)" when the year's data includes run-out packages."""
+    """ " (incl. 1 run-out package)" when the year's data includes run-out packages."""
     n = int(vintage.get("runout_packages") or 0)
     return f" (incl. {n} run-out package{'s' if n != 1 else ''})" if n else ""
 
@@ -350,7 +350,7 @@ def report_facts(data: Mapping[str, Any], *, built_at: str = "") -> list[Fact]:
     vintage_rows += [
         (
             f"CCLF package {i}",
-            f"{p['package']} ({'run-out' if p.get('runout') else 'monthly'}, produced {p.get('produced')})",
+            f"PY{p.get('performance_year')} {p.get('kind')} package, produced {p.get('produced')}",
             "text",
         )
         for i, p in enumerate(vintage.get("packages") or [], 1)

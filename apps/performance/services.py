@@ -653,13 +653,21 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
         claims=withheld_claims,
         files_loaded=files.filter(file_type__in=(PartABenefitCodes.FILE_TYPE, PartBBenefitCodes.FILE_TYPE)).exists(),
     )
-    packages = [
-        {"package": label, "runout": runout, "produced": produced.date().isoformat()}
-        for label, runout, produced in files.values_list("package", "runout", "produced_at")
-        .order_by("produced_at", "package")
-        .distinct()
-    ]
-    packages = list({p["package"]: p for p in packages}.values())
+    # The year's CCLF packages, by kind and date: a package's name carries the code of whoever CMS
+    # sent it to, which is not for an ACO's pages.
+    packages = list(
+        {
+            label: {
+                "kind": "run-out" if runout else "monthly",
+                "runout": runout,
+                "performance_year": py,
+                "produced": produced.date().isoformat(),
+            }
+            for label, runout, produced in files.values_list("package", "runout", "produced_at").order_by(
+                "produced_at", "package"
+            )
+        }.values()
+    )
     vintage = {
         "pipeline_run": run.pk,
         "alignment_run": run.alignment_run_id,

@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.acos.context_processors.portal",
+                "apps.claims.context_processors.claims_vintage",
             ],
         },
     },

@@ -420,6 +420,7 @@ def outcome(tmp_path: Path) -> dict[str, Any]:
         "cohorts": data["cohorts"],
         "months": data["months"],
         "categories": data["categories"],
+        "vintage": {k: data["vintage"][k] for k in ("packages", "runout_packages")},
     }
 
 
@@ -477,6 +478,14 @@ def test_the_run_out_gives_the_same_alignment_quality_and_money_as_a_monthly_pac
     # PY expenditure: M1 12,000 + 100 + 75; M2 500 + 250 (B5 cancelled) = 12,925.00; withheld 20 + 15.
     assert with_runout["settlement"]["expenditure"] == 12925.0
     assert with_runout["settlement"]["capitation_reduction"]["amount"] == 35.0
+    # The money page, reports and API say a run-out package is in the data.
+    assert with_runout.pop("vintage") == {
+        "packages": [
+            {"kind": "monthly", "runout": False, "performance_year": 2027, "produced": "2028-01-05"},
+            {"kind": "run-out", "runout": True, "performance_year": 2027, "produced": "2028-04-02"},
+        ],
+        "runout_packages": 1,
+    }
 
     # A fresh start for the second delivery: the database as the migrations left it.
     call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
@@ -486,4 +495,6 @@ def test_the_run_out_gives_the_same_alignment_quality_and_money_as_a_monthly_pac
     run = ingest(deliver(tmp_path / "as-monthly", "Y"))
     assert run.status == IngestRun.Status.SUCCEEDED, errors_of(run)
     assert not CCLFFile.objects.filter(runout=True).exists()
-    assert outcome(tmp_path) == with_runout
+    as_monthly = outcome(tmp_path)
+    assert as_monthly.pop("vintage")["runout_packages"] == 0
+    assert as_monthly == with_runout

@@ -113,7 +113,7 @@ R5 = "P.L9001.ACO.ZC5R27.D280402.T0415300"
 
 
 def test_a_run_out_package_is_named_as_such_on_the_pages_and_in_the_api(
-    client_for: ClientFor, cms_admin: User, tmp_path: Path, django_capture_on_commit_callbacks: Capture
+    client_for: ClientFor, cms_admin: User, admin: User, tmp_path: Path, django_capture_on_commit_callbacks: Capture
 ) -> None:
     client = client_for(cms_admin)
     upload(client, django_capture_on_commit_callbacks, package_zip(tmp_path))
@@ -149,6 +149,14 @@ def test_a_run_out_package_is_named_as_such_on_the_pages_and_in_the_api(
         ("P.L9001.ACO.ZC*R27.D280402", True, "Run-out", 1, 1, second.pk),
         ("P.L9001.ACO.ZC*Y27.D270115", False, "Monthly", 2, 3, first.pk),
     ]
+    # Every page's footer says what claims data lies behind it, without any package's name.
+    footer = (
+        "Claims data: the latest CCLF package loaded is a PY2027 <strong>run-out</strong> package produced "
+        "Apr 2, 2028; 2 packages loaded, run-out included for PY2027."
+    )
+    assert footer in listing
+    aco_page = client_for(admin).get(f"/acos/{admin.memberships.get().aco.aco_id}/").content.decode()
+    assert footer in aco_page and "ZC*R27" not in aco_page
     report = client.get(f"/api/claims/ingest-runs/{second.pk}/").json()["report"]
     assert [(p["package"], p["runout"], p["performance_year"]) for p in report["packages"]] == [
         ("P.L9001.ACO.ZC*R27.D280402", True, 2027)
