@@ -2,18 +2,27 @@
 
 ``generate(Options(...))`` writes into one folder:
 
-- a CCLF package (CCLF0-CCLF9) named ``P.LEAD0.ACO.ZC<n>Y<yy>.D<yymmdd>.T<hhmmsst>``, produced
-  2 January of PY+1 at 04:15:30.0 (never the clock); CCLF0 is :func:`fixedwidth.format_cclf0` of
-  the exact record counts;
-- with ``runout``, a second package ``P.LEAD0.ACO.ZCR<n>Y<yy>...`` produced 2 April of PY+1 that
-  repeats claims of the first (identical records, later adjustments and cancellations of the same
-  natural keys), with its own CCLF0 (CCLF8 and CCLF9 are copies of the first package's);
+- a CCLF package of the eleven data files (CCLF1-CCLF9, CCLFA, CCLFB) and CCLF0, named
+  ``P.LEAD0.ACO.ZC<n>Y<yy>.D<yymmdd>.T<hhmmsst>``, produced 2 January of PY+1 at 04:15:30.0
+  (never the clock); CCLF0 is :func:`fixedwidth.format_cclf0` of the exact record counts;
+- with ``runout``, a second package ``P.LEAD0.ACO.ZC<n>R<yy>...`` (CMS's run-out name, ``<yy>``
+  the performance year whose claims it carries) produced 2 April of PY+1 that repeats claims of
+  the first (identical records, later adjustments and cancellations of the same natural keys),
+  with the CCLFA/CCLFB rows of those claim versions and its own CCLF0 (CCLF8 and CCLF9 are copies
+  of the first package's);
 - ``acos.csv``, ``participants.csv``, ``preferred_providers.csv``, ``voluntary_alignments.csv`` and
   ``quality_submissions.csv`` in the formats of DESIGN.md.
 
+CCLFA and CCLFB (Benefit Enhancement and demonstration codes) are derived from the claim versions
+they follow (:class:`_Codes`): whichever version of a claim a package carries, its CCLFA/CCLFB row
+comes with it under that version's CUR_CLM_UNIQ_ID and amounts. Which ACO uses which Benefit
+Enhancement is :func:`generator_world.benefit_enhancements`.
+
 Determinism: everything derives from ``seed`` through ``numpy.random.Generator(PCG64(...))``:
 the world (markets, ACOs, providers) from ``SeedSequence([seed, 0])``, beneficiary chunk ``c``
-from ``SeedSequence([seed, c + 1, 1])`` and its run-out from ``SeedSequence([seed, c + 1, 2])``.
+from ``SeedSequence([seed, c + 1, 1])``, its run-out from ``SeedSequence([seed, c + 1, 2])`` and
+its post-discharge home visits (a Benefit Enhancement's claims, drawn after everything else so
+that nothing else moves) from ``SeedSequence([seed, c + 1, 4])``.
 Chunks hold :data:`CHUNK` beneficiaries (a constant: the output depends on it, not on the number
 of worker processes), are generated independently (in parallel with ``workers`` > 1) and appended
 to the files in order. Every big file is rendered column-wise with numpy (``generator_fw``).
@@ -24,6 +33,7 @@ help) and in the module docstrings of ``generator_fw`` and ``generator_codes``.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import io
@@ -46,7 +56,7 @@ from . import generator_world as gw
 from .filenames import make_name
 from .fixedwidth import format_cclf0
 from .generator_fw import NOAMT, NODATE, Num, Table, day, render
-from .layouts import layout
+from .layouts import DATA_FILE_TYPES, layout
 
 Array = npt.NDArray[Any]
 IntArray = npt.NDArray[np.int64]
@@ -55,23 +65,36 @@ BoolArray = npt.NDArray[np.bool_]
 
 CHUNK = 2000
 ACO_CODE = "LEAD0"
-DATA_FILES = ("CCLF1", "CCLF2", "CCLF3", "CCLF4", "CCLF5", "CCLF6", "CCLF7", "CCLF8", "CCLF9")
+DATA_FILES = DATA_FILE_TYPES  # CCLF1-CCLF9, CCLFA, CCLFB: every package has all of them
 CLAIM_FILES = ("CCLF1", "CCLF2", "CCLF3", "CCLF4", "CCLF5", "CCLF6", "CCLF7")
+RUNOUT_FILES = (*CLAIM_FILES, "CCLFA", "CCLFB")  # the run-out's own records (CCLF8/9 are copies)
 # CUR_CLM_UNIQ_ID = family * 10**12 + chunk * 10**7 + sequence; run-out versions add RUNOUT_FAMILY.
-FAMILY = {"A": 1, "B": 2, "DME": 3, "D": 4}
+# A family's sequences start at ID_START and stay below ID_END: the post-discharge home visits
+# ("BHV", Part B) number from 5,000,000 so that adding them renumbers no other claim.
+FAMILY = {"A": 1, "B": 2, "DME": 3, "D": 4, "BHV": 2}
+ID_START = {"BHV": 5_000_000}
+ID_END = {"B": 5_000_000}
 RUNOUT_FAMILY = 5
 ID_FAMILY = 10**12
 ID_CHUNK = 10**7
+# Capitation reductions on a capitated Preferred Provider's Part B lines: CMS withholds this share
+# of the fee-for-service payment (CLM_PBP_INCLSN_AMT), the CCLF5 paid amount is what is left.
+REDUCTION_SHARE = {b"pcc": 0.25, b"npcc": 0.20, b"tcc": 0.50}
+CARE_MANAGEMENT_VISIT_CAP = 20  # care management home visits per beneficiary in a year (DOMAIN.md §7)
 FAR = 10**6  # a day number later than any date
 # Worker processes hand their chunks over through files in memory, in a private directory that
 # tempfile.mkdtemp creates (mode 0700) under /dev/shm.
 SHM = Path("/dev/shm")  # noqa: S108
 
 CONVENTIONS = """\
-Files: P.LEAD0.ACO.ZC<n>Y<yy>.D<yymmdd>.T<hhmmsst> (n = 0-9); the main package is produced on
-2 Jan PY+1 04:15:30.0 and its CLM_EFCTV_DT / CLM_IDR_LD_DT are on or before 1 Jan PY+1; the
-run-out package (--runout) is P.LEAD0.ACO.ZCR<n>Y<yy>.D<PY+1 0402>.T0415300 with effective dates
-2 Jan - 1 Apr PY+1. Records: ASCII, one per line, '\\n'-terminated, exactly the layout length.
+Files: P.LEAD0.ACO.ZC<n>Y<yy>.D<yymmdd>.T<hhmmsst> (n = 0-9, A, B); every package has CCLF0 and
+all eleven data files (CCLF1-CCLF9, CCLFA, CCLFB; a file may be empty). CCLF0 is a header row then
+one detail row per data file: type in 1-7, '|' at 8, file name in 9-51, '|' at 52, record count
+right-justified in 53-63, '|' at 64, record length right-justified in 65-69. The main package is
+produced on 2 Jan PY+1 04:15:30.0 and its CLM_EFCTV_DT / CLM_IDR_LD_DT are on or before 1 Jan
+PY+1; the run-out package (--runout) is P.LEAD0.ACO.ZC<n>R<yy>.D<PY+1 0402>.T0415300 (R for Y,
+<yy> the performance year) with effective dates 2 Jan - 1 Apr PY+1. Records: ASCII, one per line,
+'\\n'-terminated, exactly the layout length.
 Fields: text left-justified/space-padded; 9(n) zero-padded; dates YYYY-MM-DD or blank; amounts
 signed, right-justified, 2 decimals (4 for *_QTY); cancellations carry negated amounts.
 Keys: CUR_CLM_UNIQ_ID is unique per claim version (Part A 1..., Part B 2..., DME 3..., Part D
@@ -84,6 +107,31 @@ or equal CLM_EFCTV_DT and a larger CUR_CLM_UNIQ_ID. Claims carry the MBI valid o
 have no dot (Z6835). Denied Part B lines: CLM_CARR_PMT_DNL_CD '0', paid 0.00, allowed kept.
 RHC/FQHC: CCLF1 type 40, CLM_BILL_FAC_TYPE_CD 7 with CLM_BILL_CLSFCTN_CD 1 (RHC) or 7 (FQHC),
 revenue centers 0521/0522/0524/0525; dialysis is 72x (not RHC/FQHC); CAH outpatient 85x.
+CCLFA/CCLFB: to keep files small, a row is written only for a claim record (CCLFA: a CCLF1
+record; CCLFB: a CCLF5/CCLF6 line) that carries a Benefit Enhancement indicator or a capitation
+reduction; other claim records have none. A row has the CUR_CLM_UNIQ_ID (CCLFB also the
+CLM_LINE_NUM), BENE_MBI_ID and CLM_TYPE_CD of its record (CCLFA: CLM_ACTV_CARE_FROM_DT =
+CLM_FROM_DT) and follows its claim version: every version of the claim in either package
+(run-out repeat, adjustment, cancellation) has its own row in that package. Switches are 'Y' or
+blank; fields the generator does not use are blank.
+Indicators: only on services in the PY, for beneficiaries attached to an ACO (their primary-care
+home is one of its participant TINs or RHC/FQHC sites) that uses the Benefit Enhancement
+(generator_world.benefit_enhancements: L0001 SNF 3-day waiver, telehealth, post-discharge home
+visits; L0002 telehealth, care management home visits; other ACOs none).
+CLM_NGACO_SNF_WVR_SW: SNF claims (type 20) after an inpatient stay shorter than 3 days, at a SNF
+eligible for the waiver (two SNFs in three). CLM_LINE_NGACO_TLHLTH_SW: E&M lines with place of
+service 02 or 10 rendered by the ACO's participant TINs. CLM_LINE_NGACO_PDSCHRG_HCBS_SW: home-visit
+lines (99341-99350) by its participant TINs 1-30 days after an inpatient discharge; the generator
+adds such visits for about two in five PY discharges home of these beneficiaries (99347-99349,
+place of service 12, by their primary-care clinician 2-25 days later; CUR_CLM_UNIQ_ID sequences
+from 5,000,000). CLM_NGACO_CMG_WVR_SW: the ACO's participant TINs' other home-visit lines, at most 20
+per beneficiary.
+Capitation reductions: a PY Part B line with a paid amount, rendered by a Preferred Provider (TIN,
+NPI) whose capitation is pcc, npcc or tcc, for a beneficiary attached to that provider's ACO:
+CLM_PBP_RDCTN_AMT is the withheld 25% (pcc), 20% (npcc) or 50% (tcc) of CLM_PBP_INCLSN_AMT = paid +
+reduction (the CCLF5 paid amount is what was paid after the reduction; an adjustment scales both,
+a cancellation negates both), and CLM_LINE_NGACO_PBPMT_SW (pcc, npcc) or CLM_LINE_NGACO_CPTATN_SW
+(tcc) is 'Y'. Every ACO lists a capitated (pcc) Preferred Provider of its own TINs who bills Part B.
 """
 
 
@@ -149,8 +197,8 @@ class Calendar:
 
 
 def file_name(file_type: str, py: int, produced_at: datetime.datetime, runout: bool = False) -> str:
-    name = make_name(aco=ACO_CODE, file_number=file_type[-1], year=py, produced_at=produced_at)
-    return name.replace(".ZC", ".ZCR", 1) if runout else name
+    """The CMS name of a file of the package: ``ZC<n>Y<yy>`` monthly, ``ZC<n>R<yy>`` run-out."""
+    return make_name(aco=ACO_CODE, file_number=file_type[-1], year=py, produced_at=produced_at, runout=runout)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -263,6 +311,8 @@ SVC_BETOS = _s([s[2] for s in codes.SERVICES], 3)
 SVC_TOS = _s([s[3] for s in codes.SERVICES], 1)
 SVC_UNITS = np.array([s[4] for s in codes.SERVICES], dtype=np.int64)
 SVC = codes.SERVICE_INDEX
+SVC_PQEM = np.array([s[0] in codes.PQEM_HCPCS for s in codes.SERVICES])
+SVC_HOME_VISIT = np.array([s[0] in codes.HOME_VISIT_HCPCS for s in codes.SERVICES])
 N_COND = len(codes.CONDITIONS)
 C = codes.CONDITION_INDEX
 CHRONIC_GROUPS = ("ami", "dementia", "afib", "ckd", "copd", "depression", "diabetes", "hf", "stroke")
@@ -335,16 +385,33 @@ class _Chunk:
         first = chunk_no * CHUNK
         self.n = min(CHUNK, opts.beneficiaries - first)
         self.g = np.arange(first, first + self.n, dtype=np.int64)
-        self.id_next = {k: 0 for k in FAMILY}
+        self.id_next = {k: ID_START.get(k, 0) for k in FAMILY}
+
+    @contextlib.contextmanager
+    def drawing_from(self, rng: np.random.Generator) -> Iterator[None]:
+        """Draw from ``rng`` instead of the chunk's stream inside the block: claims added by a later
+        feature take their own stream, so the records drawn before them do not change."""
+        saved = self.rng
+        self.rng = rng
+        try:
+            yield
+        finally:
+            self.rng = saved
 
     # -- identifiers -----------------------------------------------------------------------
     def new_ids(self, family: str, count: int, runout: bool = False) -> IntArray:
         start = self.id_next[family]
-        if start + count >= ID_CHUNK:
+        if start + count >= ID_END.get(family, ID_CHUNK):
             raise ValueError("too many claims in one chunk")
         self.id_next[family] = start + count
         fam = FAMILY[family] + (RUNOUT_FAMILY if runout else 0)
         return fam * ID_FAMILY + (self.chunk_no + 1) * ID_CHUNK + start + np.arange(count, dtype=np.int64)
+
+    def attached_aco(self) -> IntArray:
+        """Per beneficiary the ACO (index) whose participant TIN or RHC/FQHC site is their
+        primary-care home, else -1: who the ACO's Benefit Enhancements and capitation reach."""
+        home = np.maximum(self.home, 0)
+        return np.where(self.home >= 0, self.w.p_aco[self.w.u_practice[home]], -1)
 
     def mbi_on(self, bene: IntArray, days: IntArray) -> npt.NDArray[np.bytes_]:
         """The MBI each beneficiary carried on each date (claims use the MBI of their from date)."""
@@ -609,6 +676,7 @@ class _Chunk:
                 "pay": np.int64(0),
                 "ip": np.bool_(False),
                 "protect": np.bool_(False),
+                "prior_los": np.int64(-1),  # SNF: days of the inpatient stay it follows
             }
         )
         lines = _Acc(
@@ -824,10 +892,11 @@ class _Chunk:
         s = np.flatnonzero(ip["status"] == b"03")
         b = ip["bene"][s]
         start = ip["disch"][s]
+        prior_los = (ip["disch"] - ip["admit"])[s]
         los = np.minimum(100, 1 + r.geometric(1 / 24, s.size))
         thru = np.minimum(np.minimum(start + los, self.w_end[b]), self._next_admit(b, start))
         ok = thru > start
-        b, start, thru = b[ok], start[ok], thru[ok]
+        b, start, thru, prior_los = b[ok], start[ok], thru[ok], prior_los[ok]
         n = int(b.shape[0])
         swing = self.rural[b] & (r.random(n) < 0.15)
         fac = np.where(
@@ -856,6 +925,7 @@ class _Chunk:
             pdx=np.where(r.random(n) < 0.5, b"Z4789", b"Z5189"),
             off=(r.random(n) * 7).astype(np.int64),
             att=w.n_npi[w.specialists["C6"].pick(self.market[b], r.random(n))],
+            prior_los=prior_los,
         )
         hidx = first + np.arange(n)
         hipps = _s(["KAGD1", "LBHE1", "NCKD1", "PDSE1", "MAJE1"], 5)[(r.random(n) * 5).astype(np.int64)]
@@ -1271,8 +1341,9 @@ class _Chunk:
         }
 
     # -- Part B ----------------------------------------------------------------------------
-    def part_b(self) -> tuple[dict[str, Array], dict[str, Array]]:
-        """Physician/supplier claims (CCLF5): claim rows and line rows."""
+    @staticmethod
+    def _part_b_acc() -> tuple[_Acc, _Acc]:
+        """Empty claim and line accumulators for physician/supplier claims."""
         claims = _Acc(
             {
                 "bene": np.int64(0),
@@ -1294,6 +1365,11 @@ class _Chunk:
                 "mod": np.bytes_(b""),
             }
         )
+        return claims, lines
+
+    def part_b(self) -> tuple[dict[str, Array], dict[str, Array]]:
+        """Physician/supplier claims (CCLF5): claim rows and line rows."""
+        claims, lines = self._part_b_acc()
         self._pcp_visits(claims, lines)
         self._specialist_visits(claims, lines)
         self._ancillary(claims, lines)
@@ -1971,7 +2047,7 @@ class _Chunk:
         )
         return hdr, rev, proc, diag
 
-    def part_b_table(self, claims: dict[str, Array], lines: dict[str, Array]) -> Table:
+    def part_b_table(self, claims: dict[str, Array], lines: dict[str, Array], family: str = "B") -> Table:
         r, w, cal = self.rng, self.w, self.cal
         # claims in (beneficiary, date) order; lines in claim order
         rank = np.empty(claims["bene"].shape[0], dtype=np.int64)
@@ -1980,7 +2056,7 @@ class _Chunk:
         ln = {k: v[order] for k, v in lines.items()}
         c = ln["claim"]
         n_claims = rank.shape[0]
-        ids = self.new_ids("B", n_claims)[rank]
+        ids = self.new_ids(family, n_claims)[rank]
         bene = claims["bene"][c]
         line_date = np.minimum(claims["date"][c] + ln["day"], self.w_end[bene])
         first = np.full(n_claims, FAR, dtype=np.int64)
@@ -2042,6 +2118,9 @@ class _Chunk:
                 "_claim": c,
                 "_bene": bene,
                 "_protect": protect,
+                "_line": np.arange(c.shape[0], dtype=np.int64),
+                "_npi": npi,
+                "_svc": svc,
             },
         )
         return tbl
@@ -2222,6 +2301,110 @@ class _Chunk:
         adj1 = np.isin(scenario, (1, 3, 4))
         return _Versions(adj1=adj1, adj2=scenario == 3, cancel=np.isin(scenario, (2, 4)))
 
+    # -- Benefit Enhancements and capitation (CCLFA, CCLFB) -------------------------------------
+    def _uses(self, benefit: str, aco: IntArray) -> BoolArray:
+        """Whether each ACO (index, -1 for none) uses the Benefit Enhancement."""
+        return gw.benefit_mask(benefit, len(self.w.acos))[aco]
+
+    def _in_py(self, days: IntArray) -> BoolArray:
+        return (days >= self.cal.py_start) & (days <= self.cal.end)
+
+    def _days_after_discharge(self, bene: IntArray, days: IntArray) -> IntArray:
+        """Days from each beneficiary's last inpatient discharge before the date (FAR if none)."""
+        out = np.full(bene.shape[0], FAR, dtype=np.int64)
+        ip_b, ip_d = self.ip["bene"], self.ip["disch"]
+        if ip_b.size == 0:
+            return out
+        order = np.lexsort((ip_d, ip_b))
+        keys = ip_b[order] * 10_000_000 + (ip_d[order] - self.cal.start + 100_000)
+        q = bene * 10_000_000 + (days - self.cal.start + 100_000)
+        pos = np.searchsorted(keys, q, side="left") - 1
+        hit = np.flatnonzero(pos >= 0)
+        hit = hit[keys[pos[hit]] // 10_000_000 == bene[hit]]
+        out[hit] = days[hit] - ip_d[order][pos[hit]]
+        return out
+
+    def post_discharge_home_visits(self) -> tuple[dict[str, Array], dict[str, Array]]:
+        """Home visits (99347-99349, place of service 12) by the primary-care clinician 2-25 days
+        after a PY discharge home (patient status 01 or 06) of a beneficiary whose ACO uses the
+        post-discharge home visit Benefit Enhancement: about two discharges in five get one, before
+        any readmission. Call inside :meth:`drawing_from` with the chunk's home-visit stream."""
+        r, ip = self.rng, self.ip
+        claims, lines = self._part_b_acc()
+        b = ip["bene"]
+        take = (
+            self._uses("post_discharge_home_visits", self.attached_aco()[b])
+            & self._in_py(ip["disch"])
+            & np.isin(ip["status"], (b"01", b"06"))
+            & (self.mode[b] == 0)
+            & (self.home_npi[b] >= 0)
+            & ~self.home_is_site[b]
+            & (r.random(b.shape[0]) < 0.4)
+        )
+        sel = np.flatnonzero(take)
+        b, disch = b[sel], ip["disch"][sel]
+        date = disch + r.integers(2, 26, sel.size)
+        ok = (date <= self.w_end[b]) & (date < self._next_admit(b, disch))
+        b, date = b[ok], date[ok]
+        svc = np.array([SVC["99347"], SVC["99348"], SVC["99349"]])[_choice(r, [0.3, 0.5, 0.2], b.size)]
+        self._visits(claims, lines, b, date, self.home_npi[b], svc, pos=b"12")
+        return claims.get(), lines.get()
+
+    def part_a_codes(self, h: dict[str, Array]) -> _Codes:
+        """CCLFA switches of each Part A claim (``h`` is ``_PartA.hdr``): the SNF 3-day waiver on
+        PY skilled nursing stays (type 20) that follow an inpatient stay shorter than 3 days, at a
+        SNF eligible for the waiver (two in three, by facility), of beneficiaries attached to an
+        ACO that uses it."""
+        snf = (
+            (h["ctype"] == 20)
+            & self._in_py(h["from"])
+            & (h["prior_los"] >= 0)
+            & (h["prior_los"] < 3)
+            & (h["fac"] % 3 != 2)
+            & self._uses("snf_3day_waiver", self.attached_aco()[h["bene"]])
+        )
+        return _Codes("CCLFA", "_claim", {"CLM_NGACO_SNF_WVR_SW": snf})
+
+    def part_b_codes(self, t: Table) -> _Codes:
+        """CCLFB switches and capitation reductions of each line of a CCLF5 table (see CONVENTIONS):
+        PY lines rendered by a participant TIN of the ACO the beneficiary is attached to carry that
+        ACO's telehealth, post-discharge and care management home visit indicators; PY lines of a
+        capitated Preferred Provider of the beneficiary's ACO carry a reduction."""
+        w = self.w
+        bene, npi, svc = np.asarray(t["_bene"]), np.asarray(t["_npi"]), np.asarray(t["_svc"])
+        date = np.asarray(t["CLM_LINE_FROM_DT"])
+        in_py = self._in_py(date)
+        attached = self.attached_aco()[bene]
+        aco = w.p_aco[w.n_practice[npi]]
+        own = in_py & (aco >= 0) & (aco == attached)
+        pos = np.asarray(t["CLM_POS_CD"])
+        tele = own & SVC_PQEM[svc] & np.isin(pos, (b"02", b"10")) & self._uses("telehealth", aco)
+        home = own & SVC_HOME_VISIT[svc]
+        after = self._days_after_discharge(bene, date)
+        pdschrg = home & (after >= 1) & (after <= 30) & self._uses("post_discharge_home_visits", aco)
+        cmg = home & ~pdschrg & self._uses("care_management_home_visits", aco)
+        idx = np.flatnonzero(cmg)
+        idx = idx[np.lexsort((date[idx], bene[idx]))]
+        cmg[idx[_within_group_index(bene[idx]) >= CARE_MANAGEMENT_VISIT_CAP]] = False
+        capitation = w.n_capitation[npi]
+        share = np.zeros(bene.shape[0])
+        for code, withheld in REDUCTION_SHARE.items():
+            share[capitation == code] = withheld / (1 - withheld)  # reduction per unit paid
+        paid = np.asarray(t["CLM_LINE_CVRD_PD_AMT"])
+        reduced = in_py & (share > 0) & (w.n_pref_aco[npi] == attached) & (paid > 0)
+        return _Codes(
+            "CCLFB",
+            "_line",
+            {
+                "CLM_LINE_NGACO_TLHLTH_SW": tele,
+                "CLM_LINE_NGACO_PDSCHRG_HCBS_SW": pdschrg,
+                "CLM_NGACO_CMG_WVR_SW": cmg,
+                "CLM_LINE_NGACO_PBPMT_SW": reduced & (capitation != b"tcc"),
+                "CLM_LINE_NGACO_CPTATN_SW": reduced & (capitation == b"tcc"),
+            },
+            np.where(reduced, share, 0.0),
+        )
+
 
 # ---------------------------------------------------------------------------------------------
 # Versions (adjustments and cancellations) of a claim file's records
@@ -2256,13 +2439,77 @@ def _scale(values: Column, factor: FloatArray) -> Array:
 Column = Any
 
 
+CCLFA_SWITCHES = (
+    "CLM_NGACO_PBPMT_SW",
+    "CLM_NGACO_PDSCHRG_HCBS_SW",
+    "CLM_NGACO_SNF_WVR_SW",
+    "CLM_NGACO_TLHLTH_SW",
+    "CLM_NGACO_CPTATN_SW",
+    "CLM_NGACO_CMG_WVR_SW",
+)
+CCLFB_SWITCHES = (
+    "CLM_LINE_NGACO_PBPMT_SW",
+    "CLM_LINE_NGACO_PDSCHRG_HCBS_SW",
+    "CLM_LINE_NGACO_SNF_WVR_SW",
+    "CLM_LINE_NGACO_TLHLTH_SW",
+    "CLM_LINE_NGACO_CPTATN_SW",
+    "CLM_NGACO_CMG_WVR_SW",
+)
+
+
+@dataclass
+class _Codes:
+    """The Benefit Enhancement switches and capitation reduction of a file set's original records:
+    ``file`` CCLFA (per CCLF1 claim, ``key`` ``_claim``) or CCLFB (per CCLF5 line, ``key``
+    ``_line``). :meth:`table` derives the rows of whichever versions of those records a package
+    carries, so a row always follows its claim version (its CUR_CLM_UNIQ_ID, MBI and amounts)."""
+
+    file: str
+    key: str
+    switches: dict[str, BoolArray]  # field -> per original record
+    share: FloatArray | None = None  # CCLFB: capitation reduction per unit of the paid amount
+
+    def table(self, head: Table) -> Table:
+        """The rows for the records of ``head`` that carry a switch or a reduction."""
+        k = np.asarray(head[self.key])
+        has = np.zeros(k.shape[0], dtype=bool)
+        for on in self.switches.values():
+            has |= on[k]
+        if self.share is not None:
+            has |= self.share[k] > 0
+        rows = np.flatnonzero(has)
+        t = head.take(rows)
+        k = k[rows]
+        part_b = self.file == "CCLFB"
+        cols: dict[str, Any] = {"CUR_CLM_UNIQ_ID": t["CUR_CLM_UNIQ_ID"]}
+        if part_b:
+            cols["CLM_LINE_NUM"] = t["CLM_LINE_NUM"]
+        cols["BENE_MBI_ID"] = t["BENE_MBI_ID"]
+        cols["CLM_TYPE_CD"] = t["CLM_TYPE_CD"]
+        if not part_b:
+            cols["CLM_ACTV_CARE_FROM_DT"] = t["CLM_FROM_DT"]
+        for name in CCLFB_SWITCHES if part_b else CCLFA_SWITCHES:
+            switch = self.switches.get(name)
+            cols[name] = b"" if switch is None else np.where(switch[k], b"Y", b"").astype("S1")
+        if part_b:
+            # the version's paid amount (scaled by an adjustment, negated by a cancellation)
+            paid = np.asarray(t["CLM_LINE_CVRD_PD_AMT"], dtype=np.int64)
+            share = self.share[k] if self.share is not None else np.zeros(rows.shape[0])
+            reduction = (np.sign(paid) * np.rint(np.abs(paid) * share)).astype(np.int64)
+            cols["CLM_PBP_INCLSN_AMT"] = np.where(reduction != 0, paid + reduction, NOAMT)
+            cols["CLM_PBP_RDCTN_AMT"] = np.where(reduction != 0, reduction, NOAMT)
+        return Table(int(rows.shape[0]), cols)
+
+
 @dataclass
 class _FileSet:
-    """A claim file's records with the files that follow it by CUR_CLM_UNIQ_ID (CCLF1 → 2, 3, 4)."""
+    """A claim file's records with the files that follow it by CUR_CLM_UNIQ_ID (CCLF1 → 2, 3, 4),
+    and the Benefit Enhancement codes derived from them (CCLF1 → CCLFA, CCLF5 → CCLFB)."""
 
     head: Table
     followers: dict[str, Table]
     head_file: str
+    codes: _Codes | None = None
 
 
 def _new_version(
@@ -2316,7 +2563,7 @@ def _new_version(
         fc = np.asarray(t["_claim"])
         fpos = np.where(fc < position.shape[0], position[np.minimum(fc, position.shape[0] - 1)], -1)
         followers[file] = versioned(t, file, fpos)
-    return _FileSet(new_head, followers, fs.head_file)
+    return _FileSet(new_head, followers, fs.head_file, fs.codes)
 
 
 def _num(col: Any) -> IntArray:
@@ -2387,7 +2634,7 @@ def _runout(
         position[repeat] = True
         head = fs.head.take(position[np.asarray(fs.head["_claim"])])
         followers = {f: t.take(position[np.asarray(t["_claim"])]) for f, t in fs.followers.items()}
-        out.append(_FileSet(head, followers, fs.head_file))
+        out.append(_FileSet(head, followers, fs.head_file, fs.codes))
     for code, adj_type in ((1, b"2"), (2, b"1")):
         rows = np.flatnonzero(pick & (what == code))
         if rows.size:
@@ -2408,6 +2655,8 @@ def _render_sets(sets: list[_FileSet], into: dict[str, list[Table]]) -> None:
         into.setdefault(fs.head_file, []).append(fs.head)
         for file, t in fs.followers.items():
             into.setdefault(file, []).append(t)
+        if fs.codes is not None:
+            into.setdefault(fs.codes.file, []).append(fs.codes.table(fs.head))
 
 
 def _bytes(tables: dict[str, list[Table]]) -> tuple[dict[str, bytes], dict[str, int]]:
@@ -2434,9 +2683,14 @@ def run_chunk(opts: Options, world: gw.World, cal: Calendar, chunk_no: int) -> C
     cclf6 = ch.dme_table(d_claims, d_lines)
     cclf7 = ch.part_d_table(rx)
     bene, xref = ch.beneficiary_tables()
+    a_set = _FileSet(hdr, {"CCLF2": rev, "CCLF3": proc, "CCLF4": diag}, "CCLF1", ch.part_a_codes(a.hdr))
     sets = {
-        "A": (_FileSet(hdr, {"CCLF2": rev, "CCLF3": proc, "CCLF4": diag}, "CCLF1"), hdr.n, np.zeros(hdr.n, dtype=bool)),
-        "B": (_FileSet(cclf5, {}, "CCLF5"), b_claims["bene"].shape[0], _per_claim(cclf5, b_claims["bene"].shape[0])),
+        "A": (a_set, hdr.n, np.zeros(hdr.n, dtype=bool)),
+        "B": (
+            _FileSet(cclf5, {}, "CCLF5", ch.part_b_codes(cclf5)),
+            b_claims["bene"].shape[0],
+            _per_claim(cclf5, b_claims["bene"].shape[0]),
+        ),
         "DME": (
             _FileSet(cclf6, {}, "CCLF6"),
             d_claims["bene"].shape[0],
@@ -2449,6 +2703,16 @@ def run_chunk(opts: Options, world: gw.World, cal: Calendar, chunk_no: int) -> C
     for family, (fs, n_claims, protect) in sets.items():
         versions, touched[family] = _with_versions(ch, fs, family, n_claims, protect)
         _render_sets(versions, main)
+    # Post-discharge home visits (a Benefit Enhancement's claims) come last, from their own stream:
+    # the records above are the same with or without them.
+    with ch.drawing_from(_rng(opts.seed, chunk_no + 1, 4)):
+        hv_claims, hv_lines = ch.post_discharge_home_visits()
+        n_hv = int(hv_claims["bene"].shape[0])
+        if n_hv:
+            hv = ch.part_b_table(hv_claims, hv_lines, family="BHV")
+            sets["BHV"] = (_FileSet(hv, {}, "CCLF5", ch.part_b_codes(hv)), n_hv, np.zeros(n_hv, dtype=bool))
+            versions, touched["BHV"] = _with_versions(ch, sets["BHV"][0], "BHV", n_hv, sets["BHV"][2])
+            _render_sets(versions, main)
     main["CCLF8"] = [bene]
     main["CCLF9"] = [xref]
     main_bytes, main_counts = _bytes(main)
@@ -2456,10 +2720,9 @@ def run_chunk(opts: Options, world: gw.World, cal: Calendar, chunk_no: int) -> C
     runout_counts: dict[str, int] = {}
     if opts.runout:
         rr = _rng(opts.seed, chunk_no + 1, 2)
-        ro: dict[str, list[Table]] = {f: [] for f in CLAIM_FILES}
+        ro: dict[str, list[Table]] = {f: [] for f in RUNOUT_FILES}
         for family, (fs, n_claims, protect) in sets.items():
             _render_sets(_runout(ch, rr, fs, family, n_claims, protect | touched[family]), ro)
-        ro = {f: (parts or [Table(0)]) for f, parts in ro.items()}
         runout_bytes, runout_counts = _bytes({f: p for f, p in ro.items() if any(t.n for t in p)})
     sample = main_bytes.get("CCLF5", b"").split(b"\n", 1)[0] if chunk_no == 0 else b""
     return ChunkOut(main_bytes, runout_bytes, main_counts, runout_counts, _voluntary(ch), sample)
@@ -2652,15 +2915,19 @@ def generate(opts: Options, progress: Callable[[int, int], None] | None = None) 
         performance_year=opts.performance_year,
         salt=int(_rng(opts.seed, 0, 9).integers(0, 2**40)),
     )
+    # The Preferred Providers are chosen before the claims (capitated ones' lines carry
+    # reductions), from the stream that then draws the quality submissions.
+    lists_rng = _rng(opts.seed, 0, 5)
+    gw.assign_preferred(world, lists_rng)
     main_names = {f: file_name(f, cal.py, cal.produced) for f in ("CCLF0", *DATA_FILES)}
     runout_names = {f: file_name(f, cal.py, cal.runout_produced, runout=True) for f in ("CCLF0", *DATA_FILES)}
     counts = {f: 0 for f in DATA_FILES}
-    ro_counts = {f: 0 for f in CLAIM_FILES}
+    ro_counts = {f: 0 for f in RUNOUT_FILES}
     voluntary: list[list[str]] = []
     sample = b""
     n_chunks = (opts.beneficiaries + CHUNK - 1) // CHUNK
     handles = {f: open(out / main_names[f], "wb") for f in DATA_FILES}  # noqa: SIM115
-    ro_handles = {f: open(out / runout_names[f], "wb") for f in CLAIM_FILES} if opts.runout else {}  # noqa: SIM115
+    ro_handles = {f: open(out / runout_names[f], "wb") for f in RUNOUT_FILES} if opts.runout else {}  # noqa: SIM115
     try:
         for i, chunk in enumerate(_chunks(opts, world, cal)):
             for f, data in chunk.main.items():
@@ -2689,10 +2956,9 @@ def generate(opts: Options, progress: Callable[[int, int], None] | None = None) 
         (out / runout_names["CCLF0"]).write_bytes(format_cclf0(ro_all).encode("ascii"))
         files += [runout_names[f] for f in ("CCLF0", *DATA_FILES)]
         ro_counts = ro_all
-    lists_rng = _rng(opts.seed, 0, 5)
     _write_csv(out / "acos.csv", gw.acos_csv(world))
     _write_csv(out / "participants.csv", gw.participants_csv(world))
-    _write_csv(out / "preferred_providers.csv", gw.preferred_csv(world, lists_rng))
+    _write_csv(out / "preferred_providers.csv", gw.preferred_csv(world))
     _write_csv(out / "quality_submissions.csv", gw.quality_csv(world, lists_rng, opts.beneficiaries))
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -2711,12 +2977,14 @@ def generate(opts: Options, progress: Callable[[int, int], None] | None = None) 
 
 def malformed_cclf5(sample: bytes, py: int) -> bytes:
     """The two bad CCLF5 records --with-errors appends (the last two lines of CCLF5): a record one
-    character short, then a record whose CLM_LINE_FROM_DT is ``PY-02-30``."""
-    short = sample[:-1]
+    character too long (a short one would be read as a record whose trailing blanks were
+    stripped, which real files have and a reader pads back), then a record whose
+    CLM_LINE_FROM_DT is ``PY-02-30``."""
+    long = sample + b"X"
     f = layout("CCLF5").field("CLM_LINE_FROM_DT")
     bad = bytearray(sample)
     bad[f.start - 1 : f.end] = f"{py}-02-30".encode()
-    return short + b"\n" + bytes(bad) + b"\n"
+    return long + b"\n" + bytes(bad) + b"\n"
 
 
 def default_workers() -> int:

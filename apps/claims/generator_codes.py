@@ -32,6 +32,9 @@ PQEM_HCPCS = frozenset(
     )
     + "G0402 G0438 G0439 G0442 G0443 G0444 G0463 G0506 G2010 G2012 G2058 G2064 G2065 G2214".split()
 )
+# Home or residence visits: the lines post-discharge and care management home visit Benefit
+# Enhancements mark (CCLFB).
+HOME_VISIT_HCPCS = frozenset(_expand("99341-99350"))
 STEP1_SPECIALTIES = ("01", "08", "11", "37", "38", "50", "89", "97")
 STEP2_SPECIALTIES = ("06", "13", "16", "29", "39", "44", "46", "66", "83", "90")
 RHC_FQHC_REVENUE_CENTERS = ("0521", "0522", "0524", "0525")

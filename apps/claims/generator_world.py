@@ -135,6 +135,28 @@ PCP_SPECIALTIES = (("08", 0.35), ("11", 0.33), ("50", 0.13), ("97", 0.08), ("01"
 GROUP_SPECIALTIES = ("C6", "93", "05", "30", "22", "65", "20", "C3")
 
 
+# Benefit Enhancements (benefit catalogue codes, apps.benefits) each generated ACO implements, by
+# ACO index (0 is L0001): the claims of its beneficiaries carry the matching CCLFA/CCLFB indicators
+# in the performance year. The demo creates approved implementation plans for exactly these.
+BENEFIT_ENHANCEMENTS: dict[int, tuple[str, ...]] = {
+    0: ("snf_3day_waiver", "telehealth", "post_discharge_home_visits"),
+    1: ("telehealth", "care_management_home_visits"),
+}
+
+
+def benefit_enhancements(aco: int | str) -> tuple[str, ...]:
+    """The Benefit Enhancements a generated ACO uses, as benefit catalogue codes: ``aco`` is its
+    index (0 for the first) or its id (``"L0001"``). ACOs after the second use none."""
+    index = int(aco[1:]) - 1 if isinstance(aco, str) else aco
+    return BENEFIT_ENHANCEMENTS.get(index, ())
+
+
+def benefit_mask(code: str, n_acos: int) -> BoolArray:
+    """Per ACO index, whether it uses the Benefit Enhancement ``code``, with one more ``False`` at
+    the end so that ACO index -1 (no ACO) looks up as ``False``."""
+    return np.array([code in benefit_enhancements(a) for a in range(n_acos)] + [False], dtype=bool)
+
+
 @dataclass
 class ACO:
     aco_id: str
@@ -143,6 +165,15 @@ class ACO:
     alignment_approach: str
     newly_entering: bool
     markets: list[int]
+
+
+@dataclass(frozen=True)
+class Preferred:
+    """One Preferred Provider row: the listing ACO (index), the clinician (index) and the capitation."""
+
+    aco: int
+    clinician: int
+    capitation: str
 
 
 @dataclass
@@ -203,6 +234,11 @@ class World:
     pharmacy_npi: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     dme_suppliers: Pool | None = None
     supplier_npi: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # Preferred Providers (set by assign_preferred before any claim is drawn): the rows of
+    # preferred_providers.csv, and per clinician the ACO listing them (-1) and their capitation.
+    preferred: list[Preferred] = field(default_factory=list)
+    n_pref_aco: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    n_capitation: npt.NDArray[np.bytes_] = field(default_factory=lambda: np.zeros(0, dtype="S4"))
 
     # -- helpers used by the claim generator -------------------------------------------------
     def home_unit(self, market: IntArray, rural: BoolArray, u: npt.NDArray[np.float64]) -> IntArray:
@@ -588,20 +624,26 @@ def participants_csv(world: World) -> bytes:
     return _csv(PARTICIPANT_COLUMNS, rows)
 
 
-def preferred_csv(world: World, rng: np.random.Generator) -> bytes:
+def assign_preferred(world: World, rng: np.random.Generator) -> None:
     """Preferred Providers: specialists (surgeons, cardiologists, …) of independent groups in the
-    ACO's markets, plus a few clinicians of its own participant TINs; no TIN-NPI is used twice."""
-    py = world.performance_year
+    ACO's markets, plus a few clinicians of its own participant TINs (capitation ``pcc``); no
+    TIN-NPI is used twice. Own clinicians who bill Part B come first (RHC/FQHC clinicians bill
+    through their clinic's CCN), so every ACO has a capitated Preferred Provider whose lines carry
+    capitation reductions (CCLFB). Sets ``world.preferred``, ``n_pref_aco`` and ``n_capitation``."""
     used: set[int] = set()
-    rows: list[list[Any]] = []
+    rows: list[Preferred] = []
     wanted = {"20", "C3", "06", "39", "29", "46", "18", "65", "C6", "13"}
+    bills_by_clinic = np.isin(world.p_kind[world.n_practice], (RHC, FQHC))
     for a, aco in enumerate(world.acos):
         in_market = np.isin(world.p_market[world.n_practice], aco.markets)
         independent = world.p_aco[world.n_practice] < 0
         spec_ok = np.isin(world.n_spec, np.array(sorted(wanted), dtype="S2"))
         candidates = np.flatnonzero(in_market & independent & spec_ok)
         own = np.flatnonzero(world.p_aco[world.n_practice] == a)
-        picks = list(rng.permutation(candidates)[: int(rng.integers(8, 25))]) + list(rng.permutation(own)[:3])
+        others = list(rng.permutation(candidates)[: int(rng.integers(8, 25))])
+        own = rng.permutation(own)
+        own = own[np.argsort(bills_by_clinic[own], kind="stable")]  # the same draws; Part B billers first
+        picks = others + list(own[:3])
         for n in picks:
             n = int(n)
             if n in used:
@@ -613,17 +655,30 @@ def preferred_csv(world: World, rng: np.random.Generator) -> bytes:
             else:
                 options = ["none", "none", "pcc", "npcc", "apo"] + (["tcc"] if aco.risk_option == "global" else [])
                 capitation = options[int(rng.integers(len(options)))]
-            rows.append(
-                [
-                    aco.aco_id,
-                    py,
-                    f"{world.p_tin[world.n_practice[n]]:09d}",
-                    f"{world.n_npi[n]:010d}",
-                    world.n_name[n],
-                    world.n_spec[n].decode(),
-                    capitation,
-                ]
-            )
+            rows.append(Preferred(a, n, capitation))
+    world.preferred = rows
+    world.n_pref_aco = np.full(world.n_npi.shape[0], -1, dtype=np.int64)
+    world.n_capitation = np.full(world.n_npi.shape[0], b"none", dtype="S4")
+    for row in rows:
+        world.n_pref_aco[row.clinician] = row.aco
+        world.n_capitation[row.clinician] = row.capitation.encode()
+
+
+def preferred_csv(world: World) -> bytes:
+    """preferred_providers.csv from ``world.preferred`` (see :func:`assign_preferred`)."""
+    py = world.performance_year
+    rows = [
+        [
+            world.acos[p.aco].aco_id,
+            py,
+            f"{world.p_tin[world.n_practice[p.clinician]]:09d}",
+            f"{world.n_npi[p.clinician]:010d}",
+            world.n_name[p.clinician],
+            world.n_spec[p.clinician].decode(),
+            p.capitation,
+        ]
+        for p in world.preferred
+    ]
     return _csv(PREFERRED_COLUMNS, rows)
 
 

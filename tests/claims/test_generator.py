@@ -11,6 +11,7 @@ import io
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,8 @@ from apps.claims.filenames import parse_name
 from apps.claims.fixedwidth import format_record
 from apps.claims.generator import CHUNK, Calendar, Options, generate
 from apps.claims.generator_fw import NOAMT, NODATE, Num, Table, day, render
-from apps.claims.generator_world import mbis, npis
-from apps.claims.layouts import layout
+from apps.claims.generator_world import benefit_enhancements, mbis, npis
+from apps.claims.layouts import DATA_FILE_TYPES, FILE_DESCRIPTIONS, layout
 from apps.claims.parsing import FileCheck, iter_blocks
 
 PY = 2027
@@ -33,7 +34,7 @@ N = 200
 MBI_RE = re.compile(
     r"^[1-9][AC-HJKMNP-RT-Y][0-9AC-HJKMNP-RT-Y][0-9][AC-HJKMNP-RT-Y][0-9AC-HJKMNP-RT-Y][0-9][AC-HJKMNP-RT-Y]{2}[0-9]{2}$"
 )
-DATA_FILES = [f"CCLF{i}" for i in range(1, 10)]
+DATA_FILES = list(DATA_FILE_TYPES)  # CCLF1-CCLF9, CCLFA, CCLFB
 CAL = Calendar.of(PY)
 
 Records = list[dict[str, str]]
@@ -53,11 +54,15 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def files(bundle: Path) -> dict[tuple[str, str], Path]:
     """(package kind, file type) -> path; kind "" is the main package, "R" the run-out."""
+    return _package_files(bundle)
+
+
+def _package_files(folder: Path) -> dict[tuple[str, str], Path]:
     out: dict[tuple[str, str], Path] = {}
-    for p in bundle.iterdir():
+    for p in folder.iterdir():
         name = parse_name(p.name)
         if name:
-            out[(name.kind, name.file_type)] = p
+            out[("R" if name.is_runout else "", name.file_type)] = p
     return out
 
 
@@ -137,47 +142,77 @@ def test_every_record_has_the_layout_length_and_passes_the_loader_checks(files: 
         assert check.error_count == 0, (kind, file_type, check.errors[:3])
 
 
-def test_cclf0_counts_match_and_names_parse(files: dict[tuple[str, str], Path]) -> None:
+def _cclf0_details(path: Path) -> list[tuple[str, str, int, int]]:
+    """The CCLF0 detail rows read at CMS's positions (Information Packet Table 26), checking the
+    header row, the delimiters and the justification of every row on the way."""
+    header, *rows = path.read_text(encoding="ascii").splitlines()
+    assert header == "File Number  |File Description    |Total Records Count |Record Length"
+    out = []
+    for row in rows:
+        assert len(row) == 69, row
+        assert (row[7], row[51], row[63]) == ("|", "|", "|"), row
+        file_type, name, count, length = row[0:7], row[8:51], row[52:63], row[64:69]
+        assert file_type == file_type.strip().ljust(7) and name == name.strip().ljust(43), row
+        assert count == count.strip().rjust(11) and length == length.strip().rjust(5), row
+        out.append((file_type.strip(), name.strip(), int(count), int(length)))
+    return out
+
+
+def test_cclf0_lists_every_data_file_with_exact_counts_at_cms_positions(files: dict[tuple[str, str], Path]) -> None:
     for kind in ("", "R"):
-        summary = files[(kind, "CCLF0")].read_text().splitlines()
-        assert summary[0].startswith("File Number")
-        seen = {}
-        for line in summary[1:]:
-            parts = [p.strip() for p in line.split("|")]
-            seen[parts[0]] = (int(parts[2]), int(parts[3]))
-        for file_type in DATA_FILES:
-            lines = len(files[(kind, file_type)].read_bytes().splitlines())
-            assert seen[file_type] == (lines, layout(file_type).record_length)
-    main = parse_name(files[("", "CCLF1")].name)
-    runout = parse_name(files[("R", "CCLF1")].name)
-    assert main and runout
-    assert (main.environment, main.aco, main.year, main.kind) == ("P", "LEAD0", PY, "")
-    assert main.produced_at == datetime.datetime(PY + 1, 1, 2, 4, 15, 30)
-    assert runout.kind == "R" and runout.produced_at > main.produced_at
-    assert len({parse_name(p.name).produced_at for (k, _), p in files.items() if k == ""}) == 1  # type: ignore[union-attr]
+        details = _cclf0_details(files[(kind, "CCLF0")])
+        assert [d[0] for d in details] == DATA_FILES  # CCLF1-CCLF9, CCLFA, CCLFB, in that order
+        for file_type, name, count, length in details:
+            data = files[(kind, file_type)].read_bytes()
+            lines = data.splitlines()
+            assert name == FILE_DESCRIPTIONS[file_type]
+            assert (count, length) == (len(lines), layout(file_type).record_length), (kind, file_type)
+            assert all(len(line) == length for line in lines), (kind, file_type)
+    assert _cclf0_details(files[("", "CCLF0")])[-1][2] > 0  # CCLFB is not empty
+
+
+def test_package_names_are_cms_names_and_the_runout_uses_r(files: dict[tuple[str, str], Path]) -> None:
+    main = {f: p.name for (k, f), p in files.items() if k == ""}
+    runout = {f: p.name for (k, f), p in files.items() if k == "R"}
+    assert set(main) == set(runout) == {"CCLF0", *DATA_FILES}
+    for file_type, name in main.items():
+        assert name == f"P.LEAD0.ACO.ZC{file_type[-1]}Y27.D280102.T0415300"
+    for file_type, name in runout.items():
+        assert name == f"P.LEAD0.ACO.ZC{file_type[-1]}R27.D280402.T0415300"
+        parsed = parse_name(name)
+        assert parsed and parsed.is_runout and parsed.kind == "R" and parsed.year == PY
+    first = parse_name(main["CCLF1"])
+    assert first and (first.environment, first.aco, first.year, first.kind) == ("P", "LEAD0", PY, "Y")
+    assert first.produced_at == datetime.datetime(PY + 1, 1, 2, 4, 15, 30)
+    assert not first.is_runout
+
+
+def _reformatted(file_type: str, line: str) -> str:
+    """A record parsed by the layout and written again by fixedwidth.format_record."""
+    lay = layout(file_type)
+    values: dict[str, Any] = {}
+    for f in lay.fields:
+        raw = line[f.start - 1 : f.end]
+        if not raw.strip():
+            values[f.name] = None
+        elif f.kind == "date":
+            values[f.name] = datetime.date.fromisoformat(raw)
+        elif f.kind == "int":
+            values[f.name] = int(raw)
+        elif f.kind == "decimal":
+            values[f.name] = raw.strip()
+        else:
+            values[f.name] = raw.rstrip()
+    return format_record(lay, values)
 
 
 def test_vectorised_rendering_matches_format_record(files: dict[tuple[str, str], Path]) -> None:
     """Parse sample records by the layout and re-format them with fixedwidth.format_record: the
     generator's vectorised output must be byte for byte what the reference formatter writes."""
     for file_type in DATA_FILES:
-        lay = layout(file_type)
         lines = files[("", file_type)].read_text(encoding="ascii").splitlines()
         for line in lines[:: max(1, len(lines) // 300)]:
-            values: dict[str, Any] = {}
-            for f in lay.fields:
-                raw = line[f.start - 1 : f.end]
-                if not raw.strip():
-                    values[f.name] = None
-                elif f.kind == "date":
-                    values[f.name] = datetime.date.fromisoformat(raw)
-                elif f.kind == "int":
-                    values[f.name] = int(raw)
-                elif f.kind == "decimal":
-                    values[f.name] = raw.strip()
-                else:
-                    values[f.name] = raw.rstrip()
-            assert format_record(lay, values) == line, file_type
+            assert _reformatted(file_type, line) == line, file_type
 
 
 def test_renderer_edge_cases_match_format_value() -> None:
@@ -547,15 +582,16 @@ def test_with_errors_appends_two_malformed_cclf5_lines(tmp_path: Path, bundle: P
     assert data.startswith(good)
     lines = data.splitlines()
     assert len(lines) == len(good.splitlines()) + 2
-    assert len(lines[-2]) == layout("CCLF5").record_length - 1
+    assert len(lines[-2]) == layout("CCLF5").record_length + 1
     f = layout("CCLF5").field("CLM_LINE_FROM_DT")
     assert lines[-1][f.start - 1 : f.end] == f"{PY}-02-30".encode()
     check = FileCheck()
     for _ in iter_blocks(data, layout("CCLF5"), check):
         pass
-    assert [(e.line, e.field) for e in check.errors] == [(len(lines) - 1, "record"), (len(lines), "CLM_LINE_FROM_DT")]
-    cclf0 = next(p for p in bad.iterdir() if ".ZC0Y" in p.name).read_text()
-    assert f"|{len(lines):>20}|" in cclf0
+    got = [(e.line, e.field) for e in check.errors]
+    assert got == [(len(lines) - 1, "record length"), (len(lines), "CLM_LINE_FROM_DT")]
+    cclf0 = next(p for p in bad.iterdir() if ".ZC0Y" in p.name)
+    assert ("CCLF5", len(lines)) in [(d[0], d[2]) for d in _cclf0_details(cclf0)]
 
 
 def test_generate_cclf_command(tmp_path: Path) -> None:
@@ -578,11 +614,317 @@ def test_generate_cclf_command(tmp_path: Path) -> None:
         "--with-errors",
         stdout=out,
     )
-    assert "Wrote 15 files" in out.getvalue()
+    assert "Wrote 17 files" in out.getvalue()
     names = [parse_name(p.name) for p in target.iterdir()]
     assert sorted(n.file_type for n in names if n) == ["CCLF0", *DATA_FILES]
     assert {n.year for n in names if n} == {2028}
     assert (target / "voluntary_alignments.csv").exists()
     command = load_command_class("apps.claims", "generate_cclf")
     help_text = command.create_parser("manage.py", "generate_cclf").format_help()
-    assert "--with-errors" in help_text and "CLM_LINE_FROM_DT" in help_text and "one character short" in help_text
+    assert "--with-errors" in help_text and "CLM_LINE_FROM_DT" in help_text and "one character too long" in help_text
+    assert "ZC<n>R<yy>" in help_text and "CCLFA" in help_text
+
+
+# ---------------------------------------------------------------------------------------------
+# Benefit Enhancement and demonstration codes (CCLFA, CCLFB)
+# ---------------------------------------------------------------------------------------------
+
+BE_N = CHUNK + 1500  # two chunks, enough beneficiaries for every indicator
+PY_FIRST, PY_LAST = f"{PY}-01-01", f"{PY}-12-31"
+HOME_VISITS = {str(c) for c in range(99341, 99351)}
+CAPITATED = {"pcc", "tcc", "npcc"}
+WITHHELD = {"pcc": Decimal("0.25"), "npcc": Decimal("0.20"), "tcc": Decimal("0.50")}
+Rows = list[dict[str, str]]
+
+
+class Package:
+    """The records of one package of a bundle, read by the layout's positions (only the fields a
+    test asks for, so that large files read quickly)."""
+
+    def __init__(self, paths: dict[str, Path]) -> None:
+        self.paths = paths
+        self.cache: dict[tuple[str, tuple[str, ...]], Rows] = {}
+
+    def rows(self, file_type: str, *names: str) -> Rows:
+        if (file_type, names) not in self.cache:
+            fields = [layout(file_type).field(n) for n in names]
+            text = self.paths[file_type].read_text(encoding="ascii")
+            self.cache[(file_type, names)] = [
+                {f.name: line[f.start - 1 : f.end].strip() for f in fields} for line in text.splitlines()
+            ]
+        return self.cache[(file_type, names)]
+
+
+B_FIELDS = (
+    "CUR_CLM_UNIQ_ID",
+    "CLM_LINE_NUM",
+    "BENE_MBI_ID",
+    "CLM_TYPE_CD",
+    "CLM_CNTL_NUM",
+    "CLM_ADJSMT_TYPE_CD",
+    "CLM_LINE_FROM_DT",
+    "CLM_LINE_HCPCS_CD",
+    "CLM_POS_CD",
+    "CLM_RNDRG_PRVDR_TAX_NUM",
+    "RNDRG_PRVDR_NPI_NUM",
+    "CLM_LINE_CVRD_PD_AMT",
+)
+A_FIELDS = (
+    "CUR_CLM_UNIQ_ID",
+    "BENE_MBI_ID",
+    "CLM_TYPE_CD",
+    "CLM_FROM_DT",
+    "CLM_THRU_DT",
+    "PRVDR_OSCAR_NUM",
+    "CLM_ADJSMT_TYPE_CD",
+)
+CCLFA_FIELDS = tuple(f.name for f in layout("CCLFA").fields)
+CCLFB_FIELDS = tuple(f.name for f in layout("CCLFB").fields)
+
+
+@pytest.fixture(scope="module")
+def be_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _bundle(tmp_path_factory.mktemp("be"), beneficiaries=BE_N, seed=21, workers=1)
+
+
+@pytest.fixture(scope="module")
+def packages(be_bundle: Path) -> dict[str, Package]:
+    """The main package (key "") and the run-out package (key "R")."""
+    files = _package_files(be_bundle)
+    return {kind: Package({f: p for (k, f), p in files.items() if k == kind}) for kind in ("", "R")}
+
+
+@pytest.fixture(scope="module")
+def world_lists(be_bundle: Path) -> dict[str, Any]:
+    participants = _csv(be_bundle / "participants.csv")
+    return {
+        "tin_aco": {p["tin"]: p["aco_id"] for p in participants},
+        "ccn_aco": {c: p["aco_id"] for p in participants for c in p["ccns"].split(";") if c},
+        "preferred": {(p["tin"], p["npi"]): p for p in _csv(be_bundle / "preferred_providers.csv")},
+        "acos": [a["aco_id"] for a in _csv(be_bundle / "acos.csv")],
+    }
+
+
+def _current(pkg: Package) -> Callable[[str], str]:
+    nxt = {r["PRVS_NUM"]: r["CRNT_NUM"] for r in pkg.rows("CCLF9", "PRVS_NUM", "CRNT_NUM")}
+
+    def cur(mbi: str) -> str:
+        while mbi in nxt:
+            mbi = nxt[mbi]
+        return mbi
+
+    return cur
+
+
+def _part_b_lines(pkg: Package) -> dict[tuple[str, str], dict[str, str]]:
+    out: dict[tuple[str, str], dict[str, str]] = {}
+    for file_type in ("CCLF5", "CCLF6"):
+        names = B_FIELDS if file_type == "CCLF5" else B_FIELDS[:6] + ("CLM_LINE_FROM_DT", "CLM_LINE_CVRD_PD_AMT")
+        for r in pkg.rows(file_type, *names):
+            out[(r["CUR_CLM_UNIQ_ID"], r["CLM_LINE_NUM"])] = r | {"file": file_type}
+    return out
+
+
+def test_benefit_enhancements_per_generated_aco() -> None:
+    assert benefit_enhancements(0) == benefit_enhancements("L0001")
+    assert set(benefit_enhancements("L0001")) == {"snf_3day_waiver", "telehealth", "post_discharge_home_visits"}
+    assert set(benefit_enhancements("L0002")) == {"telehealth", "care_management_home_visits"}
+    assert benefit_enhancements(2) == benefit_enhancements("L0012") == ()
+
+
+def test_cclfa_rows_belong_to_a_cclf1_record_of_their_package(packages: dict[str, Package]) -> None:
+    for kind, pkg in packages.items():
+        headers = {r["CUR_CLM_UNIQ_ID"]: r for r in pkg.rows("CCLF1", *A_FIELDS)}
+        rows = pkg.rows("CCLFA", *CCLFA_FIELDS)
+        assert len({r["CUR_CLM_UNIQ_ID"] for r in rows}) == len(rows), kind  # one row per claim record
+        for r in rows:
+            h = headers[r["CUR_CLM_UNIQ_ID"]]
+            assert (r["BENE_MBI_ID"], r["CLM_TYPE_CD"], r["CLM_ACTV_CARE_FROM_DT"]) == (
+                h["BENE_MBI_ID"],
+                h["CLM_TYPE_CD"],
+                h["CLM_FROM_DT"],
+            )
+    assert packages[""].rows("CCLFA", *CCLFA_FIELDS)
+    for file_type in ("CCLFA", "CCLFB"):  # written exactly as the reference formatter writes them
+        for line in packages[""].paths[file_type].read_text(encoding="ascii").splitlines()[:200]:
+            assert _reformatted(file_type, line) == line, file_type
+
+
+def test_cclfb_rows_belong_to_a_cclf5_or_cclf6_line_of_their_package(packages: dict[str, Package]) -> None:
+    for kind, pkg in packages.items():
+        lines = _part_b_lines(pkg)
+        rows = pkg.rows("CCLFB", *CCLFB_FIELDS)
+        assert rows, kind
+        keys = [(r["CUR_CLM_UNIQ_ID"], r["CLM_LINE_NUM"]) for r in rows]
+        assert len(set(keys)) == len(keys), kind  # one row per claim line record
+        for key, r in zip(keys, rows, strict=True):
+            line = lines[key]
+            assert (r["BENE_MBI_ID"], r["CLM_TYPE_CD"]) == (line["BENE_MBI_ID"], line["CLM_TYPE_CD"])
+
+
+def test_codes_follow_every_version_of_their_claim_in_both_packages(packages: dict[str, Package]) -> None:
+    """Whichever version of a claim a package carries (original, adjustment, cancellation, run-out
+    repeat), its CCLFA/CCLFB row comes with it under that version's CUR_CLM_UNIQ_ID."""
+    for head, codes_file, key_of, code_key in (
+        ("CCLF5", "CCLFB", lambda r: (r["CLM_CNTL_NUM"], r["CLM_LINE_NUM"]), ("CUR_CLM_UNIQ_ID", "CLM_LINE_NUM")),
+        (
+            "CCLF1",
+            "CCLFA",
+            lambda r: (r["BENE_MBI_ID"], r["PRVDR_OSCAR_NUM"], r["CLM_FROM_DT"], r["CLM_THRU_DT"], r["CLM_TYPE_CD"]),
+            ("CUR_CLM_UNIQ_ID",),
+        ),
+    ):
+        versions: dict[tuple[str, ...], list[tuple[str, bool]]] = defaultdict(list)
+        for kind, pkg in packages.items():
+            coded = {tuple(r[k] for k in code_key) for r in pkg.rows(codes_file, *code_key)}
+            fields = B_FIELDS if head == "CCLF5" else A_FIELDS
+            for r in pkg.rows(head, *fields):
+                own = (r["CUR_CLM_UNIQ_ID"], r["CLM_LINE_NUM"]) if head == "CCLF5" else (r["CUR_CLM_UNIQ_ID"],)
+                versions[key_of(r)].append((kind + r["CLM_ADJSMT_TYPE_CD"], own in coded))
+        with_codes = [v for v in versions.values() if any(c for _, c in v)]
+        assert with_codes, head
+        assert all(all(c for _, c in v) for v in with_codes), head
+        if head == "CCLF5":  # later versions in both packages, not only originals
+            kinds = {k for v in with_codes for k, _ in v}
+            assert {"0", "2"} <= kinds and kinds & {"R0", "R1", "R2"}, kinds
+
+
+def test_benefit_enhancement_indicators_only_on_designated_acos_claims_in_the_py(
+    packages: dict[str, Package], world_lists: dict[str, Any]
+) -> None:
+    pkg = packages[""]
+    cur = _current(pkg)
+    tin_aco, ccn_aco = world_lists["tin_aco"], world_lists["ccn_aco"]
+
+    def uses(aco: str | None, benefit: str) -> bool:
+        return aco is not None and benefit in benefit_enhancements(aco)
+
+    lines = _part_b_lines(pkg)
+    headers = pkg.rows("CCLF1", *A_FIELDS)
+    discharges: dict[str, list[datetime.date]] = defaultdict(list)
+    stays: dict[tuple[str, str], int] = {}
+    for h in headers:
+        if h["CLM_TYPE_CD"] == "60":
+            mbi, thru = cur(h["BENE_MBI_ID"]), datetime.date.fromisoformat(h["CLM_THRU_DT"])
+            discharges[mbi].append(thru)
+            stays[(mbi, h["CLM_THRU_DT"])] = (thru - datetime.date.fromisoformat(h["CLM_FROM_DT"])).days
+    # the ACOs each beneficiary gets care from (participant TINs on CCLF5, CCNs on CCLF1)
+    seen_by: dict[str, set[str]] = defaultdict(set)
+    for line in lines.values():
+        if line["file"] == "CCLF5" and line["CLM_RNDRG_PRVDR_TAX_NUM"] in tin_aco:
+            seen_by[cur(line["BENE_MBI_ID"])].add(tin_aco[line["CLM_RNDRG_PRVDR_TAX_NUM"]])
+    for h in headers:
+        if h["PRVDR_OSCAR_NUM"] in ccn_aco:
+            seen_by[cur(h["BENE_MBI_ID"])].add(ccn_aco[h["PRVDR_OSCAR_NUM"]])
+
+    found: Counter[tuple[str, str | None]] = Counter()
+    for r in pkg.rows("CCLFB", *CCLFB_FIELDS):
+        line = lines[(r["CUR_CLM_UNIQ_ID"], r["CLM_LINE_NUM"])]
+        aco = tin_aco.get(line.get("CLM_RNDRG_PRVDR_TAX_NUM", ""))
+        in_py = PY_FIRST <= line["CLM_LINE_FROM_DT"] <= PY_LAST
+        assert r["CLM_LINE_NGACO_SNF_WVR_SW"] == ""
+        assert {r[f] for f in CCLFB_FIELDS if f.endswith("_SW")} <= {"", "Y"}
+        if r["CLM_LINE_NGACO_TLHLTH_SW"] == "Y":
+            found["telehealth", aco] += 1
+            assert in_py and uses(aco, "telehealth"), line
+            assert line["CLM_POS_CD"] in ("02", "10") and line["CLM_LINE_HCPCS_CD"] in codes.PQEM_HCPCS, line
+        if r["CLM_LINE_NGACO_PDSCHRG_HCBS_SW"] == "Y":
+            found["post_discharge", aco] += 1
+            assert in_py and uses(aco, "post_discharge_home_visits"), line
+            assert line["CLM_LINE_HCPCS_CD"] in HOME_VISITS, line
+            visit = datetime.date.fromisoformat(line["CLM_LINE_FROM_DT"])
+            assert any(1 <= (visit - d).days <= 30 for d in discharges[cur(line["BENE_MBI_ID"])]), line
+        if r["CLM_NGACO_CMG_WVR_SW"] == "Y":
+            found["care_management", aco] += 1
+            assert in_py and uses(aco, "care_management_home_visits"), line
+            assert line["CLM_LINE_HCPCS_CD"] in HOME_VISITS, line
+    for r in pkg.rows("CCLFA", *CCLFA_FIELDS):
+        assert {r[f] for f in CCLFA_FIELDS if f.endswith("_SW")} <= {"", "Y"}
+        assert r["CLM_NGACO_SNF_WVR_SW"] == "Y"  # the only Part A indicator the world uses
+        assert r["CLM_TYPE_CD"] == "20" and PY_FIRST <= r["CLM_ACTV_CARE_FROM_DT"] <= PY_LAST, r
+        mbi = cur(r["BENE_MBI_ID"])
+        assert any(uses(a, "snf_3day_waiver") for a in seen_by[mbi]), r
+        assert stays[(mbi, r["CLM_ACTV_CARE_FROM_DT"])] < 3, r  # what the 3-day waiver is for
+        found["snf_3day_waiver", "L0001"] += 1
+    assert found["telehealth", "L0001"] and found["telehealth", "L0002"], found
+    assert found["post_discharge", "L0001"] and found["care_management", "L0002"], found
+    assert found["snf_3day_waiver", "L0001"], found
+    # selective: telehealth visits by the ACO without Benefit Enhancements carry no indicator
+    unflagged = {
+        key
+        for key, line in lines.items()
+        if line["file"] == "CCLF5"
+        and line["CLM_POS_CD"] in ("02", "10")
+        and tin_aco.get(line["CLM_RNDRG_PRVDR_TAX_NUM"]) == "L0003"
+        and PY_FIRST <= line["CLM_LINE_FROM_DT"] <= PY_LAST
+    }
+    assert unflagged
+
+
+def test_capitation_reductions_only_on_capitated_preferred_providers_lines(
+    packages: dict[str, Package], world_lists: dict[str, Any]
+) -> None:
+    preferred = world_lists["preferred"]
+    reduced_acos: set[str] = set()
+    for kind, pkg in packages.items():
+        lines = _part_b_lines(pkg)
+        n_reduced = 0
+        for r in pkg.rows("CCLFB", *CCLFB_FIELDS):
+            line = lines[(r["CUR_CLM_UNIQ_ID"], r["CLM_LINE_NUM"])]
+            if not r["CLM_PBP_RDCTN_AMT"]:
+                assert not r["CLM_PBP_INCLSN_AMT"]
+                assert r["CLM_LINE_NGACO_PBPMT_SW"] == r["CLM_LINE_NGACO_CPTATN_SW"] == ""
+                continue
+            n_reduced += 1
+            provider = preferred.get((line.get("CLM_RNDRG_PRVDR_TAX_NUM"), line.get("RNDRG_PRVDR_NPI_NUM")))
+            assert provider and provider["capitation"] in CAPITATED, line
+            assert PY_FIRST <= line["CLM_LINE_FROM_DT"] <= PY_LAST, line
+            paid, reduction = Decimal(line["CLM_LINE_CVRD_PD_AMT"]), Decimal(r["CLM_PBP_RDCTN_AMT"])
+            inclusion = Decimal(r["CLM_PBP_INCLSN_AMT"])
+            assert inclusion == paid + reduction, (line, r)
+            cancelled = line["CLM_ADJSMT_TYPE_CD"] == "1"
+            assert (reduction < 0 and paid < 0) if cancelled else (reduction > 0 and paid > 0), (line, r)
+            assert abs(reduction - inclusion * WITHHELD[provider["capitation"]]) <= Decimal("0.01"), (line, r)
+            switch = "CLM_LINE_NGACO_CPTATN_SW" if provider["capitation"] == "tcc" else "CLM_LINE_NGACO_PBPMT_SW"
+            assert r[switch] == "Y", r
+            reduced_acos.add(provider["aco_id"])
+        assert n_reduced, kind
+    assert reduced_acos == set(world_lists["acos"])  # every ACO has a capitated provider who bills
+
+
+def test_codes_table_follows_adjustments_and_cancellations() -> None:
+    """The rows derived for a version carry its id and amounts: a reduction scales with an
+    adjustment and is negated by a cancellation, inclusion = paid + reduction each time."""
+    from apps.claims.generator import _Codes
+
+    line = Table(
+        3,
+        {
+            "CUR_CLM_UNIQ_ID": np.array([11, 12, 13]),
+            "CLM_LINE_NUM": np.array([1, 1, 2]),
+            "BENE_MBI_ID": np.array([b"1EG4TE5MK73"] * 3, dtype="S11"),
+            "CLM_TYPE_CD": 71,
+            "CLM_LINE_CVRD_PD_AMT": np.array([7500, 3000, 0]),
+            "_line": np.array([0, 1, 2]),
+        },
+    )
+    cc = _Codes(
+        "CCLFB",
+        "_line",
+        {"CLM_LINE_NGACO_TLHLTH_SW": np.array([True, False, False])},
+        np.array([0.0, 1 / 3, 0.0]),
+    )
+    adjusted = line.take(np.array([0, 1]))
+    adjusted["CUR_CLM_UNIQ_ID"] = np.array([21, 22])
+    adjusted["CLM_LINE_CVRD_PD_AMT"] = np.array([8000, -3000])  # an adjustment, a cancellation
+    fields = [
+        layout("CCLFB").field(n)
+        for n in ("CUR_CLM_UNIQ_ID", "CLM_LINE_NGACO_TLHLTH_SW", "CLM_PBP_INCLSN_AMT", "CLM_PBP_RDCTN_AMT")
+    ]
+    for version, expected in (
+        (line, [("0000000000011", "Y", "", ""), ("0000000000012", "", "40.00", "10.00")]),
+        (adjusted, [("0000000000021", "Y", "", ""), ("0000000000022", "", "-40.00", "-10.00")]),
+    ):
+        buf = render(layout("CCLFB"), cc.table(version))
+        rows = [bytes(r[:-1]).decode() for r in buf]
+        assert [tuple(row[f.slice].strip() for f in fields) for row in rows] == expected

@@ -10,15 +10,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from apps.claims.generator import CONVENTIONS, Options, default_workers, generate
 
 EPILOG = (
-    "The bundle: a CCLF package (CCLF0-CCLF9 with CMS file names), acos.csv, participants.csv, "
-    "preferred_providers.csv, voluntary_alignments.csv and quality_submissions.csv (DESIGN.md). "
-    "The same seed gives the same bytes, whatever --workers. "
+    "The bundle: a CCLF package (CCLF0 and the eleven data files CCLF1-CCLF9, CCLFA, CCLFB, with "
+    "CMS file names), acos.csv, participants.csv, preferred_providers.csv, voluntary_alignments.csv "
+    "and quality_submissions.csv (DESIGN.md). The same seed gives the same bytes, whatever --workers. "
     "--with-errors appends two malformed records at the end of CCLF5 (CCLF0 counts them): the "
-    "second-to-last line is one character short (387 instead of 388) and the last has "
+    "second-to-last line is one character too long (389 instead of 388) and the last has "
     "CLM_LINE_FROM_DT = PY-02-30; every other line is exactly what the run without the option "
-    "writes. --runout also writes a run-out package (ZCR, produced 2 April PY+1) repeating "
+    "writes. --runout also writes a run-out package (ZC<n>R<yy>, produced 2 April PY+1) repeating "
     "late-PY claims of the first: identical records, adjustments and cancellations with later "
-    "effective dates. " + " ".join(CONVENTIONS.split())
+    "effective dates, with their CCLFA/CCLFB rows. " + " ".join(CONVENTIONS.split())
 )
 
 
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--with-errors",
             action="store_true",
-            help="Append two malformed CCLF5 records (one a character short, one with the date PY-02-30).",
+            help="Append two malformed CCLF5 records (one a character too long, one with the date PY-02-30).",
         )
         parser.add_argument(
             "--runout", action="store_true", help="Also write a run-out package that repeats and revises claims."
