@@ -23,6 +23,7 @@ from . import selectors, services
 from .models import ImplementationPlan
 from .serializers import (
     CatalogueRowSerializer,
+    ClaimsUsageSerializer,
     DeliveryCreateSerializer,
     DeliverySerializer,
     PlanContentSerializer,
@@ -167,6 +168,30 @@ class DeliveryViewSet(_PlanScoped):
         self._log(plan)
         delivery = services.delivery_record(plan=plan, acting_user=request_user(request), **serializer.validated_data)
         return Response(self.get_serializer(delivery).data, status=status.HTTP_201_CREATED)
+
+
+class ClaimsUsageViewSet(ACOScopedViewSet):
+    """Per Benefit Enhancement that claims mark: claims that used it per month of the PY beside the
+    deliveries logged and the ACO's plan (the figures of the page and its CSV). Counts only."""
+
+    serializer_class = ClaimsUsageSerializer
+
+    @extend_schema(
+        parameters=[PY_PARAM, OpenApiParameter("item", str, description="Only this item code")],
+        responses=ClaimsUsageSerializer,
+    )
+    def summary(self, request: Request, aco_id: str) -> Response:
+        found = selectors.claims_usage(aco=self.aco, performance_year=self.performance_year)
+        code = request.query_params.get("item", "")
+        body = {
+            "aco_id": self.aco.aco_id,
+            "performance_year": found.performance_year,
+            "alignment_run": found.run.pk if found.run is not None else None,
+            "files_loaded": found.files_loaded,
+            "counting": selectors.COUNTING_NOTE,
+            "items": [u for u in found.items if not code or u.item.code == code],
+        }
+        return Response(ClaimsUsageSerializer(body).data)
 
 
 class BenefitReviewQueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -15,6 +15,11 @@ urlpatterns = [
         api.SelectionViewSet.as_view({"get": "list", "post": "create"}),
         name="api_benefit_selections",
     ),
+    path(
+        "acos/<str:aco_id>/benefits/claims-usage/",
+        api.ClaimsUsageViewSet.as_view({"get": "summary"}),
+        name="api_benefit_claims_usage",
+    ),
     path("acos/<str:aco_id>/benefits/plans/", api.PlanViewSet.as_view({"get": "list"}), name="api_benefit_plans"),
     path(
         "acos/<str:aco_id>/benefits/plans/<int:plan_id>/",

@@ -8,6 +8,7 @@ attached to a plan, and the per-beneficiary log of what was delivered once the p
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +53,29 @@ ATTACHMENT_TYPES: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True)
+class ClaimsIndicator:
+    """The columns of CMS's Benefit Enhancement files that say a claim used a BE: ``part_a`` of
+    CCLFA (``apps.claims.models.PartABenefitCodes``, one row per Part A claim), ``part_b`` of CCLFB
+    (``PartBBenefitCodes``, one row per Part B or DME claim line). "Y" means used; "N" or blank not."""
+
+    part_a: str
+    part_b: str
+
+
+# The one place that says which catalogue item CMS flags on claims, and where (CCLF Information
+# Packet, CCLFA/CCLFB layouts in reference/cclf/layouts.csv). Items not listed have no claims
+# indicator: nothing on a claim says they were used.
+CLAIMS_INDICATORS: dict[str, ClaimsIndicator] = {
+    "snf_3day_waiver": ClaimsIndicator(part_a="clm_ngaco_snf_wvr_sw", part_b="clm_line_ngaco_snf_wvr_sw"),
+    "telehealth": ClaimsIndicator(part_a="clm_ngaco_tlhlth_sw", part_b="clm_line_ngaco_tlhlth_sw"),
+    "post_discharge_home_visits": ClaimsIndicator(
+        part_a="clm_ngaco_pdschrg_hcbs_sw", part_b="clm_line_ngaco_pdschrg_hcbs_sw"
+    ),
+    "care_management_home_visits": ClaimsIndicator(part_a="clm_ngaco_cmg_wvr_sw", part_b="clm_ngaco_cmg_wvr_sw"),
+}
+
+
 class BenefitKind(models.TextChoices):
     BE = "be", "Benefit Enhancement"
     BEI = "bei", "Beneficiary Engagement Incentive"
@@ -84,6 +108,11 @@ class BenefitItem(models.Model):
 
     def __str__(self) -> str:
         return f"PY{self.performance_year} {self.name}"
+
+    @property
+    def claims_indicator(self) -> ClaimsIndicator | None:
+        """Where claims say they used this item (None: they don't)."""
+        return CLAIMS_INDICATORS.get(self.code)
 
     def plan_fields(self) -> list[str]:
         """The content keys a plan for this item needs, in page order."""

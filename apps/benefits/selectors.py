@@ -9,14 +9,27 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import ExtractMonth
 from django.http import Http404
 from django.utils import timezone
 
 from apps.acos.models import ACO, Election, ModelParameters, RiskOption
-from apps.reviews.models import OPEN_STATES
+from apps.alignment.models import AlignedBeneficiary, AlignmentRun
+from apps.alignment.selectors import latest_run
+from apps.claims.models import CCLFFile, DMELine, PartABenefitCodes, PartAClaim, PartBBenefitCodes, PartBLine
+from apps.reviews.models import OPEN_STATES, ReviewState
 
-from .models import BenefitItem, BenefitSelection, Delivery, ImplementationPlan, PlanAttachment
+from .models import (
+    CLAIMS_INDICATORS,
+    BenefitItem,
+    BenefitSelection,
+    ClaimsIndicator,
+    Delivery,
+    ImplementationPlan,
+    PlanAttachment,
+)
 
 
 @dataclass(frozen=True)
@@ -201,3 +214,194 @@ def delivery_totals(*, aco: ACO, performance_year: int) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+# --- claims that used a Benefit Enhancement ----------------------------------------------------
+
+# What the pages and the API say about how claims are counted (the rule is in ``claims_usage``).
+COUNTING_NOTE = (
+    "A claim counts when CMS flagged it as using the Benefit Enhancement and it is the current version "
+    "of a claim of a beneficiary aligned to the ACO in the year's latest alignment run, with a service "
+    "date in the performance year. Part A claims count once each, in the month of their from date; a "
+    "Part B or DME claim counts once, in the month of its first line that used the enhancement (denied "
+    "lines do not count). Beneficiaries are counted once per month, and once for the year."
+)
+
+
+@dataclass(frozen=True)
+class UsageCount:
+    """Claims that used one BE in one month (``month`` the 1st) or the whole PY (``month`` None)."""
+
+    month: datetime.date | None
+    part_a_claims: int = 0
+    part_b_claims: int = 0
+    beneficiaries: int = 0
+    deliveries: int = 0  # quantities logged in the ACO's delivery log for the item
+
+    @property
+    def claims(self) -> int:
+        return self.part_a_claims + self.part_b_claims
+
+
+@dataclass(frozen=True)
+class BenefitUsage:
+    """One BE with a claims indicator: the ACO's plan for it (if any), and per month of the PY the
+    claims that used it beside the deliveries logged. ``months`` is empty when no alignment run of
+    the PY has finished (nothing says whose claims are the ACO's)."""
+
+    item: BenefitItem
+    plan: ImplementationPlan | None
+    months: list[UsageCount]
+    total: UsageCount
+
+    @property
+    def approved(self) -> bool:
+        return self.plan is not None and self.plan.review.state == ReviewState.APPROVED
+
+
+@dataclass(frozen=True)
+class ClaimsUsage:
+    performance_year: int
+    run: AlignmentRun | None
+    files_loaded: bool  # any CCLFA/CCLFB file of the PY loaded yet
+    items: list[BenefitUsage]
+
+    def get(self, code: str) -> BenefitUsage | None:
+        return next((u for u in self.items if u.item.code == code), None)
+
+
+def _month_of(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(MONTH FROM {column})::int"
+    return f"CAST(strftime('%%m', {column}) AS INTEGER)"
+
+
+def _usage_sql(indicators: list[ClaimsIndicator]) -> str:
+    """One statement: per BE (its index in ``indicators``) and month, Part A claims, Part B/DME
+    claims and distinct beneficiaries; then the same per BE for the whole PY (month 0).
+
+    Parameters, twice (Part A, then Part B): alignment run id, ACO pk, first and last day of the PY.
+    Column names come from ``CLAIMS_INDICATORS`` (constants, checked against the models in the tests)."""
+    cclfa, header = PartABenefitCodes._meta.db_table, PartAClaim._meta.db_table
+    cclfb, cclf5, cclf6 = PartBBenefitCodes._meta.db_table, PartBLine._meta.db_table, DMELine._meta.db_table
+    aligned = AlignedBeneficiary._meta.db_table
+    n = len(indicators)
+    # The beneficiary of a line is the beneficiary of its CCLFB row: joining on it too lets the
+    # database walk from the ACO's aligned MBIs through the current_mbi indexes.
+    lines = " UNION ALL ".join(
+        f"SELECT cur_clm_uniq_id, clm_line_num, current_mbi, clm_line_from_dt FROM {table} "  # noqa: S608 (constants)
+        "WHERE is_current AND NOT is_denied"
+        for table in (cclf5, cclf6)
+    )
+
+    def per_claim(alias: str, columns: list[str], day: str, joins: str) -> str:
+        # One row per claim: its beneficiary and, per BE, the first service date that used it (NULL: not used).
+        days = ", ".join(f"MIN(CASE WHEN {alias}.{c} = 'Y' THEN {day} END) AS d{i}" for i, c in enumerate(columns))
+        used = " OR ".join(f"{alias}.{c} = 'Y'" for c in columns)
+        return (
+            f"SELECT {alias}.cur_clm_uniq_id AS claim, MIN({alias}.current_mbi) AS mbi, {days} {joins} "
+            f"JOIN {aligned} ab ON ab.run_id = %s AND ab.aco_id = %s AND ab.mbi = {alias}.current_mbi "
+            f"WHERE {alias}.is_current AND ({used}) AND {day} BETWEEN %s AND %s "
+            # A beneficiary aligned from mid-year (voluntary alignment) is the ACO's from then on.
+            f"AND (ab.effective_from IS NULL OR {day} >= ab.effective_from) "
+            f"GROUP BY {alias}.cur_clm_uniq_id"
+        )
+
+    part_a = per_claim(
+        "a",
+        [i.part_a for i in indicators],
+        "h.clm_from_dt",
+        f"FROM {cclfa} a JOIN {header} h ON h.cur_clm_uniq_id = a.cur_clm_uniq_id AND h.is_current",
+    )
+    part_b = per_claim(
+        "b",
+        [i.part_b for i in indicators],
+        "l.clm_line_from_dt",
+        f"FROM {cclfb} b JOIN ({lines}) l ON l.cur_clm_uniq_id = b.cur_clm_uniq_id "
+        "AND l.clm_line_num = b.clm_line_num AND l.current_mbi = b.current_mbi",
+    )
+    uses = " UNION ALL ".join(
+        f"SELECT {i} AS item, '{part}' AS part, mbi, d{i} AS day FROM {cte} WHERE d{i} IS NOT NULL"  # noqa: S608 (constants)
+        for i in range(n)
+        for part, cte in (("A", "pa"), ("B", "pb"))
+    )
+    counts = (
+        "SUM(CASE WHEN part = 'A' THEN 1 ELSE 0 END), SUM(CASE WHEN part = 'B' THEN 1 ELSE 0 END), COUNT(DISTINCT mbi)"
+    )
+    month = _month_of("day")
+    return (
+        f"WITH pa AS ({part_a}), pb AS ({part_b}), u AS ({uses}) "  # noqa: S608 (table and column names are constants)
+        f"SELECT item, {month}, {counts} FROM u GROUP BY item, {month} "
+        f"UNION ALL SELECT item, 0, {counts} FROM u GROUP BY item"
+    )
+
+
+def _claim_counts(
+    *, aco: ACO, run: AlignmentRun, performance_year: int, codes: list[str]
+) -> dict[tuple[str, int], tuple[int, int, int]]:
+    """{(code, month 1–12, or 0 for the PY): (Part A claims, Part B/DME claims, beneficiaries)}."""
+    start, end = datetime.date(performance_year, 1, 1), datetime.date(performance_year, 12, 31)
+    params: list[int | datetime.date] = [run.pk, aco.pk, start, end]
+    with connection.cursor() as cursor:
+        cursor.execute(_usage_sql([CLAIMS_INDICATORS[c] for c in codes]), params * 2)
+        rows = cursor.fetchall()
+    return {(codes[item], int(month)): (int(a or 0), int(b or 0), int(benes)) for item, month, a, b, benes in rows}
+
+
+def _delivery_counts(*, aco: ACO, performance_year: int, codes: list[str]) -> dict[tuple[str, int], int]:
+    """{(code, month 1–12): quantities logged} for the ACO's deliveries of the PY."""
+    rows = (
+        Delivery.objects.filter(
+            aco=aco,
+            plan__selection__performance_year=performance_year,
+            plan__selection__item__code__in=codes,
+            delivered_on__year=performance_year,
+        )
+        .annotate(month=ExtractMonth("delivered_on"))
+        .values("plan__selection__item__code", "month")
+        .annotate(quantity=Sum("quantity"))
+    )
+    return {(r["plan__selection__item__code"], r["month"]): r["quantity"] or 0 for r in rows}
+
+
+def claims_usage(*, aco: ACO, performance_year: int) -> ClaimsUsage:
+    """For each BE of the PY's catalogue that claims flag (``CLAIMS_INDICATORS``): per month of the
+    PY, the claims that used it (``COUNTING_NOTE``: current versions only, of the beneficiaries the
+    PY's latest finished alignment run aligned to this ACO, service date in the PY; Part A counts
+    distinct claims by CUR_CLM_UNIQ_ID, Part B/DME distinct claims, each in the month of its first
+    line that used it) and the distinct beneficiaries, beside the quantities logged in the ACO's
+    delivery log and the ACO's plan for it. Only this ACO's aligned beneficiaries count: another
+    ACO's claims never reach the sums. One SQL statement for the claims, one for the deliveries."""
+    items = [i for i in items_for(performance_year=performance_year) if i.code in CLAIMS_INDICATORS]
+    codes = [i.code for i in items]
+    run = latest_run(performance_year=performance_year)
+    files_loaded = CCLFFile.objects.filter(
+        file_type__in=[PartABenefitCodes.FILE_TYPE, PartBBenefitCodes.FILE_TYPE], performance_year=performance_year
+    ).exists()
+    plans = {
+        p.selection.item.code: p
+        for p in plans_for_aco(aco=aco, performance_year=performance_year).filter(selection__item__code__in=codes)
+    }
+    claims = (
+        _claim_counts(aco=aco, run=run, performance_year=performance_year, codes=codes)
+        if run is not None and codes
+        else {}
+    )
+    deliveries = _delivery_counts(aco=aco, performance_year=performance_year, codes=codes) if codes else {}
+    usage = []
+    for item in items:
+        months: list[UsageCount] = []
+        if run is not None:
+            for m in range(1, 13):
+                a, b, benes = claims.get((item.code, m), (0, 0, 0))
+                months.append(
+                    UsageCount(datetime.date(performance_year, m, 1), a, b, benes, deliveries.get((item.code, m), 0))
+                )
+        a, b, benes = claims.get((item.code, 0), (0, 0, 0))
+        delivered = sum(q for (code, _), q in deliveries.items() if code == item.code)
+        usage.append(
+            BenefitUsage(
+                item=item, plan=plans.get(item.code), months=months, total=UsageCount(None, a, b, benes, delivered)
+            )
+        )
+    return ClaimsUsage(performance_year=performance_year, run=run, files_loaded=files_loaded, items=usage)

@@ -181,3 +181,39 @@ class DeliveryCreateSerializer(serializers.Serializer[Any]):
     amount = serializers.DecimalField(max_digits=10, decimal_places=2)
     quantity = serializers.IntegerField(default=1)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class UsageCountSerializer(serializers.Serializer[Any]):
+    month = serializers.SerializerMethodField(help_text="YYYY-MM; null on the PY's total")
+    part_a_claims = serializers.IntegerField()
+    part_b_claims = serializers.IntegerField(help_text="Part B and DME claims")
+    claims = serializers.IntegerField()
+    beneficiaries = serializers.IntegerField(help_text="Distinct in the month (in the PY on the total)")
+    deliveries = serializers.IntegerField(help_text="Quantities logged in the ACO's delivery log")
+
+    def get_month(self, obj: Any) -> str | None:
+        return obj.month.strftime("%Y-%m") if obj.month is not None else None
+
+
+class BenefitUsageSerializer(serializers.Serializer[Any]):
+    item_code = serializers.CharField(source="item.code")
+    item_name = serializers.CharField(source="item.name")
+    plan_id = serializers.SerializerMethodField()
+    plan_state = serializers.SerializerMethodField()
+    months = UsageCountSerializer(many=True, help_text="Empty when no alignment run of the PY has finished")
+    total = UsageCountSerializer()
+
+    def get_plan_id(self, obj: Any) -> int | None:
+        return obj.plan.pk if obj.plan is not None else None
+
+    def get_plan_state(self, obj: Any) -> str | None:
+        return obj.plan.review.state if obj.plan is not None else None
+
+
+class ClaimsUsageSerializer(serializers.Serializer[Any]):
+    aco_id = serializers.CharField()
+    performance_year = serializers.IntegerField()
+    alignment_run = serializers.IntegerField(allow_null=True, help_text="The PY's latest finished alignment run")
+    files_loaded = serializers.BooleanField(help_text="Whether any CCLFA/CCLFB file of the PY is loaded")
+    counting = serializers.CharField()
+    items = BenefitUsageSerializer(many=True)

@@ -1,12 +1,14 @@
 """BE/BEI pages: the PY's catalogue and the ACO's selections, implementation plans (form with
 autosave, attachments, comments, the review actions, the diff, a printable view), the delivery log
-of an approved plan, and the CMS reviewers' queue. Views only parse input, call a selector or a
-service (the rules live there, shared with the API) and render."""
+of an approved plan, the claims that used each Benefit Enhancement (beside the plan and its
+deliveries, with a chart and a CSV), and the CMS reviewers' queue. Views only parse input, call a
+selector or a service (the rules live there, shared with the API) and render."""
 
 from __future__ import annotations
 
 import csv
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -27,11 +29,12 @@ from apps.accounts.services import access_log_record
 from apps.acos import selectors as aco_selectors
 from apps.acos.mixins import ACOScopedMixin, CMSOnlyMixin, resolve_performance_year
 from apps.acos.models import ACO
+from apps.acos.presentation import ChartBlock, DataTable
 from apps.reviews import services as review_services
 from apps.reviews.models import ReviewState
 from apps.reviews.selectors import version_diff
 
-from . import selectors, services
+from . import charts, selectors, services
 from .forms import (
     GENERAL_SECTION,
     AttachmentForm,
@@ -85,6 +88,140 @@ def plan_summary(plan: ImplementationPlan) -> list[dict[str, Any]]:
     ]
 
 
+def _usage_url(name: str, aco: ACO, performance_year: int) -> str:
+    return f"{reverse(f'benefits:{name}', kwargs={'aco_id': aco.aco_id})}?py={performance_year}"
+
+
+# --- claims that used a Benefit Enhancement ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UsagePanel:
+    """One Benefit Enhancement's claims beside its plan and delivery log, as a page shows it."""
+
+    usage: selectors.BenefitUsage
+    block: ChartBlock
+    plan_url: str
+    deliveries_url: str
+
+    @property
+    def slug(self) -> str:
+        return self.usage.item.code.replace("_", "-")
+
+
+def usage_block(usage: selectors.BenefitUsage) -> ChartBlock:
+    name = usage.item.name
+    slug = f"be-claims-{usage.item.code.replace('_', '-')}"
+    labels = [m.month.strftime("%b %Y") for m in usage.months if m.month is not None]
+    table = DataTable(
+        slug,
+        f"{name}: claims that used it, their beneficiaries and the deliveries logged, per month",
+        ["Month", "Claims", "Beneficiaries", "Deliveries logged"],
+        [[label, m.claims, m.beneficiaries, m.deliveries] for label, m in zip(labels, usage.months, strict=True)],
+    )
+    figure = (
+        charts.usage_figure(
+            labels,
+            [m.claims for m in usage.months],
+            [m.beneficiaries for m in usage.months],
+            [m.deliveries for m in usage.months],
+        )
+        if usage.months
+        else None
+    )
+    return ChartBlock(
+        slug,
+        f"{name}: claims that used it (dark blue) and their beneficiaries (light blue) per month, with the "
+        "deliveries logged under the ACO's plan (green line).",
+        figure,
+        table,
+    )
+
+
+def usage_panel(usage: selectors.BenefitUsage) -> UsagePanel:
+    plan = usage.plan
+    return UsagePanel(
+        usage=usage,
+        block=usage_block(usage),
+        plan_url=_plan_url("plan_detail", plan) if plan is not None else "",
+        deliveries_url=_plan_url("deliveries", plan) if plan is not None and usage.approved else "",
+    )
+
+
+def usage_context(aco: ACO, found: selectors.ClaimsUsage) -> dict[str, Any]:
+    return {
+        "usage": found,
+        "usage_panels": [usage_panel(u) for u in found.items],
+        "usage_url": _usage_url("claims_usage", aco, found.performance_year),
+        "usage_export_url": _usage_url("claims_usage_export", aco, found.performance_year),
+        "counting_note": selectors.COUNTING_NOTE,
+    }
+
+
+class ClaimsUsageView(ACOScopedMixin, TemplateView):
+    """Every Benefit Enhancement that claims flag: its claims per month beside the ACO's plan and
+    delivery log. Counts only (no MBIs), so no access-log row."""
+
+    template_name = "benefits/claims_usage.html"
+    nav = "benefits"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        found = selectors.claims_usage(aco=self.aco, performance_year=self.performance_year)
+        context.update(usage_context(self.aco, found))
+        context["catalogue_url"] = _catalogue_url(self.aco, self.performance_year)
+        return context
+
+
+USAGE_CSV_HEADER = [
+    "aco_id",
+    "performance_year",
+    "alignment_run",
+    "item",
+    "month",
+    "part_a_claims",
+    "part_b_claims",
+    "claims",
+    "beneficiaries",
+    "deliveries_logged",
+    "plan_state",
+]
+
+
+class ClaimsUsageExportView(ACOScopedMixin, View):
+    """The page's figures as CSV: a row per BE and month (``YYYY-MM``), then the BE's PY row
+    (``month`` "total": its beneficiaries are distinct over the year, not the months' sum)."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        py = self.performance_year
+        found = selectors.claims_usage(aco=self.aco, performance_year=py)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{self.aco.aco_id}-PY{py}-be-claims.csv"'
+        writer = csv.writer(response)
+        writer.writerow(USAGE_CSV_HEADER)
+        run = found.run.pk if found.run is not None else ""
+        for u in found.items:
+            state = u.plan.review.state if u.plan is not None else ""
+            for m in [*u.months, u.total] if found.run is not None else [u.total]:
+                month = m.month.strftime("%Y-%m") if m.month is not None else "total"
+                writer.writerow(
+                    [
+                        self.aco.aco_id,
+                        py,
+                        run,
+                        u.item.code,
+                        month,
+                        m.part_a_claims,
+                        m.part_b_claims,
+                        m.claims,
+                        m.beneficiaries,
+                        m.deliveries,
+                        state,
+                    ]
+                )
+        return response
+
+
 # --- the catalogue -----------------------------------------------------------------------------
 
 
@@ -101,6 +238,9 @@ class CatalogueView(ACOScopedMixin, TemplateView):
             bei_rows=[r for r in rows if r.item.kind == "bei"],
             selected=[r for r in rows if r.selection is not None and r.selection.withdrawn_at is None],
             totals=selectors.delivery_totals(aco=self.aco, performance_year=self.performance_year),
+        )
+        context.update(
+            usage_context(self.aco, selectors.claims_usage(aco=self.aco, performance_year=self.performance_year))
         )
         return context
 
@@ -185,6 +325,11 @@ class PlanDetailView(PlanMixin, TemplateView):
         versions = list(case.versions.order_by("number"))
         diff = [{**row, "label": section_label(row["field"])} for row in version_diff(case=case)]
         reviewer = user.can_review
+        if item.claims_indicator is not None:
+            found = selectors.claims_usage(aco=self.aco, performance_year=plan.selection.performance_year)
+            context.update(usage_context(self.aco, found))
+            usage = found.get(item.code)
+            context["usage_panel"] = usage_panel(usage) if usage is not None else None
         context.update(
             plan=plan,
             case=case,

@@ -42,8 +42,9 @@ def test_admin_uploads_a_bad_package_reads_the_report_then_loads_a_good_one(page
     visit(page, "/claims/ingest/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Claims data (CCLF)")
     expect(page.get_by_text("No claims have been loaded yet.")).to_be_visible()
+    expect(page.get_by_text("No package has been loaded yet.")).to_be_visible()
 
-    # --with-errors ends CCLF5 with a record one character short and one with a 30 February.
+    # --with-errors ends CCLF5 with a record one character too long and one with a 30 February.
     page.get_by_label("CCLF package (.zip)").set_input_files(package_zip(tmp_path, with_errors=True))
     submit(page, page.get_by_role("button", name="Upload and load"))
     expect(page.locator("#ingest-status")).to_have_text("Rejected: nothing loaded")
@@ -70,7 +71,11 @@ def test_admin_uploads_a_bad_package_reads_the_report_then_loads_a_good_one(page
     cclf5 = page.locator("#ingest-files tbody tr", has_text="ZC5Y27")
     expect(cclf5).to_contain_text(f"{loaded:,}")
     follow(page, page.get_by_role("link", name="All loads"))
-    expect(page.locator("table tbody tr")).to_have_count(2)
+    expect(page.get_by_role("region", name="Loads").locator("tbody tr")).to_have_count(2)
+    # The package that loaded, by kind; the rejected one left no package behind.
+    packages = page.locator("#packages tbody tr")
+    expect(packages).to_have_count(1)
+    expect(packages.first).to_contain_text("Monthly")
 
 
 def test_a_reviewer_sees_loads_but_cannot_upload(page: Page) -> None:

@@ -33,6 +33,7 @@ class Command(BaseCommand):
         # By name, like the pipeline: Medicaid integration lives in an app above this one. Its demo
         # needs the accounts (the CMS admin, the L0001 administrator) and the dual run.
         call_command("medicaid_demo", stdout=self.stdout)
+        call_command("benefits_demo", stdout=self.stdout)
         out = self.stdout
         out.write("")
         out.write(self.style.SUCCESS("LEAD Portal demo is ready at http://127.0.0.1:8000"))
@@ -62,6 +63,7 @@ class Command(BaseCommand):
             acos=2,
             seed=2027,
             performance_year=2027,
+            runout=True,
             stdout=self.stdout,
         )
         try:
