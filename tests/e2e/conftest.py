@@ -53,6 +53,22 @@ def _browser_problem() -> str:
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """A test database in a file, not SQLite's shared in-memory one: the live server answers the
+    browser's requests on several threads (an autosave while a form is submitted), and in shared-cache
+    memory a second writer fails at once with "database table is locked", where a file database makes
+    it wait for the first (up to ``timeout`` seconds)."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        folder = Path(__file__).resolve().parents[2] / "var"
+        folder.mkdir(exist_ok=True)
+        db.setdefault("TEST", {})["NAME"] = str(folder / "e2e-test.sqlite3")
+        db.setdefault("OPTIONS", {})["timeout"] = 30
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     problem = _browser_problem()
     if problem:

@@ -45,7 +45,7 @@ def test_the_worker_loads_an_uploaded_package(celery_worker: Any, cms_admin: Use
             break
         time.sleep(0.5)
     assert run.status == IngestRun.Status.SUCCEEDED, (run.message, celery_worker.log())
-    assert CCLFFile.objects.filter(run=run).count() == 9
+    assert CCLFFile.objects.filter(run=run).count() == 11  # CCLF1-CCLF9, CCLFA, CCLFB
     expected = CCLFFile.objects.get(run=run, file_type="CCLF5").records
     assert expected > 0
     assert PartBLine.objects.count() == expected
