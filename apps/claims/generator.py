@@ -56,7 +56,7 @@ from . import generator_world as gw
 from .filenames import make_name
 from .fixedwidth import format_cclf0
 from .generator_fw import NOAMT, NODATE, Num, Table, day, render
-from .layouts import DATA_FILE_TYPES, layout
+from .layouts import DATA_FILE_TYPES, layout, switch_fields
 
 Array = npt.NDArray[Any]
 IntArray = npt.NDArray[np.int64]
@@ -2439,22 +2439,8 @@ def _scale(values: Column, factor: FloatArray) -> Array:
 Column = Any
 
 
-CCLFA_SWITCHES = (
-    "CLM_NGACO_PBPMT_SW",
-    "CLM_NGACO_PDSCHRG_HCBS_SW",
-    "CLM_NGACO_SNF_WVR_SW",
-    "CLM_NGACO_TLHLTH_SW",
-    "CLM_NGACO_CPTATN_SW",
-    "CLM_NGACO_CMG_WVR_SW",
-)
-CCLFB_SWITCHES = (
-    "CLM_LINE_NGACO_PBPMT_SW",
-    "CLM_LINE_NGACO_PDSCHRG_HCBS_SW",
-    "CLM_LINE_NGACO_SNF_WVR_SW",
-    "CLM_LINE_NGACO_TLHLTH_SW",
-    "CLM_LINE_NGACO_CPTATN_SW",
-    "CLM_NGACO_CMG_WVR_SW",
-)
+CCLFA_SWITCHES = switch_fields("CCLFA")
+CCLFB_SWITCHES = switch_fields("CCLFB")
 
 
 @dataclass

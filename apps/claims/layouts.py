@@ -122,3 +122,8 @@ def layouts() -> dict[str, Layout]:
 
 def layout(file: str) -> Layout:
     return layouts()[file]
+
+
+def switch_fields(file: str) -> tuple[str, ...]:
+    """The Benefit Enhancement indicators of CCLFA or CCLFB ("Y", "N" or blank): its ``*_SW`` fields."""
+    return tuple(f.name for f in layout(file).fields if f.name.endswith("_SW"))

@@ -149,9 +149,9 @@ def copy_lead(
             flag(np.ones(n, dtype=bool))
     if model in (models.PartBLine, models.DMELine):
         # Denied: the denial code is 0, left- or right-justified (as the checker reads codes).
-        dnl = matrix[:, file_layout.field("CLM_CARR_PMT_DNL_CD").slice]
-        zero = dnl == ord("0")
-        flag((np.count_nonzero(zero, axis=1) == 1) & (np.count_nonzero(zero | (dnl == 32), axis=1) == dnl.shape[1]))
+        dnl = matrix[:, file_layout.field("CLM_CARR_PMT_DNL_CD").slice]  # X(02)
+        left, right = dnl[:, 0], dnl[:, 1]
+        flag(((left == ord("0")) & (right == 32)) | ((left == 32) & (right == ord("0"))))
     return np.concatenate(parts, axis=1), np.concatenate(keeps, axis=1)
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from .layouts import PRIOR_RECORD_LENGTHS, PRIOR_VERSION, Field, Layout
+from .layouts import PRIOR_RECORD_LENGTHS, PRIOR_VERSION, Field, Layout, switch_fields
 
 SPACE, NL, CR = 32, 10, 13
 ZERO, NINE, MINUS, DOT, DASH = 48, 57, 45, 46, 45
@@ -64,32 +64,8 @@ CODED_FIELDS: dict[str, dict[str, set[str]]] = {
 }
 for _file in ("CCLF2", "CCLF3", "CCLF4", "CCLFA", "CCLFB"):
     CODED_FIELDS[_file].pop("CLM_ADJSMT_TYPE_CD", None)
-CODED_FIELDS["CCLFA"].update(
-    {
-        name: SWITCH
-        for name in (
-            "CLM_NGACO_PBPMT_SW",
-            "CLM_NGACO_PDSCHRG_HCBS_SW",
-            "CLM_NGACO_SNF_WVR_SW",
-            "CLM_NGACO_TLHLTH_SW",
-            "CLM_NGACO_CPTATN_SW",
-            "CLM_NGACO_CMG_WVR_SW",
-        )
-    }
-)
-CODED_FIELDS["CCLFB"].update(
-    {
-        name: SWITCH
-        for name in (
-            "CLM_LINE_NGACO_PBPMT_SW",
-            "CLM_LINE_NGACO_PDSCHRG_HCBS_SW",
-            "CLM_LINE_NGACO_SNF_WVR_SW",
-            "CLM_LINE_NGACO_TLHLTH_SW",
-            "CLM_LINE_NGACO_CPTATN_SW",
-            "CLM_NGACO_CMG_WVR_SW",
-        )
-    }
-)
+for _file in ("CCLFA", "CCLFB"):
+    CODED_FIELDS[_file].update({name: SWITCH for name in switch_fields(_file)})
 # Text fields read without surrounding blanks (checked, derived from and stored that way): the coded
 # ones, and the Part B denial code (a line is denied when it is 0).
 TRIMMED_FIELDS: dict[str, set[str]] = {file: {n for n in coded} for file, coded in CODED_FIELDS.items()}
@@ -222,15 +198,20 @@ def _blank(col: Bytes) -> Mask:
 
 def _padded_digits(col: Bytes) -> Mask:
     """Digits, optionally with blanks before or after them (not between): what the database's
-    whole-number input reads."""
-    n, width = col.shape
-    is_space = col == SPACE
-    nonspace = ~is_space
-    first = np.argmax(nonspace, axis=1)
-    last = width - 1 - np.argmax(nonspace[:, ::-1], axis=1)
-    pos = np.arange(width)
-    inside = (pos >= first[:, None]) & (pos <= last[:, None])
-    return np.all(np.where(inside, _is_digit(col), is_space), axis=1) & np.any(nonspace, axis=1)
+    whole-number input reads. Zero-padded values (the CMS layout's 9(n)) take the fast path."""
+    ok = np.all(_is_digit(col), axis=1)
+    rest = np.flatnonzero(~ok)
+    if rest.size:
+        sub = col[rest]
+        width = sub.shape[1]
+        is_space = sub == SPACE
+        nonspace = ~is_space
+        first = np.argmax(nonspace, axis=1)
+        last = width - 1 - np.argmax(nonspace[:, ::-1], axis=1)
+        pos = np.arange(width)
+        inside = (pos >= first[:, None]) & (pos <= last[:, None])
+        ok[rest] = np.all(np.where(inside, _is_digit(sub), is_space), axis=1) & np.any(nonspace, axis=1)
+    return ok
 
 
 def _number(col: Bytes, idx: list[int]) -> npt.NDArray[np.int64]:
@@ -240,9 +221,20 @@ def _number(col: Bytes, idx: list[int]) -> npt.NDArray[np.int64]:
     return out
 
 
-def _missing_dates(col: Bytes) -> Mask:
-    """CMS's placeholders for a missing date, read as blank."""
-    return _codes_ok(col, set(MISSING_DATES))
+def _missing_dates(col: Bytes, rows: npt.NDArray[np.intp] | None = None) -> Mask:
+    """CMS's placeholders for a missing date (1000-01-01, 9999-12-31), read as blank. Only rows
+    whose year starts 10 or 9 can be one (``rows`` narrows the look further): the exact comparison
+    runs on those few."""
+    out = np.zeros(col.shape[0], dtype=bool)
+    if rows is None:
+        first, second = col[:, 0], col[:, 1]
+        maybe = np.flatnonzero((first == NINE) | ((first == ZERO + 1) & (second == ZERO)))
+    else:
+        first, second = col[rows, 0], col[rows, 1]
+        maybe = rows[(first == NINE) | ((first == ZERO + 1) & (second == ZERO))]
+    if maybe.size:
+        out[maybe] = _codes_ok(col[maybe], set(MISSING_DATES))
+    return out
 
 
 def _dates_ok(col: Bytes) -> Mask:
@@ -252,7 +244,8 @@ def _dates_ok(col: Bytes) -> Mask:
     dim = DAYS_IN_MONTH[np.where(month_ok, month, 0)]
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
     dim = np.where((month == 2) & ~leap, 28, dim)
-    return (shape_ok & month_ok & (day >= 1) & (day <= dim) & (year >= 1850)) | _missing_dates(col)
+    ok = shape_ok & month_ok & (day >= 1) & (day <= dim) & (year >= 1850)
+    return ok | _missing_dates(col, np.flatnonzero(~ok))
 
 
 def _decimals_ok(col: Bytes) -> Mask:

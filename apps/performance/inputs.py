@@ -117,85 +117,66 @@ def _hash_groups(cursor: Any) -> None:
         cursor.execute("SET LOCAL jit = off")
 
 
-def cost_rows(*, alignment_run_id: int, performance_year: int, through: dt.date) -> list[tuple[Any, ...]]:
-    """(aco pk, cohort, year, month, category, amount, count) over the base years and the PY."""
-    start = dt.date(performance_year - BASE_YEARS, 1, 1)
-    py_start = dt.date(performance_year, 1, 1)
+def _claim_sources() -> list[dict[str, str]]:
+    """The claims that are expenditure, one entry per table: Part A headers (CCLF1, by claim type),
+    Part B lines (CCLF5) and DME lines (CCLF6), not denied."""
     category, types = _part_a_category()
-    queries = [
-        _cost_query(
-            table=PartAClaim._meta.db_table,
-            date="clm_from_dt",
-            amount="clm_pmt_amt",
-            category_sql=category,
-            where=types,
-        ),
-        _cost_query(
-            table=PartBLine._meta.db_table,
-            date="clm_line_from_dt",
-            amount="clm_line_cvrd_pd_amt",
-            category_sql="'professional'",
-            where="NOT t.is_denied",
-        ),
-        _cost_query(
-            table=DMELine._meta.db_table,
-            date="clm_line_from_dt",
-            amount="clm_line_cvrd_pd_amt",
-            category_sql="'dme'",
-            where="NOT t.is_denied",
-        ),
+    return [
+        {
+            "table": PartAClaim._meta.db_table,
+            "date": "clm_from_dt",
+            "amount": "clm_pmt_amt",
+            "category_sql": category,
+            "where": types,
+        },
+        {
+            "table": PartBLine._meta.db_table,
+            "date": "clm_line_from_dt",
+            "amount": "clm_line_cvrd_pd_amt",
+            "category_sql": "'professional'",
+            "where": "NOT t.is_denied",
+        },
+        {
+            "table": DMELine._meta.db_table,
+            "date": "clm_line_from_dt",
+            "amount": "clm_line_cvrd_pd_amt",
+            "category_sql": "'dme'",
+            "where": "NOT t.is_denied",
+        },
     ]
+
+
+def _run_queries(queries: list[str], params: list[Any]) -> list[tuple[Any, ...]]:
     out: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
         _hash_groups(cursor)
         for sql in queries:
-            cursor.execute(sql, [alignment_run_id, start, through, py_start])
+            cursor.execute(sql, params)
             out.extend(cursor.fetchall())
     return out
+
+
+def cost_rows(*, alignment_run_id: int, performance_year: int, through: dt.date) -> list[tuple[Any, ...]]:
+    """(aco pk, cohort, year, month, category, amount, count) over the base years and the PY."""
+    start = dt.date(performance_year - BASE_YEARS, 1, 1)
+    py_start = dt.date(performance_year, 1, 1)
+    queries = [_cost_query(**source) for source in _claim_sources()]
+    return _run_queries(queries, [alignment_run_id, start, through, py_start])
 
 
 def reduction_rows(*, alignment_run_id: int, performance_year: int, through: dt.date) -> list[tuple[Any, ...]]:
     """(aco pk, cohort, year, month, category, amount withheld, count) of the PY's services through
     ``through``: CCLFA rows by their CCLF1 header, CCLFB rows by their CCLF5 or CCLF6 line."""
     py_start = dt.date(performance_year, 1, 1)
-    category, types = _part_a_category()
-    part_b_keys = ("cur_clm_uniq_id", "clm_line_num")
+    part_a, part_b, dme = _claim_sources()
     queries = [
-        _reduction_query(
-            codes=PartABenefitCodes._meta.db_table,
-            keys=("cur_clm_uniq_id",),
-            table=PartAClaim._meta.db_table,
-            date="clm_from_dt",
-            amount="clm_pmt_amt",
-            category_sql=category,
-            where=types,
-        ),
-        _reduction_query(
-            codes=PartBBenefitCodes._meta.db_table,
-            keys=part_b_keys,
-            table=PartBLine._meta.db_table,
-            date="clm_line_from_dt",
-            amount="clm_line_cvrd_pd_amt",
-            category_sql="'professional'",
-            where="NOT t.is_denied",
-        ),
-        _reduction_query(
-            codes=PartBBenefitCodes._meta.db_table,
-            keys=part_b_keys,
-            table=DMELine._meta.db_table,
-            date="clm_line_from_dt",
-            amount="clm_line_cvrd_pd_amt",
-            category_sql="'dme'",
-            where="NOT t.is_denied",
+        _reduction_query(codes=PartABenefitCodes._meta.db_table, keys=("cur_clm_uniq_id",), **part_a),
+        *(
+            _reduction_query(codes=PartBBenefitCodes._meta.db_table, keys=("cur_clm_uniq_id", "clm_line_num"), **src)
+            for src in (part_b, dme)
         ),
     ]
-    out: list[tuple[Any, ...]] = []
-    with connection.cursor() as cursor:
-        _hash_groups(cursor)
-        for sql in queries:
-            cursor.execute(sql, [alignment_run_id, py_start, through, py_start])
-            out.extend(cursor.fetchall())
-    return out
+    return _run_queries(queries, [alignment_run_id, py_start, through, py_start])
 
 
 def _month_index(dates: np.ndarray) -> np.ndarray:
