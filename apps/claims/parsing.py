@@ -437,14 +437,18 @@ def iter_blocks(
         good_matrix = np.empty((0, width), dtype=np.uint8)
         padded = bool(short.any())
         if rows.size:
-            index = starts[rows][:, None] + np.arange(width)
+            # The gather's index matrix is as large as the block eight times over: never keep it.
             if padded:
                 # Stripped trailing blanks: read each record up to its own end, blanks after it.
                 inside = np.arange(width) < lengths[rows][:, None]
-                matrix = np.where(inside, block[np.minimum(index, block.shape[0] - 1)], SPACE).astype(np.uint8)
+                last = block.shape[0] - 1
+                matrix = np.where(
+                    inside, block[np.minimum(starts[rows][:, None] + np.arange(width), last)], SPACE
+                ).astype(np.uint8)
+                del inside
                 check.padded += int(np.count_nonzero(short))
             else:
-                matrix = block[index]
+                matrix = block[starts[rows][:, None] + np.arange(width)]
             mask, field_errors, field_count = check_matrix(matrix, file_layout, 0)
             # check_matrix numbered rows 0..k-1 of the matrix: map them back to file lines.
             errors.extend(
