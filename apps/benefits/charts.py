@@ -49,7 +49,14 @@ def usage_figure(
         height=320,
         barmode="group",
         margin={"l": 10, "r": 10, "t": 30, "b": 60},
-        yaxis={"title": {"text": "Count"}, "separatethousands": True, "rangemode": "tozero"},
+        # Counts are whole: no 0.2 ticks on a small year (a tick every 1 up to 5, then Plotly's own).
+        yaxis={
+            "title": {"text": "Count"},
+            "separatethousands": True,
+            "rangemode": "tozero",
+            "tickformat": ",d",
+            **({"dtick": 1} if max([*claims, *beneficiaries, *deliveries, 0]) <= 5 else {}),
+        },
         xaxis={"type": "category", "automargin": True},
         legend={"orientation": "h", "y": 1.15},
         font=FONT,

@@ -10,7 +10,8 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024
 class PackageUploadForm(forms.Form):
     file = forms.FileField(
         label="CCLF package (.zip)",
-        help_text="A zip of one or more CCLF packages: CCLF0 to CCLF9 with their CMS file names.",
+        help_text="A zip of one or more CCLF packages (monthly or run-out): CCLF0 and CCLF1–CCLF9, CCLFA, CCLFB "
+        "with their CMS file names.",
     )
 
     def clean_file(self) -> Any:

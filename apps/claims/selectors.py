@@ -55,8 +55,24 @@ def package_list(*, user: User) -> list[dict[str, Any]]:
 
 
 def report_notes_by_file(*, run: IngestRun) -> dict[str, list[str]]:
-    """The load's notes on each file (padded records, CRLF, HICN links...), by file name."""
+    """The load's notes on each file (padded records, CRLF, HICN links..., and why a file was not
+    loaded), by file name."""
     out: dict[str, list[str]] = {}
-    for note in (run.report or {}).get("notes", []):
+    report = run.report or {}
+    for note in report.get("notes", []):
         out.setdefault(note["file"], []).append(note["note"])
+    for skipped in report.get("skipped", []):
+        out.setdefault(skipped["name"], []).append(f"not loaded: {skipped['reason']}")
     return out
+
+
+def ingest_run_lines(*, run: IngestRun) -> list[str]:
+    """What a finished load did, file by file: records loaded, files not loaded and why, notes."""
+    lines = [
+        f"  {name}: {counts['loaded']:,} record{'s' if counts['loaded'] != 1 else ''}"
+        for name, counts in run.progress.items()
+        if run.status == run.Status.SUCCEEDED and counts.get("expected")
+    ]
+    lines += [f"  not loaded: {s['name']}: {s['reason']}" for s in run.report.get("skipped", [])]
+    lines += [f"  {n['file']}: {n['note']}" for n in run.report.get("notes", [])]
+    return lines

@@ -481,14 +481,17 @@ def _finish(
         run.message = "These files were already loaded (same bytes); nothing changed."
     else:
         run.status = IngestRun.Status.SUCCEEDED
-        counts = ", ".join(f"{name}: {rows:,}" for name, rows in loaded.items() if rows >= 0)
-        already = [name for name, rows in loaded.items() if rows < 0]
+        files = [rows for rows in loaded.values() if rows >= 0]
+        monthly = sum(1 for p in state.packages if not p["runout"])
         runouts = [p["label"] for p in state.packages if p["runout"]]
-        run.message = f"Loaded {counts}."
+        kinds = [f"{monthly} monthly"] if monthly else []
         if runouts:
-            run.message += f" Run-out package{'s' if len(runouts) != 1 else ''}: {', '.join(runouts)}."
-        if already:
-            run.message += f" Already loaded, skipped: {', '.join(already)}."
+            kinds.append(f"{len(runouts)} run-out ({', '.join(runouts)})")
+        run.message = (
+            f"Loaded {len(files)} file{'s' if len(files) != 1 else ''}, {sum(files):,} "
+            f"record{'s' if sum(files) != 1 else ''}, from "
+            f"{len(state.packages)} package{'s' if len(state.packages) != 1 else ''}: {' and '.join(kinds)}."
+        )
         if unresolved:
             sample = "; ".join(f"{m}: {p}" for m, p in list(unresolved.items())[:5])
             run.message += f" {len(unresolved)} MBI(s) could not be resolved and are left out: {sample}."

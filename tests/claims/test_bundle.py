@@ -243,7 +243,7 @@ def test_load_dataset_command_reports_what_it_loaded(tmp_path: Path) -> None:
     call_command("load_dataset", str(make_bundle(tmp_path / "bundle")), stdout=out, stderr=StringIO())
     text = out.getvalue()
     assert "Loaded acos: 2, participants: 3, preferred_providers: 1, voluntary_alignments: 2" in text
-    assert "Claims (ingest run" in text and f"{file_name('CCLF5')}: 2" in text
+    assert "Claims (ingest run" in text and f"  {file_name('CCLF5')}: 2 records" in text
     assert PartBLine.objects.count() == 2
 
 
@@ -287,7 +287,12 @@ def test_ingest_cclf_command_loads_a_package(tmp_path: Path) -> None:
     out = StringIO()
     call_command("ingest_cclf", str(tmp_path / "pkg"), stdout=out, stderr=StringIO())
     run = IngestRun.objects.get()
-    assert out.getvalue().strip() == f"Ingest run {run.pk}: {run.message}"
+    assert out.getvalue().splitlines() == [
+        f"Ingest run {run.pk}: {run.message}",
+        f"  {file_name('CCLF9')}: 1 record",
+        f"  {file_name('CCLF8')}: 2 records",
+        f"  {file_name('CCLF5')}: 2 records",
+    ]
     assert run.status == IngestRun.Status.SUCCEEDED and run.created_by is None
     assert PartBLine.objects.count() == 2
 

@@ -152,7 +152,7 @@ def test_derived_columns_of_the_single_package(one_of_each: tuple[IngestRun, dic
     names = {paths[t].name for t in FIELDS}
     assert run.progress == {name: {"expected": 1, "parsed": 1, "loaded": 1} for name in names}
     assert run.error_count == 0
-    assert "P.L9001.ACO.ZC5Y27.D270115.T1230456: 1" in run.message
+    assert run.message == "Loaded 11 files, 11 records, from 1 package: 1 monthly."
     assert set(CCLFFile.objects.values_list("name", flat=True)) == names
 
 
@@ -712,8 +712,10 @@ def test_a_package_with_some_files_already_loaded_loads_the_rest(tmp_path: Path)
     files["CCLF5"] = [part_b(3, "B3")]  # a new CCLF5; the other files are the same bytes
     run = ingest(_package(tmp_path / "second", files))
     assert run.status == IngestRun.Status.SUCCEEDED, errors_of(run)
-    assert f"{file_name('CCLF5')}: 1." in run.message
-    assert "Already loaded, skipped:" in run.message and file_name("CCLF8") in run.message
+    assert run.message.startswith("Loaded 1 file, 1 record, from 1 package: 1 monthly.")
+    skipped = {s["name"]: s["reason"] for s in run.report["skipped"]}
+    assert set(skipped) == {file_name(t) for t in ("CCLF9", "CCLF8", "CCLF1", "CCLF2", "CCLF7")}
+    assert skipped[file_name("CCLF8")].startswith(f"already loaded (the same bytes as {file_name('CCLF8')}, load #")
     assert sorted(models.PartBLine.objects.values_list("clm_cntl_num", flat=True)) == ["B1", "B2", "B3"]
     assert models.PartAClaim.objects.count() == 1
 
@@ -905,7 +907,10 @@ def test_a_run_out_package_is_recognised_loaded_and_netted_with_the_year(tmp_pat
         ("P.L9001.ACO.ZC*Y27.D270115", False, 2027),
         ("P.L9001.ACO.ZC*R27.D280402", True, 2027),
     ]
-    assert "Run-out package: P.L9001.ACO.ZC*R27.D280402." in run.message
+    assert (
+        run.message
+        == "Loaded 2 files, 5 records, from 2 packages: 1 monthly and 1 run-out (P.L9001.ACO.ZC*R27.D280402)."
+    )
 
 
 def test_be_and_demo_codes_follow_their_claims_versions(tmp_path: Path) -> None:

@@ -75,7 +75,7 @@ def test_admin_uploads_a_bad_package_reads_the_report_then_loads_a_good_one(page
     # The package that loaded, by kind; the rejected one left no package behind.
     packages = page.locator("#packages tbody tr")
     expect(packages).to_have_count(1)
-    expect(packages.first).to_contain_text("Monthly")
+    expect(packages.first).to_contain_text("PY2027 monthly")
 
 
 def test_a_reviewer_sees_loads_but_cannot_upload(page: Page) -> None:

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.claims import services
+from apps.claims.selectors import ingest_run_lines
 
 
 class Command(BaseCommand):
@@ -27,10 +28,7 @@ class Command(BaseCommand):
             self.stderr.write(f"{where}: {error.field} {error.value!r} {error.reason}")
         if run.error_count > 50:
             self.stderr.write(f"... and {run.error_count - 50:,} more (see ingest run {run.pk})")
-        for skipped in run.report.get("skipped", []):
-            self.stdout.write(f"Not loaded: {skipped['name']}: {skipped['reason']}")
-        for note in run.report.get("notes", []):
-            self.stdout.write(f"{note['file']}: {note['note']}")
         if run.status == run.Status.FAILED:
             raise CommandError(f"Ingest run {run.pk}: {run.message}")
         self.stdout.write(f"Ingest run {run.pk}: {run.message}")
+        self.stdout.write("\n".join(ingest_run_lines(run=run)))

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.claims.bundle import dataset_load
+from apps.claims.selectors import ingest_run_lines
 
 
 class Command(BaseCommand):
@@ -39,3 +40,4 @@ class Command(BaseCommand):
             if run.status == run.Status.FAILED:
                 raise CommandError(f"Claims rejected (ingest run {run.pk}): {run.message}")
             self.stdout.write(f"Claims (ingest run {run.pk}): {run.message}")
+            self.stdout.write("\n".join(ingest_run_lines(run=run)))
