@@ -56,13 +56,13 @@ def package_list(*, user: User) -> list[dict[str, Any]]:
 
 def report_notes_by_file(*, run: IngestRun) -> dict[str, list[str]]:
     """The load's notes on each file (padded records, CRLF, HICN links..., and why a file was not
-    loaded), by file name."""
+    loaded: the reason is in the report's list of files not loaded), by file name."""
     out: dict[str, list[str]] = {}
     report = run.report or {}
     for note in report.get("notes", []):
         out.setdefault(note["file"], []).append(note["note"])
     for skipped in report.get("skipped", []):
-        out.setdefault(skipped["name"], []).append(f"not loaded: {skipped['reason']}")
+        out.setdefault(skipped["name"], []).append("not loaded (see Files not loaded)")
     return out
 
 
@@ -71,7 +71,7 @@ def ingest_run_lines(*, run: IngestRun) -> list[str]:
     lines = [
         f"  {name}: {counts['loaded']:,} record{'s' if counts['loaded'] != 1 else ''}"
         for name, counts in run.progress.items()
-        if run.status == run.Status.SUCCEEDED and counts.get("expected")
+        if run.status == run.Status.SUCCEEDED and counts.get("expected") is not None
     ]
     lines += [f"  not loaded: {s['name']}: {s['reason']}" for s in run.report.get("skipped", [])]
     lines += [f"  {n['file']}: {n['note']}" for n in run.report.get("notes", [])]

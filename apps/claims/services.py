@@ -81,13 +81,13 @@ def progress_get(run: IngestRun) -> dict[str, Any]:
 class _Progress:
     def __init__(self, run: IngestRun) -> None:
         self.run = run
-        self.files: dict[str, dict[str, int]] = {}
+        self.files: dict[str, dict[str, int | None]] = {}
         self.step = ""
 
     def expect(self, name: str, expected: int) -> None:
         self.files[name] = {"expected": expected, "parsed": 0, "loaded": 0}
 
-    def update(self, name: str, **values: int) -> None:
+    def update(self, name: str, **values: int | None) -> None:
         self.files.setdefault(name, {"expected": 0, "parsed": 0, "loaded": 0}).update(values)
         self.push()
 
@@ -96,8 +96,8 @@ class _Progress:
         self.push()
 
     def percent(self) -> int:
-        expected = sum(f["expected"] for f in self.files.values()) or 1
-        done = sum(f["parsed"] + f["loaded"] for f in self.files.values())
+        expected = sum(f["expected"] or 0 for f in self.files.values()) or 1
+        done = sum((f["parsed"] or 0) + (f["loaded"] or 0) for f in self.files.values())
         return min(99, int(50 * done / expected))
 
     def push(self) -> None:
@@ -198,7 +198,7 @@ def _load_package(
             same = CCLFFile.objects.filter(name=pf.path.name, size=0) if empty else CCLFFile.objects.filter(sha256=sha)
             earlier = same.values_list("name", "run_id").first()
             if earlier is not None:
-                progress.update(pf.path.name, parsed=0, loaded=0, expected=0)
+                progress.update(pf.path.name, parsed=0, loaded=0, expected=None)
                 loaded[pf.path.name] = -1  # identical bytes already loaded: nothing to do
                 state.skipped.append(
                     {
