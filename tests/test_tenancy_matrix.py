@@ -10,19 +10,19 @@ For every route with an ``aco_id`` (pages and API) and a *victim* ACO:
   method) and changes nothing;
 * an anonymous visitor is sent to sign in (pages) or refused (API).
 
-Routes without an ``aco_id`` are CMS-only unless listed in ``PUBLIC`` or ``SIGNED_IN`` below: an
-ACO user gets 403/404 there, anonymous visitors are refused, and a verified CMS admin gets in.
+Routes without an ``aco_id`` are CMS-only unless listed in ``PUBLIC`` or ``SIGNED_IN`` (tests/routes.py):
+an ACO user gets 403/404 there, anonymous visitors are refused, and a verified CMS admin gets in.
 
-A route whose URL has a keyword this file does not know fails ``test_every_url_keyword_is_registered``:
-add a builder to ``KWARG_VALUES`` that returns a value belonging to the victim ACO.
+The routes and their keyword values come from tests/routes.py (shared with the leak scanner in
+tests/leaks/). A route whose URL has a keyword it does not know fails
+``test_every_url_keyword_is_registered``: add a builder to ``KWARG_VALUES`` there that returns a value
+belonging to the given ACO.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import re
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,17 +31,15 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms.models import model_to_dict
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
-from django.urls.resolvers import RoutePattern
 
 from apps.accounts.models import AccessLog, User
 from apps.acos.models import ACO, Election, ListChangeRequest, ParticipantTIN, PreferredProvider
 from apps.alignment.models import AlignedBeneficiary, AlignmentExport, AlignmentRun
-from apps.claims.models import IngestRun, VoluntaryAlignment
+from apps.claims.models import VoluntaryAlignment
 from apps.medicaid.models import DataSharingOptOut, PartnershipArrangement
-from apps.performance.models import PipelineRun
 from apps.quality.models import QualityRun, QualitySubmission
 from apps.reviews.models import ReviewCase, ReviewTransition, ReviewVersion
+from tests import routes
 from tests.factories import (
     ElectionFactory,
     ParticipantFactory,
@@ -52,32 +50,20 @@ from tests.factories import (
     change_request_create,
     performance_summary,
 )
+from tests.routes import (
+    ACO_ROUTES,
+    CMS_ONLY_ROUTES,
+    KWARG_VALUES,
+    OTHER_ROUTES,
+    PUBLIC,
+    ROUTES,
+    SIGNED_IN,
+    SIGNED_IN_ROUTES,
+    Route,
+)
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as HttpResponse
-
-# Django's admin is skipped: it has its own staff-only login (is_staff) and sits behind the second
-# factor (tests/accounts/test_auth.py checks /admin/ sends unverified staff to /accounts/verify/).
-# Static files are served by WhiteNoise's middleware, not by URL patterns, so they never show up.
-SKIP_PREFIXES = ("admin/",)
-
-# Reachable without signing in, by design.
-PUBLIC = {
-    "accounts:login",
-    "accounts:logout",
-    "api_token",  # exchanges a username and password for an API token
-}
-# Any signed-in person; what they show is scoped by the selectors (tested in tests/acos/).
-SIGNED_IN = {
-    "home",
-    "aco_switch",
-    "accounts:verify",
-    "accounts:mfa_setup",
-    "api_aco_list",
-    "api_schema",  # the API's shape, no data: signed-in users only (SERVE_PERMISSIONS)
-    "api_docs",
-    "api_quality_measures",  # the measure catalogue: no ACO data
-}
 
 # POSTs that only read: a read-only analyst may use them (building an export of data they can see).
 READING_POSTS = {"alignment:exports", "api_alignment_export_list", "reports:list", "api_report_list"}
@@ -147,63 +133,6 @@ KNOWN_WRITES: dict[str, set[str]] = {
 }
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-KWARG_RE = re.compile(r"<(?:[^>:]+:)?([^>]+)>")
-
-
-# --- the routes --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Route:
-    route: str  # "acos/<str:aco_id>/participants/<int:row_id>/edit/"
-    name: str  # "acos:participant_edit" (the route itself when unnamed)
-    kwargs: tuple[str, ...]
-    methods: frozenset[str]  # the HTTP methods the view answers (GET, POST, PUT, PATCH, DELETE)
-    buildable: bool  # False for regex routes, which this file cannot fill in
-
-    @property
-    def is_api(self) -> bool:
-        return self.route.startswith("api/")
-
-    @property
-    def aco_scoped(self) -> bool:
-        return "aco_id" in self.kwargs
-
-
-def _methods(callback: Any) -> frozenset[str]:
-    actions = getattr(callback, "actions", None)  # a DRF viewset bound to {"get": "list", ...}
-    if actions:
-        return frozenset(m.upper() for m in actions)
-    view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
-    if view_class is not None:
-        names = ("get", "post", "put", "patch", "delete")
-        return frozenset(m.upper() for m in names if m in view_class.http_method_names and hasattr(view_class, m))
-    return frozenset({"GET", "POST"})  # a function view: it may take either
-
-
-def _walk(resolver: URLResolver, prefix: str = "", namespace: str = "", buildable: bool = True) -> Iterator[Route]:
-    for entry in resolver.url_patterns:
-        is_route = isinstance(entry.pattern, RoutePattern)
-        if isinstance(entry, URLResolver):
-            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _walk(entry, prefix + str(entry.pattern), ns, buildable and is_route)
-        elif isinstance(entry, URLPattern):
-            route = prefix + str(entry.pattern)
-            name = f"{namespace}{entry.name}" if entry.name else route
-            yield Route(
-                route=route,
-                name=name,
-                kwargs=tuple(KWARG_RE.findall(route)),
-                methods=_methods(entry.callback),
-                buildable=buildable and is_route,
-            )
-
-
-ROUTES = [r for r in _walk(get_resolver()) if not r.route.startswith(SKIP_PREFIXES)]
-ACO_ROUTES = [r for r in ROUTES if r.aco_scoped]
-OTHER_ROUTES = [r for r in ROUTES if not r.aco_scoped]
-CMS_ONLY_ROUTES = [r for r in OTHER_ROUTES if r.name not in PUBLIC | SIGNED_IN]
-SIGNED_IN_ROUTES = [r for r in OTHER_ROUTES if r.name in SIGNED_IN]
 
 
 def _ids(routes: list[Route]) -> list[str]:
@@ -226,32 +155,10 @@ class World:
     export: AlignmentExport
 
 
-def _victim_report(world: World) -> int:
-    """A ready performance report of the victim, from the world's summary (made once per test)."""
-    from apps.performance.models import PerformanceReport, PerformanceSummary
-
-    report = PerformanceReport.objects.filter(aco=world.victim).order_by("id").first()
-    if report is None:
-        summary = PerformanceSummary.objects.filter(aco=world.victim).order_by("id").first()
-        assert summary is not None, "the world has no performance summary of the victim"
-        report = PerformanceReport.objects.create(
-            summary=summary, aco=world.victim, performance_year=summary.performance_year, format="csv", status="ready"
-        )
-        report.file.save("matrix.csv", ContentFile(b"section,table,item,measure,value,unit,estimate\n"))
-    return report.pk
-
-
 def _victim_plan_create(aco: ACO, admin: User) -> None:
     from tests.benefits.builders import submitted_plan
 
     submitted_plan(aco, admin)
-
-
-def _victim_plan(world: World) -> int:
-    """The victim's BE/BEI implementation plan (made by the world fixture)."""
-    from apps.benefits.models import ImplementationPlan
-
-    return ImplementationPlan.objects.filter(selection__aco=world.victim).order_by("id").values_list("pk", flat=True)[0]
 
 
 def _victim_attachment_create(aco: ACO) -> None:
@@ -264,53 +171,6 @@ def _victim_attachment_create(aco: ACO) -> None:
     )
     attachment.file.save("matrix.txt", ContentFile(b"matrix"), save=False)
     attachment.save()
-
-
-def _victim_attachment(world: World) -> int:
-    from apps.benefits.models import PlanAttachment
-
-    attachments = PlanAttachment.objects.filter(plan__selection__aco=world.victim).order_by("id")
-    return attachments.values_list("pk", flat=True)[0]
-
-
-def _victim_medicaid_state(world: World) -> str:
-    """The victim ACO's first state as a selected Medicaid partner state (made on first use)."""
-    from apps.medicaid.models import MedicaidState
-
-    code = str(world.victim.states[0])
-    MedicaidState.objects.get_or_create(
-        code=code, defaults={"name": f"State {code}", "status": "selected", "delivery_system": "managed_care"}
-    )
-    return code
-
-
-def _victim_medicaid_document(world: World) -> int:
-    """A framework document of that state (ACOs see it: the state is selected)."""
-    from apps.medicaid.models import FrameworkDocument, MedicaidState
-
-    state = MedicaidState.objects.get(code=_victim_medicaid_state(world))
-    document = FrameworkDocument.objects.filter(state=state).order_by("id").first()
-    if document is None:
-        document = FrameworkDocument(
-            state=state, title="Matrix", original_name="matrix.txt", size=6, content_type="text/plain",
-            uploaded_by=world.change_request.review.created_by,
-        )  # fmt: skip
-        document.file.save("matrix.txt", ContentFile(b"matrix"), save=False)
-        document.save()
-    return document.pk
-
-
-def _victim_medicaid_milestone(world: World) -> int:
-    """A planning milestone of that state (milestone pages and endpoints are CMS-only)."""
-    import datetime as dt
-
-    from apps.medicaid.models import MedicaidState, Milestone
-
-    state = MedicaidState.objects.get(code=_victim_medicaid_state(world))
-    milestone, _ = Milestone.objects.get_or_create(
-        state=state, title="Matrix", defaults={"start": dt.date(2026, 9, 1), "end": dt.date(2026, 12, 31)}
-    )
-    return milestone.pk
 
 
 def _victim_arrangement_create(aco: ACO, admin: User) -> None:
@@ -342,61 +202,8 @@ def _victim_arrangement_create(aco: ACO, admin: User) -> None:
     arrangements.arrangement_submit(arrangement=arrangement, acting_user=admin)
 
 
-def _victim_arrangement(world: World) -> int:
-    from apps.medicaid.models import PartnershipArrangement
-
-    return PartnershipArrangement.objects.filter(aco=world.victim).order_by("id").values_list("pk", flat=True)[0]
-
-
-def _victim_optout(world: World) -> int:
-    """The victim's open data-sharing opt-out (made with the world, before any snapshot)."""
-    return DataSharingOptOut.objects.filter(aco=world.victim, revoked_at__isnull=True).values_list("pk", flat=True)[0]
-
-
-# URL keyword -> a value that belongs to the victim ACO. New apps register their keywords here.
-KWARG_VALUES: dict[str, Callable[[World, Route], object]] = {
-    "aco_id": lambda w, r: w.victim.aco_id,
-    "row_id": lambda w, r: (w.preferred if "preferred" in r.name else w.participant).pk,
-    "request_id": lambda w, r: w.change_request.pk,
-    "performance_year": lambda w, r: 2028,
-    "area": lambda w, r: "cara",
-    "measure": lambda w, r: "acr",
-    "log_id": lambda w, r: w.access_log.pk,
-    # Ingest and alignment runs are CMS-only: any run will do (an ACO user must get 404 whatever it is).
-    "run_id": lambda w, r: (
-        w.alignment_run.pk
-        if r.name.startswith("alignment:")
-        else IngestRun.objects.get_or_create(source="matrix.zip")[0].pk
-    ),
-    # Pipeline runs are CMS-only too: any run will do.
-    "pipeline_run_id": lambda w, r: (
-        (PipelineRun.objects.order_by("id").first() or PipelineRun.objects.create(performance_year=2027)).pk
-    ),
-    "mbi": lambda w, r: w.aligned.mbi,
-    "export_id": lambda w, r: w.export.pk,
-    "report_id": lambda w, r: _victim_report(w),  # a ready performance report (reports:download)
-    "chart": lambda w, r: "months",  # a dashboard chart's CSV (performance:money_data)
-    "plan_id": lambda w, r: _victim_plan(w),  # a submitted BE/BEI implementation plan
-    "attachment_id": lambda w, r: _victim_attachment(w),  # a file attached to that plan
-    "fmt": lambda w, r: "csv",  # the rural add-on export (rural:export)
-    "state_code": lambda w, r: _victim_medicaid_state(w),  # a selected Medicaid partner state the victim serves
-    "document_id": lambda w, r: _victim_medicaid_document(w),  # a framework document of that state
-    "milestone_id": lambda w, r: _victim_medicaid_milestone(w),  # a planning milestone of that state
-    "arrangement_id": lambda w, r: _victim_arrangement(w),  # a submitted Medicaid partnership arrangement
-    "optout_id": lambda w, r: _victim_optout(w),  # an open data-sharing opt-out (medicaid:optout_revoke)
-}
-
-
 def url_for(route: Route, world: World, **override: object) -> str:
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name in override:
-            return str(override[name])
-        if name not in KWARG_VALUES:
-            raise LookupError(f"{route.name}: register URL keyword {name!r} in KWARG_VALUES")
-        return str(KWARG_VALUES[name](world, route))
-
-    return "/" + KWARG_RE.sub(value, route.route)
+    return routes.url_for(route, world.victim, **override)
 
 
 @pytest.fixture

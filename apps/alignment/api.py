@@ -88,6 +88,26 @@ class AlignmentRunSerializer(serializers.ModelSerializer[AlignmentRun]):
         read_only_fields = [f for f in fields if f not in ("performance_year", "as_of")]
 
 
+class ACOAlignmentRunSerializer(serializers.ModelSerializer[AlignmentRun]):
+    """The run an ACO's answer comes from: which one, when, and on which data. Not its ``counts``,
+    ``message`` or ``timings``: a run aligns every ACO at once, so those are portal-wide (every ACO's
+    claims, voluntary and High Needs counts, and the total); the ACO's own figures are ``counts``
+    beside it."""
+
+    kind = serializers.CharField(source="kind_label", read_only=True)
+
+    class Meta:
+        model = AlignmentRun
+        fields = ["id", "performance_year", "as_of", "kind", "status", "created_at", "finished_at", "data_version"]
+        read_only_fields = fields
+
+
+class AlignmentSummarySerializer(serializers.Serializer[Any]):
+    run = ACOAlignmentRunSerializer()
+    counts = serializers.DictField(child=serializers.IntegerField(), help_text="This ACO's aligned beneficiaries.")
+    minimums = serializers.DictField(help_text="The minimums that apply to this ACO and whether they are met.")
+
+
 class AlignmentExportSerializer(serializers.ModelSerializer[AlignmentExport]):
     run: serializers.PrimaryKeyRelatedField[AlignmentRun] = serializers.PrimaryKeyRelatedField(read_only=True)
 
@@ -156,7 +176,7 @@ class AlignedBeneficiaryViewSet(_RunScoped):
         run = self.get_run()
         row = selectors.aligned_get(aco=self.aco, run=run, mbi=mbi)
         data = AlignedBeneficiarySerializer(row).data
-        data["explanation"] = row.explanation
+        data["explanation"] = selectors.explanation_for(aco=self.aco, explanation=row.explanation)
         data["why"] = explain(
             {**data, "effective_from": str(row.effective_from) if row.effective_from else None},
             aco_id=self.aco.aco_id,
@@ -168,7 +188,7 @@ class AlignedBeneficiaryViewSet(_RunScoped):
 class AlignmentSummaryViewSet(_RunScoped):
     """Counts, minimums, churn and counts by TIN for the ACO in an alignment run."""
 
-    @extend_schema(parameters=[PY_PARAM, RUN_PARAM], responses=dict)
+    @extend_schema(parameters=[PY_PARAM, RUN_PARAM], responses=AlignmentSummarySerializer)
     def summary(self, request: Request, aco_id: str) -> Response:
         run = self.get_run()
         minimums = selectors.minimums_status(aco=self.aco, performance_year=self.performance_year, run=run)
@@ -177,7 +197,7 @@ class AlignmentSummaryViewSet(_RunScoped):
         body["met"] = minimums.met
         return Response(
             {
-                "run": AlignmentRunSerializer(run).data,
+                "run": ACOAlignmentRunSerializer(run).data,
                 "counts": selectors.run_summary(aco=self.aco, run=run),
                 "minimums": body,
             }
@@ -219,11 +239,16 @@ class AlignmentExportViewSet(_RunScoped):
 
     serializer_class = AlignmentExportSerializer
     reading_actions = ("create",)
+    pagination_class = None  # the list is the latest 20 exports, a plain array (so the schema says)
 
     def list(self, request: Request, aco_id: str) -> Response:
         return Response(AlignmentExportSerializer(selectors.export_list(aco=self.aco), many=True).data)
 
-    @extend_schema(parameters=[PY_PARAM, RUN_PARAM], request=AlignmentExportSerializer)
+    @extend_schema(
+        parameters=[PY_PARAM, RUN_PARAM],
+        request=AlignmentExportSerializer,
+        responses={202: AlignmentExportSerializer},  # accepted: built in the background
+    )
     def create(self, request: Request, aco_id: str) -> Response:
         run = self.get_run()
         try:

@@ -58,6 +58,8 @@ class VoluntaryAlignmentViewSet(ACOScopedViewSet):
             data=serializer.validated_data,
             acting_user=request_user(request),
         )
+        # As the list shows it (``named_aco``): the record is this ACO's, so the list holds it.
+        record = voluntary.voluntary_list(aco=self.aco, performance_year=self.performance_year).get(pk=record.pk)
         statuses = voluntary.voluntary_statuses(aco=self.aco, performance_year=self.performance_year, records=[record])
         data = VoluntaryAlignmentSerializer(record, context={"statuses": statuses}).data
         return Response(data, status=status.HTTP_201_CREATED)

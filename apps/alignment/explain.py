@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+# How an ACO's answers name any other ACO (``selectors.explanation_for``): never by its id or name.
+OTHER_ACO = "another ACO"
+
 STEP_WORDS = {
     "1": "primary care services (step 1: primary-care specialties and RHC/FQHC visits)",
     "2": "specialist services (step 2: the beneficiary had no primary-care services)",
@@ -18,12 +21,18 @@ def _date(value: Any) -> str:
     return f"{day:%b} {day.day}, {day.year}"
 
 
+def capfirst(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def dollars(cents: int) -> str:
     return f"${cents / 100:,.2f}"
 
 
 def entity_label(competitor: dict[str, Any], names: dict[str, str]) -> str:
     key, kind = competitor["key"], competitor["kind"]
+    if kind == "other_aco":  # masked by ``selectors.explanation_for``: its key is its label
+        return str(key)
     if kind == "aco":
         return f"ACO {key}" + (f" ({names[key]})" if key in names else "")
     label = "CCN" if kind == "ccn" else "TIN"
@@ -45,9 +54,11 @@ def explain(row: dict[str, Any], *, aco_id: str, names: dict[str, str] | None = 
             f"{voluntary['npi'] or '—'} under TIN {voluntary['tin']}, a Participant TIN of ACO {aco_id}. "
             "A valid voluntary designation wins over claims."
         )
-        if voluntary.get("record_aco_id") and voluntary["record_aco_id"] != aco_id:
+        named = voluntary.get("record_aco_id")
+        if named and named != aco_id:
+            named = named if named.startswith(OTHER_ACO) else f"ACO {named}"
             sentences.append(
-                f"The record names ACO {voluntary['record_aco_id']}; the designated TIN belongs to ACO {aco_id} "
+                f"The record names {named}; the designated TIN belongs to ACO {aco_id} "
                 "this performance year, so the beneficiary follows the TIN."
             )
     competitors = e.get("competitors") or []
@@ -62,14 +73,16 @@ def explain(row: dict[str, Any], *, aco_id: str, names: dict[str, str] | None = 
         sentences.append(
             f"{lead}{e.get('service_count', 0)} qualifying {STEP_WORDS.get(claims_step, 'services')} between "
             f"{_date(e.get('first_service'))} and {_date(e.get('last_service'))}. "
-            f"{entity_label(winner, names)} has the largest weighted charge, {dollars(winner['weighted_cents'])} "
+            f"{capfirst(entity_label(winner, names))} has the largest weighted charge, "
+            f"{dollars(winner['weighted_cents'])} "
             "(1 × first alignment year + 2 × second alignment year)."
         )
         if len(competitors) > 1:
             runner = competitors[1]
             if runner["weighted_cents"] == winner["weighted_cents"]:
                 sentences.append(
-                    f"{entity_label(runner, names)} tied at {dollars(runner['weighted_cents'])}; the tie went to "
+                    f"{capfirst(entity_label(runner, names))} tied at {dollars(runner['weighted_cents'])}; "
+                    "the tie went to "
                     f"the entity with the latest qualifying service ({_date(winner['last_service'])}), then the "
                     "smallest key."
                 )

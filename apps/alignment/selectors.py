@@ -17,6 +17,7 @@ from apps.acos.models import ACO, Election, ModelParameters, ParticipantTIN
 from apps.claims.models import Beneficiary
 
 from . import engine
+from .explain import OTHER_ACO
 from .models import AlignedBeneficiary, AlignmentExport, AlignmentRun
 
 RUN_CACHE_SECONDS = 24 * 3600
@@ -128,6 +129,36 @@ def aligned_get(*, aco: ACO, run: AlignmentRun, mbi: str) -> AlignedBeneficiary:
     if row is None:
         raise Http404("This beneficiary is not aligned to the ACO in this run.")
     return row
+
+
+def explanation_for(*, aco: ACO, explanation: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A stored explanation (``engine.Explanation`` as JSON) as ``aco`` may see it.
+
+    The run's explanation is portal-wide: the claims competition lists every entity that billed the
+    beneficiary, other ACOs by their id, and a voluntary record names the ACO it was filed for. The
+    beneficiary's own claims are this ACO's to see (who billed and how much: TINs and CCNs in no ACO
+    stay), but which other ACO competed, or filed the record, is not: another ACO becomes
+    ``another ACO`` (kind ``other_aco``; numbered when several competed, so each keeps its own bar)."""
+    shown = dict(explanation or {})
+    others: dict[str, str] = {}
+    competitors = []
+    for competitor in shown.get("competitors") or []:
+        if competitor.get("kind") == "aco" and competitor.get("key") != aco.aco_id:
+            label = others.setdefault(
+                str(competitor.get("key")), OTHER_ACO if not others else f"{OTHER_ACO} {len(others) + 1}"
+            )
+            competitor = {**competitor, "key": label, "kind": "other_aco"}
+        competitors.append(competitor)
+    if "competitors" in shown:
+        shown["competitors"] = competitors
+    voluntary = shown.get("voluntary")
+    if isinstance(voluntary, Mapping):
+        masked = dict(voluntary)
+        for key in ("aco_id", "record_aco_id"):
+            if masked.get(key) and masked[key] != aco.aco_id:
+                masked[key] = OTHER_ACO
+        shown["voluntary"] = masked
+    return shown
 
 
 def aligned_history(*, aco: ACO, mbi: str) -> QuerySet[AlignedBeneficiary]:
@@ -345,8 +376,9 @@ def _how(row: dict[str, Any]) -> str:
 
 def _left_reason(mbi: str, now: Mapping[str, Any] | None, bene: Beneficiary | None, py: int) -> str:
     if now is not None:
+        # Which ACO it is, is that ACO's to know: this one learns only that the beneficiary went, and how.
         how = "voluntarily" if now["alignment_type"] == "voluntary" else "by claims"
-        return f"Now aligned {how} to ACO {now['aco__aco_id']}."
+        return f"Now aligned {how} to {OTHER_ACO}."
     if bene is None:
         return "No current beneficiary record (CCLF8) in the data."
     start = dt.date(py, 1, 1)
@@ -389,9 +421,7 @@ def churn(*, aco: ACO, run: AlignmentRun, base: AlignmentRun | None, limit: int 
     left_page = left[:limit]
     elsewhere = {
         r["mbi"]: r
-        for r in AlignedBeneficiary.objects.filter(run=run, mbi__in=left_page).values(
-            "mbi", "alignment_type", "aco__aco_id"
-        )
+        for r in AlignedBeneficiary.objects.filter(run=run, mbi__in=left_page).values("mbi", "alignment_type")
     }
     benes = {b.mbi: b for b in Beneficiary.objects.filter(mbi__in=left_page)}
     for mbi in left_page:

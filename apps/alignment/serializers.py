@@ -23,7 +23,12 @@ class RecordStatusSerializer(serializers.Serializer[RecordStatus]):
 class VoluntaryAlignmentSerializer(serializers.ModelSerializer[VoluntaryAlignment]):
     """A record with its standing for the requested PY (``status``)."""
 
-    aco_id = serializers.CharField(source="aco.aco_id", read_only=True)
+    aco_id = serializers.CharField(
+        source="named_aco",
+        read_only=True,
+        help_text="The ACO the record was filed for: this ACO's id, or 'another ACO' for a record filed for "
+        "another ACO that designates one of this ACO's Participant TINs.",
+    )
     status = serializers.SerializerMethodField()
 
     class Meta:

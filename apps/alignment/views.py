@@ -20,6 +20,7 @@ from apps.accounts.services import access_log_record
 from apps.acos import selectors as aco_selectors
 from apps.acos.mixins import ACOScopedMixin, CMSOnlyMixin
 from apps.acos.models import ACO, ParticipantTIN
+from lead_portal.jobs import QueueUnavailable
 
 from . import charts, selectors, services
 from .explain import explain
@@ -65,10 +66,13 @@ class RunMixin(ACOScopedMixin):
 
 
 def _names(aco: ACO, performance_year: int, keys: list[str]) -> dict[str, str]:
-    """Display names for entity keys in explanations: ACO names and Participant TIN legal names."""
-    names = dict(ACO.objects.filter(aco_id__in=keys).values_list("aco_id", "legal_name"))
+    """Display names for entity keys in explanations: the ACO's own name and its Participant TINs' legal
+    names (never another ACO's: see ``selectors.explanation_for``)."""
+    names = dict(ACO.objects.filter(pk=aco.pk, aco_id__in=keys).values_list("aco_id", "legal_name"))
     names.update(
-        ParticipantTIN.objects.filter(performance_year=performance_year, tin__in=keys).values_list("tin", "legal_name")
+        ParticipantTIN.objects.filter(aco=aco, performance_year=performance_year, tin__in=keys).values_list(
+            "tin", "legal_name"
+        )
     )
     return names
 
@@ -129,7 +133,7 @@ class BeneficiaryDetailView(RunMixin, TemplateView):
         if self.run is None:
             raise Http404("Alignment has not been computed for this performance year.")
         row = selectors.aligned_get(aco=self.aco, run=self.run, mbi=self.kwargs["mbi"])
-        explanation = row.explanation or {}
+        explanation = selectors.explanation_for(aco=self.aco, explanation=row.explanation)
         competitors = explanation.get("competitors") or []
         keys = [c["key"] for c in competitors] + [row.tin]
         names = _names(self.aco, self.performance_year, keys)
@@ -244,6 +248,9 @@ class ExportView(RunMixin, TemplateView):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(url)
+        except QueueUnavailable as exc:  # the export is listed as failed, with the same reason
+            messages.error(request, str(exc))
+            return redirect(url)
         messages.success(
             request,
             f"Building the {export.get_format_display()} list of aligned beneficiaries; it appears below when ready.",
@@ -302,6 +309,9 @@ class RunListView(CMSOnlyMixin, TemplateView):
                 run = services.alignment_run_request(performance_year=py, as_of=as_of, acting_user=user)
             except ValidationError as exc:
                 errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
+            except QueueUnavailable as exc:  # the run is listed as failed, with the same reason
+                messages.error(request, str(exc))
+                return redirect("alignment:runs")
             else:
                 messages.success(request, f"Alignment run {run.pk} for PY{py} is queued.")
                 return redirect("alignment:run_detail", run_id=run.pk)

@@ -42,14 +42,16 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 
 from apps.accounts.models import User
 from apps.acos import selectors as aco_selectors
 from apps.acos.lists import RowError
 from apps.acos.models import ACO, AlignmentApproach, Election, ParticipantTIN
-from apps.claims.bundle import VA_COLUMNS, check_voluntary_alignments
+from apps.claims.bundle import VA_COLUMNS, check_voluntary_alignments, csv_rows
 from apps.claims.models import VoluntaryAlignment
+
+from .explain import OTHER_ACO
 
 EARLIEST_SIGNED_DATE = datetime.date(2020, 1, 1)
 MAX_ROWS = 50_000
@@ -154,7 +156,7 @@ def record_status(
     if owner != aco_id:
         reasons.append(f"TIN {record.tin} is not one of this ACO's Participant TINs for PY{py}")
     elif record.record_aco_id != aco_id:
-        notes.append(f"names ACO {record.record_aco_id}, but designates this ACO's Participant TIN")
+        notes.append(f"names {OTHER_ACO}, but designates this ACO's Participant TIN")
     at_start = record.signed_date <= cutoff
     midyear = hybrid and is_midyear(signed_date=record.signed_date, performance_year=py)
     if not (at_start or midyear):
@@ -217,7 +219,10 @@ def voluntary_list(*, aco: ACO, performance_year: int, search: str = "", mbi: st
     """The ACO's records for a PY: those naming the ACO, and those designating one of its
     Participant TINs for the PY. ``search`` matches the start of the MBI, ``mbi`` the whole MBI."""
     tins = ParticipantTIN.objects.filter(aco=aco, performance_year=performance_year).values("tin")
-    qs = VoluntaryAlignment.objects.filter(Q(aco=aco) | Q(tin__in=tins)).select_related("aco")
+    # ``named_aco``: the ACO the record was filed for, as this ACO may see it (a record filed for
+    # another ACO that designates one of this ACO's TINs is listed, without naming that ACO).
+    named = Case(When(aco=aco, then=F("aco__aco_id")), default=Value(OTHER_ACO), output_field=CharField())
+    qs = VoluntaryAlignment.objects.filter(Q(aco=aco) | Q(tin__in=tins)).select_related("aco").annotate(named_aco=named)
     if search.strip():
         qs = qs.filter(mbi__startswith=search.strip().upper())
     if mbi.strip():
@@ -290,7 +295,7 @@ def voluntary_export_rows(*, aco: ACO, performance_year: int) -> Iterable[list[s
             s = statuses[r.pk]
             yield [
                 r.mbi,
-                r.aco.aco_id,
+                r.named_aco,  # type: ignore[attr-defined]  # annotated by voluntary_list
                 r.tin,
                 r.npi,
                 r.signed_date.isoformat(),
@@ -366,7 +371,7 @@ def voluntary_check(
     # rules also run on the rows that failed, for each field the bundle found well-formed, so a
     # person sees every problem of a row at once.
     bad_fields = {(e.line, e.field) for e in errors}
-    records = _records(data)
+    records = _records(data, name)
     failed_lines = {line for line, _ in bad_fields}
     if len(rows) != sum(1 for line, _ in records if line not in failed_lines):
         raise RuntimeError("The bundle's reading of the file and this one disagree.")
@@ -417,16 +422,10 @@ def _reworded(error: RowError, *, aco: ACO, name: str) -> RowError:
     return error
 
 
-def _records(data: bytes) -> list[tuple[int, dict[str, str]]]:
-    """Each non-blank record with its physical line, read exactly as the bundle reads the file
-    (its checked rows carry no line numbers; its errors do)."""
-    reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
-    out = []
-    for raw in reader:
-        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-        if any(row.values()):
-            out.append((reader.line_num, row))
-    return out
+def _records(data: bytes, name: str) -> list[tuple[int, dict[str, str]]]:
+    """Each non-blank record with its physical line, read by the bundle's own reader (its checked
+    rows carry no line numbers; its errors do)."""
+    return csv_rows(data, VA_COLUMNS, name)[0]
 
 
 def _store(*, aco: ACO, rows: list[dict[str, Any]], source: str) -> list[VoluntaryAlignment]:
@@ -464,7 +463,9 @@ def voluntary_record_check(
     values = {c: "" if data.get(c) is None else str(data.get(c)).strip() for c in VA_COLUMNS}
     values["mbi"] = values["mbi"].upper()  # typed by a person; a file must already be in capitals
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # The record's own bytes, not an export (nothing neutralised). The csv module's default line
+    # end, \r\n, makes it quote a value holding \r or \n, so a typed \r stays inside its value.
+    writer = csv.writer(buffer)
     writer.writerow(VA_COLUMNS)
     writer.writerow([values[c] for c in VA_COLUMNS])
     rows, errors = voluntary_check(aco=aco, performance_year=performance_year, data=buffer.getvalue().encode())

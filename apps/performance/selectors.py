@@ -34,7 +34,9 @@ def summary_for_run(*, aco: ACO, performance_year: int, run_id: Any) -> Performa
         pk = int(run_id)
     except (TypeError, ValueError):
         return None
-    return summaries(aco=aco, performance_year=performance_year).filter(run_id=pk).first()
+    # By the run's own key (``run__pk``): Django answers "no row" for an id beyond the column's range
+    # there, where a foreign-key column (``run_id``) would pass it on to the database, which fails.
+    return summaries(aco=aco, performance_year=performance_year).filter(run__pk=pk).first()
 
 
 def summary_headline(summary: PerformanceSummary) -> dict[str, Any]:

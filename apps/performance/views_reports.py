@@ -18,6 +18,7 @@ from apps.accounts.models import AccessLog
 from apps.accounts.selectors import request_user
 from apps.accounts.services import access_log_record
 from apps.acos.mixins import ACOScopedMixin
+from lead_portal.jobs import QueueUnavailable
 
 from . import reports
 from .models import PerformanceReport
@@ -66,6 +67,9 @@ class ReportListView(ACOScopedMixin, TemplateView):
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+            return redirect(f"{url}?py={year}")
+        except QueueUnavailable as exc:  # the report is listed as failed, with the same reason
+            messages.error(request, str(exc))
             return redirect(f"{url}?py={year}")
         messages.success(
             request,

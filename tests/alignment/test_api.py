@@ -96,6 +96,74 @@ def test_summary_churn_and_by_tin(
     ]
 
 
+def test_the_summary_carries_only_this_acos_figures(
+    aco: ACO, other_aco: ACO, admin: User, client_for: Callable[[User], Client]
+) -> None:
+    """A run aligns every ACO at once: its counts, message and timings are portal-wide. The ACO's answer
+    names the run it comes from and gives the ACO's own counts, nothing of the other ACO."""
+    run = alignment_run(
+        counts={
+            "beneficiaries": 900,
+            "aligned": 3,
+            "acos": {aco.aco_id: {"claims": 1}, other_aco.aco_id: {"claims": 2}},
+        },
+        message="3 beneficiaries aligned across 2 ACO(s).",
+        timings={"engine": 0.5},
+    )
+    aligned(run, aco, M[0])
+    aligned(run, other_aco, M[1], high_needs=True)
+    aligned(run, other_aco, M[2], alignment_type="voluntary", step="voluntary")
+    response = client_for(admin).get(f"/api/acos/{aco.aco_id}/alignment/")
+    body = response.json()
+    assert body["run"] == {
+        "id": run.pk,
+        "performance_year": 2027,
+        "as_of": None,
+        "kind": "prospective",
+        "status": "succeeded",
+        "created_at": body["run"]["created_at"],
+        "finished_at": body["run"]["finished_at"],
+        "data_version": 0,
+    }
+    assert (body["counts"]["total"], body["counts"]["claims"], body["counts"]["voluntary"]) == (1, 1, 0)
+    assert other_aco.aco_id not in response.content.decode() and M[1] not in response.content.decode()
+    assert "across 2 ACO" not in response.content.decode()
+
+
+def test_the_explanation_names_no_other_aco(
+    aco: ACO, other_aco: ACO, analyst: User, run: AlignmentRun, client_for: Callable[[User], Client]
+) -> None:
+    row = run.aligned.get(mbi=M[1])  # voluntary: the record was filed for the other ACO, with our TIN
+    row.explanation = {
+        "step": "voluntary",
+        "claims_step": "1",
+        "competitors": [
+            {"key": other_aco.aco_id, "kind": "aco", "weighted_cents": 20000, "last_service": "2026-02-01"},
+            {"key": "L0999", "kind": "aco", "weighted_cents": 15000, "last_service": "2026-01-01"},
+            {"key": aco.aco_id, "kind": "aco", "weighted_cents": 10000, "last_service": "2026-01-10"},
+            {"key": "900000009", "kind": "tin", "weighted_cents": 5000, "last_service": "2025-01-10"},
+        ],
+        "service_count": 4,
+        "first_service": "2025-01-10",
+        "last_service": "2026-02-01",
+        "voluntary": {"aco_id": aco.aco_id, "record_aco_id": other_aco.aco_id, "tin": "111000001",
+                      "npi": "1234567893", "signed_date": "2026-05-04"},
+    }  # fmt: skip
+    row.save()
+    response = client_for(analyst).get(f"/api/acos/{aco.aco_id}/beneficiaries/{M[1]}/")
+    body = response.json()
+    assert [(c["key"], c["kind"]) for c in body["explanation"]["competitors"]] == [
+        ("another ACO", "other_aco"),
+        ("another ACO 2", "other_aco"),
+        (aco.aco_id, "aco"),
+        ("900000009", "tin"),  # the beneficiary's own claims: a TIN in no ACO stays
+    ]
+    assert body["explanation"]["voluntary"]["record_aco_id"] == "another ACO"
+    assert any(s.startswith("The record names another ACO;") for s in body["why"])
+    assert any("Another ACO has the largest weighted charge, $200.00" in s for s in body["why"])
+    assert other_aco.aco_id not in response.content.decode() and "L0999" not in response.content.decode()
+
+
 def test_an_analyst_exports_through_the_api(
     aco: ACO,
     analyst: User,

@@ -7,6 +7,7 @@ below is the count of rows this file creates."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import zipfile
 from collections.abc import Callable
@@ -127,6 +128,25 @@ def test_detail_explains_in_words_and_logs(
     assert AccessLog.objects.filter(object_type="aligned_beneficiary", object_id=M[0]).count() == 1
 
 
+def test_detail_names_no_other_aco_that_competed_or_filed_the_record(
+    aco: ACO, other_aco: ACO, admin: User, run: AlignmentRun, client_for: Callable[[User], Client]
+) -> None:
+    """The beneficiary's claims are ours to see (who billed, how much); which other ACO competed for
+    them, or filed their voluntary record, is not."""
+    competitors: list[dict[str, Any]] = [
+        {"key": aco.aco_id, "kind": "aco", "weighted_cents": 30000, "last_service": "2026-03-02"},
+        {"key": other_aco.aco_id, "kind": "aco", "weighted_cents": 25000, "last_service": "2025-01-15"},
+    ]
+    voluntary = {"aco_id": aco.aco_id, "record_aco_id": other_aco.aco_id, "tin": "111000001", "npi": "1234567893",
+                 "signed_date": "2026-05-04"}  # fmt: skip
+    explanation: dict[str, Any] = dict(EXPLANATION, competitors=competitors, voluntary=voluntary)
+    aligned(run, aco, M[0], alignment_type="voluntary", step="voluntary", explanation=explanation)
+    body = html.unescape(client_for(admin).get(url(aco, f"{M[0]}/")).content.decode())
+    assert "The next closest is another ACO at $250.00" in body
+    assert "The record names another ACO; the designated TIN belongs to ACO" in body
+    assert other_aco.aco_id not in body and other_aco.legal_name not in body
+
+
 def test_detail_of_a_voluntary_alignment(
     aco: ACO, admin: User, run: AlignmentRun, client_for: Callable[[User], Client]
 ) -> None:
@@ -177,14 +197,15 @@ def test_churn_lists_joined_left_and_why(aco: ACO, other_aco: ACO, admin: User, 
     assert churn.base == before
     assert (churn.joined_count, churn.left_count, churn.stayed) == (2, 2, 2)
     reasons = {r.mbi: r.reason for r in churn.joined + churn.left}
-    assert reasons[M[2]] == f"Now aligned voluntarily to ACO {other_aco.aco_id}."
+    assert reasons[M[2]] == "Now aligned voluntarily to another ACO."  # which one is that ACO's to know
     assert reasons[M[3]] == "No current beneficiary record (CCLF8) in the data."
     assert reasons[M[4]] == "The ACO now has the plurality of qualifying services (step 2)."
     assert reasons[M[5]] == "Designated a clinician of the ACO (voluntary alignment)."
     assert [r.mbi for r in churn.stayed_changed] == [M[1]]
 
     body = client_for(admin).get(url(aco, "churn/")).content.decode()
-    assert "Joined (2)" in body and "Left (2)" in body and f"Now aligned voluntarily to ACO {other_aco.aco_id}" in body
+    assert "Joined (2)" in body and "Left (2)" in body and "Now aligned voluntarily to another ACO" in body
+    assert other_aco.aco_id not in body and other_aco.legal_name not in body
 
 
 def test_left_reasons_from_the_beneficiary_record() -> None:

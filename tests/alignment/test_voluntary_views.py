@@ -170,6 +170,23 @@ def test_export_is_a_csv_with_the_standing_and_is_logged(
     assert logs("export") == [("aco.analyst", "voluntary_alignments", "PY2027", "L0101")]
 
 
+def test_a_record_filed_for_another_aco_is_listed_without_naming_it(
+    aco: ACO, other_aco: ACO, admin: User, client_for: ClientFor, tin: str, today: str
+) -> None:
+    """A record filed for another ACO that designates one of our Participant TINs aligns the beneficiary
+    to us, so it is in our list, page, CSV and API alike; which ACO it was filed for is that ACO's."""
+    store(other_aco)
+    page = text(client_for(admin).get(url("voluntary", aco)))
+    export = client_for(admin).get(url("voluntary_export", aco)).content.decode()
+    listed = api(admin).get(api_url(aco, "?py=2027")).json()["results"]
+    assert MBI in page and MBI in export and [r["mbi"] for r in listed] == [MBI]
+    assert "another ACO" in page and listed[0]["aco_id"] == "another ACO"
+    assert listed[0]["status"]["notes"] == ["names another ACO, but designates this ACO's Participant TIN"]
+    assert list(csv.reader(io.StringIO(export)))[1][:3] == [MBI, "another ACO", TIN]
+    for body in (page, export, str(listed)):
+        assert other_aco.aco_id not in body and other_aco.legal_name not in body
+
+
 # --- adding one record --------------------------------------------------------------------------
 
 
