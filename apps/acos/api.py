@@ -14,10 +14,12 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
 from apps.accounts.models import AccessLog
 from apps.accounts.selectors import request_user
 from apps.accounts.services import access_log_record
+from lead_portal.uploads import MAX_CSV_UPLOAD_BYTES, refuse_large_body, upload_bytes
 
 from . import selectors, services
 from .mixins import resolve_performance_year
@@ -28,7 +30,9 @@ from .serializers import (
     DecisionSerializer,
     ElectionSerializer,
     ListChangeOutcomeSerializer,
+    ParticipantInputSerializer,
     ParticipantSerializer,
+    PreferredProviderInputSerializer,
     PreferredProviderSerializer,
     UploadSerializer,
     WithdrawSerializer,
@@ -44,6 +48,15 @@ def _payload(request: Request) -> dict[str, Any]:
     if not hasattr(data, "items"):
         raise ValidationError({"non_field_errors": ["Send a JSON object."]})
     return dict(data.items())
+
+
+def _row_payload(request: Request, shape: type[Serializer[Any]]) -> dict[str, Any]:
+    """A list row's values from a JSON object or form body, as ``shape`` takes them: only its
+    fields (other keys, such as ``id`` sent back, are ignored), each text, a number, true/false or
+    null, so nothing else reaches the row checks. The values themselves are checked by the service."""
+    serializer = shape(data=_payload(request))
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
 
 
 class ACOScopedViewSet(viewsets.GenericViewSet):
@@ -104,14 +117,20 @@ class ElectionViewSet(ACOScopedViewSet):
     serializer_class = ElectionSerializer
     lookup_url_kwarg = "performance_year"
 
-    def list(self, request: Request, aco_id: str) -> Response:
-        return Response(self.get_serializer(selectors.election_list(aco=self.aco), many=True).data)
+    def get_queryset(self) -> Any:
+        return selectors.election_list(aco=self.aco)
 
-    def retrieve(self, request: Request, aco_id: str, performance_year: int) -> Response:
-        election = selectors.election_get(aco=self.aco, performance_year=int(performance_year))
+    def get_object(self) -> Any:
+        election = selectors.election_get(aco=self.aco, performance_year=int(self.kwargs["performance_year"]))
         if election is None:
             raise Http404("No elections recorded for that performance year.")
-        return Response(self.get_serializer(election).data)
+        return election
+
+    def list(self, request: Request, aco_id: str) -> Response:
+        return Response(self.get_serializer(self.get_queryset(), many=True).data)
+
+    def retrieve(self, request: Request, aco_id: str, performance_year: int) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
 
     def update(self, request: Request, aco_id: str, performance_year: int) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -126,6 +145,7 @@ class ElectionViewSet(ACOScopedViewSet):
 
 class ListRowViewSet(ACOScopedViewSet):
     list_type: str
+    input_serializer_class: type[Serializer[Any]]
     row_kwarg = "row_id"
     lookup_url_kwarg = "row_id"
 
@@ -193,7 +213,7 @@ class ListRowViewSet(ACOScopedViewSet):
             aco=self.aco,
             performance_year=self.performance_year,
             list_type=self.list_type,
-            data=_payload(request),
+            data=_row_payload(request, self.input_serializer_class),
             acting_user=request_user(request),
         )
         return self._outcome(outcome)
@@ -203,7 +223,7 @@ class ListRowViewSet(ACOScopedViewSet):
         obj = self.get_object()
         fields = services.LIST_FIELDS[self.list_type]
         data = {f: getattr(obj, f) for f in fields}
-        data.update({k: v for k, v in _payload(request).items() if k in fields})
+        data.update({k: v for k, v in _row_payload(request, self.input_serializer_class).items() if k in fields})
         key = services.list_row_key(self.list_type, obj)
         outcome = services.list_row_save(
             aco=self.aco,
@@ -237,7 +257,10 @@ class ListRowViewSet(ACOScopedViewSet):
     )
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def upload(self, request: Request, aco_id: str) -> Response:
-        """Bulk upload a CSV (bundle format). Every row is checked; all rows apply or none."""
+        """Bulk upload a CSV (bundle format; at most 5 MB, as on the page). Every row is checked; all
+        rows apply or none."""
+        # From the declared length, before the body is read (a file's own size is checked below).
+        refuse_large_body(request.META, limit=MAX_CSV_UPLOAD_BYTES)
         serializer = UploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         py = resolve_performance_year(serializer.validated_data["performance_year"])
@@ -245,7 +268,7 @@ class ListRowViewSet(ACOScopedViewSet):
             aco=self.aco,
             performance_year=py,
             list_type=self.list_type,
-            data=serializer.validated_data["file"].read(),
+            data=upload_bytes(serializer.validated_data["file"], limit=MAX_CSV_UPLOAD_BYTES),
             replace=serializer.validated_data["replace"],
             acting_user=request_user(request),
         )
@@ -255,11 +278,13 @@ class ListRowViewSet(ACOScopedViewSet):
 class ParticipantViewSet(ListRowViewSet):
     list_type = "participants"
     serializer_class = ParticipantSerializer
+    input_serializer_class = ParticipantInputSerializer
 
 
 class PreferredProviderViewSet(ListRowViewSet):
     list_type = "preferred_providers"
     serializer_class = PreferredProviderSerializer
+    input_serializer_class = PreferredProviderInputSerializer
 
 
 class ChangeRequestViewSet(ACOScopedViewSet):

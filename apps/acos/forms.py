@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 
+from lead_portal.uploads import MAX_CSV_UPLOAD_BYTES, MB
+
 from .lists import RowError
 from .models import ACO, STATE_CHOICES, Capitation, Election, FacilityType
 from .reference import specialty_codes
@@ -88,8 +90,8 @@ class ListUploadForm(forms.Form):
 
     def clean_file(self) -> Any:
         f = self.cleaned_data["file"]
-        if f.size > 5 * 1024 * 1024:
-            raise forms.ValidationError("The file is larger than 5 MB.")
+        if f.size > MAX_CSV_UPLOAD_BYTES:
+            raise forms.ValidationError(f"The file is larger than {MAX_CSV_UPLOAD_BYTES // MB} MB.")
         if not f.name.lower().endswith(".csv"):
             raise forms.ValidationError("Upload a .csv file.")
         return f

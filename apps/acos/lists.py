@@ -7,11 +7,12 @@ another ACO) needs the database and lives in ``services``.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from lead_portal.uploads import RowError as RowError  # the apps import it from here
+from lead_portal.uploads import read_csv
 
 from .reference import npi_is_valid, ruca_zip_codes, specialty_codes
 
@@ -30,17 +31,6 @@ FACILITY_TYPES = {"", "CAH", "RHC", "FQHC"}
 CAPITATION_VALUES = {"none", "pcc", "tcc", "npcc", "apo"}
 CCN_RE = re.compile(r"^[0-9A-Z]{6}$")
 MAX_ROWS = 50_000
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    field: str
-    value: str
-    reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "field": self.field, "value": self.value, "reason": self.reason}
 
 
 @dataclass
@@ -162,36 +152,26 @@ def row_key(list_type: str, row: dict[str, Any]) -> tuple[str, ...]:
     return tuple(str(row[k]) for k in LIST_SPECS[list_type][2])
 
 
-def parse_list_csv(data: bytes, *, list_type: str, aco_id: str, performance_years: set[int]) -> ParsedList:
+def parse_list_csv(
+    data: bytes, *, list_type: str, aco_id: str, performance_years: set[int], name: str | None = None
+) -> ParsedList:
     """Read and check every row of an uploaded list. Line numbers count the header as line 1."""
     columns, check, key_fields = LIST_SPECS[list_type]
     result = ParsedList()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        result.errors.append(RowError(0, "file", "", f"is not UTF-8 text (byte {exc.start})"))
-        return result
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in columns if c not in header]
-    if missing:
-        result.errors.append(RowError(1, "header", ",".join(header), f"missing column(s): {', '.join(missing)}"))
+    read = read_csv(data, name=name or f"{list_type}.csv", columns=columns)
+    if read.errors:
+        result.errors.extend(read.errors)
         return result
     seen: dict[tuple[str, ...], int] = {}
-    for count, raw in enumerate(reader, start=1):
-        # The physical line (of the record's last line): DictReader skips empty lines without
-        # counting them, so counting records would misplace every error after a blank line.
-        index = reader.line_num
+    for count, record in enumerate(read.records, start=1):
+        index = record.line
         if count > MAX_ROWS:
             result.errors.append(RowError(index, "file", "", f"has more than {MAX_ROWS} rows"))
             break
-        row = {(k or "").strip(): (v or "") for k, v in raw.items() if k is not None}
-        if not any(v.strip() for v in row.values()):
-            continue  # blank line
-        if None in raw:
-            result.errors.append(RowError(index, "row", ",".join(raw[None] or []), "has more values than the header"))
+        if record.surplus:
+            result.errors.append(RowError(index, "row", ",".join(record.surplus), "has more values than the header"))
             continue
-        cleaned, errors = check(row, index, aco_id=aco_id, performance_years=performance_years)
+        cleaned, errors = check(record.values, index, aco_id=aco_id, performance_years=performance_years)
         if cleaned is None:
             result.errors.extend(errors)
             continue

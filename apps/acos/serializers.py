@@ -6,6 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from lead_portal.uploads import MAX_CSV_UPLOAD_BYTES, MB, FileTooLarge
+
 from .models import ACO, Election, ListChangeRequest, ParticipantTIN, PreferredProvider
 from .reference import US_STATES
 
@@ -68,6 +70,60 @@ class ParticipantSerializer(serializers.ModelSerializer[ParticipantTIN]):
         extra_kwargs: dict[str, dict[str, Any]] = {"tin": {"validators": []}}
 
 
+class RowValueField(serializers.Field):
+    """A value of a list row as sent: text, a number, true/false or null, passed on as it is (the
+    service checks it with the reasons a file's row gets). ``lists`` also takes a list of such values
+    (CCNs). Anything else, an object say, answers 400 here rather than reaching the checks."""
+
+    default_error_messages = {
+        "invalid": "Must be text, a number or true/false.",
+        "invalid_list": "Must be text or a list of texts.",
+        "null_characters": "Null characters are not allowed.",
+    }
+
+    def __init__(self, *, lists: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+        self.lists = lists
+
+    def to_internal_value(self, data: Any) -> Any:
+        if self.lists and isinstance(data, list):
+            return [self._scalar(v) for v in data]
+        return self._scalar(data)
+
+    def _scalar(self, value: Any) -> Any:
+        if not isinstance(value, str | int | float | bool):
+            self.fail("invalid_list" if self.lists else "invalid")
+        if isinstance(value, str) and "\x00" in value:
+            self.fail("null_characters")
+        return value
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class ParticipantInputSerializer(serializers.Serializer[Any]):
+    """What a participant row write takes (keys not named here, e.g. ``id`` sent back, are ignored)."""
+
+    tin = RowValueField()
+    legal_name = RowValueField()
+    practice_zip = RowValueField()
+    ccns = RowValueField(lists=True)
+    facility_type = RowValueField()
+    new_to_aco = RowValueField()
+
+
+class PreferredProviderInputSerializer(serializers.Serializer[Any]):
+    """What a preferred provider row write takes (other keys are ignored)."""
+
+    tin = RowValueField()
+    npi = RowValueField()
+    name = RowValueField()
+    specialty_code = RowValueField()
+    capitation = RowValueField()
+
+
 class PreferredProviderSerializer(serializers.ModelSerializer[PreferredProvider]):
     class Meta:
         model = PreferredProvider
@@ -106,9 +162,14 @@ class ChangeRequestSerializer(serializers.ModelSerializer[ListChangeRequest]):
 
 
 class UploadSerializer(serializers.Serializer[Any]):
-    file = serializers.FileField()
+    file = serializers.FileField(help_text=f"UTF-8 CSV in the bundle format; at most {MAX_CSV_UPLOAD_BYTES // MB} MB.")
     performance_year = serializers.IntegerField()
     replace = serializers.BooleanField(default=False)
+
+    def validate_file(self, value: Any) -> Any:
+        if value.size > MAX_CSV_UPLOAD_BYTES:
+            raise serializers.ValidationError(FileTooLarge(size=value.size, limit=MAX_CSV_UPLOAD_BYTES).message_text)
+        return value
 
 
 class DecisionSerializer(serializers.Serializer[Any]):

@@ -3,7 +3,6 @@ renders; rules live in services (shared with the API)."""
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import messages
@@ -19,6 +18,8 @@ from apps.accounts.models import AccessLog
 from apps.accounts.selectors import request_user
 from apps.accounts.services import access_log_record
 from apps.reviews.selectors import version_diff
+from lead_portal.exports import csv_writer
+from lead_portal.uploads import upload_bytes
 
 from . import selectors, services
 from .context_processors import COMING_AREAS
@@ -248,7 +249,7 @@ class ListExportView(ListMixin, TemplateView):
         filename = f"{self.aco.aco_id}_PY{self.performance_year}_{self.list_type}.csv"
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        writer = csv.writer(response)
+        writer = csv_writer(response)
         writer.writerow(columns)
         for row in rows.values(*[c for c in columns if c not in ("aco_id",)]):
             row["aco_id"] = self.aco.aco_id
@@ -358,7 +359,7 @@ class UploadView(ListMixin, TemplateView):
             aco=self.aco,
             performance_year=self.performance_year,
             list_type=self.list_type,
-            data=upload.read(),
+            data=upload_bytes(upload),  # the form checked the size
             replace=form.cleaned_data["replace"],
             acting_user=request_user(request),
         )

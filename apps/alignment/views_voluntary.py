@@ -3,7 +3,6 @@ PY, its CSV export, adding one record and uploading a file. Rules live in ``volu
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import messages
@@ -19,6 +18,8 @@ from apps.accounts.services import access_log_record
 from apps.acos.mixins import ACOScopedMixin
 from apps.acos.models import AlignmentApproach
 from apps.claims.bundle import VA_COLUMNS
+from lead_portal.exports import csv_writer
+from lead_portal.uploads import upload_bytes
 
 from . import voluntary
 from .forms import VoluntaryAlignmentForm, VoluntaryUploadForm, attach_row_errors, sentence
@@ -82,7 +83,7 @@ class VoluntaryExportView(VoluntaryMixin, TemplateView):
         filename = f"{self.aco.aco_id}_PY{self.performance_year}_voluntary_alignments.csv"
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        writer = csv.writer(response)
+        writer = csv_writer(response)
         writer.writerow(voluntary.EXPORT_COLUMNS)
         writer.writerows(voluntary.voluntary_export_rows(aco=self.aco, performance_year=self.performance_year))
         access_log_record(
@@ -151,7 +152,7 @@ class VoluntaryUploadView(VoluntaryMixin, TemplateView):
             outcome = voluntary.voluntary_alignment_upload(
                 aco=self.aco,
                 performance_year=self.performance_year,
-                data=upload.read(),
+                data=upload_bytes(upload),  # the form checked the size
                 filename=upload.name,
                 acting_user=request_user(request),
             )

@@ -6,7 +6,6 @@ selector or a service (the rules live there, shared with the API) and render."""
 
 from __future__ import annotations
 
-import csv
 import datetime
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +32,7 @@ from apps.acos.presentation import ChartBlock, DataTable
 from apps.reviews import services as review_services
 from apps.reviews.models import ReviewState
 from apps.reviews.selectors import version_diff
+from lead_portal.exports import csv_writer
 
 from . import charts, selectors, services
 from .forms import (
@@ -197,7 +197,7 @@ class ClaimsUsageExportView(ACOScopedMixin, View):
         found = selectors.claims_usage(aco=self.aco, performance_year=py)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{self.aco.aco_id}-PY{py}-be-claims.csv"'
-        writer = csv.writer(response)
+        writer = csv_writer(response)
         writer.writerow(USAGE_CSV_HEADER)
         run = found.run.pk if found.run is not None else ""
         for u in found.items:
@@ -632,7 +632,7 @@ class DeliveryExportView(PlanMixin, View):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         filename = f"{self.aco.aco_id}-PY{plan.selection.performance_year}-{item.code}-deliveries.csv"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        writer = csv.writer(response)
+        writer = csv_writer(response)
         writer.writerow(
             ["aco_id", "performance_year", "item", "mbi", "delivered_on", "amount", "quantity", "note", "recorded_by"]
         )

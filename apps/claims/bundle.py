@@ -2,7 +2,9 @@
 submissions and the CCLF package(s), from one folder.
 
 Every CSV is checked first, every row, and the errors name file, line, field and reason; the CSV
-part then loads in one transaction, or not at all. The CCLF packages load after it as an ingest
+part then loads in one transaction, or not at all. Every file is read by the portal's one CSV
+reader (``lead_portal.uploads``): a file too large, not UTF-8, with a NUL or an overlong value is
+refused with the line and field, like any other row error. The CCLF packages load after it as an ingest
 run (all or nothing as well). Apps above this one register the bundle files they own (quality
 submissions, for example) with ``register_file``.
 """
@@ -24,6 +26,7 @@ from apps.acos import services as aco_services
 from apps.acos.lists import RowError
 from apps.acos.models import ACO, AlignmentApproach, Election, ModelParameters, RiskOption
 from apps.acos.reference import US_STATES, npi_is_valid
+from lead_portal.uploads import MB, read_csv, size_text
 
 from .mbi import mbi_is_valid
 from .models import IngestRun, VoluntaryAlignment
@@ -31,6 +34,9 @@ from .models import IngestRun, VoluntaryAlignment
 ACOS_COLUMNS = ["aco_id", "legal_name", "risk_option", "alignment_approach", "newly_entering", "states"]
 VA_COLUMNS = ["mbi", "aco_id", "tin", "npi", "signed_date", "channel"]
 CORE_FILES = {"acos.csv", "participants.csv", "preferred_providers.csv", "voluntary_alignments.csv"}
+# A bundle's CSV files are small next to its CCLF files (a 300,000-beneficiary bundle's largest,
+# voluntary_alignments.csv, is a few MB); anything past this is not a bundle file.
+MAX_BUNDLE_CSV_BYTES = 256 * MB
 
 
 @dataclass(frozen=True)
@@ -61,28 +67,31 @@ class BundleOutcome:
         return not self.errors and (self.ingest_run is None or self.ingest_run.status != IngestRun.Status.FAILED)
 
 
-def _rows(data: bytes, columns: list[str], name: str) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return [], [RowError(0, "file", name, f"is not UTF-8 text (byte {exc.start})")]
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in columns if c not in header]
-    if missing:
-        return [], [RowError(1, "header", ",".join(header), f"missing column(s): {', '.join(missing)}")]
+def csv_rows(data: bytes, columns: list[str], name: str) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
+    """The non-blank records of a bundle file with their physical lines, values stripped (values
+    beyond the header are ignored); or, for a file that does not read cleanly, its errors."""
+    read = read_csv(data, name=name, columns=columns)
+    if read.errors:
+        return [], read.errors
     rows = []
-    for raw in reader:
-        # The physical line (DictReader skips empty lines without counting them as records).
-        line = reader.line_num
-        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+    for record in read.records:
+        row = {k: v.strip() for k, v in record.values.items()}
         if any(row.values()):
-            rows.append((line, row))
+            rows.append((record.line, row))
     return rows, []
 
 
+def _read_file(path: Path) -> tuple[bytes, list[RowError]]:
+    """A bundle file's bytes, refused from its size before it is read."""
+    size = path.stat().st_size
+    if size > MAX_BUNDLE_CSV_BYTES:
+        reason = f"is {size_text(size)}, more than the {size_text(MAX_BUNDLE_CSV_BYTES)} a bundle file may be"
+        return b"", [RowError(0, "file", path.name, reason)]
+    return path.read_bytes(), []
+
+
 def check_acos(data: bytes) -> tuple[list[dict[str, Any]], list[RowError]]:
-    rows, errors = _rows(data, ACOS_COLUMNS, "acos.csv")
+    rows, errors = csv_rows(data, ACOS_COLUMNS, "acos.csv")
     out: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for line, row in rows:
@@ -113,7 +122,7 @@ def check_acos(data: bytes) -> tuple[list[dict[str, Any]], list[RowError]]:
 
 
 def check_voluntary_alignments(data: bytes, aco_ids: set[str]) -> tuple[list[dict[str, Any]], list[RowError]]:
-    rows, errors = _rows(data, VA_COLUMNS, "voluntary_alignments.csv")
+    rows, errors = csv_rows(data, VA_COLUMNS, "voluntary_alignments.csv")
     out: list[dict[str, Any]] = []
     for line, row in rows:
         e: list[RowError] = []
@@ -155,22 +164,23 @@ def _load_csv_part(
         by_id[aco.aco_id] = (aco, row)
     outcome.counts["acos"] = len(acos)
     for list_type, data in lists.items():
-        reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
-        fieldnames = [h.strip() for h in reader.fieldnames or []]
+        read = read_csv(data, name=f"{list_type}.csv")  # read cleanly already (dataset_load)
+        fieldnames = [h for h in read.header if h]
         groups: dict[tuple[str, int], io.StringIO] = {}
         origin: dict[tuple[str, int], list[int]] = {}
-        for raw in reader:
-            line_no = reader.line_num  # the physical line: empty lines are skipped, not counted
-            row = {(k or "").strip(): (v or "") for k, v in raw.items() if k is not None}
+        for record in read.records:
+            row = record.values
             if not any(v.strip() for v in row.values()):
                 continue
             key = (row["aco_id"].strip(), int(row["performance_year"].strip()))
             if key not in groups:
                 groups[key] = io.StringIO()
+                # The ACO's slice, as a file again for the list checks: values exactly as read
+                # (this is the data, not an export: nothing is neutralised).
                 csv.DictWriter(groups[key], fieldnames=fieldnames).writeheader()
                 origin[key] = []
             csv.DictWriter(groups[key], fieldnames=fieldnames).writerow(row)
-            origin[key].append(line_no)
+            origin[key].append(record.line)
         total = 0
         for (aco_id, py), buffer in sorted(groups.items()):
             aco = by_id[aco_id][0] if aco_id in by_id else ACO.objects.get(aco_id=aco_id)
@@ -234,15 +244,21 @@ def dataset_load(*, folder: Path, with_claims: bool = True, announce: bool = Tru
     if not acos_path.exists():
         outcome.errors.append(("acos.csv", RowError(0, "file", str(folder), "the bundle has no acos.csv")))
         return outcome
-    acos, errors = check_acos(acos_path.read_bytes())
+    acos_data, errors = _read_file(acos_path)
+    if not errors:
+        acos, errors = check_acos(acos_data)
+    else:
+        acos = []
     outcome.errors.extend(("acos.csv", e) for e in errors)
     aco_ids = {a["aco_id"] for a in acos} | set(ACO.objects.values_list("aco_id", flat=True))
     lists: dict[str, bytes] = {}
     for list_type in ("participants", "preferred_providers"):
         path = folder / f"{list_type}.csv"
         if path.exists():
-            lists[list_type] = path.read_bytes()
-            rows, errs = _rows(lists[list_type], ["aco_id", "performance_year"], path.name)
+            lists[list_type], errs = _read_file(path)
+            rows: list[tuple[int, dict[str, str]]] = []
+            if not errs:
+                rows, errs = csv_rows(lists[list_type], ["aco_id", "performance_year"], path.name)
             outcome.errors.extend((path.name, e) for e in errs)
             for line, row in rows:
                 if row["aco_id"] not in aco_ids:
@@ -254,13 +270,18 @@ def dataset_load(*, folder: Path, with_claims: bool = True, announce: bool = Tru
     vas: list[dict[str, Any]] = []
     va_path = folder / "voluntary_alignments.csv"
     if va_path.exists():
-        vas, errors = check_voluntary_alignments(va_path.read_bytes(), aco_ids)
+        va_data, errors = _read_file(va_path)
+        if not errors:
+            vas, errors = check_voluntary_alignments(va_data, aco_ids)
         outcome.errors.extend((va_path.name, e) for e in errors)
     extras: dict[str, list[dict[str, Any]]] = {}
     for name, bundle_file in _FILES.items():
         path = folder / name
         if path.exists():
-            rows_, errors = bundle_file.check(path.read_bytes(), aco_ids)
+            data, errors = _read_file(path)
+            rows_: list[dict[str, Any]] = []
+            if not errors:
+                rows_, errors = bundle_file.check(data, aco_ids)
             outcome.errors.extend((name, e) for e in errors)
             extras[name] = rows_
     if outcome.errors:

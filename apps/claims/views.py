@@ -3,7 +3,6 @@ live progress (htmx polling) and its error report (page and CSV)."""
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +14,8 @@ from django.views.generic import TemplateView
 
 from apps.accounts.selectors import request_user
 from apps.acos.mixins import CMSOnlyMixin
+from lead_portal.exports import csv_writer
+from lead_portal.jobs import QueueUnavailable
 
 from . import selectors, services
 from .forms import PackageUploadForm
@@ -39,9 +40,13 @@ class IngestListView(CMSOnlyMixin, TemplateView):
         form = PackageUploadForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        run = services.ingest_run_create(
-            source=form.cleaned_data["file"].name, acting_user=user, upload=form.cleaned_data["file"]
-        )
+        try:
+            run = services.ingest_run_create(
+                source=form.cleaned_data["file"].name, acting_user=user, upload=form.cleaned_data["file"]
+            )
+        except QueueUnavailable as exc:  # the load is listed as failed, with the same reason
+            messages.error(request, str(exc))
+            return redirect(request.path)
         messages.info(request, "The package is being loaded; this page follows its progress.")
         return redirect("claims:ingest_detail", run_id=run.pk)
 
@@ -87,7 +92,7 @@ class IngestErrorsCSVView(CMSOnlyMixin, TemplateView):
         run = selectors.ingest_run_get(user=request_user(request), run_id=kwargs["run_id"])
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="ingest_{run.pk}_errors.csv"'
-        writer = csv.writer(response)
+        writer = csv_writer(response)
         writer.writerow(["file", "line", "field", "value", "reason"])
         for e in selectors.ingest_error_list(run=run).iterator():
             writer.writerow([e.file_name, e.line or "", e.field, e.value, e.reason])

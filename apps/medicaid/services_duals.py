@@ -29,9 +29,7 @@ ACO's Medicaid partners (one at a time, or a CSV file all-or-nothing), and may r
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -49,6 +47,7 @@ from apps.alignment.models import AlignedBeneficiary, AlignmentRun
 from apps.alignment.runs import copy_rows
 from apps.claims.mbi import mbi_is_valid
 from apps.claims.models import Beneficiary, DMELine, MBIMap, PartAClaim, PartARevenueLine, PartBLine
+from lead_portal.uploads import MB, FileTooLarge, read_csv, upload_bytes
 
 from . import engine
 from .models import DataSharingOptOut, DualBeneficiary, DualRun
@@ -239,6 +238,7 @@ def _compute(run: DualRun, as_of: dt.date | None) -> None:
 
 OPTOUT_COLUMNS = ["mbi", "declined_on", "source", "note"]
 MAX_UPLOAD_ROWS = 10_000
+MAX_UPLOAD_BYTES = 2 * MB  # the page form's limit; the API's too
 
 
 def _require_admin(*, aco: ACO, user: User) -> None:
@@ -370,27 +370,21 @@ class OptOutUploadOutcome:
 
 
 def _read_csv(data: bytes, name: str) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return [], [RowError(0, "file", name, "is not UTF-8 text")]
-    reader = csv.DictReader(io.StringIO(text))
-    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+    read = read_csv(data, name=name, lowercase_header=True)
+    if read.errors:
+        return [], read.errors
+    header = read.header
     missing = [c for c in ("mbi", "declined_on") if c not in header]
     if missing:
         return [], [RowError(1, "header", ",".join(header), f"must have the columns {','.join(OPTOUT_COLUMNS)}")]
     unknown = [h for h in header if h not in OPTOUT_COLUMNS]
     if unknown:
         return [], [RowError(1, "header", ",".join(unknown), f"has unknown columns; use {','.join(OPTOUT_COLUMNS)}")]
-    reader.fieldnames = header
     out = []
-    try:
-        for raw in reader:
-            row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-            if any(row.values()):
-                out.append((reader.line_num, row))
-    except csv.Error as exc:
-        return [], [RowError(reader.line_num, "file", name, f"is not a valid CSV file ({exc})")]
+    for record in read.records:
+        row = {k: v.strip() for k, v in record.values.items()}
+        if any(row.values()):
+            out.append((record.line, row))
     return out, []
 
 
@@ -401,7 +395,10 @@ def optout_upload(*, aco: ACO, acting_user: User, file: Any) -> OptOutUploadOutc
     _require_admin(aco=aco, user=acting_user)
     _lock(aco)
     name = str(getattr(file, "name", "") or "upload.csv")
-    data = file.read() if hasattr(file, "read") else bytes(file)
+    try:
+        data = upload_bytes(file, limit=MAX_UPLOAD_BYTES)
+    except FileTooLarge as exc:
+        return OptOutUploadOutcome(errors=[RowError(0, "file", name, exc.reason)])
     records, errors = _read_csv(data, name)
     if errors:
         return OptOutUploadOutcome(errors=errors)

@@ -27,6 +27,7 @@ from apps.accounts.models import User
 from apps.acos.models import ACO, Membership
 from apps.reviews.models import ReviewState
 from apps.reviews.uploads import bytes_match_extension, clean_file_name
+from lead_portal import jobs
 
 from .models import (
     MAX_SELECTED_STATES,
@@ -182,7 +183,7 @@ def state_status_change(*, state: MedicaidState, acting_user: User, to_status: s
         from .tasks import state_selected_notify as notify_task  # tasks import services; import here
 
         state_id = state.pk
-        transaction.on_commit(lambda: notify_task.delay(state_id))
+        transaction.on_commit(lambda: jobs.send_notification(notify_task, state_id))
     return state
 
 

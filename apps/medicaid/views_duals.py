@@ -5,7 +5,6 @@ sharing), and the data-sharing opt-outs. Beneficiary-level pages and files are a
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from decimal import Decimal
@@ -25,13 +24,14 @@ from apps.accounts.services import access_log_record
 from apps.acos.mixins import ACOScopedMixin
 from apps.acos.presentation import ChartBlock, DataTable, money
 from apps.alignment.models import AlignedBeneficiary
+from lead_portal.exports import XLSX_CONTENT_TYPE, csv_writer, xlsx_workbook, xlsx_write, xlsx_write_row
 
 from . import charts_duals, engine, selectors_duals, services_duals
 from .forms_duals import OptOutForm, OptOutUploadForm
 from .models import DataSharingOptOut, DualBeneficiary, DualRun
 
 PAGE_SIZE = 50
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_TYPE = XLSX_CONTENT_TYPE
 GROUP_LABELS = {engine.FULL: "Full-benefit duals", engine.PARTIAL: "Partial-benefit duals", engine.NONE: "Not dual"}
 COHORT_LABELS = dict(AlignedBeneficiary.Cohort.choices)
 
@@ -197,7 +197,7 @@ class DualsDataView(DualsMixin, View):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         name = f"dual-eligibles-{self.aco.aco_id}-py{self.performance_year}" + (f"-run{run.pk}" if run else "")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        writer = csv.writer(response)
+        writer = csv_writer(response)
         writer.writerow([f"# {_stamp(self.aco.aco_id, self.performance_year, run, 'dual eligibles')}"])
         if run is None:
             return response
@@ -319,7 +319,7 @@ class DualExportView(DualsMixin, View):
             )
         if fmt == "csv":
             response = HttpResponse(content_type="text/csv; charset=utf-8")
-            writer = csv.writer(response)
+            writer = csv_writer(response)
             writer.writerow([f"# {stamp}"])
             writer.writerow([f"# {note}"])
             writer.writerow(EXPORT_HEADER)
@@ -332,29 +332,20 @@ class DualExportView(DualsMixin, View):
 
 
 def xlsx_bytes(stamp: str, note: str, rows: list[list[Any]]) -> bytes:
-    import xlsxwriter
-
     raw = io.BytesIO()
-    book = xlsxwriter.Workbook(raw, {"in_memory": True})
+    book = xlsx_workbook(raw)
     bold = book.add_format({"bold": True})
     money_format = book.add_format({"num_format": "#,##0.00"})
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})
     sheet = book.add_worksheet("Full-benefit duals")
-    sheet.write_string(0, 0, stamp)
-    sheet.write_string(1, 0, note)
-    sheet.write_row(2, 0, EXPORT_HEADER, bold)
+    xlsx_write(sheet, 0, 0, stamp)
+    xlsx_write(sheet, 1, 0, note)
+    xlsx_write_row(sheet, 2, 0, EXPORT_HEADER, bold)
     for r, row in enumerate(rows, start=3):
         for c, value in enumerate(row):
-            if value is None:
-                continue
-            if isinstance(value, Decimal):
-                sheet.write_number(r, c, float(value), money_format)
-            elif isinstance(value, dt.date):
-                sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), date_format)
-            elif isinstance(value, int):
-                sheet.write_number(r, c, value)
-            else:
-                sheet.write_string(r, c, str(value))  # an MBI or code stays text
+            # An MBI or code stays text (a string cell), money to the cent.
+            cell_format = money_format if isinstance(value, Decimal) else None
+            xlsx_write(sheet, r, c, value, cell_format, date_format=date_format)
     sheet.freeze_panes(3, 1)
     book.close()
     return raw.getvalue()

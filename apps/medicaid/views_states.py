@@ -14,7 +14,6 @@ and render.
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import messages
@@ -32,6 +31,7 @@ from apps.accounts.selectors import request_user
 from apps.acos import selectors as aco_selectors
 from apps.acos.mixins import ACOScopedMixin, CMSOnlyMixin
 from apps.reviews.models import ReviewState
+from lead_portal.exports import csv_writer
 
 from . import charts_states, selectors_states, services_states
 from .forms_states import (
@@ -89,7 +89,7 @@ def timeline_csv(milestones: Any, *, filename: str, stamp: str) -> HttpResponse:
     rows = selectors_states.timeline_rows(milestones)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow([f"# {stamp}"])
     writer.writerow(TIMELINE_HEADER)
     for r in rows:

@@ -27,7 +27,6 @@ commit; ``report_build`` (the task's body) claims the row, builds the file and r
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -35,6 +34,8 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -47,6 +48,8 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.acos import selectors as aco_selectors
 from apps.acos.models import ACO
+from lead_portal import jobs
+from lead_portal.exports import csv_writer, xlsx_workbook, xlsx_write, xlsx_write_row
 
 from .models import PerformanceReport, PerformanceSummary, PipelineRun
 
@@ -448,16 +451,19 @@ def measure_label(table: Table, measure: str) -> str:
 # --------------------------------------------------------------------------------------------------
 def build_csv(data: Mapping[str, Any], *, built_at: str = "") -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv_writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     for fact in report_facts(data, built_at=built_at):
         value = fact.value
+        shown: object
         if value is None:
             shown = ""
         elif fact.is_money and isinstance(value, int | float):
-            shown = f"{value:.2f}"
+            shown = Decimal(f"{value:.2f}")  # a number to the cent (a negative one is not text)
+        elif isinstance(value, int | float):
+            shown = value
         else:
-            shown = str(value)
+            shown = str(value)  # text: the writer neutralises a formula prefix
         writer.writerow(
             [fact.section, fact.table, fact.item, fact.measure, shown, UNITS[fact.unit][0], "estimate" * fact.is_money]
         )
@@ -465,10 +471,8 @@ def build_csv(data: Mapping[str, Any], *, built_at: str = "") -> bytes:
 
 
 def build_xlsx(data: Mapping[str, Any], *, built_at: str = "") -> bytes:
-    import xlsxwriter
-
     raw = io.BytesIO()
-    book = xlsxwriter.Workbook(raw, {"in_memory": True})
+    book = xlsx_workbook(raw)
     aco_id = data.get("aco", {}).get("aco_id", "")
     book.set_properties(
         {
@@ -492,19 +496,19 @@ def build_xlsx(data: Mapping[str, Any], *, built_at: str = "") -> bytes:
     tables = report_tables(report_facts(data, built_at=built_at))
     for section in SECTIONS:
         sheet = book.add_worksheet(section)
-        sheet.write(0, 0, stamp(data), bold)
-        sheet.write(1, 0, ESTIMATE_NOTICE, notice)
+        xlsx_write(sheet, 0, 0, stamp(data), bold)
+        xlsx_write(sheet, 1, 0, ESTIMATE_NOTICE, notice)
         row = 3
         for table in (t for t in tables if t.section == section):
-            sheet.write(row, 0, table.title, title)
+            xlsx_write(sheet, row, 0, table.title, title)
             row += 1
             if table.is_named_figures:
-                sheet.write_row(row, 0, ["Item", VALUE, "Unit"], header)
+                xlsx_write_row(sheet, row, 0, ["Item", VALUE, "Unit"], header)
             else:
-                sheet.write_row(row, 0, ["Item", *(measure_label(table, m) for m in table.measures)], header)
+                xlsx_write_row(sheet, row, 0, ["Item", *(measure_label(table, m) for m in table.measures)], header)
             row += 1
             for item, cells in table.rows:
-                sheet.write(row, 0, item)
+                xlsx_write(sheet, row, 0, item)
                 for col, measure in enumerate(table.measures, 1):
                     fact = cells.get(measure)
                     if fact is None or fact.value is None:
@@ -515,7 +519,7 @@ def build_xlsx(data: Mapping[str, Any], *, built_at: str = "") -> bytes:
                         sheet.write_string(row, col, str(fact.value))
                 if table.is_named_figures and (fact := cells.get(VALUE)) is not None:
                     unit = UNITS[fact.unit][0]
-                    sheet.write(row, 2, f"{unit} (estimate)" if fact.is_money else unit)
+                    xlsx_write(sheet, row, 2, f"{unit} (estimate)" if fact.is_money else unit)
                 row += 1
             row += 1
         sheet.set_column(0, 0, 40)
@@ -555,7 +559,8 @@ def summary_for_report(*, aco: ACO, performance_year: int) -> PerformanceSummary
 
 def summary_get(*, aco: ACO, run_id: int) -> PerformanceSummary:
     """The ACO's summary from a given pipeline run (404 when the run has none for the ACO)."""
-    summary = PerformanceSummary.objects.filter(aco=aco, run_id=run_id).select_related("run").first()
+    # ``run__pk``, not ``run_id``: an id beyond the column's range is no row, not a database error.
+    summary = PerformanceSummary.objects.filter(aco=aco, run__pk=run_id).select_related("run").first()
     if summary is None:
         raise Http404("No performance summary of this ACO in that run.")
     return summary
@@ -628,8 +633,20 @@ def report_request(
         )
         report.full_clean()
         report.save()
-        transaction.on_commit(lambda: report_build_task.delay(report.pk))
+        transaction.on_commit(partial(_queue_or_fail, report_build_task, report.pk))
     return report
+
+
+def _queue_or_fail(task: Any, report_id: int) -> None:
+    """Queue the build once the row is committed; a queue that does not answer fails the row with the
+    reason (never a report "being built" for ever) and the caller hears why."""
+    try:
+        jobs.send(task, report_id, what="The report")
+    except jobs.QueueUnavailable as exc:
+        PerformanceReport.objects.filter(pk=report_id, status=PerformanceReport.Status.REQUESTED).update(
+            status=PerformanceReport.Status.FAILED, finished_at=timezone.now(), message=str(exc)
+        )
+        raise
 
 
 def report_build(*, report_id: int) -> PerformanceReport | None:

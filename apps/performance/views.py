@@ -4,7 +4,6 @@ PY (one indexed read); the figures come from ``charts.py``."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 from collections.abc import Iterable
@@ -19,6 +18,7 @@ from django.views.generic import TemplateView
 
 from apps.acos.mixins import ACOScopedMixin
 from apps.acos.models import ACO
+from lead_portal.exports import csv_writer
 
 from . import charts, selectors
 from .models import PerformanceSummary
@@ -267,7 +267,7 @@ class MoneyDataView(PerformanceMixin, View):
         response["Content-Disposition"] = (
             f'attachment; filename="LEAD_{self.aco.aco_id}_PY{summary.performance_year}_{slug}_run{summary.run_id}.csv"'
         )
-        writer = csv.writer(response)
+        writer = csv_writer(response)
         writer.writerow([f"# {stamp}"])
         writer.writerow(table.header)
         writer.writerows(table.csv_rows())

@@ -4,7 +4,6 @@ latest figures side by side with drill-down, and the benchmarks CMS published. C
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import messages
@@ -20,6 +19,8 @@ from django.views.generic import TemplateView
 from apps.accounts.selectors import request_user
 from apps.acos import selectors as aco_selectors
 from apps.acos.mixins import CMSOnlyMixin, resolve_performance_year
+from lead_portal.exports import csv_writer
+from lead_portal.jobs import QueueUnavailable
 
 from . import charts_cms, selectors_cms, services
 from .forms import PipelineRunForm, PublishedBenchmarkForm
@@ -97,6 +98,10 @@ class PipelineRunListView(CMSOnlyMixin, CMSAdminWritesMixin, TemplateView):
                 )
             except ValidationError as exc:
                 attach_errors(form, exc)
+            except QueueUnavailable as exc:
+                # The run exists, failed with the reason: its page offers Resume.
+                messages.error(request, str(exc))
+                return redirect("pipeline:runs")
             else:
                 messages.success(request, f"Pipeline run {run.pk} for PY{py} started.")
                 return redirect("pipeline:run_detail", pipeline_run_id=run.pk)
@@ -126,12 +131,16 @@ class PipelineRunDetailView(CMSOnlyMixin, TemplateView):
                         "money_url": money_url(row["aco_id"]),
                     }
                 )
+        steps = list(run.steps.all())
+        stalled = services.pipeline_run_stalled(run=run, steps=steps)
         context.update(
             run=run,
-            steps=list(run.steps.all()),
+            steps=steps,
             failed_step=selectors_cms.pipeline_run_failed_step(run=run),
+            stalled=stalled,
             summaries=summaries,
-            can_resume=request_user(self.request).is_cms_admin and run.status == PipelineRun.Status.FAILED,
+            can_resume=request_user(self.request).is_cms_admin
+            and (run.status == PipelineRun.Status.FAILED or bool(stalled)),
             summaries_step=PipelineStep.Name.SUMMARIES,
         )
         return context
@@ -146,6 +155,8 @@ class PipelineRunResumeView(CMSOnlyMixin, CMSAdminWritesMixin, View):
             services.pipeline_run_resume(run_id=run.pk, acting_user=request_user(request))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+        except QueueUnavailable as exc:
+            messages.error(request, str(exc))
         else:
             messages.success(request, f"Pipeline run {run.pk} resumes where it stopped.")
         return redirect("pipeline:run_detail", pipeline_run_id=run.pk)
@@ -211,7 +222,7 @@ class CompareView(CMSOnlyMixin, TemplateView):
     def csv_response(self, py: int, rows: list[selectors_cms.ComparisonRow]) -> HttpResponse:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="lead-aco-comparison-py{py}.csv"'
-        writer = csv.writer(response)
+        writer = csv_writer(response)
         writer.writerow([f"# LEAD ACOs compared, PY{py}; money figures are estimates, not CMS determinations"])
         writer.writerow(
             ["ACO", "Name", "Pipeline run", "Claims through", *(c.long_label for c in selectors_cms.COLUMNS)]

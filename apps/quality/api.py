@@ -93,7 +93,7 @@ class QualitySubmissionViewSet(ACOScopedViewSet):
         outcome = services.submissions_upload(
             aco=self.aco,
             performance_year=year,
-            data=upload.read(),
+            data=upload,  # read by the service, its size checked first
             filename=upload.name,
             acting_user=request_user(request),
         )

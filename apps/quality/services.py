@@ -19,8 +19,6 @@ Row checks, each an error with line, field, value and reason:
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -35,12 +33,14 @@ from apps.accounts.models import User
 from apps.acos import selectors as aco_selectors
 from apps.acos.lists import RowError
 from apps.acos.models import ACO, ModelParameters
+from lead_portal.uploads import MB, FileTooLarge, read_csv, upload_bytes
 
 from . import selectors
 from .models import MEASURE_SOURCES, DataSource, QualitySubmission
 
 COLUMNS = ["aco_id", "performance_year", "measure", "numerator", "denominator", "score"]
 MAX_ROWS = 10_000
+MAX_UPLOAD_BYTES = 1 * MB  # an ACO's results file is a few rows
 MAX_COUNT = 2_147_483_647  # the largest value the count columns hold on every database
 SCORE_MIN, SCORE_MAX = Decimal(0), Decimal(100)
 INTEGER_RE = re.compile(r"^[+-]?[0-9]+$")
@@ -97,29 +97,28 @@ def _measure(row: dict[str, str], line: int, errors: list[RowError]) -> None:
 
 
 def submissions_check(
-    data: bytes, aco_ids: set[str], *, aco_id: str | None = None, performance_year: int | None = None
+    data: bytes,
+    aco_ids: set[str],
+    *,
+    aco_id: str | None = None,
+    performance_year: int | None = None,
+    name: str = "quality_submissions.csv",
 ) -> tuple[list[dict[str, Any]], list[RowError]]:
     """Check every row of a quality submissions CSV; return the good rows and every problem.
 
     The bundle calls this with the ACO ids of the bundle and the portal. An ACO's upload passes
     ``aco_id`` (rows must be that ACO's) and ``performance_year`` (rows must be for that year)."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return [], [RowError(0, "file", "", f"is not UTF-8 text (byte {exc.start})")]
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        return [], [RowError(1, "header", ",".join(header), f"missing column(s): {', '.join(missing)}")]
+    read = read_csv(data, name=name, columns=COLUMNS)
+    if read.errors:
+        return [], read.errors
     years = set(ModelParameters.objects.values_list("performance_year", flat=True))
     rows: list[dict[str, Any]] = []
     errors: list[RowError] = []
     seen: dict[tuple[str, str, str], int] = {}
     records = 0
-    for raw in reader:
-        line = reader.line_num  # the physical line: the reader skips empty lines without counting them
-        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+    for record in read.records:
+        line = record.line
+        row = {k: v.strip() for k, v in record.values.items()}
         if not any(row.values()):
             continue
         records += 1
@@ -228,13 +227,20 @@ class SubmissionUploadOutcome:
 
 
 def submissions_upload(
-    *, aco: ACO, performance_year: int, data: bytes, filename: str, acting_user: User
+    *, aco: ACO, performance_year: int, data: Any, filename: str, acting_user: User
 ) -> SubmissionUploadOutcome:
     """An ACO administrator uploads CAHPS/eCQM results for one year: every row is checked, then all
-    rows load (each superseding the current result for its measure) or none do."""
+    rows load (each superseding the current result for its measure) or none do. ``data`` is the
+    uploaded file (or its bytes): a file over ``MAX_UPLOAD_BYTES`` is refused before it is read."""
     if not aco_selectors.user_can_edit_aco(user=acting_user, aco=aco):
         raise PermissionDenied("Only the ACO's administrators can upload quality results.")
-    rows, errors = submissions_check(data, {aco.aco_id}, aco_id=aco.aco_id, performance_year=performance_year)
+    try:
+        content = upload_bytes(data, limit=MAX_UPLOAD_BYTES)
+    except FileTooLarge as exc:
+        return SubmissionUploadOutcome(errors=[RowError(0, "file", filename, exc.reason)])
+    rows, errors = submissions_check(
+        content, {aco.aco_id}, aco_id=aco.aco_id, performance_year=performance_year, name=filename
+    )
     if not errors and not rows:
         errors = [RowError(0, "file", filename, "has no result rows")]
     if errors:

@@ -3,7 +3,6 @@ history of every upload, and the upload itself (ACO administrators). Rules live 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from typing import Any
@@ -18,6 +17,7 @@ from apps.accounts.models import AccessLog
 from apps.accounts.selectors import request_user
 from apps.accounts.services import access_log_record
 from apps.acos.mixins import ACOScopedMixin
+from lead_portal.exports import XLSX_CONTENT_TYPE, csv_writer, xlsx_workbook, xlsx_write, xlsx_write_row
 
 from . import charts, selectors, services
 from .forms import SubmissionUploadForm
@@ -72,7 +72,7 @@ class SubmissionUploadView(SubmissionsMixin, TemplateView):
         outcome = services.submissions_upload(
             aco=self.aco,
             performance_year=self.performance_year,
-            data=upload.read(),
+            data=upload,  # read by the service, its size checked first
             filename=upload.name,
             acting_user=request_user(request),
         )
@@ -258,29 +258,21 @@ class CareGapsExportView(CareGapsMixin, TemplateView):
         header = [h for h, _ in GAP_COLUMNS]
         if fmt == "csv":
             response = HttpResponse(content_type="text/csv; charset=utf-8")
-            writer = csv.writer(response)
+            writer = csv_writer(response)
             writer.writerow([f"# {stamp}"])
             writer.writerow(header)
             writer.writerows(rows)
         else:
-            import xlsxwriter
-
             raw = io.BytesIO()
-            book = xlsxwriter.Workbook(raw, {"in_memory": True})
+            book = xlsx_workbook(raw)
             sheet = book.add_worksheet("Care gaps")
-            sheet.write_row(0, 0, [stamp])
-            sheet.write_row(1, 0, header, book.add_format({"bold": True}))
+            xlsx_write(sheet, 0, 0, stamp)
+            xlsx_write_row(sheet, 1, 0, header, book.add_format({"bold": True}))
             date_format = book.add_format({"num_format": "yyyy-mm-dd"})
             for r, values in enumerate(rows, start=2):
-                for c, value in enumerate(values):
-                    if isinstance(value, dt.date):
-                        sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), date_format)
-                    elif value is not None:
-                        sheet.write(r, c, value)
+                xlsx_write_row(sheet, r, 0, values, date_format=date_format)
             sheet.freeze_panes(2, 1)
             book.close()
-            response = HttpResponse(
-                raw.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            )
+            response = HttpResponse(raw.getvalue(), content_type=XLSX_CONTENT_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
+from lead_portal import jobs
 
 from . import registry
 from .models import ReviewCase, ReviewComment, ReviewState, ReviewTransition, ReviewVersion
@@ -51,7 +52,7 @@ def _move(case: ReviewCase, to_state: str, user: User, reason: str = "") -> Revi
         case=case, from_state=case.state, to_state=to_state, actor=user, reason=reason
     )
     case.state = to_state
-    transaction.on_commit(lambda: review_transition_notify.delay(transition.pk))
+    transaction.on_commit(lambda: jobs.send_notification(review_transition_notify, transition.pk))
     return transition
 
 

@@ -4,7 +4,6 @@ staff every ACO's eligibility and PY totals. Figures come from the latest rural 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections import Counter
@@ -22,6 +21,7 @@ from apps.acos import selectors as aco_selectors
 from apps.acos.mixins import ACOScopedMixin, CMSOnlyMixin, resolve_performance_year
 from apps.acos.models import ACO
 from apps.acos.presentation import ChartBlock, DataTable, money
+from lead_portal.exports import XLSX_CONTENT_TYPE, csv_writer, xlsx_workbook, xlsx_write, xlsx_write_row
 
 from . import charts, selectors
 from .models import RuralRun
@@ -275,7 +275,7 @@ class ExportView(OverviewMixin, TemplateView):
             )
         if fmt == "csv":
             response = HttpResponse(content_type="text/csv; charset=utf-8")
-            writer = csv.writer(response)
+            writer = csv_writer(response)
             writer.writerow([f"# {stamp}"])
             writer.writerows(summary)
             writer.writerow([])
@@ -292,41 +292,34 @@ class ExportView(OverviewMixin, TemplateView):
         return response
 
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_TYPE = XLSX_CONTENT_TYPE
 
 
 def xlsx_bytes(stamp: str, summary: list[list[Any]], tins: list[list[Any]], months: list[list[Any]]) -> bytes:
-    import xlsxwriter
-
     raw = io.BytesIO()
-    book = xlsxwriter.Workbook(raw, {"in_memory": True})
+    book = xlsx_workbook(raw)
     bold = book.add_format({"bold": True})
     money_format = book.add_format({"num_format": "#,##0.00"})
     month_format = book.add_format({"num_format": "yyyy-mm"})
     sheet = book.add_worksheet("Participant TINs")
-    sheet.write_row(0, 0, [stamp])
+    xlsx_write(sheet, 0, 0, stamp)
     for r, (label, value) in enumerate(summary, start=1):
-        sheet.write(r, 0, label, bold)
-        if isinstance(value, Decimal):
-            sheet.write_number(r, 1, float(value), money_format)
-        elif value is not None:
-            sheet.write(r, 1, value)
+        xlsx_write(sheet, r, 0, label, bold)
+        xlsx_write(sheet, r, 1, value, money_format if isinstance(value, Decimal) else None)
     top = len(summary) + 2
-    sheet.write_row(top, 0, TIN_HEADER, bold)
+    xlsx_write_row(sheet, top, 0, TIN_HEADER, bold)
     for r, row in enumerate(tins, start=top + 1):
-        for c, value in enumerate(row):
-            if value is not None:
-                sheet.write(r, c, value)
+        xlsx_write_row(sheet, r, 0, row)
     sheet.freeze_panes(top + 1, 1)
     schedule = book.add_worksheet("Payment schedule")
-    schedule.write_row(0, 0, [stamp])
-    schedule.write_row(1, 0, SCHEDULE_HEADER, bold)
+    xlsx_write(schedule, 0, 0, stamp)
+    xlsx_write_row(schedule, 1, 0, SCHEDULE_HEADER, bold)
     for r, (month, member_months, rate, amount, kind) in enumerate(months, start=2):
-        schedule.write_datetime(r, 0, dt.datetime.combine(month, dt.time()), month_format)
-        schedule.write_number(r, 1, member_months)
-        schedule.write_number(r, 2, float(rate), money_format)
-        schedule.write_number(r, 3, float(amount), money_format)
-        schedule.write(r, 4, kind)
+        xlsx_write(schedule, r, 0, month, month_format)
+        xlsx_write(schedule, r, 1, member_months)
+        xlsx_write(schedule, r, 2, rate, money_format)
+        xlsx_write(schedule, r, 3, amount, money_format)
+        xlsx_write(schedule, r, 4, kind)
     schedule.freeze_panes(2, 1)
     book.close()
     return raw.getvalue()

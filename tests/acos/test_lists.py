@@ -330,7 +330,8 @@ def test_file_that_is_not_utf8_is_refused() -> None:
     data = _csv(P_HEADER).replace(b"aco_id", b"aco_\xe9d")  # Latin-1 é
     rows, errors = parse_participants(data)
     assert rows == []
-    assert [(e.field, e.reason) for e in errors] == [("file", "is not UTF-8 text (byte 4)")]
+    # The cell with the bad byte, named: the header's "aco_\xe9d".
+    assert errors == [RowError(1, "header", "aco_\ufffdd", "is not UTF-8 text (byte 0xE9): save the file as UTF-8")]
 
 
 def test_file_over_the_row_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -198,10 +198,10 @@ BAD_FILES: dict[str, tuple[bytes, RowError]] = {
         b"aco_id,measure,score\nL0101,cahps,80\n",
         RowError(1, "header", "aco_id,measure,score", "missing column(s): performance_year, numerator, denominator"),
     ),
-    # é in Latin-1 is the byte 0xE9 at offset 80: the 60-byte header line, then 20 bytes of the row.
+    # é in Latin-1 is the byte 0xE9, in line 2's score: named with its line and column.
     "not-utf8": (
         (HEADER + "L0101,2027,cahps,,,8é\n").encode("latin-1"),
-        RowError(0, "file", "", "is not UTF-8 text (byte 80)"),
+        RowError(2, "score", "8\ufffd", "is not UTF-8 text (byte 0xE9): save the file as UTF-8"),
     ),
     "no-rows": (HEADER.encode(), RowError(0, "file", "results.csv", "has no result rows")),
 }

