@@ -21,6 +21,9 @@ class AlignmentRun(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the worker computing it (lead_portal.jobs)."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     data_version = models.PositiveIntegerField(
         default=0, help_text="The last CCLF file (by id) the run read: which data it reflects."

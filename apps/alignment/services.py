@@ -9,7 +9,6 @@ ALR-style exports are built in the background from the stored rows."""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
 import io
@@ -23,13 +22,15 @@ import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.acos import selectors as aco_selectors
 from apps.acos.models import ACO, AlignmentApproach, Election, ParticipantTIN
 from apps.claims.models import Beneficiary, CCLFFile
+from lead_portal import jobs
+from lead_portal.exports import csv_writer, xlsx_workbook, xlsx_write, xlsx_write_row
 
 from . import cohort_inputs, cohorts, engine, runs
 from .inputs import load_inputs
@@ -60,12 +61,58 @@ def alignment_run_create(
 def alignment_run_request(
     *, performance_year: int, as_of: dt.date | None = None, acting_user: User | None = None
 ) -> AlignmentRun:
-    """Create a run and queue it for a worker once the transaction commits."""
+    """Create a run and queue it for a worker once the transaction commits. When the queue does not take
+    it, the run is failed with the reason and ``jobs.QueueUnavailable`` raised for the page to say so."""
     from .tasks import alignment_run_task
 
     run = alignment_run_create(performance_year=performance_year, as_of=as_of, acting_user=acting_user)
-    transaction.on_commit(lambda: alignment_run_task.delay(run.pk))
+    transaction.on_commit(partial(_queue_or_fail, alignment_run_task, AlignmentRun, run.pk, "The alignment run"))
     return run
+
+
+def _queue_or_fail(task: Any, model: Any, pk: int, what: str) -> None:
+    """Queue a job row's task after the commit; when the queue does not take it, the row (still
+    requested) is failed with the reason, so it never waits for a message that was never sent."""
+    try:
+        jobs.send(task, pk, what=what)
+    except jobs.QueueUnavailable as exc:
+        model.objects.filter(pk=pk, status=model.Status.REQUESTED).update(
+            status=model.Status.FAILED, finished_at=timezone.now(), message=str(exc)
+        )
+        raise
+
+
+# An export task's hard time limit (tasks.py) and a margin: an export still unfinished after this was
+# left by a worker that died.
+EXPORT_GIVE_UP_SECONDS = 3600 + 15 * 60
+
+
+def alignment_jobs_take_over() -> int:
+    """The workers' sweep (``lead_portal.jobs``): an alignment run still running whose worker stopped
+    heartbeating more than ``JOB_STALE_SECONDS`` ago is failed with that reason (its results are written in
+    one transaction, so nothing of it was kept; a new run is a click away, and a pipeline run replaces it by
+    itself), and so is an export still building after its task's time limit."""
+    cutoff = jobs.stale_before()
+    taken = 0
+    stale = AlignmentRun.objects.filter(status=AlignmentRun.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    )
+    for run_id, last in list(stale.values_list("pk", "heartbeat_at")):
+        seen = f"{timezone.localtime(last):%Y-%m-%d %H:%M:%S %Z}" if last else "never"
+        taken += AlignmentRun.objects.filter(pk=run_id, status=AlignmentRun.Status.RUNNING, heartbeat_at=last).update(
+            status=AlignmentRun.Status.FAILED,
+            stage="Failed",
+            finished_at=timezone.now(),
+            message=f"The worker computing this run stopped (last heard from {seen}): nothing was saved. "
+            "Start a new run.",
+        )
+    given_up = timezone.now() - dt.timedelta(seconds=EXPORT_GIVE_UP_SECONDS)
+    taken += AlignmentExport.objects.filter(status=AlignmentExport.Status.RUNNING, created_at__lt=given_up).update(
+        status=AlignmentExport.Status.FAILED,
+        finished_at=timezone.now(),
+        message="The worker building this export stopped before it finished. Request it again.",
+    )
+    return taken
 
 
 def _entities(performance_year: int, *, added_before: dt.datetime | None = None) -> engine.Entities:
@@ -231,6 +278,13 @@ def alignment_run_execute(*, run_id: int) -> AlignmentRun:
     run = AlignmentRun.objects.get(pk=run_id)
     if not claimed:
         return run
+    # While it computes, the run's heartbeat says a worker is on it (lead_portal.jobs).
+    with jobs.Heartbeat(AlignmentRun.objects.filter(pk=run_id, status=AlignmentRun.Status.RUNNING)):
+        return _compute(run)
+
+
+def _compute(run: AlignmentRun) -> AlignmentRun:
+    run_id = run.pk
     watch = runs.Stopwatch()
 
     try:
@@ -333,7 +387,8 @@ def alignment_export_request(*, aco: ACO, run: AlignmentRun, fmt: str, acting_us
     if run.status != AlignmentRun.Status.SUCCEEDED:
         raise ValidationError("Only a finished alignment run can be exported.")
     export = AlignmentExport.objects.create(aco=aco, run=run, format=fmt, created_by=acting_user)
-    transaction.on_commit(lambda: alignment_export_task.delay(export.pk))
+    # Queued once the row is committed; a queue that does not answer fails the row, with the reason.
+    transaction.on_commit(partial(_queue_or_fail, alignment_export_task, AlignmentExport, export.pk, "The export"))
     return export
 
 
@@ -368,7 +423,7 @@ def alignment_export_execute(*, export_id: int) -> AlignmentExport:
         count = 0
         if export.format == AlignmentExport.Format.CSV:
             buffer = io.StringIO()
-            writer = csv.writer(buffer)
+            writer = csv_writer(buffer)
             writer.writerow([f"# {stamp}"])
             writer.writerow(header)
             for values in _export_rows(export):
@@ -376,22 +431,16 @@ def alignment_export_execute(*, export_id: int) -> AlignmentExport:
                 count += 1
             content = buffer.getvalue().encode("utf-8")
         else:
-            import xlsxwriter
-
             raw = io.BytesIO()
-            book = xlsxwriter.Workbook(raw, {"constant_memory": True, "in_memory": True})
+            book = xlsx_workbook(raw, {"constant_memory": True})
             sheet = book.add_worksheet("Aligned beneficiaries")
             bold = book.add_format({"bold": True})
             date_format = book.add_format({"num_format": "yyyy-mm-dd"})
-            sheet.write_row(0, 0, [stamp])
-            sheet.write_row(1, 0, header, bold)
+            xlsx_write(sheet, 0, 0, stamp)
+            xlsx_write_row(sheet, 1, 0, header, bold)
             for values in _export_rows(export):
                 count += 1
-                for col, value in enumerate(values):
-                    if isinstance(value, dt.date):
-                        sheet.write_datetime(count + 1, col, dt.datetime.combine(value, dt.time()), date_format)
-                    elif value is not None:
-                        sheet.write(count + 1, col, value)
+                xlsx_write_row(sheet, count + 1, 0, values, date_format=date_format)
             sheet.freeze_panes(2, 1)
             sheet.set_column(0, len(header) - 1, 14)
             book.close()

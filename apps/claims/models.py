@@ -35,6 +35,9 @@ class IngestRun(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the worker loading it (lead_portal.jobs)."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     # {"CCLF5": {"expected": n, "parsed": n, "loaded": n}, ...}: feeds the progress bar.
     progress = models.JSONField(default=dict, blank=True)

@@ -22,14 +22,16 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import User
+from lead_portal import jobs
 
 from . import loader
 from .layouts import PRIOR_RECORD_LENGTHS, PRIOR_VERSION, layout
 from .models import CCLFFile, IngestError, IngestRun, MBIMap
-from .packages import Package, discover, opened, sha256_of
+from .packages import ArchiveRefused, Package, discover, opened, sha256_of
 from .parsing import Block, FileCheck, RecordError, copy_text, iter_blocks
 from .signals import ingest_succeeded
 from .summary import read_cclf0
@@ -55,19 +57,54 @@ def ingest_run_create(
     run.full_clean(exclude=["upload"])
     run.save()
     if queue:
-        from .tasks import ingest_run_task
-
-        transaction.on_commit(lambda: ingest_run_task.delay(run.pk))
+        transaction.on_commit(partial(_queue, run.pk))
     return run
+
+
+def _queue(run_id: int) -> None:
+    """Queue the load after the commit; when the queue does not take it, the run is failed with the
+    reason (never left waiting for a message that was never sent) and the caller hears why."""
+    from .tasks import ingest_run_task
+
+    try:
+        jobs.send(ingest_run_task, run_id, what="The load")
+    except jobs.QueueUnavailable as exc:
+        IngestRun.objects.filter(pk=run_id, status=IngestRun.Status.REQUESTED).update(
+            status=IngestRun.Status.FAILED, finished_at=timezone.now(), message=str(exc)
+        )
+        raise
 
 
 def _claim(run_id: int) -> bool:
     """requested → running, once: a redelivered task finds the run already claimed."""
+    now = timezone.now()
     return bool(
         IngestRun.objects.filter(pk=run_id, status=IngestRun.Status.REQUESTED).update(
-            status=IngestRun.Status.RUNNING, started_at=timezone.now()
+            status=IngestRun.Status.RUNNING, started_at=now, heartbeat_at=now
         )
     )
+
+
+def ingest_runs_take_over() -> int:
+    """The workers' sweep (``lead_portal.jobs``): a load still running whose worker stopped heartbeating
+    more than ``JOB_STALE_SECONDS`` ago was left by a process that died. A load is one transaction, so
+    nothing of it was kept: the run is failed with that reason (loading the package again is safe; the
+    same bytes twice are a no-op). Not loaded again by itself: a package that kills its worker (memory)
+    would do so for ever."""
+    cutoff = jobs.stale_before()
+    stale = IngestRun.objects.filter(status=IngestRun.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    )
+    taken = 0
+    for run_id, last in list(stale.values_list("pk", "heartbeat_at")):
+        seen = f"{timezone.localtime(last):%Y-%m-%d %H:%M:%S %Z}" if last else "never"
+        taken += IngestRun.objects.filter(pk=run_id, status=IngestRun.Status.RUNNING, heartbeat_at=last).update(
+            status=IngestRun.Status.FAILED,
+            finished_at=timezone.now(),
+            message=f"The process loading this package stopped (last heard from {seen}): nothing was loaded "
+            "(a load is all or nothing). Load the package again.",
+        )
+    return taken
 
 
 def progress_get(run: IngestRun) -> dict[str, Any]:
@@ -385,6 +422,12 @@ def ingest_run_execute(*, run_id: int, path: Path | None = None, announce: bool 
     ``announce`` is false."""
     if not _claim(run_id):
         return IngestRun.objects.get(pk=run_id)
+    # While it loads, the run's heartbeat says a worker is on it (lead_portal.jobs).
+    with jobs.Heartbeat(IngestRun.objects.filter(pk=run_id, status=IngestRun.Status.RUNNING)):
+        return _load(run_id=run_id, path=path, announce=announce)
+
+
+def _load(*, run_id: int, path: Path | None, announce: bool) -> IngestRun:
     run = IngestRun.objects.get(pk=run_id)
     progress = _Progress(run)
     problems = _Problems()
@@ -423,6 +466,8 @@ def ingest_run_execute(*, run_id: int, path: Path | None = None, announce: bool 
                         unresolved = state.mbi.problems if state.mbi else {}
     except LoadRejected:
         pass
+    except ArchiveRefused as exc:  # a zip over its limits: refused before anything was extracted
+        problems.add(exc.file_name, [RecordError(None, exc.field, exc.value, exc.reason)])
     except Exception as exc:  # an unexpected failure still ends the run with a reason
         log.exception("Ingest run %s failed", run_id)
         problems.add(run.source, [RecordError(None, "load", type(exc).__name__, str(exc)[:255])])

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,6 +31,7 @@ class PipelineStepSerializer(serializers.ModelSerializer[PipelineStep]):
             "status",
             "attempts",
             "started_at",
+            "heartbeat_at",
             "finished_at",
             "seconds",
             "rows",
@@ -75,10 +76,21 @@ class PipelineRunSerializer(serializers.ModelSerializer[PipelineRun]):
 
 class PipelineRunDetailSerializer(PipelineRunSerializer):
     steps = PipelineStepSerializer(many=True, read_only=True)
+    stalled = serializers.SerializerMethodField(
+        help_text="Why the run has stalled (its worker stopped reporting, or no worker took its step), or empty: "
+        "a stalled run can be resumed."
+    )
 
     class Meta(PipelineRunSerializer.Meta):
-        fields = [*PipelineRunSerializer.Meta.fields, "steps"]
-        read_only_fields = [*PipelineRunSerializer.Meta.read_only_fields, "steps"]
+        fields = [*PipelineRunSerializer.Meta.fields, "stalled", "steps"]
+        read_only_fields = [*PipelineRunSerializer.Meta.read_only_fields, "stalled", "steps"]
+
+    def get_stalled(self, run: PipelineRun) -> str:
+        return services.pipeline_run_stalled(run=run)
+
+
+# A job the queue does not take (lead_portal.jobs.QueueUnavailable): the run is failed with the reason.
+QUEUE_DOWN = OpenApiResponse(description="The job queue did not answer: nothing was started; try again later.")
 
 
 class _CMSOnly(viewsets.GenericViewSet):
@@ -89,8 +101,9 @@ class _CMSOnly(viewsets.GenericViewSet):
 
 
 class PipelineRunViewSet(_CMSOnly):
-    """Pipeline runs (CMS staff). ``POST`` starts one and ``resume`` restarts a failed one (CMS
-    administrators); the run works in the background: follow it with ``GET``."""
+    """Pipeline runs (CMS staff). ``POST`` starts one and ``resume`` restarts a failed or stalled one (CMS
+    administrators); the run works in the background: follow it with ``GET``. When the job queue does not
+    answer, both say so with 503 and start nothing."""
 
     serializer_class = PipelineRunSerializer
 
@@ -106,7 +119,7 @@ class PipelineRunViewSet(_CMSOnly):
         run = selectors_cms.pipeline_run_get(pipeline_run_id=pipeline_run_id)
         return Response(PipelineRunDetailSerializer(run).data)
 
-    @extend_schema(responses={202: PipelineRunDetailSerializer})
+    @extend_schema(responses={202: PipelineRunDetailSerializer, 503: QUEUE_DOWN})
     def create(self, request: Request) -> Response:
         user = request_user(request)
         if not user.is_cms_admin:  # the role decides before the body is read (the service checks again)
@@ -123,7 +136,7 @@ class PipelineRunViewSet(_CMSOnly):
         run = selectors_cms.pipeline_run_get(pipeline_run_id=run.pk)
         return Response(PipelineRunDetailSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=None, responses={202: PipelineRunDetailSerializer})
+    @extend_schema(request=None, responses={202: PipelineRunDetailSerializer, 503: QUEUE_DOWN})
     def resume(self, request: Request, pipeline_run_id: int) -> Response:
         user = request_user(request)
         if not user.is_cms_admin:

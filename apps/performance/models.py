@@ -118,6 +118,12 @@ class PipelineStep(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     task_id = models.CharField(max_length=64, blank=True, help_text="The Celery task running the step now.")
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Last sign of life of the worker running the step (lead_portal.jobs): a running step whose "
+        "heartbeat is older than JOB_STALE_SECONDS is taken over.",
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     seconds = models.FloatField(null=True, blank=True)
     rows = models.PositiveIntegerField(default=0, help_text="Rows the step wrote.")
@@ -251,6 +257,9 @@ class PerformanceReport(models.Model):
     size = models.PositiveIntegerField(default=0)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the build was last queued again by the workers' sweep."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     seconds = models.FloatField(null=True, blank=True)
     message = models.TextField(blank=True)

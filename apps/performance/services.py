@@ -14,7 +14,11 @@ A ``PipelineRun`` is a chain of steps, each one Celery task on the ``compute`` q
 Each step is idempotent and restartable:
 - a step is taken under a row lock; a finished step is never redone (a redelivered message just moves
   the chain on), and a step left *running* by a worker that died is taken over by the redelivered
-  message (same Celery task id) or by a CMS admin's *resume*;
+  message (same Celery task id), by the workers' sweep once the step's heartbeat is older than
+  ``JOB_STALE_SECONDS`` (``pipeline_steps_take_over``: a new task id, so the dead worker's message,
+  redelivered hours later, finds the step taken and does nothing) or by a CMS admin's *resume*;
+- while a worker runs a step, a thread stamps the step's ``heartbeat_at`` (``lead_portal.jobs``); a step
+  whose worker died ``JOB_MAX_ATTEMPTS`` times is failed with the reason instead of taken over again;
 - a step's writes are one transaction (money facts and summaries are replaced, not added to), and an
   alignment or quality run interrupted half-way is marked failed and replaced by a fresh one, so a
   retry never counts anything twice;
@@ -28,14 +32,16 @@ import datetime as dt
 import logging
 import os
 import time
+import uuid
 from collections import defaultdict
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import F, Max, Sum
+from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -51,6 +57,7 @@ from apps.quality import pipeline as quality_pipeline
 from apps.quality.models import MeasureResult, QualityRun, QualityScore
 from apps.rural import services as rural_services
 from apps.rural.models import RuralEligibility, RuralPaymentLine
+from lead_portal import jobs
 
 from . import engine, inputs, snapshot
 from .models import (
@@ -59,6 +66,7 @@ from .models import (
     Cohort,
     CostFact,
     MemberMonthFact,
+    PerformanceReport,
     PerformanceSummary,
     PipelineRun,
     PipelineStep,
@@ -97,7 +105,8 @@ class StepFault(RuntimeError):
 def _fault(step: str, attempt: int) -> None:
     """Fault injection for the restart tests, off unless ``PIPELINE_FAULT`` is set in the worker's
     environment: ``money:exit`` ends the worker process in the middle of the money step's transaction on
-    its first attempt, ``money:raise`` raises there instead."""
+    its first attempt, ``money:raise`` raises there instead, and ``money:sleep=30`` makes that attempt
+    wait 30 seconds there (for a test to kill the worker in the middle of the step)."""
     spec = os.environ.get("PIPELINE_FAULT", "")
     if not spec or attempt != 1:
         return
@@ -106,6 +115,9 @@ def _fault(step: str, attempt: int) -> None:
         return
     if action == "exit":
         os._exit(17)
+    if action.startswith("sleep="):
+        time.sleep(float(action.removeprefix("sleep=")))
+        return
     raise StepFault(f"fault injected into the {step} step (attempt {attempt})")
 
 
@@ -151,27 +163,64 @@ def pipeline_run_request(
     acting_user: User | None = None,
     trigger: str = PipelineRun.Trigger.PAGE,
 ) -> PipelineRun:
-    """Create a run and queue its first step once the transaction commits: the web never waits."""
+    """Create a run and queue its first step once the transaction commits: the web never waits. When the
+    queue does not take it, the run is failed with that message (Resume starts it later) and
+    ``jobs.QueueUnavailable`` is raised for the page to say so."""
     run = pipeline_run_create(performance_year=performance_year, as_of=as_of, acting_user=acting_user, trigger=trigger)
-    transaction.on_commit(lambda: _enqueue(run.pk, STEPS[0]))
+    transaction.on_commit(partial(_queue_or_fail, run.pk, STEPS[0], what=f"Pipeline run {run.pk}"))
     return run
 
 
+def pipeline_run_stalled(*, run: PipelineRun, steps: list[PipelineStep] | None = None) -> str:
+    """Why an unfinished run is stalled ('' when it is not): its current step is running but its worker
+    stopped heartbeating, or it has waited for a worker for longer than ``JOB_STALE_SECONDS``."""
+    if run.is_finished:
+        return ""
+    steps = sorted(steps if steps is not None else run.steps.all(), key=lambda s: s.order)
+    current = next((s for s in steps if s.status != PipelineStep.Status.SUCCEEDED), None)
+    if current is None:
+        return ""
+    minutes = round(settings.JOB_STALE_SECONDS / 60)
+    label = current.get_name_display()
+    if current.status == PipelineStep.Status.RUNNING:
+        if jobs.is_stale(current.heartbeat_at or current.started_at):
+            return f"The worker running the {label.lower()} step has not reported for over {minutes} minutes."
+        return ""
+    last = max(
+        [run.created_at, *(t for s in steps for t in (s.finished_at, s.heartbeat_at, s.started_at) if t is not None)]
+    )
+    if jobs.is_stale(last):
+        return f"No worker has taken the {label.lower()} step for over {minutes} minutes."
+    return ""
+
+
 def pipeline_run_resume(*, run_id: int, acting_user: User | None = None) -> PipelineRun:
-    """Queue a failed (or stuck) run's unfinished step again; what is done stays done."""
+    """Queue a failed or stalled run's unfinished step again; what is done stays done. A run whose step
+    a live worker is running (its heartbeat is fresh) is not resumed: that would run the step twice."""
     if acting_user is not None and not acting_user.is_cms_admin:
         raise PermissionDenied("Only CMS administrators resume pipeline runs.")
-    run = PipelineRun.objects.get(pk=run_id)
-    if run.status == PipelineRun.Status.SUCCEEDED:
-        raise ValidationError("This run has finished: there is nothing to resume.")
-    step = run.steps.exclude(status=PipelineStep.Status.SUCCEEDED).order_by("order").first()
-    if step is None:
-        raise ValidationError("Every step of this run has finished.")
-    PipelineStep.objects.filter(pk=step.pk).update(status=PipelineStep.Status.WAITING, task_id="", message="")
-    PipelineRun.objects.filter(pk=run.pk).update(
-        status=PipelineRun.Status.RUNNING, finished_at=None, message="", stage=f"Resuming: {step.get_name_display()}"
-    )
-    transaction.on_commit(lambda: _enqueue(run.pk, step.name))
+    with transaction.atomic():
+        run = PipelineRun.objects.select_for_update().get(pk=run_id)
+        if run.status == PipelineRun.Status.SUCCEEDED:
+            raise ValidationError("This run has finished: there is nothing to resume.")
+        step = run.steps.exclude(status=PipelineStep.Status.SUCCEEDED).order_by("order").first()
+        if step is None:
+            raise ValidationError("Every step of this run has finished.")
+        if run.status != PipelineRun.Status.FAILED and not pipeline_run_stalled(run=run):
+            raise ValidationError(
+                f"This run is working ({step.get_name_display()}): there is nothing to resume. A run can be "
+                "resumed once it has failed or stalled."
+            )
+        PipelineStep.objects.filter(pk=step.pk).update(
+            status=PipelineStep.Status.WAITING, task_id="", message="", heartbeat_at=timezone.now()
+        )
+        PipelineRun.objects.filter(pk=run.pk).update(
+            status=PipelineRun.Status.RUNNING,
+            finished_at=None,
+            message="",
+            stage=f"Resuming: {step.get_name_display()}",
+        )
+        transaction.on_commit(partial(_queue_or_fail, run.pk, step.name, what=f"Resuming pipeline run {run.pk}"))
     run.refresh_from_db()
     return run
 
@@ -182,14 +231,33 @@ def pipeline_after_ingest(*, performance_years: list[int]) -> list[PipelineRun]:
     known = set(aco_selectors.performance_years())
     for py in sorted(set(performance_years) & known):
         if ModelParameters.objects.filter(performance_year=py).exists():
-            runs.append(pipeline_run_request(performance_year=py, trigger=PipelineRun.Trigger.INGEST))
+            try:
+                runs.append(pipeline_run_request(performance_year=py, trigger=PipelineRun.Trigger.INGEST))
+            except jobs.QueueUnavailable:  # the run is failed with the reason; Resume starts it
+                log.warning("PY%s: the pipeline run after the load could not be queued", py)
     return runs
 
 
-def _enqueue(run_id: int, step: str) -> None:
+def _enqueue(run_id: int, step: str, *, task_id: str | None = None) -> None:
     from .tasks import pipeline_step_task
 
-    pipeline_step_task.delay(run_id, step)
+    jobs.send(pipeline_step_task, run_id, step, what=f"Pipeline run {run_id}", task_id=task_id)
+
+
+def _queue_or_fail(run_id: int, step: str, *, what: str) -> None:
+    """Queue the step (after the commit); when the queue does not take it, the run is failed with the
+    reason, so it never waits for a message that was never sent, and the caller hears why."""
+    try:
+        _enqueue(run_id, step)
+    except jobs.QueueUnavailable:
+        PipelineRun.objects.filter(pk=run_id).exclude(status=PipelineRun.Status.SUCCEEDED).update(
+            status=PipelineRun.Status.FAILED,
+            finished_at=timezone.now(),
+            message=f"The job queue did not answer when the {PipelineStep.Name(step).label.lower()} step was "
+            "queued: nothing was started. Resume starts it.",
+            stage="Not started: the job queue did not answer",
+        )
+        raise
 
 
 def _enqueue_summary(run_id: int, aco_pk: int) -> None:
@@ -217,8 +285,9 @@ def _take(run_id: int, name: str, task_id: str) -> PipelineStep | None:
         step.attempts += 1
         step.task_id = task_id
         step.started_at = now
+        step.heartbeat_at = now
         step.message = ""
-        step.save(update_fields=["status", "attempts", "task_id", "started_at", "message"])
+        step.save(update_fields=["status", "attempts", "task_id", "started_at", "heartbeat_at", "message"])
         start, _ = STEP_SPAN[name]
         PipelineRun.objects.filter(pk=run_id).update(
             status=PipelineRun.Status.RUNNING,
@@ -243,17 +312,21 @@ def pipeline_step_execute(*, run_id: int, name: str, task_id: str = "", inline: 
     run = step.run
     clock = time.perf_counter()
     try:
-        if name == PipelineStep.Name.SUMMARIES:
-            _step_summaries(run, step, inline=inline)
-            return PipelineStep.objects.get(pk=step.pk).status  # the last ACO closes the step
-        rows, message = _STEP_FUNCTIONS[name](run, step)
+        # The heartbeat beats only while this task still owns the step (its task id).
+        with jobs.Heartbeat(PipelineStep.objects.filter(pk=step.pk, task_id=step.task_id)):
+            if name == PipelineStep.Name.SUMMARIES:
+                _step_summaries(run, step, inline=inline)
+                return PipelineStep.objects.get(pk=step.pk).status  # the last ACO closes the step
+            rows, message = _STEP_FUNCTIONS[name](run, step)
     except TRANSIENT:
         raise  # the task retries; the step stays running under the same task id
     except Exception as exc:  # any other failure ends the step and the run, with the reason
         log.exception("pipeline run %s: step %s", run_id, name)
-        _fail(step, f"{step.get_name_display()} failed: {_reason(exc)}")
+        _fail(step, f"{step.get_name_display()} failed: {_reason(exc)}", task_id=step.task_id)
         return PipelineStep.Status.FAILED
-    _succeed(step, rows=rows, message=message, seconds=time.perf_counter() - clock)
+    if not _succeed(step, rows=rows, message=message, seconds=time.perf_counter() - clock):
+        log.warning("pipeline run %s: step %s was taken over while task %s ran it", run_id, name, step.task_id)
+        return "skipped"
     if not inline:
         _advance(step)
     return PipelineStep.Status.SUCCEEDED
@@ -274,21 +347,30 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _succeed(step: PipelineStep, *, rows: int, message: str, seconds: float) -> None:
-    PipelineStep.objects.filter(pk=step.pk).update(
+def _succeed(step: PipelineStep, *, rows: int, message: str, seconds: float) -> bool:
+    """Close the step, if this task still owns it (False: another task took it over meanwhile)."""
+    done = PipelineStep.objects.filter(pk=step.pk, task_id=step.task_id, status=PipelineStep.Status.RUNNING).update(
         status=PipelineStep.Status.SUCCEEDED,
         finished_at=timezone.now(),
         seconds=round(seconds, 3),
         rows=rows,
         message=message,
     )
-    step.status = PipelineStep.Status.SUCCEEDED
+    if done:
+        step.status = PipelineStep.Status.SUCCEEDED
+    return bool(done)
 
 
-def _fail(step: PipelineStep, message: str) -> None:
+def _fail(step: PipelineStep, message: str, *, task_id: str | None = None) -> None:
+    """Fail the step and its run (only while ``task_id``, when given, still owns the step)."""
     now = timezone.now()
+    owned = PipelineStep.objects.filter(pk=step.pk)
+    if task_id is not None:
+        owned = owned.filter(task_id=task_id)
+    if not owned.update(status=PipelineStep.Status.FAILED, finished_at=now, message=message):
+        log.warning("pipeline run %s: %s (not recorded: the step was taken over)", step.run_id, message)
+        return
     log.warning("pipeline run %s: %s", step.run_id, message)
-    PipelineStep.objects.filter(pk=step.pk).update(status=PipelineStep.Status.FAILED, finished_at=now, message=message)
     PipelineRun.objects.filter(pk=step.run_id).update(
         status=PipelineRun.Status.FAILED, finished_at=now, message=message, stage=f"Failed at {step.get_name_display()}"
     )
@@ -301,10 +383,96 @@ def pipeline_step_failed(*, run_id: int, name: str, reason: str) -> None:
         _fail(step, f"{step.get_name_display()} failed: {reason}")
 
 
+def pipeline_steps_take_over() -> int:
+    """The workers' sweep (``lead_portal.jobs``): every step still running whose worker stopped
+    heartbeating more than ``JOB_STALE_SECONDS`` ago is queued again under a new task id (the step is
+    idempotent), or failed with the reason once its worker has died ``JOB_MAX_ATTEMPTS`` times. Each
+    take-over is a conditional UPDATE: of several workers sweeping at once, one takes a step."""
+    cutoff = jobs.stale_before()
+    stale = (
+        PipelineStep.objects.filter(
+            status=PipelineStep.Status.RUNNING,
+            run__status__in=(PipelineRun.Status.REQUESTED, PipelineRun.Status.RUNNING),
+        )
+        .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff))
+        .order_by("run_id", "order")
+    )
+    taken = 0
+    for step in list(stale):
+        last = step.heartbeat_at or step.started_at
+        seen = f"{timezone.localtime(last):%Y-%m-%d %H:%M:%S %Z}" if last else "never"
+        claim = PipelineStep.objects.filter(
+            pk=step.pk, status=PipelineStep.Status.RUNNING, task_id=step.task_id, heartbeat_at=step.heartbeat_at
+        )
+        if step.attempts >= settings.JOB_MAX_ATTEMPTS:
+            if claim.exists():
+                _fail(
+                    step,
+                    f"{step.get_name_display()} failed: the worker running it stopped {step.attempts} times (last "
+                    f"heard from {seen}; killed, or out of memory?). See the workers' logs, then Resume.",
+                    task_id=step.task_id,
+                )
+            continue
+        task_id = f"takeover-{uuid.uuid4().hex}"
+        now = timezone.now()
+        with transaction.atomic():
+            if not claim.update(
+                task_id=task_id,
+                heartbeat_at=now,
+                message=f"Taken over: the worker running it stopped reporting (last heard from {seen}).",
+            ):
+                continue  # another worker's sweep took it, or its worker answered after all
+            PipelineRun.objects.filter(pk=step.run_id).update(
+                stage=f"{step.get_name_display()}: taken over from a stopped worker"
+            )
+        log.warning("pipeline run %s: step %s taken over (last heartbeat %s)", step.run_id, step.name, seen)
+        taken += 1
+        try:
+            _enqueue(step.run_id, step.name, task_id=task_id)
+        except jobs.QueueUnavailable:
+            pass  # the heartbeat stamped now goes stale again and the next sweep retries
+    return taken
+
+
+def reports_take_over() -> int:
+    """The workers' sweep, for reports: one still "being built" ``JOB_STALE_SECONDS`` after it was queued
+    lost its worker (or its message) and is queued again. A live build holds the report's row lock, so
+    it is skipped here; a build queued twice is built once (``reports.report_build`` claims under that
+    lock and finds it ready the second time)."""
+    from .tasks import report_build_task
+
+    cutoff = jobs.stale_before()
+    taken = []
+    with transaction.atomic():
+        for report in (
+            PerformanceReport.objects.select_for_update(skip_locked=True)
+            .filter(status=PerformanceReport.Status.REQUESTED, created_at__lt=cutoff)
+            .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=cutoff))
+        ):
+            report.queued_at = timezone.now()
+            report.save(update_fields=["queued_at"])
+            taken.append(report.pk)
+    for report_id in taken:
+        try:
+            jobs.send(report_build_task, report_id, what="The report")
+        except jobs.QueueUnavailable:
+            pass  # tried again once this stamp is stale
+    return len(taken)
+
+
 def _advance(step: PipelineStep) -> None:
     index = STEPS.index(PipelineStep.Name(step.name))
     if index + 1 < len(STEPS):
-        transaction.on_commit(lambda: _enqueue(step.run_id, STEPS[index + 1]))
+        transaction.on_commit(partial(_enqueue_next, step.run_id, STEPS[index + 1]))
+
+
+def _enqueue_next(run_id: int, step: str) -> None:
+    """Queue the next step from a worker. If the queue is away, the run waits (the page shows it stalled
+    after ``JOB_STALE_SECONDS``, with Resume): the step just done stays done."""
+    try:
+        _enqueue(run_id, step)
+    except jobs.QueueUnavailable:
+        log.warning("pipeline run %s: the %s step could not be queued", run_id, step)
 
 
 def _step_alignment(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
@@ -436,13 +604,17 @@ def aco_summary_execute(*, run_id: int, aco_pk: int) -> str:
         return "skipped"
     step = run.steps.get(name=PipelineStep.Name.SUMMARIES)
     aco = ACO.objects.get(pk=aco_pk)
+    # The summaries step runs as these per-ACO tasks: each is a sign of life of the step.
+    beating = PipelineStep.objects.filter(pk=step.pk, status=PipelineStep.Status.RUNNING)
     try:
-        with transaction.atomic():
-            data = build_summary(run, aco)
-            PerformanceSummary.objects.update_or_create(
-                run=run, aco=aco, defaults={"performance_year": run.performance_year, "data": data}
-            )
-            _store_withhold_dollars(run, aco, data)
+        with jobs.Heartbeat(beating) as heartbeat:
+            heartbeat.beat()
+            with transaction.atomic():
+                data = build_summary(run, aco)
+                PerformanceSummary.objects.update_or_create(
+                    run=run, aco=aco, defaults={"performance_year": run.performance_year, "data": data}
+                )
+                _store_withhold_dollars(run, aco, data)
     except TRANSIENT:
         raise
     except Exception as exc:  # the reason is kept on the step and the run
@@ -459,7 +631,8 @@ def _finish_summaries(run_id: int) -> None:
         done = PerformanceSummary.objects.filter(run_id=run_id).count()
         step.shards_done = done
         if step.status == PipelineStep.Status.SUCCEEDED or done < step.shards_total:
-            step.save(update_fields=["shards_done"])
+            step.heartbeat_at = timezone.now()
+            step.save(update_fields=["shards_done", "heartbeat_at"])
             start, span = STEP_SPAN[PipelineStep.Name.SUMMARIES]
             if step.shards_total:
                 PipelineRun.objects.filter(pk=run_id).update(percent=start + span * done // step.shards_total)
