@@ -4,7 +4,7 @@ from typing import Any
 
 from django.urls import include, path
 
-from apps.accounts.api import AccessLogViewSet, TokenView
+from apps.accounts.api import AccessLogViewSet, TokenLogoutAllView, TokenLogoutView, TokenView
 from apps.acos import api as aco_api
 from apps.alignment import api as alignment_api
 from apps.alignment import api_voluntary
@@ -16,6 +16,8 @@ DETAIL: dict[str, Any] = {"get": "retrieve", "put": "update", "patch": "partial_
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api_token"),
+    path("auth/logout/", TokenLogoutView.as_view(), name="api_token_logout"),
+    path("auth/logout-all/", TokenLogoutAllView.as_view(), name="api_token_logout_all"),
     path("acos/", aco_api.ACOViewSet.as_view({"get": "list"}), name="api_aco_list"),
     path(
         "acos/<str:aco_id>/",

@@ -19,7 +19,7 @@ from django.views import View
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import selectors
+from . import selectors, services
 from .forms import LoginForm, TokenForm
 from .selectors import request_user
 
@@ -49,8 +49,9 @@ def _safe_next(request: HttpRequest) -> str:
 def verify(request: HttpRequest) -> HttpResponse:
     """Second step for CMS staff: a TOTP code from the confirmed device, or enrolment if none."""
     user = request_user(request)
-    # is_verified() is added to the user by django-otp's middleware.
-    if user.is_verified():  # type: ignore[attr-defined]
+    # is_verified() is added to the user by django-otp's middleware. ACO staff have no second factor
+    # to pass: the page sends them on and makes nothing (no authenticator is enrolled for them).
+    if user.is_verified() or not user.requires_second_factor:  # type: ignore[attr-defined]
         return redirect(_safe_next(request))
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:
@@ -70,16 +71,18 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def mfa_setup(request: HttpRequest) -> HttpResponse:
-    """Enrol an authenticator app: show the secret as a QR code, confirm with a first code."""
-    user = request.user
+    """Enrol an authenticator app (CMS staff): show the secret as a QR code, confirm with a first code."""
+    user = request_user(request)
+    if not user.requires_second_factor:
+        return redirect(_safe_next(request))
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect("accounts:verify")
-    device, _ = TOTPDevice.objects.get_or_create(user=user, confirmed=False, defaults={"name": "Authenticator app"})
+    # One unconfirmed device per person, reused on every visit until a first code confirms it.
+    device = services.totp_device_pending(user=user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+            services.totp_device_confirm(device=device)
             otp_login(request, device)
             messages.success(request, "Your authenticator app is set up.")
             return redirect(_safe_next(request))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab  # noqa: F401  (kept importable for beat schedules)
+from django.utils.csp import CSP
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -46,7 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -67,6 +68,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (SECURE_CSP below), with a per-request nonce.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -92,6 +95,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",  # csp_nonce for the few inline scripts/styles
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.acos.context_processors.portal",
@@ -151,6 +155,30 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Content-Security-Policy (Django's own middleware): the pages load everything from the portal itself
+# (Plotly, htmx and the CMS design system are served from /static/), run no inline script without
+# the request's nonce, and eval nothing. Inline <style> elements need the nonce too, except an empty
+# one: Plotly adds its rules to an empty <style> through the CSSOM (insertRule), which CSP allows,
+# so the hash of the empty string lets that element in and nothing else; and the bundle adds MapLibre's
+# map styles as one <style> when it loads, allowed by its hash (plotly.js-dist-min 4.1.2: a new Plotly
+# changes it, and tests/e2e/test_csp.py reports the refusal). Images may be data: or blob: URLs
+# (Plotly's "download as PNG", Swagger UI's icons). No plugins, no framing, no <base> elsewhere, forms
+# post only here.
+CSP_EMPTY_STYLE_HASH = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"  # sha256 of ""
+CSP_PLOTLY_MAPLIBRE_STYLE_HASH = "'sha256-2GF9hCGTDj/GGFNlQA54jDdMGl2fvoeZmZjAvBSiAtM='"
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE, CSP_EMPTY_STYLE_HASH, CSP_PLOTLY_MAPLIBRE_STYLE_HASH],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/New_York"
 USE_I18N = True
@@ -182,7 +210,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 REDIS_URL: str = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # The cache is an optimisation: with Redis away, reads miss and writes are dropped (lead_portal/cache.py),
+    # and short socket time-outs keep an unreachable Redis from holding a page up.
+    CACHES = {
+        "default": {
+            "BACKEND": "lead_portal.cache.DegradingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -206,6 +242,28 @@ PIPELINE_AFTER_INGEST: bool = env.bool("PIPELINE_AFTER_INGEST", default=True)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Every job is a row with its own status: nobody reads task results. Storing none also keeps a request
+# that queues a job from subscribing to the result store, which with Redis away retries for 20 s and then
+# breaks the web process's Celery until it is restarted.
+CELERY_TASK_IGNORE_RESULT = True
+# A message a worker took but never acknowledged (the worker was killed) goes back to the queue after the
+# visibility timeout. It must exceed the longest task's hard time limit (the CCLF load, 4 h), or a task
+# still running would be handed to a second worker. A killed worker's step is taken over long before
+# that by the job sweep below; the late redelivery then finds the work done, or taken, and does nothing.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=4 * 3600 + 15 * 60),
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+}
+# Liveness of long jobs (pipeline steps, CCLF loads, alignment runs; lead_portal/jobs.py): the process
+# running one stamps the row's heartbeat_at every JOB_HEARTBEAT_SECONDS; every worker sweeps on start-up
+# and every JOB_SWEEP_SECONDS for jobs whose heartbeat is older than JOB_STALE_SECONDS and takes them over.
+JOB_HEARTBEAT_SECONDS: float = env.float("JOB_HEARTBEAT_SECONDS", default=30.0)
+JOB_STALE_SECONDS: float = env.float("JOB_STALE_SECONDS", default=180.0)
+JOB_SWEEP_SECONDS: float = env.float("JOB_SWEEP_SECONDS", default=60.0)
+# A step whose worker died this many times is failed (with the reason) instead of taken over again:
+# a step that kills its worker (out of memory) must not loop for ever.
+JOB_MAX_ATTEMPTS: int = env.int("JOB_MAX_ATTEMPTS", default=3)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=3600)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=3300)
 CELERY_TASK_SERIALIZER = "json"
@@ -223,10 +281,12 @@ if env.str("EMAIL_URL", default=""):
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # django-rest-knox tokens: `Authorization: Token <key>`, hashed, per client, expiring (REST_KNOX).
+        "apps.accounts.authentication.APITokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's AutoSchema plus the 400/401/403/404 answers and download file types (lead_portal/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "lead_portal.schema.PortalAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": [
@@ -234,6 +294,15 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "EXCEPTION_HANDLER": "apps.accounts.api.exception_handler",
+}
+# API tokens (django-rest-knox; POST /api/auth/token/). Each sign-in gets its own token (one per
+# client), stored hashed, ending after API_TOKEN_TTL_HOURS or when revoked (/api/auth/logout/ and
+# /api/auth/logout-all/). A person holds at most API_TOKENS_PER_USER live tokens.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env.float("API_TOKEN_TTL_HOURS", default=10.0)),
+    "TOKEN_LIMIT_PER_USER": env.int("API_TOKENS_PER_USER", default=20),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "LEAD Portal API",
@@ -253,6 +322,7 @@ SPECTACULAR_SETTINGS = {
         "MilestoneStatusEnum": "apps.medicaid.models.Milestone.Status",
         "DualRunStatusEnum": "apps.medicaid.models.DualRun.Status",
         "AgreementStatusEnum": "apps.medicaid.models.AgreementStatus",
+        "AlignmentRunStatusEnum": "apps.alignment.models.AlignmentRun.Status",
     },
 }
 

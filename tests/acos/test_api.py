@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
@@ -397,9 +397,9 @@ def test_review_queue_is_for_cms_reviewers(
 
 
 def test_aco_users_may_use_api_tokens(aco: ACO, admin: User, open_lists: str) -> None:
-    token = Token.objects.create(user=admin)
+    _, key = AuthToken.objects.create(user=admin)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get(f"/api/acos/{aco.aco_id}/participants/").status_code == 200
     client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
     assert client.get(f"/api/acos/{aco.aco_id}/participants/").status_code in (401, 403)

@@ -28,6 +28,7 @@ MBIS = {
 def demo_world(settings: Settings) -> None:
     """The demo's accounts and ACOs, and an alignment run of its claims year; today before that year."""
     settings.PORTAL_TODAY = "2026-12-05"
+    settings.DEBUG = True  # the demo commands refuse to run without it
     accounts_load(password="demo-password-for-tests")
     run = alignment_run(2027)
     for aco_id, mbis in MBIS.items():
@@ -84,6 +85,7 @@ def test_demo_is_safe_to_run_again(demo_world: None) -> None:
 
 def test_demo_without_alignment_still_approves_the_plans(settings: Settings) -> None:
     settings.PORTAL_TODAY = "2026-12-05"
+    settings.DEBUG = True  # the demo commands refuse to run without it
     accounts_load(password="demo-password-for-tests")
     out = io.StringIO()
     call_command("benefits_demo", stdout=out)
@@ -91,6 +93,7 @@ def test_demo_without_alignment_still_approves_the_plans(settings: Settings) -> 
     assert "no alignment run has aligned enough beneficiaries yet" in out.getvalue()
 
 
-def test_demo_needs_the_demo_accounts(db: None) -> None:
+def test_demo_needs_the_demo_accounts(settings: Settings) -> None:
+    settings.DEBUG = True
     with pytest.raises(CommandError, match="No CMS reviewer yet"):
         call_command("benefits_demo", stdout=io.StringIO())

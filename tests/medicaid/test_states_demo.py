@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def demo_today(settings: Settings) -> None:
     settings.PORTAL_TODAY = "2026-11-25"
+    settings.DEBUG = True  # the demo commands refuse to run without it
 
 
 def test_demo_loads_the_states_milestones_and_document(demo_today: None, cms_admin: User) -> None:

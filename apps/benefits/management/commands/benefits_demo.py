@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.accounts.management.guards import require_debug
 from apps.benefits.demo import demo_load
 
 
@@ -12,6 +13,10 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: object, **options: object) -> None:
+        require_debug(
+            "benefits_demo",
+            "it approves made-up BE/BEI implementation plans and logs made-up deliveries under the demo accounts",
+        )
         try:
             counts = demo_load()
         except ValueError as exc:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from apps.accounts.management.guards import require_debug
 from apps.acos.demo import DEMO_PASSWORD_DEFAULT, demo_load
 from apps.claims.models import IngestRun
 
@@ -26,6 +27,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-claims", action="store_true", help="Accounts, ACOs and lists only.")
 
     def handle(self, *args: object, **options: object) -> None:
+        require_debug(
+            "demo", "it creates accounts with the published demo password and prints their second-factor keys"
+        )
         if not options["no_claims"]:
             self._claims(int(str(options["beneficiaries"])))
         password = str(options.get("password") or os.environ.get("DEMO_PASSWORD", DEMO_PASSWORD_DEFAULT))

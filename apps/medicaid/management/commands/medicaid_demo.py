@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.accounts.management.guards import require_debug
 from apps.medicaid.demo import demo_load
 
 
@@ -11,6 +12,10 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: object, **options: object) -> None:
+        require_debug(
+            "medicaid_demo",
+            "it loads made-up Medicaid partner states, arrangements and opt-outs under the demo accounts",
+        )
         try:
             counts = demo_load()
         except ValueError as exc:
