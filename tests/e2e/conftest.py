@@ -64,7 +64,8 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
     if db["ENGINE"].endswith("sqlite3"):
         folder = Path(__file__).resolve().parents[2] / "var"
         folder.mkdir(exist_ok=True)
-        db.setdefault("TEST", {})["NAME"] = str(folder / "e2e-test.sqlite3")
+        # One file per test process, so two runs on one machine do not share a database.
+        db.setdefault("TEST", {})["NAME"] = str(folder / f"e2e-test-{os.getpid()}.sqlite3")
         db.setdefault("OPTIONS", {})["timeout"] = 30
 
 
