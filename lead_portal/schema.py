@@ -4,7 +4,9 @@ Every operation of the portal's API gets, unless it already documents them itsel
 
 * **400** (a validation error: ``{"field": ["message"]}``, ``{"non_field_errors": [...]}``, row errors
   ``{"errors": [{"line", "field", "value", "reason"}]}`` or a list of messages) where the request is
-  validated: a request body, or query parameters other than the page number;
+  validated: a request body, query parameters other than the page number, or any operation that
+  changes something (a transition the object's state does not allow is refused with the reason);
+* **415** (``{"detail": ...}``) on operations that take a body, for a body of another media type;
 * **403** (``{"detail": ...}``) on every operation that needs sign-in: not signed in, second factor
   not passed, or a role that may not do this;
 * **404** (``{"detail": ...}``) on every operation that needs sign-in: a missing object, another ACO's
@@ -13,9 +15,12 @@ Every operation of the portal's API gets, unless it already documents them itsel
 * **401** instead of both on the views that authenticate by token only (revoking tokens): DRF answers
   401 with ``WWW-Authenticate: Token`` there, and they look nothing up;
 * ``nullable`` on read-only fields that answer ``null`` (``default=None``, or a dotted source through
-  a relation that may be empty);
+  a relation that may be empty or ending at a field that may be empty);
 * path parameters limited to what the URL converters match (whole numbers for ``<int:>``, no ``/``
-  for ``<str:>``), since any other value reaches no API endpoint;
+  for ``<str:>``); any other value matches no route and answers the same JSON 404
+  (``lead_portal/errors.py``);
+* a plain array, not a page, for list operations whose view answers the whole list itself (a ``list``
+  of its own that neither calls ``paginate_queryset`` nor hands over to ``ListModelMixin.list``);
 * for downloads (a view documenting ``application/octet-stream``), the file types it really serves:
   one per value of its model's ``Format`` choices (CSV ``text/csv``, XLSX, PDF).
 
@@ -34,7 +39,7 @@ from django.urls.converters import get_converters
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, build_bearer_security_scheme_object
-from rest_framework import serializers
+from rest_framework import mixins, serializers
 from rest_framework.permissions import AllowAny
 
 OCTET_STREAM = "application/octet-stream"
@@ -83,6 +88,7 @@ COMPONENTS: dict[str, dict[str, Any]] = {
 DESCRIPTIONS = {
     "400": "The request is not valid: what is wrong and where.",
     "401": "No valid API token (send `Authorization: Token <token>`).",
+    "415": "The body is not of a media type this operation takes (JSON, a form, or a file upload).",
     "403": "Not signed in, the second factor not passed, or your role may not do this.",
     "404": (
         "Not found: no such object, or not one you may see (another ACO's data answers 404 exactly as a "
@@ -121,8 +127,10 @@ class PortalAutoSchema(AutoSchema):
         self._document_url_values(operation, path_regex)
         responses: dict[str, Any] = operation["responses"]
         self._document_file_types(responses)
-        if self._validates(operation):
+        if self._validates(operation, method) and not self._token_only():
             self._add_error(responses, "400", VALIDATION_ERROR)
+        if "requestBody" in operation:
+            self._add_error(responses, "415", ERROR)
         if self._needs_sign_in():
             if self._token_only():
                 self._add_error(responses, "401", ERROR)
@@ -170,16 +178,18 @@ class PortalAutoSchema(AutoSchema):
             return True
         parts = (field.source or "").split(".")
         model = getattr(getattr(getattr(field, "parent", None), "Meta", None), "model", None)
-        for part in parts[:-1]:  # the relations a dotted source walks through
+        if len(parts) < 2:
+            return False  # a plain model field: drf-spectacular reads its null itself
+        for part in parts:  # the relations a dotted source walks through, and the field at its end
             if model is None:
                 return False
             try:
-                relation = model._meta.get_field(part)
+                field_ = model._meta.get_field(part)
             except FieldDoesNotExist:
                 return False
-            if getattr(relation, "null", False):
+            if getattr(field_, "null", False):
                 return True
-            model = relation.related_model
+            model = field_.related_model
         return False
 
     # --- what the view does ----------------------------------------------------------------------
@@ -193,9 +203,19 @@ class PortalAutoSchema(AutoSchema):
         authenticators = self.view.get_authenticators()
         return bool(authenticators) and bool(authenticators[0].authenticate_header(self.view.request))
 
+    def _get_paginator(self) -> Any:
+        """No page for a list the view answers whole (its own ``list`` that does not paginate)."""
+        own_list = getattr(type(self.view), "list", None)
+        if own_list is not None and own_list is not mixins.ListModelMixin.list:
+            names = own_list.__code__.co_names
+            paginates = "paginate_queryset" in names or {"super", "list"} <= set(names)  # or ListModelMixin's
+            if not paginates:
+                return None
+        return super()._get_paginator()
+
     @staticmethod
-    def _validates(operation: dict[str, Any]) -> bool:
-        if "requestBody" in operation:
+    def _validates(operation: dict[str, Any], method: str) -> bool:
+        if "requestBody" in operation or method.upper() in {"POST", "PUT", "PATCH", "DELETE"}:
             return True
         return any(
             p.get("in") == "query" and p.get("name") not in PAGE_PARAMETERS for p in operation.get("parameters", [])

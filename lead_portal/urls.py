@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from apps.accounts.views import AccessLogView
 from apps.acos import views as aco_views
 
+handler404 = "lead_portal.errors.not_found"
+
 admin.site.site_header = "LEAD Portal administration"
 admin.site.site_title = "LEAD Portal admin"
 

@@ -109,7 +109,7 @@ def test_downloads_document_the_file_types_they_serve(schema: dict[str, Any]) ->
 
 def test_api_tokens_are_documented(schema: dict[str, Any]) -> None:
     token = responses(schema, "/api/auth/token/", "post")
-    assert set(token) == {"200", "400", "403"}
+    assert set(token) == {"200", "400", "403", "415"}
     ref = token["200"]["content"]["application/json"]["schema"]["$ref"]
     assert set(schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]) == {"token", "expiry"}
     assert schema["paths"]["/api/auth/token/"]["post"]["security"] == [{}]  # no sign-in needed
@@ -168,3 +168,19 @@ def test_real_error_answers_are_the_documented_ones(
     logout = APIClient().post("/api/auth/logout/")
     assert_documented(schema, "/api/auth/logout/", "post", logout)  # 401
     assert logout["WWW-Authenticate"] == "Token"
+
+
+def test_lists_answered_whole_are_documented_as_arrays_and_paged_lists_as_pages(schema: dict[str, Any]) -> None:
+    # The plans list answers a plain array (its own list() without paginate_queryset) ...
+    plans = responses(schema, "/api/acos/{aco_id}/benefits/plans/", "get")["200"]["content"]["application/json"]
+    assert plans["schema"]["type"] == "array"
+    # ... the participants list answers a page (count, next, previous, results).
+    rows = responses(schema, "/api/acos/{aco_id}/participants/", "get")["200"]["content"]["application/json"]
+    assert rows["schema"]["$ref"].startswith("#/components/schemas/Paginated")
+
+
+def test_state_changes_document_400_and_bodies_document_415(schema: dict[str, Any]) -> None:
+    # A transition with no body can still be refused (the arrangement's state does not allow it).
+    submit = responses(schema, "/api/acos/{aco_id}/medicaid/arrangements/{arrangement_id}/submit/", "post")
+    assert "400" in submit
+    assert "415" in responses(schema, "/api/acos/{aco_id}/participants/", "post")

@@ -103,7 +103,7 @@ class PlanTransitionViewSet(_PlanScoped):
     serializer_class = TransitionSerializer
     cms_may_write = True
 
-    @extend_schema(request=TransitionSerializer, responses=PlanDetailSerializer)
+    @extend_schema(request=TransitionSerializer, responses={200: PlanDetailSerializer})
     def create(self, request: Request, aco_id: str, plan_id: int) -> Response:
         """The ACO submits or withdraws; CMS reviewers start review, request changes, approve or deny
         (a reason is required for the last three)."""

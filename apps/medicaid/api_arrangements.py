@@ -79,7 +79,7 @@ class ArrangementViewSet(_ArrangementScoped):
 class ArrangementSubmitViewSet(_ArrangementScoped):
     serializer_class = ArrangementDetailSerializer
 
-    @extend_schema(request=None, responses=ArrangementDetailSerializer)
+    @extend_schema(request=None, responses={200: ArrangementDetailSerializer})
     def create(self, request: Request, aco_id: str, arrangement_id: int) -> Response:
         """Submit to CMS; a 400 lists every missing or malformed field."""
         arrangement = services.arrangement_submit(arrangement=self.get_arrangement(), acting_user=request_user(request))
@@ -89,7 +89,7 @@ class ArrangementSubmitViewSet(_ArrangementScoped):
 class ArrangementWithdrawViewSet(_ArrangementScoped):
     serializer_class = ArrangementDetailSerializer
 
-    @extend_schema(request=ArrangementReasonSerializer, responses=ArrangementDetailSerializer)
+    @extend_schema(request=ArrangementReasonSerializer, responses={200: ArrangementDetailSerializer})
     def create(self, request: Request, aco_id: str, arrangement_id: int) -> Response:
         serializer = ArrangementReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -105,7 +105,7 @@ class ArrangementReviewViewSet(_ArrangementScoped):
     serializer_class = ArrangementDetailSerializer
     cms_may_write = True
 
-    @extend_schema(request=ArrangementReviewActionSerializer, responses=ArrangementDetailSerializer)
+    @extend_schema(request=ArrangementReviewActionSerializer, responses={200: ArrangementDetailSerializer})
     def create(self, request: Request, aco_id: str, arrangement_id: int) -> Response:
         """CMS reviewers: start_review, request_changes, approve or deny (a reason for the last three)."""
         serializer = ArrangementReviewActionSerializer(data=request.data)

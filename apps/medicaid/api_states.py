@@ -85,7 +85,7 @@ class StateViewSet(CMSViewSet):
 class StateStatusViewSet(CMSViewSet):
     serializer_class = StateStatusSerializer
 
-    @extend_schema(request=StateStatusSerializer, responses=StateDetailSerializer)
+    @extend_schema(request=StateStatusSerializer, responses={200: StateDetailSerializer})
     def create(self, request: Request, state_code: str) -> Response:
         """Move the state to ``to_status`` (CMS admins); a reason is required for not selected and
         for reopening a decision."""
