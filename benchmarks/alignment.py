@@ -12,7 +12,7 @@
    With --rule-only the child times ``load_inputs`` + ``engine.align`` only and hands back the engine's
    answer (nothing stored).
 4. DuckDB: the netted claims, beneficiaries, lists, voluntary records and MBI map exported to Parquet
-   (psql COPY to CSV, then DuckDB; not timed), and DOMAIN.md §3 rules 1–10 (the prospective result:
+   (psql COPY to CSV, then DuckDB; not timed), and docs/alignment.md rules 1–10 (the prospective result:
    claims steps 1 and 2 with the tie-breaks, the aligning unit and NPI, voluntary precedence) as ONE SQL
    query over those files, timed; its (mbi, aco_id, step) answer is compared with the one the portal
    stored, and so are the aligning TIN/CCN and NPI.
@@ -294,7 +294,7 @@ def _text_list(values: Any) -> str:
 
 
 def duckdb_query(folder: Path, py: int) -> str:
-    """DOMAIN.md §3 rules 1–10 (prospective), one query: eligibility, qualifying services, entities,
+    """docs/alignment.md rules 1–10 (prospective), one query: eligibility, qualifying services, entities,
     weighted plurality per step with the tie-breaks, aligning unit and NPI, voluntary precedence."""
     (ay1_start, ay1_end), (_, ay2_end) = engine.alignment_years(py)
     pqem = [f"{n:05d}" for lo, hi in engine.PQEM_RANGES for n in range(lo, hi + 1)] + sorted(engine.PQEM_G_CODES)

@@ -11,7 +11,7 @@
    pipeline's alone. Wall time from creating the run to the last summary written; per-step seconds and
    rows from the run's steps.
 
-Targets (DESIGN.md): 60 s and 2 GB at 100,000 beneficiaries. Prints one summary line on stdout.
+Targets: 60 s and 2 GB at 100,000 beneficiaries. Prints one summary line on stdout.
 """
 
 from __future__ import annotations

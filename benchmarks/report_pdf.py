@@ -12,7 +12,7 @@
    charts, every table), store the file, record status and seconds. The XLSX and CSV builds are timed
    once each for comparison.
 
-Target (DESIGN.md): a PDF report in at most 3 s. Prints one summary line on stdout.
+Target: a PDF report in at most 3 s. Prints one summary line on stdout.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ urlpatterns = [
         aco_api.ACOViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
         name="api_aco_detail",
     ),
+    path("acos/<str:aco_id>/attention/", aco_api.AttentionViewSet.as_view({"get": "list"}), name="api_attention"),
     path("acos/<str:aco_id>/elections/", aco_api.ElectionViewSet.as_view({"get": "list"}), name="api_election_list"),
     path(
         "acos/<str:aco_id>/elections/<int:performance_year>/",
@@ -148,8 +149,18 @@ urlpatterns = [
     ),
     path(
         "acos/<str:aco_id>/quality/care-gaps/",
-        quality_api.QualityResultsViewSet.as_view({"get": "care_gaps"}),
+        quality_api.CareGapViewSet.as_view({"get": "list"}),
         name="api_quality_care_gaps",
+    ),
+    path(
+        "acos/<str:aco_id>/quality/care-gaps/assign/",
+        quality_api.CareGapViewSet.as_view({"post": "assign"}),
+        name="api_quality_care_gaps_assign",
+    ),
+    path(
+        "acos/<str:aco_id>/quality/care-gaps/<int:gap_id>/",
+        quality_api.CareGapViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+        name="api_quality_care_gap_detail",
     ),
     path(
         "quality/measures/", quality_api.MeasureDefinitionViewSet.as_view({"get": "list"}), name="api_quality_measures"
@@ -162,6 +173,7 @@ urlpatterns = [
         "claims/ingest-runs/<int:run_id>/errors/", IngestRunViewSet.as_view({"get": "errors"}), name="api_ingest_errors"
     ),
     path("", include("apps.performance.api_dashboard")),
+    path("", include("apps.performance.api_high_cost")),
     path("", include("apps.performance.api_reports")),
     path("", include("apps.performance.api_pipeline")),
     path("", include("apps.benefits.api_urls")),

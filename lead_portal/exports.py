@@ -27,6 +27,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
+from lead_portal.formatting import when
+
 if TYPE_CHECKING:
     from xlsxwriter.format import Format
     from xlsxwriter.workbook import Workbook
@@ -50,11 +52,13 @@ def neutralise(text: str) -> str:
 
 
 def csv_cell(value: object) -> object:
-    """One value as a CSV cell: None empty, numbers and dates as they are, anything else as
-    neutralised text."""
+    """One value as a CSV cell: None empty, numbers and dates as they are, a time in the portal's zone
+    with the zone named (``5 Dec 2026 14:03 EST``, never UTC), anything else as neutralised text."""
     if value is None:
         return ""
-    if isinstance(value, bool | int | float | Decimal | dt.date | dt.datetime):
+    if isinstance(value, dt.datetime):
+        return when(value, seconds=True)
+    if isinstance(value, bool | int | float | Decimal | dt.date):
         return value
     return neutralise(str(value))
 
@@ -64,13 +68,21 @@ class _Writable(Protocol):
 
 
 class CSVWriter:
-    """``csv.writer`` with every cell passed through ``csv_cell``."""
+    """``csv.writer`` with every cell passed through ``csv_cell``. The first row is the header: a
+    ``# …`` note above it makes Excel show the note as the first row and pandas take it for the
+    header, so a first row that starts with ``#`` is refused (the vintage goes in the file's name)."""
 
     def __init__(self, stream: _Writable, **fmtparams: Any) -> None:
         self._writer = csv.writer(stream, **fmtparams)
+        self._header_written = False
 
     def writerow(self, row: Iterable[object]) -> Any:
-        return self._writer.writerow([csv_cell(v) for v in row])
+        cells = [csv_cell(v) for v in row]
+        if not self._header_written:
+            if cells and isinstance(cells[0], str) and cells[0].startswith("#"):
+                raise ValueError("A CSV export starts with its header row: put notes in the file's name.")
+            self._header_written = True
+        return self._writer.writerow(cells)
 
     def writerows(self, rows: Iterable[Iterable[object]]) -> None:
         for row in rows:
@@ -99,7 +111,8 @@ def xlsx_write(
     date_format: Format | None = None,
 ) -> None:
     """One cell by the value's type: nothing for None, a number, a boolean, a date (``date_format``,
-    else ``cell_format``), or a string cell for anything else, never a formula."""
+    else ``cell_format``), a time as text in the portal's zone with the zone named (a spreadsheet's
+    date cell carries no zone), or a string cell for anything else, never a formula."""
     if value is None:
         return
     if isinstance(value, bool):
@@ -107,7 +120,7 @@ def xlsx_write(
     elif isinstance(value, int | float | Decimal):
         sheet.write_number(row, col, float(value), cell_format)
     elif isinstance(value, dt.datetime):
-        sheet.write_datetime(row, col, value, date_format or cell_format)
+        sheet.write_string(row, col, when(value, seconds=True), cell_format)
     elif isinstance(value, dt.date):
         sheet.write_datetime(row, col, dt.datetime.combine(value, dt.time()), date_format or cell_format)
     else:

@@ -261,6 +261,19 @@ def _optout(aco: ACO, route: Route) -> int:
     return _first_pk(DataSharingOptOut.objects.filter(aco=aco, revoked_at__isnull=True), "open opt-out", aco)
 
 
+def _care_gap(aco: ACO, route: Route) -> int:
+    """A care gap on the ACO's worklist (made on first use, when the world's quality runs found none)."""
+    from apps.quality.models import CareGapItem
+
+    item = CareGapItem.objects.filter(aco=aco).order_by("id").first()
+    if item is None:
+        item = CareGapItem.objects.create(
+            aco=aco, performance_year=2027, mbi="1EG4TE5MK73", kind="follow_up", opening_claim_id=1,
+            gap_type="tfu_open", measure="tfu", opened_on=dt.date(2027, 6, 1), due_date=dt.date(2027, 6, 15),
+        )  # fmt: skip
+    return item.pk
+
+
 def _change_request(aco: ACO, route: Route) -> int:
     from apps.acos.models import ListChangeRequest
 
@@ -290,6 +303,7 @@ KWARG_VALUES: dict[str, Callable[[ACO, Route], object]] = {
     "milestone_id": _medicaid_milestone,  # a planning milestone of that state
     "arrangement_id": _arrangement,  # a Medicaid partnership arrangement
     "optout_id": _optout,  # an open data-sharing opt-out (medicaid:optout_revoke)
+    "gap_id": _care_gap,  # a care gap on the worklist (quality:care_gap_detail)
 }
 
 

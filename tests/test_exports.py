@@ -187,8 +187,8 @@ def test_after_an_aco_renames_itself_cms_exports_show_the_name_as_text(
 
     client = client_for(cms_reviewer)  # one sign-in: a TOTP code is good once
     compare = read_csv(client.get("/performance/acos/?py=2027&format=csv").content)
-    header = compare[1]
-    row = dict(zip(header, next(r for r in compare[2:] if r[0] == aco.aco_id), strict=True))
+    header = compare[0]
+    row = dict(zip(header, next(r for r in compare[1:] if r[0] == aco.aco_id), strict=True))
     assert row["Name"] == "'" + HYPERLINK
 
     url = f"/api/acos/{aco.aco_id}/performance/reports/"

@@ -37,7 +37,7 @@ from apps.acos.models import ACO, Election, ListChangeRequest, ParticipantTIN, P
 from apps.alignment.models import AlignedBeneficiary, AlignmentExport, AlignmentRun
 from apps.claims.models import VoluntaryAlignment
 from apps.medicaid.models import DataSharingOptOut, PartnershipArrangement
-from apps.quality.models import QualityRun, QualitySubmission
+from apps.quality.models import CareGapEvent, CareGapItem, QualityRun, QualitySubmission
 from apps.reviews.models import ReviewCase, ReviewTransition, ReviewVersion
 from tests import routes
 from tests.factories import (
@@ -97,6 +97,10 @@ KNOWN_WRITES: dict[str, set[str]] = {
     "api_voluntary_list": {"POST"},
     "quality:submissions_upload": {"POST"},
     "api_quality_submissions": {"POST"},
+    "quality:care_gap_detail": {"POST"},
+    "quality:care_gaps_assign": {"POST"},
+    "api_quality_care_gap_detail": {"PATCH"},
+    "api_quality_care_gaps_assign": {"POST"},
     "api_benefit_selections": {"POST"},
     "api_benefit_plan_detail": {"PATCH"},
     "api_benefit_plan_transitions": {"POST"},
@@ -221,6 +225,7 @@ def world(aco: ACO, other_aco: ACO, admin: User, analyst: User, outsider: User, 
         alignment_run=run, performance_year=run.performance_year, status="succeeded", finished_at=run.finished_at
     )
     performance_summary(aco)  # the dashboard's snapshot (PY2027, a successful pipeline run)
+    routes.KWARG_VALUES["gap_id"](aco, ACO_ROUTES[0])  # a care gap on the worklist, before any snapshot
     _victim_plan_create(aco, admin)  # a submitted BE/BEI implementation plan
     _victim_attachment_create(aco)
     _victim_arrangement_create(aco, admin)  # a submitted Medicaid partnership arrangement
@@ -256,6 +261,8 @@ def snapshot(world: World) -> dict[str, Any]:
         "versions": ReviewVersion.objects.count(),
         "voluntary": list(VoluntaryAlignment.objects.order_by("id").values()),
         "quality": list(QualitySubmission.objects.order_by("id").values()),
+        "care_gaps": list(CareGapItem.objects.order_by("id").values()),
+        "care_gap_events": CareGapEvent.objects.count(),
         "alignment_runs": AlignmentRun.objects.count(),
         "benefits": _benefit_rows(),
         "opt_outs": list(DataSharingOptOut.objects.order_by("id").values()),

@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from lead_portal.formatting import when
+
 
 class User(AbstractUser):
     class CMSRole(models.TextChoices):
@@ -65,4 +67,4 @@ class AccessLog(models.Model):
         indexes = [models.Index(fields=["user", "-at"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_type} {self.object_id}"
+        return f"{when(self.at)} {self.username} {self.action} {self.object_type} {self.object_id}"

@@ -22,10 +22,12 @@ from apps.accounts.services import access_log_record
 from lead_portal.uploads import MAX_CSV_UPLOAD_BYTES, refuse_large_body, upload_bytes
 
 from . import selectors, services
+from .attention import attention_items
 from .mixins import resolve_performance_year
 from .models import ACO
 from .serializers import (
     ACOSerializer,
+    AttentionSerializer,
     ChangeRequestSerializer,
     DecisionSerializer,
     ElectionSerializer,
@@ -120,10 +122,18 @@ class ElectionViewSet(ACOScopedViewSet):
     def get_queryset(self) -> Any:
         return selectors.election_list(aco=self.aco)
 
+    def _year(self) -> int:
+        """The URL's year, if the portal knows it (else 404 naming it)."""
+        py = int(self.kwargs["performance_year"])
+        if py not in selectors.performance_years():
+            raise Http404(f"PY{py} is not a performance year in this portal.")
+        return py
+
     def get_object(self) -> Any:
-        election = selectors.election_get(aco=self.aco, performance_year=int(self.kwargs["performance_year"]))
+        py = self._year()
+        election = selectors.election_get(aco=self.aco, performance_year=py)
         if election is None:
-            raise Http404("No elections recorded for that performance year.")
+            raise Http404(f"No elections recorded for PY{py}.")
         return election
 
     def list(self, request: Request, aco_id: str) -> Response:
@@ -133,10 +143,10 @@ class ElectionViewSet(ACOScopedViewSet):
         return Response(self.get_serializer(self.get_object()).data)
 
     def update(self, request: Request, aco_id: str, performance_year: int) -> Response:
+        py = self._year()
+        services.elections_require_open(performance_year=py)  # before the values: "closed" says it all
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        py = int(performance_year)
-        selectors.parameters_get(performance_year=py)
         election = services.election_save(
             aco=self.aco, performance_year=py, data=serializer.validated_data, acting_user=request_user(request)
         )
@@ -235,6 +245,7 @@ class ListRowViewSet(ACOScopedViewSet):
         )
         return self._outcome(outcome)
 
+    @extend_schema(responses={200: ListChangeOutcomeSerializer, 202: ListChangeOutcomeSerializer})
     def partial_update(self, request: Request, aco_id: str, row_id: int) -> Response:
         return self.update(request, aco_id, row_id)
 
@@ -345,6 +356,23 @@ class ChangeRequestViewSet(ACOScopedViewSet):
             reason=serializer.validated_data["reason"],
         )
         return Response(self.get_serializer(obj).data)
+
+
+class AttentionViewSet(ACOScopedViewSet):
+    """What needs the ACO's attention: the overview's list of open items."""
+
+    serializer_class = AttentionSerializer
+
+    @extend_schema(parameters=[PY_PARAM], responses=AttentionSerializer)
+    def list(self, request: Request, aco_id: str) -> Response:
+        """The ACO's open items (list deadlines, plans sent back for changes, alignment below the minimums,
+        late claims data, care gaps due this week, exports ready to download), each with what, why, its
+        deadline or since when, its severity and the page where it is acted on; soonest deadline first.
+        ``py`` chooses the performance year of year-specific items (the alignment minimums)."""
+        today = selectors.portal_today()
+        items = attention_items(aco=self.aco, performance_year=self.performance_year, today=today)
+        data = {"as_of": today, "performance_year": self.performance_year, "items": items}
+        return Response(AttentionSerializer(data).data)
 
 
 class ReviewQueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -44,3 +44,8 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         }
         request._portal_nav = cached  # type: ignore[attr-defined]
     return cached
+
+
+def demo_clock(request: HttpRequest) -> dict[str, Any]:
+    """The demo's date for the banner on every page (signed in or not), when the demo set one."""
+    return {"demo_clock": selectors.demo_clock()}

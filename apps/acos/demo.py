@@ -32,15 +32,18 @@ def npi_with_check_digit(stem: str) -> str:
     raise ValueError(stem)
 
 
+# The two ACOs of the generated claims bundle (apps/claims/generator_world.py names them after
+# regions of Ohio, their market): names, an Ohio phone number (area codes of reference/places) and
+# lists of Ohio practices, for the lists-only demo and for PY2028.
 ACOS = [
     {
         "aco_id": "L0001",
-        "legal_name": "Chesapeake Valley Health Partners ACO, LLC",
-        "doing_business_as": "Chesapeake Valley ACO",
-        "states": ["MD", "PA", "VA"],
+        "legal_name": "Cuyahoga Valley Health Partners ACO, LLC",
+        "doing_business_as": "Cuyahoga Valley ACO",
+        "states": ["OH"],
         "primary_contact_name": "Dana Whitfield",
         "primary_contact_email": "dana.whitfield@cvhp.example",
-        "primary_contact_phone": "410-555-0142",
+        "primary_contact_phone": "330-555-0142",
         "executive_name": "Marcus Oyelaran",
         "executive_email": "m.oyelaran@cvhp.example",
         "election": {
@@ -51,27 +54,27 @@ ACOS = [
             "cara_participation": True,
         },
         "participants": [
-            ("111000001", "Harbor Family Medicine PA", "", "21201", "", "false"),
-            ("111000002", "Susquehanna Primary Care Group", "", "17101", "", "false"),
-            ("111000003", "Blue Ridge Rural Health Clinic", "493801", "24293", "RHC", "true"),
-            ("111000004", "Centre County Community Health Center", "391801", "16830", "FQHC", "true"),
-            ("111000005", "Richmond Internal Medicine Associates", "", "23219", "", "false"),
+            ("111000001", "Akron Family Medicine", "", "44308", "", "false"),
+            ("111000002", "Cuyahoga Falls Primary Care Group", "", "44221", "", "false"),
+            ("111000003", "Millersburg Rural Health Clinic", "363801", "44654", "RHC", "true"),
+            ("111000004", "Wayne County Community Health Center", "361801", "44691", "FQHC", "true"),
+            ("111000005", "Cleveland Internal Medicine Associates", "", "44113", "", "false"),
         ],
         "preferred": [
-            ("211000001", "100000001", "Ortho Specialists of Maryland", "20", "none"),
-            ("211000001", "100000002", "Ortho Specialists of Maryland", "20", "none"),
-            ("211000002", "100000003", "Chesapeake Cardiology", "06", "npcc"),
-            ("211000003", "100000004", "Valley Home Health Nursing", "50", "none"),
+            ("211000001", "100000001", "Akron Orthopaedic Specialists", "20", "none"),
+            ("211000001", "100000002", "Akron Orthopaedic Specialists", "20", "none"),
+            ("211000002", "100000003", "Summit Cardiology", "06", "npcc"),
+            ("211000003", "100000004", "Cuyahoga Valley Nurse Practitioners", "50", "none"),
         ],
     },
     {
         "aco_id": "L0002",
-        "legal_name": "Mountain State Accountable Care Organization, Inc.",
-        "doing_business_as": "",
-        "states": ["WV"],
+        "legal_name": "Mid-State Accountable Care Organization, Inc.",
+        "doing_business_as": "Mid-State ACO",
+        "states": ["OH"],
         "primary_contact_name": "Priya Raman",
         "primary_contact_email": "praman@msaco.example",
-        "primary_contact_phone": "304-555-0187",
+        "primary_contact_phone": "740-555-0187",
         "executive_name": "Ellen Castle",
         "executive_email": "ecastle@msaco.example",
         "election": {
@@ -82,12 +85,12 @@ ACOS = [
             "cara_participation": False,
         },
         "participants": [
-            ("122000001", "Bluefield Family Practice", "", "24701", "", "true"),
-            ("122000002", "Morgantown Primary Care", "", "26505", "", "false"),
-            ("122000003", "Eastern Panhandle Physicians", "", "25401", "", "true"),
+            ("122000001", "Zanesville Family Practice", "", "43701", "", "true"),
+            ("122000002", "Columbus Primary Care", "", "43215", "", "false"),
+            ("122000003", "Athens Physicians Group", "", "45701", "", "true"),
         ],
         "preferred": [
-            ("222000001", "100000011", "Mountaineer Pulmonary Associates", "29", "none"),
+            ("222000001", "100000011", "Muskingum Pulmonary Associates", "29", "none"),
         ],
     },
 ]

@@ -53,7 +53,9 @@ class ParticipantForm(forms.Form):
     practice_zip = forms.CharField(label="Practice ZIP code", max_length=5)
     facility_type = forms.ChoiceField(choices=FacilityType.choices, required=False)
     ccns = forms.CharField(
-        label="CCNs", required=False, help_text="CMS Certification Numbers of RHC, FQHC or CAH sites, separated by ;"
+        label="CCNs",
+        required=False,
+        help_text="CMS Certification Numbers of RHC, FQHC or CAH sites, separated by semicolons (;).",
     )
     new_to_aco = forms.BooleanField(label="New to ACOs", required=False)
 
@@ -85,7 +87,7 @@ def attach_row_errors(form: forms.Form, errors: list[RowError]) -> None:
 
 
 class ListUploadForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text="UTF-8 CSV with the header row shown below; at most 5 MB.")
+    file = forms.FileField(label="CSV file", help_text="UTF-8 CSV with the header row shown above; at most 5 MB.")
     replace = forms.BooleanField(label="Replace the whole list (rows not in the file are removed)", required=False)
 
     def clean_file(self) -> Any:

@@ -28,8 +28,11 @@ PARTICIPANT_COLUMNS = [
 ]
 PREFERRED_COLUMNS = ["aco_id", "performance_year", "tin", "npi", "name", "specialty_code", "capitation"]
 FACILITY_TYPES = {"", "CAH", "RHC", "FQHC"}
+# The article each is read with ("an RHC": R is read "ar").
+FACILITY_ARTICLES = {"CAH": "a CAH", "RHC": "an RHC", "FQHC": "an FQHC"}
 CAPITATION_VALUES = {"none", "pcc", "tcc", "npcc", "apo"}
 CCN_RE = re.compile(r"^[0-9A-Z]{6}$")
+TIN_RE = re.compile(r"[0-9]{9}")
 MAX_ROWS = 50_000
 
 
@@ -38,6 +41,10 @@ class ParsedList:
     rows: list[dict[str, Any]] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    # (line, TIN) of every row whose TIN is well formed, whether or not the rest of the row passed:
+    # the checks that need the database (a TIN on another ACO's list) run on these too, so one
+    # upload reports every problem at once.
+    tins: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _bool(value: str) -> bool | None:
@@ -57,7 +64,7 @@ def _common(
             RowError(line, "performance_year", py_text, f"must be a performance year the portal knows ({known})")
         )
     tin = row.get("tin", "").strip()
-    if not re.fullmatch(r"[0-9]{9}", tin):
+    if not TIN_RE.fullmatch(tin):
         errors.append(RowError(line, "tin", tin, "a TIN is exactly 9 digits"))
     return py
 
@@ -87,8 +94,8 @@ def check_participant_row(
             errors.append(RowError(line, "ccns", ccn, "a CCN is 6 letters or digits"))
     if len(set(ccns)) != len(ccns):
         errors.append(RowError(line, "ccns", ccns_text, "lists the same CCN twice"))
-    if facility and not ccns:
-        errors.append(RowError(line, "ccns", "", f"a {facility} needs the CCN of at least one site"))
+    if facility in FACILITY_ARTICLES and not ccns:  # an unknown type is reported above
+        errors.append(RowError(line, "ccns", "", f"{FACILITY_ARTICLES[facility]} needs the CCN of at least one site"))
     if ccns and not facility:
         errors.append(RowError(line, "facility_type", "", "CCNs are only listed for CAH, RHC or FQHC sites"))
     new_to_aco = _bool(row.get("new_to_aco", ""))
@@ -172,6 +179,9 @@ def parse_list_csv(
             result.errors.append(RowError(index, "row", ",".join(record.surplus), "has more values than the header"))
             continue
         cleaned, errors = check(record.values, index, aco_id=aco_id, performance_years=performance_years)
+        tin = (record.values.get("tin") or "").strip()
+        if TIN_RE.fullmatch(tin):
+            result.tins.append((index, tin))
         if cleaned is None:
             result.errors.extend(errors)
             continue

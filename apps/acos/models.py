@@ -62,7 +62,7 @@ def _pct(default: str, help_text: str = "") -> models.DecimalField:
 
 
 class ModelParameters(models.Model):
-    """Everything CMS sets per performance year. Values marked as assumptions in DOMAIN.md are
+    """Everything CMS sets per performance year. Values marked as assumptions in docs/model.md are
     here so a CMS admin can change them without a release."""
 
     performance_year = models.PositiveSmallIntegerField(primary_key=True)
@@ -167,7 +167,7 @@ class Membership(models.Model):
 
 
 class Election(models.Model):
-    """An ACO's choices for one performance year (DOMAIN.md §1)."""
+    """An ACO's choices for one performance year (docs/model.md)."""
 
     aco = models.ForeignKey(ACO, on_delete=models.CASCADE, related_name="elections")
     performance_year = models.PositiveSmallIntegerField()
@@ -267,3 +267,26 @@ class ListChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.aco.aco_id} PY{self.performance_year}: {self.summary}"
+
+
+class DemoClock(models.Model):
+    """The demo's moment: the date the portal acts as if it were today, and the performance year its
+    pages open on. One row at most, written by ``manage.py demo`` (the day after the last claims
+    package it loaded), so the web and the workers, separate processes, read the same date.
+    ``settings.PORTAL_TODAY``, when set, wins over it (``selectors.portal_today``)."""
+
+    SINGLETON = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON, editable=False)
+    today = models.DateField(help_text="The date the portal acts as if it were today.")
+    performance_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The performance year pages open on (empty: the one under way)."
+    )
+    reason = models.CharField(max_length=255, blank=True, help_text="Why this date, in words.")
+    set_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="demo_clock_one_row")]
+
+    def __str__(self) -> str:
+        return f"Demo: as of {self.today.isoformat()}"

@@ -17,6 +17,7 @@ from apps.reviews.models import OPEN_STATES
 
 from .models import (
     ACO,
+    DemoClock,
     Election,
     ListChangeRequest,
     Membership,
@@ -26,11 +27,20 @@ from .models import (
 )
 
 
+def demo_clock() -> DemoClock | None:
+    """The demo's moment (``manage.py demo`` sets it), unless ``PORTAL_TODAY`` pins the date instead."""
+    if settings.PORTAL_TODAY:
+        return None
+    return DemoClock.objects.filter(pk=DemoClock.SINGLETON).first()
+
+
 def portal_today() -> datetime.date:
-    """Today's date, or the date pinned by ``PORTAL_TODAY`` for demos and tests."""
+    """The one clock of every date rule: ``PORTAL_TODAY`` when set (tests pin it), else the demo's
+    date when the demo set one, else today's date in the portal's time zone."""
     if settings.PORTAL_TODAY:
         return datetime.date.fromisoformat(settings.PORTAL_TODAY)
-    return timezone.localdate()
+    clock = demo_clock()
+    return clock.today if clock is not None else timezone.localdate()
 
 
 def aco_list_for_user(*, user: User) -> QuerySet[ACO]:
@@ -65,10 +75,14 @@ def performance_years() -> list[int]:
 
 
 def default_performance_year() -> int | None:
-    """The PY under way, else the next one to start, else the latest configured."""
+    """The demo's performance year when the demo set one; else the PY under way, else the next one
+    to start, else the latest configured."""
     years = performance_years()
     if not years:
         return None
+    clock = demo_clock()
+    if clock is not None and clock.performance_year in years:
+        return clock.performance_year
     this_year = portal_today().year
     upcoming = [y for y in years if y >= this_year]
     return min(upcoming) if upcoming else max(years)
@@ -84,6 +98,20 @@ def parameters_get(*, performance_year: int) -> ModelParameters:
 def list_is_locked(*, performance_year: int) -> bool:
     """After the PY's list deadline, list changes go to CMS as change requests."""
     return portal_today() > parameters_get(performance_year=performance_year).list_deadline
+
+
+def long_date(day: datetime.date) -> str:
+    """A date as the portal's sentences write it: "October 31, 2026"."""
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def elections_closed_message(*, performance_year: int) -> str:
+    """Why a PY's elections can no longer be changed here: they close with its list deadline."""
+    deadline = parameters_get(performance_year=performance_year).list_deadline
+    return (
+        f"Elections for PY{performance_year} closed on {long_date(deadline)}, the PY{performance_year} "
+        "list deadline; contact CMS to change them."
+    )
 
 
 def election_get(*, aco: ACO, performance_year: int) -> Election | None:

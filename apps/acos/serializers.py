@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from lead_portal.uploads import MAX_CSV_UPLOAD_BYTES, MB, FileTooLarge
 
+from .attention import KIND_CHOICES, SEVERITY_CHOICES
 from .models import ACO, Election, ListChangeRequest, ParticipantTIN, PreferredProvider
 from .reference import US_STATES
 
@@ -189,3 +191,26 @@ class ListChangeOutcomeSerializer(serializers.Serializer[Any]):
     unchanged = serializers.IntegerField()
     message = serializers.CharField()
     change_request = ChangeRequestSerializer(allow_null=True)
+
+
+class AttentionItemSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=KIND_CHOICES, help_text="What kind of item this is.")
+    kind_label = serializers.CharField(help_text="The kind in words.")
+    title = serializers.CharField(help_text="What needs attention.")
+    detail = serializers.CharField(help_text="Why, in a sentence or two.")
+    severity = serializers.ChoiceField(choices=SEVERITY_CHOICES, help_text="How urgent it is.")
+    severity_label = serializers.CharField(help_text="The severity in words.")
+    deadline = serializers.DateField(allow_null=True, help_text="The day it is due, when it has one.")
+    days_left = serializers.IntegerField(
+        allow_null=True, help_text="Days from the portal's date to the deadline (negative once it has passed)."
+    )
+    since = serializers.DateField(allow_null=True, help_text="Without a deadline: since when it has been open.")
+    url = serializers.CharField(help_text="The page of the portal where it is acted on (a path).")
+    action = serializers.CharField(help_text="What the page lets one do, as its link reads.")
+
+
+@extend_schema_serializer(many=False)  # answered by a list action, but one object
+class AttentionSerializer(serializers.Serializer[Any]):
+    as_of = serializers.DateField(help_text="The portal's date the items are counted from.")
+    performance_year = serializers.IntegerField(help_text="The performance year of year-specific items.")
+    items = AttentionItemSerializer(many=True, help_text="Soonest deadline first; items without one follow.")

@@ -8,6 +8,7 @@ denies.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +22,26 @@ from apps.reviews import services as review_services
 from apps.reviews.models import ReviewCase
 
 from . import selectors
-from .lists import LIST_SPECS, RowError, check_participant_row, check_preferred_row, parse_list_csv, row_key
-from .models import ACO, Election, ListChangeRequest, Membership, ParticipantTIN, PreferredProvider, RiskOption
+from .lists import (
+    LIST_SPECS,
+    TIN_RE,
+    ParsedList,
+    RowError,
+    check_participant_row,
+    check_preferred_row,
+    parse_list_csv,
+    row_key,
+)
+from .models import (
+    ACO,
+    DemoClock,
+    Election,
+    ListChangeRequest,
+    Membership,
+    ParticipantTIN,
+    PreferredProvider,
+    RiskOption,
+)
 from .reference import US_STATES
 
 LIST_MODELS: dict[str, type[ParticipantTIN] | type[PreferredProvider]] = {
@@ -108,7 +127,7 @@ def aco_update_profile(*, aco: ACO, data: dict[str, Any], acting_user: User) -> 
 
 
 def election_rules(*, risk_option: str, capitation: str, cara_participation: bool) -> dict[str, str]:
-    """DOMAIN.md §1: Total Care Capitation and CARA are for Global-risk ACOs only."""
+    """docs/model.md: Total Care Capitation and CARA are for Global-risk ACOs only."""
     errors = {}
     if risk_option != RiskOption.GLOBAL:
         if capitation == "tcc":
@@ -118,11 +137,16 @@ def election_rules(*, risk_option: str, capitation: str, cara_participation: boo
     return errors
 
 
+def elections_require_open(*, performance_year: int) -> None:
+    """A PY's elections close with its list deadline: after it, ValidationError saying so."""
+    if selectors.list_is_locked(performance_year=performance_year):
+        raise ValidationError(selectors.elections_closed_message(performance_year=performance_year))
+
+
 @transaction.atomic
 def election_save(*, aco: ACO, performance_year: int, data: dict[str, Any], acting_user: User) -> Election:
     _require_editor(aco=aco, user=acting_user)
-    if selectors.list_is_locked(performance_year=performance_year):
-        raise ValidationError(f"Elections for PY{performance_year} closed on its deadline; contact CMS to change them.")
+    elections_require_open(performance_year=performance_year)
     election = selectors.election_get(aco=aco, performance_year=performance_year) or Election(
         aco=aco, performance_year=performance_year
     )
@@ -157,6 +181,28 @@ def _other_aco_tins(*, aco: ACO, performance_year: int, tins: set[str]) -> set[s
         .exclude(aco=aco)
         .values_list("tin", flat=True)
     )
+
+
+def _other_aco_errors(
+    *, aco: ACO, performance_year: int, list_type: str, tins: list[tuple[int, str]]
+) -> list[RowError]:
+    """A Participant TIN is in at most one LEAD ACO a year: one error per (line, TIN) on another ACO's
+    list. Preferred Providers (TIN-NPI) carry no such rule: a clinician may be one for several ACOs."""
+    if list_type != "participants" or not tins:
+        return []
+    taken = _other_aco_tins(aco=aco, performance_year=performance_year, tins={tin for _, tin in tins})
+    reason = f"is already a Participant TIN of another LEAD ACO for PY{performance_year}"
+    return [RowError(line, "tin", tin, reason) for line, tin in tins if tin in taken]
+
+
+def _parse_errors_and_more(*, aco: ACO, performance_year: int, list_type: str, parsed: ParsedList) -> list[RowError]:
+    """The whole report of an upload with row errors: the database checks run on every row whose TIN
+    could be read, as they would have once the other errors are fixed, so a second upload brings no
+    new surprise. In line order; a line's own errors first."""
+    errors = parsed.errors + _other_aco_errors(
+        aco=aco, performance_year=performance_year, list_type=list_type, tins=parsed.tins
+    )
+    return sorted(errors, key=lambda e: e.line)
 
 
 def _plan_operations(
@@ -203,20 +249,12 @@ def _check_operations(
     errors: list[RowError] = []
     lines = lines or {}
     existing = _existing_rows(aco=aco, performance_year=performance_year, list_type=list_type)
-    if list_type == "participants":
-        added = {op["row"]["tin"] for op in ops if op["op"] == "add"}
-        taken = _other_aco_tins(aco=aco, performance_year=performance_year, tins=added)
-        for op in ops:
-            if op["op"] == "add" and op["row"]["tin"] in taken:
-                key = tuple(op["key"])
-                errors.append(
-                    RowError(
-                        lines.get(key, 0),
-                        "tin",
-                        op["row"]["tin"],
-                        f"is already a Participant TIN of another LEAD ACO for PY{performance_year}",
-                    )
-                )
+    errors += _other_aco_errors(
+        aco=aco,
+        performance_year=performance_year,
+        list_type=list_type,
+        tins=[(lines.get(tuple(op["key"]), 0), op["row"]["tin"]) for op in ops if op["op"] == "add"],
+    )
     for op in ops:
         key = tuple(op["key"])
         label = "/".join(key)
@@ -330,7 +368,8 @@ def list_import(
     change to it."""
     parsed = parse_list_csv(data, list_type=list_type, aco_id=aco.aco_id, performance_years={performance_year})
     if parsed.errors:
-        return ListChangeOutcome(applied=False, errors=parsed.errors)
+        errors = _parse_errors_and_more(aco=aco, performance_year=performance_year, list_type=list_type, parsed=parsed)
+        return ListChangeOutcome(applied=False, errors=errors)
     lines = {row_key(list_type, r): line for r, line in zip(parsed.rows, parsed.lines, strict=True)}
     with transaction.atomic():
         ops, unchanged = _plan_operations(
@@ -365,7 +404,8 @@ def list_upload(
     _require_editor(aco=aco, user=acting_user)
     parsed = parse_list_csv(data, list_type=list_type, aco_id=aco.aco_id, performance_years={performance_year})
     if parsed.errors:
-        return ListChangeOutcome(applied=False, errors=parsed.errors)
+        errors = _parse_errors_and_more(aco=aco, performance_year=performance_year, list_type=list_type, parsed=parsed)
+        return ListChangeOutcome(applied=False, errors=errors)
     lines = {row_key(list_type, r): line for r, line in zip(parsed.rows, parsed.lines, strict=True)}
     ops, unchanged = _plan_operations(
         aco=aco, performance_year=performance_year, list_type=list_type, rows=parsed.rows, replace=replace
@@ -400,6 +440,12 @@ def _form_row(list_type: str, aco: ACO, performance_year: int, data: dict[str, A
     check = check_participant_row if list_type == "participants" else check_preferred_row
     cleaned, errors = check(text, 0, aco_id=aco.aco_id, performance_years=set(selectors.performance_years()))
     if cleaned is None:
+        # The database checks too, so the form says everything at once.
+        tin = text.get("tin", "").strip()
+        if TIN_RE.fullmatch(tin):
+            errors += _other_aco_errors(
+                aco=aco, performance_year=performance_year, list_type=list_type, tins=[(0, tin)]
+            )
         raise ListRowsInvalid(errors)
     return cleaned
 
@@ -542,3 +588,21 @@ def membership_set(*, user: User, aco: ACO, role: str) -> Membership:
     membership, _ = Membership.objects.update_or_create(user=user, aco=aco, defaults={"role": role})
     membership.full_clean()
     return membership
+
+
+# --- the demo's clock (set by the demo commands) -------------------------------------------------
+
+
+@transaction.atomic
+def demo_clock_set(*, today: datetime.date, performance_year: int | None = None, reason: str = "") -> DemoClock:
+    """Make ``today`` the portal's date for every date rule (``selectors.portal_today``), and
+    ``performance_year`` the year pages open on, until cleared. ``PORTAL_TODAY`` still wins."""
+    fields = {"today": today, "performance_year": performance_year, "reason": reason}
+    DemoClock(id=DemoClock.SINGLETON, **fields).full_clean(validate_unique=False)
+    clock, _ = DemoClock.objects.update_or_create(pk=DemoClock.SINGLETON, defaults=fields)
+    return clock
+
+
+def demo_clock_clear() -> None:
+    """Back to the real date."""
+    DemoClock.objects.filter(pk=DemoClock.SINGLETON).delete()

@@ -22,7 +22,9 @@ from lead_portal.exports import csv_writer
 from lead_portal.uploads import upload_bytes
 
 from . import selectors, services
+from .attention import attention_items
 from .context_processors import COMING_AREAS
+from .diffs import change_rows
 from .forms import LIST_FORMS, DecisionForm, ElectionForm, ListUploadForm, ProfileForm, WithdrawForm, attach_row_errors
 from .lists import LIST_SPECS
 from .mixins import ACOScopedMixin, CMSOnlyMixin, resolve_performance_year
@@ -36,6 +38,13 @@ LIST_PAGES = {
         "singular": "Preferred Provider",
     },
 }
+
+
+# Parts of the model the portal does not cover yet and that have no page in the navigation.
+COMING_WITHOUT_PAGE = [
+    "risk adjustment (CMS-HCC risk scores, the HCCs behind them and recapture gaps)",
+    "a what-if planner for settlement scenarios",
+]
 
 
 def _py_url(name: str, aco_id: str, performance_year: int, **kwargs: Any) -> str:
@@ -94,6 +103,15 @@ class ACOHomeView(ACOScopedMixin, TemplateView):
             election=selectors.election_get(aco=self.aco, performance_year=self.performance_year),
             parameters=selectors.parameters_get(performance_year=self.performance_year),
             recent_requests=selectors.change_request_list(aco=self.aco)[:5],
+            attention_today=selectors.portal_today(),
+            coming=[
+                (label, reverse("acos:coming", kwargs={"aco_id": self.aco.aco_id, "area": slug}))
+                for slug, label in COMING_AREAS.items()
+            ]
+            + [(label, "") for label in COMING_WITHOUT_PAGE],
+        )
+        context["attention"] = attention_items(
+            aco=self.aco, performance_year=self.performance_year, today=context["attention_today"]
         )
         context["home_panels"] = render_home_panels(
             request=self.request, aco=self.aco, performance_year=self.performance_year, base=context
@@ -141,17 +159,44 @@ class ProfileEditView(ACOScopedMixin, TemplateView):
 
 
 class ElectionEditView(ACOScopedMixin, TemplateView):
+    """One PY's elections: a form until the PY's list deadline, read-only after it. The year is the
+    URL's (never ``?py=`` or the default): a year the portal does not know answers 404 naming it."""
+
     template_name = "acos/election_edit.html"
     nav = "profile"
     editors_only = True
 
+    def unknown_year(self) -> HttpResponse | None:
+        year = int(self.kwargs["performance_year"])
+        years = selectors.performance_years()
+        if year in years:
+            self.performance_year = year
+            return None
+        context = super().get_context_data(requested_year=year)
+        context["known_years"] = [(py, selectors.list_is_locked(performance_year=py)) for py in years]
+        return render(self.request, "acos/election_unknown_year.html", context, status=404)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         election = selectors.election_get(aco=self.aco, performance_year=self.performance_year)
-        context.setdefault("form", ElectionForm(instance=election))
+        closed = selectors.list_is_locked(performance_year=self.performance_year)
+        context.update(election=election, closed=closed)
+        if closed:
+            context["closed_message"] = selectors.elections_closed_message(performance_year=self.performance_year)
+        else:
+            context.setdefault("form", ElectionForm(instance=election))
         return context
 
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.unknown_year() or super().get(request, *args, **kwargs)
+
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        refused = self.unknown_year()
+        if refused is not None:
+            return refused
+        if selectors.list_is_locked(performance_year=self.performance_year):
+            # A form opened before the deadline and sent after it: nothing is saved, and the page says why.
+            return self.render_to_response(self.get_context_data(refused=True), status=400)
         form = ElectionForm(request.POST)
         if form.is_valid():
             try:
@@ -408,10 +453,12 @@ class ChangeRequestDetailView(ACOScopedMixin, TemplateView):
             object_id=str(change_request.pk),
             aco_code=self.aco.aco_id,
         )
+        changes = change_rows(change_request.list_type, case.content.get("operations", []))
         context.update(
             change_request=change_request,
             case=case,
-            operations=case.content.get("operations", []),
+            changes=changes,
+            changes_edit_values=any(c.verb == "Change" for c in changes),
             transitions=case.transitions.select_related("actor"),
             diff=version_diff(case=case),
             can_decide=user.can_review and case.state in ("submitted", "in_review"),

@@ -1,10 +1,12 @@
-"""Plotly figures for alignment pages, built from already-computed rows (DESIGN.md: charts.py)."""
+"""Plotly figures for alignment pages, built from already-computed rows."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import plotly.graph_objects as go
+
+from lead_portal.charts import figure_json
 
 from .explain import entity_label
 
@@ -35,7 +37,7 @@ def competitors_figure(competitors: list[dict[str, Any]], names: dict[str, str],
         font={"family": "Open Sans, Helvetica, Arial, sans-serif", "size": 13},
         plot_bgcolor="white",
     )
-    return fig.to_plotly_json()
+    return figure_json(fig)
 
 
 def counts_figure(labels: list[str], series: dict[str, list[int]]) -> dict[str, Any]:
@@ -57,4 +59,4 @@ def counts_figure(labels: list[str], series: dict[str, list[int]]) -> dict[str, 
         font={"family": "Open Sans, Helvetica, Arial, sans-serif", "size": 13},
         plot_bgcolor="white",
     )
-    return fig.to_plotly_json()
+    return figure_json(fig)

@@ -1,4 +1,4 @@
-"""Cohorts and the High Needs criteria (DOMAIN.md §3 "High Needs" and "Cohorts") from claims, as pure
+"""Cohorts and the High Needs criteria (docs/alignment.md "High Needs" and "Cohorts") from claims, as pure
 functions over numpy columns.
 
 No ORM, no I/O: `cohort_inputs.load_cohort_inputs` reads the claims; `high_needs(inputs, as_of=...)` gives
@@ -12,7 +12,7 @@ netted (only current versions), cancelled claims removed, denied Part B / DME li
 trimmed. Diagnosis codes may carry a dot (it is dropped) but are expected as CMS files carry them (upper
 case, no dot).
 
-Choices where DOMAIN.md is silent (each also commented where it is made):
+Choices where the rule (docs/alignment.md) is silent (each also commented where it is made):
 - *Assessment window.* High Needs is assessed quarterly: an assessment as of `as_of` looks at the 12
   calendar months ending on the last day of the quarter before the one containing `as_of`
   (`lookback_window`: as of 2027-01-01 or 2027-03-31 → 2026-01-01..2026-12-31; as of 2027-04-01 →
@@ -61,7 +61,7 @@ COHORT_ESRD = "esrd"
 COHORT_HIGH_NEEDS = "high_needs"
 COHORT_AGED_DISABLED = "aged_disabled"
 
-# CCLF8 BENE_MDCR_STUS_CD: 11 aged with ESRD, 21 disabled with ESRD, 31 ESRD only (DOMAIN.md §3).
+# CCLF8 BENE_MDCR_STUS_CD: 11 aged with ESRD, 21 disabled with ESRD, 31 ESRD only (docs/alignment.md).
 ESRD_STATUS_CODES = ("11", "21", "31")
 
 CRITERION_MOBILITY = "mobility_diagnosis"

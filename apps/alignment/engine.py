@@ -1,4 +1,4 @@
-"""Beneficiary alignment: the Portal rule of DOMAIN.md §3, as pure functions over numpy columns.
+"""Beneficiary alignment: the rule of docs/alignment.md, as pure functions over numpy columns.
 
 No ORM, no I/O: callers hand in column-oriented numpy arrays (one element per beneficiary, service line
 or voluntary record) and get back one `Alignment` per aligned beneficiary. Every step over service
@@ -20,11 +20,11 @@ order-preserving int64 keys, and HCPCS codes are read from their code points, so
 integers; other values fall back to (slower) string operations with the same answer. Measured on a
 synthetic 100,000-beneficiary, 10-million-line input on 2 cores: about 15 s.
 
-Hybrid approach (DOMAIN.md §1 "Alignment approach", §3 rule 10 second sentence): `align(..., midyear=...)`
+Hybrid approach (docs/alignment.md, "Hybrid mid-year additions" and rule 10): `align(..., midyear=...)`
 adds the results of one mid-year run to the base (prospective) result. Cohorts and High Needs are computed
 elsewhere.
 
-Choices where DOMAIN.md is silent or ambiguous (each also commented where it is made):
+Choices where the rule (docs/alignment.md) is silent or ambiguous (each also commented where it is made):
 - Only services whose from-date falls in AY1 or AY2 exist for the rule: "has a step-1 service" (rule 7),
   the tie-break dates (rule 8) and the service counts of the explanation all ignore services outside.
 - A qualifying line counts as a service whatever its charge (a $0 step-1 line still makes step 2
@@ -92,7 +92,7 @@ ELIGIBLE_STATES = frozenset(
 STEP1_SPECIALTIES = frozenset({"01", "08", "11", "37", "38", "50", "89", "97"})
 STEP2_SPECIALTIES = frozenset({"06", "13", "16", "29", "39", "44", "46", "66", "83", "90"})
 
-# PQEM list (42 CFR 425.400(c)(1)(v)) as DOMAIN.md §3 states it: inclusive numeric ranges and G-codes.
+# PQEM list (42 CFR 425.400(c)(1)(v)) as docs/alignment.md states it: inclusive numeric ranges and G-codes.
 PQEM_RANGES: tuple[tuple[int, int], ...] = (
     (96160, 96161),
     (99201, 99215),

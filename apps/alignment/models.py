@@ -99,7 +99,7 @@ class AlignedBeneficiary(models.Model):
 
 
 class HighNeedsHistory(models.Model):
-    """Once High Needs, always High Needs (DOMAIN.md §3): the first run that found a beneficiary
+    """Once High Needs, always High Needs (docs/alignment.md): the first run that found a beneficiary
     High Needs, and on which criteria. Later runs carry them forward."""
 
     mbi = models.CharField("MBI", max_length=11, primary_key=True)

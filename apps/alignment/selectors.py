@@ -5,6 +5,7 @@ a handful of indexed queries whatever the ACO's size."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,7 +13,10 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 
+from apps.accounts.models import AccessLog
+from apps.acos.attention import INFO, URGENT, AttentionItem, local_date
 from apps.acos.models import ACO, Election, ModelParameters, ParticipantTIN
 from apps.claims.models import Beneficiary
 
@@ -265,7 +269,7 @@ def _run_summary(aco: ACO, run: AlignmentRun) -> dict[str, int]:
 
 
 # --------------------------------------------------------------------------------------------------
-# Minimums (DOMAIN.md §1)
+# Minimums (docs/alignment.md)
 # --------------------------------------------------------------------------------------------------
 @dataclass
 class MinimumsStatus:
@@ -458,3 +462,85 @@ def home_panel(aco: ACO, performance_year: int) -> tuple[str, dict[str, object]]
         "alignment_summary": run_summary(aco=aco, run=run) if run else None,
         "minimums": minimums_status(aco=aco, performance_year=performance_year, run=run),
     }
+
+
+# --------------------------------------------------------------------------------------------------
+# What needs the ACO's attention (registered in ``apps.py``; see apps/acos/attention.py)
+# --------------------------------------------------------------------------------------------------
+def minimum_shortfall_text(status: MinimumsStatus) -> str:
+    """What it would take to meet the minimums, in beneficiaries. Claims-aligned beneficiaries count
+    toward the total too, so the claims shortfall can cover the total's."""
+    total, claims = status.total_short, status.claims_short
+    if total and claims and claims < total:
+        return f"{total:,} more aligned beneficiaries, at least {claims:,} of them claims-aligned"
+    if claims:
+        return f"{claims:,} more claims-aligned beneficiar{'y' if claims == 1 else 'ies'}"
+    return f"{total:,} more aligned beneficiar{'y' if total == 1 else 'ies'} (claims-based or voluntary)"
+
+
+def minimum_attention(aco: ACO, performance_year: int, today: dt.date) -> list[AttentionItem]:
+    """The performance year's alignment below the minimums that apply to the ACO, with the gap."""
+    status = minimums_status(aco=aco, performance_year=performance_year)
+    if status.run is None or status.met:
+        return []
+    detail = (
+        f"{status.category_label} minimums: {status.total:,} of {status.total_minimum:,} aligned and "
+        f"{status.claims:,} of {status.claims_minimum:,} claims-aligned in alignment run {status.run.pk}. "
+        f"It would take {minimum_shortfall_text(status)}."
+    )
+    return [
+        AttentionItem(
+            kind="alignment_minimum",
+            title=f"PY{performance_year} alignment is below the minimums",
+            detail=detail,
+            url=f"{reverse('alignment:by_tin', kwargs={'aco_id': aco.aco_id})}?py={performance_year}",
+            action="See alignment by TIN",
+            severity=URGENT,
+            since=local_date(status.run.finished_at),
+        )
+    ]
+
+
+# A download's access-log row names the export in its detail ("csv export 12, 253 rows").
+_EXPORT_IN_DETAIL = re.compile(r"\bexport (\d+)\b")
+
+
+def export_attention(aco: ACO, performance_year: int, today: dt.date) -> list[AttentionItem]:
+    """Lists of aligned beneficiaries built and not yet downloaded by anyone of the ACO."""
+    ready = list(
+        AlignmentExport.objects.filter(aco=aco, status=AlignmentExport.Status.READY)
+        .exclude(file="")
+        .select_related("run")
+        .order_by("finished_at", "id")
+    )
+    if not ready:
+        return []
+    downloaded = {
+        int(m.group(1))
+        for detail in AccessLog.objects.filter(
+            action=AccessLog.Action.EXPORT,
+            object_type="aligned_beneficiaries",
+            aco_code=aco.aco_id,
+            user__memberships__aco=aco,
+        ).values_list("detail", flat=True)
+        if (m := _EXPORT_IN_DETAIL.search(detail))
+    }
+    waiting = [e for e in ready if e.pk not in downloaded]
+    if not waiting:
+        return []
+    described = "; ".join(
+        f"{e.get_format_display()}, PY{e.run.performance_year}, {e.row_count:,} beneficiaries" for e in waiting[:3]
+    )
+    more = f" and {len(waiting) - 3} more" if len(waiting) > 3 else ""
+    count = len(waiting)
+    return [
+        AttentionItem(
+            kind="export_ready",
+            title=f"{count} list{'s' if count != 1 else ''} of aligned beneficiaries ready to download",
+            detail=f"Built and not downloaded yet: {described}{more}.",
+            url=f"{reverse('alignment:exports', kwargs={'aco_id': aco.aco_id})}?py={waiting[-1].run.performance_year}",
+            action="Download the lists",
+            severity=INFO,
+            since=local_date(waiting[0].finished_at),
+        )
+    ]

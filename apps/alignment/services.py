@@ -31,6 +31,7 @@ from apps.acos.models import ACO, AlignmentApproach, Election, ParticipantTIN
 from apps.claims.models import Beneficiary, CCLFFile
 from lead_portal import jobs
 from lead_portal.exports import csv_writer, xlsx_workbook, xlsx_write, xlsx_write_row
+from lead_portal.formatting import when
 
 from . import cohort_inputs, cohorts, engine, runs
 from .inputs import load_inputs
@@ -98,7 +99,7 @@ def alignment_jobs_take_over() -> int:
         Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
     )
     for run_id, last in list(stale.values_list("pk", "heartbeat_at")):
-        seen = f"{timezone.localtime(last):%Y-%m-%d %H:%M:%S %Z}" if last else "never"
+        seen = when(last, seconds=True) if last else "never"
         taken += AlignmentRun.objects.filter(pk=run_id, status=AlignmentRun.Status.RUNNING, heartbeat_at=last).update(
             status=AlignmentRun.Status.FAILED,
             stage="Failed",
@@ -417,14 +418,15 @@ def alignment_export_execute(*, export_id: int) -> AlignmentExport:
         stamp = (
             f"LEAD ACO {export.aco.aco_id} aligned beneficiaries; PY{export.run.performance_year}; alignment run "
             f"{export.run_id} ({export.run.kind_label}); data version {export.run.data_version}; computed "
-            f"{export.run.finished_at:%Y-%m-%d %H:%M} UTC"
+            f"{when(export.run.finished_at)}"
         )
         header = [h for h, _ in EXPORT_COLUMNS]
         count = 0
         if export.format == AlignmentExport.Format.CSV:
             buffer = io.StringIO()
             writer = csv_writer(buffer)
-            writer.writerow([f"# {stamp}"])
+            # The header first, nothing above it (Excel and pandas take the first row as the header): the
+            # vintage is in the file's name (``AlignmentExport.file_name``: ACO, PY, alignment run).
             writer.writerow(header)
             for values in _export_rows(export):
                 writer.writerow(["" if v is None else v for v in values])

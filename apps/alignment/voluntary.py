@@ -1,5 +1,5 @@
 """Voluntary alignment records of an ACO: reading them with their standing for a performance year,
-and adding them one at a time or from a CSV file (DOMAIN.md §3, rule 10).
+and adding them one at a time or from a CSV file (docs/alignment.md, rule 10).
 
 Three parts, in the order a reader needs them:
 

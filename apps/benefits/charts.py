@@ -1,4 +1,4 @@
-"""Plotly figures for the BE/BEI pages, from already-computed figures (DESIGN.md: charts.py). Every
+"""Plotly figures for the BE/BEI pages, from already-computed figures. Every
 figure sits beside a data table with the same numbers."""
 
 from __future__ import annotations
@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import plotly.graph_objects as go
+
+from lead_portal.charts import figure_json
 
 FONT = {"family": "Open Sans, Helvetica, Arial, sans-serif", "size": 13}
 CLAIMS = "#0071bc"
@@ -62,4 +64,4 @@ def usage_figure(
         font=FONT,
         plot_bgcolor="white",
     )
-    return fig.to_plotly_json()
+    return figure_json(fig)

@@ -8,22 +8,20 @@ management home visits plan, so the claims pages show both sides.
 Safe to run again: an item the ACO already selected is left as it is, and a plan that already has
 deliveries gets no more.
 
-The demo's claims are a whole performance year (its CCLF package is dated 2 January of the next
-year), which may still be ahead of today's date. The delivery log refuses dates after "today", so
-the deliveries are recorded with the portal's clock (``PORTAL_TODAY``) moved forward to the last of
-them when it is earlier; every other rule of the delivery log applies as usual.
+The deliveries go through the delivery log's every rule, including "not in the future": ``manage.py
+demo`` sets the portal's date after the claims year (the day after its run-out package), so they are
+in the past, and each is stamped as recorded the working day after it. On an earlier date (the
+portal's real date before PY2027 is over) they are left out, with a note saying so.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.test.utils import override_settings
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.acos.models import ACO, Membership
@@ -34,7 +32,7 @@ from apps.claims.generator_world import benefit_enhancements
 from apps.reviews.models import ReviewState
 
 from . import services
-from .models import BenefitSelection, ImplementationPlan
+from .models import BenefitSelection, Delivery, ImplementationPlan
 
 PERFORMANCE_YEAR = 2027  # the year `manage.py demo` generates and computes
 DEMO_ACOS = ("L0001", "L0002")
@@ -122,15 +120,6 @@ def _admin(aco: ACO) -> User | None:
     return membership.user if membership is not None else None
 
 
-@contextmanager
-def _clock_at_least(day: dt.date) -> Iterator[None]:
-    if portal_today() >= day:
-        yield
-        return
-    with override_settings(PORTAL_TODAY=day.isoformat()):
-        yield
-
-
 def _approve(aco: ACO, code: str, admin: User, reviewer: User) -> None:
     """Select ``code``, write and submit its plan, and approve it, unless the ACO chose it already."""
     if BenefitSelection.objects.filter(aco=aco, performance_year=PERFORMANCE_YEAR, item__code=code).exists():
@@ -163,21 +152,33 @@ def _deliver(aco: ACO, code: str, entries: list[tuple[dt.date, Decimal, int]], a
         if run is not None
         else []
     )
+    item = plan.selection.item.name
     if len(mbis) < len(entries):
-        item = plan.selection.item.name
         return 0, f"No deliveries for {aco.aco_id}'s {item}: no alignment run has aligned enough beneficiaries yet."
-    with _clock_at_least(max(day for day, _, _ in entries)):
-        for mbi, (day, amount, quantity) in zip(mbis, entries, strict=True):
-            services.delivery_record(
-                plan=plan,
-                mbi=mbi,
-                delivered_on=day,
-                amount=amount,
-                quantity=quantity,
-                note="Demo delivery.",
-                acting_user=admin,
-            )
+    last, today = max(day for day, _, _ in entries), portal_today()
+    if last > today:
+        return 0, (
+            f"No deliveries for {aco.aco_id}'s {item}: they are dated up to {last.isoformat()}, after the "
+            f"portal's date ({today.isoformat()}); manage.py demo sets the date after the claims year."
+        )
+    for mbi, (day, amount, quantity) in zip(mbis, entries, strict=True):
+        delivery = services.delivery_record(
+            plan=plan,
+            mbi=mbi,
+            delivered_on=day,
+            amount=amount,
+            quantity=quantity,
+            note="Demo delivery.",
+            acting_user=admin,
+        )
+        # Recorded the working day after the delivery, as an ACO would (auto_now_add set "now").
+        Delivery.objects.filter(pk=delivery.pk).update(recorded_at=_recorded_at(day))
     return len(entries), ""
+
+
+def _recorded_at(day: dt.date) -> dt.datetime:
+    after = day + dt.timedelta(days=3 if day.weekday() == 4 else 2 if day.weekday() == 5 else 1)
+    return timezone.make_aware(dt.datetime.combine(after, dt.time(9, 30)))
 
 
 @transaction.atomic

@@ -9,9 +9,11 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 
+from lead_portal.text import TEXT_LIMIT, LimitedCharField
+
 from .models import PLAN_FIELDS, BenefitItem
 
-# Plan content (DOMAIN.md §7, "Portal rule — plan content"): key -> (label, hint). In page order.
+# Plan content (docs/benefits.md, "The implementation plan"): key -> (label, hint). In page order.
 PLAN_SECTIONS: dict[str, tuple[str, str]] = {
     "target_population": ("Target population", "Who the benefit is for (conditions, settings, numbers)."),
     "eligibility": ("Eligibility criteria", "How a beneficiary qualifies and how the ACO checks it."),
@@ -44,7 +46,7 @@ def section_label(key: str) -> str:
     return PLAN_SECTIONS.get(key, (PLAN_FIELDS.get(key, key.replace("_", " ").capitalize()), ""))[0]
 
 
-class PlanField(forms.CharField):
+class PlanField(LimitedCharField):
     """Required to submit (so not labelled "optional"), but a draft may leave it empty: the
     services decide what is missing when the plan is submitted."""
 
@@ -64,12 +66,16 @@ class PlanForm(forms.Form):
         for key in plan_sections(item):
             label, hint = PLAN_SECTIONS.get(key, (PLAN_FIELDS.get(key, key), ""))
             if key == "start_date":
-                widget: forms.Widget = forms.DateInput(attrs={"type": "date"})
+                py = item.performance_year
+                widget: forms.Widget = forms.DateInput(
+                    attrs={"type": "date", "min": f"{py}-01-01", "max": f"{py}-12-31"}
+                )
+                hint = f"{hint} A day in PY{py}: {py}-01-01 to {py}-12-31."
             elif key == "cost_estimate":
                 widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
             else:
                 widget = forms.Textarea(attrs={"rows": 3})
-            self.fields[key] = PlanField(label=label, help_text=hint, widget=widget, strip=True, max_length=5000)
+            self.fields[key] = PlanField(label=label, help_text=hint, widget=widget, strip=True, max_length=TEXT_LIMIT)
 
     def content(self) -> dict[str, str]:
         """The fields that were posted (a partial post leaves the others as they are)."""
@@ -114,7 +120,7 @@ class ReviewActionForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label="Why withdraw (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label="Why withdraw", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class CommentForm(forms.Form):

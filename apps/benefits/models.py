@@ -1,4 +1,4 @@
-"""Benefit Enhancements (BE) and Beneficiary Engagement Incentives (BEI), DOMAIN.md §7.
+"""Benefit Enhancements (BE) and Beneficiary Engagement Incentives (BEI), docs/benefits.md.
 
 CMS's catalogue per performance year (``BenefitItem``), an ACO's choice of an item
 (``BenefitSelection``), the implementation plan for it (``ImplementationPlan``, whose state,

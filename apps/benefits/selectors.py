@@ -13,8 +13,10 @@ from django.db import connection
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import ExtractMonth
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
+from apps.acos.attention import ACTION, AttentionItem, changes_requested, changes_requested_detail
 from apps.acos.models import ACO, Election, ModelParameters, RiskOption
 from apps.alignment.models import AlignedBeneficiary, AlignmentRun
 from apps.alignment.selectors import latest_run
@@ -52,7 +54,7 @@ class CatalogueRow:
 def availability(
     *, aco: ACO, item: BenefitItem, parameters: ModelParameters | None, election: Election | None
 ) -> Availability:
-    """May the ACO choose the item in the item's PY? (DOMAIN.md §7.) ``restricted_states`` lists the
+    """May the ACO choose the item in the item's PY? (docs/benefits.md.) ``restricted_states`` lists the
     only states it may be offered in when some but not all of the ACO's states allow it."""
     py = item.performance_year
     if item.first_performance_year and py < item.first_performance_year:
@@ -405,3 +407,25 @@ def claims_usage(*, aco: ACO, performance_year: int) -> ClaimsUsage:
             )
         )
     return ClaimsUsage(performance_year=performance_year, run=run, files_loaded=files_loaded, items=usage)
+
+
+# --------------------------------------------------------------------------------------------------
+# What needs the ACO's attention (registered in ``apps.py``; see apps/acos/attention.py)
+# --------------------------------------------------------------------------------------------------
+def plan_changes_attention(aco: ACO, performance_year: int, today: datetime.date) -> list[AttentionItem]:
+    """Implementation plans CMS sent back for changes, whatever their performance year."""
+    plans = list(_plans().filter(selection__aco=aco, review__state=ReviewState.CHANGES_REQUESTED))
+    notes = changes_requested([p.review for p in plans])
+    return [
+        AttentionItem(
+            kind="plan_changes",
+            title=f"{plan.item.name} implementation plan (PY{plan.selection.performance_year}): changes requested",
+            detail=changes_requested_detail(notes[plan.review.pk]),
+            url=reverse("benefits:plan_detail", kwargs={"aco_id": aco.aco_id, "plan_id": plan.pk}),
+            action="Revise the plan",
+            read_action="See the plan",
+            severity=ACTION,
+            since=notes[plan.review.pk].at,
+        )
+        for plan in plans
+    ]

@@ -29,6 +29,7 @@ from apps.reviews import registry
 from apps.reviews import services as review_services
 from apps.reviews.models import ReviewCase, ReviewState
 from apps.reviews.uploads import bytes_match_extension, clean_file_name
+from lead_portal.text import TEXT_LIMIT, too_long
 
 from . import selectors
 from .models import (
@@ -43,7 +44,7 @@ from .models import (
 
 BENEFIT_PLAN_KIND = "benefit_plan"
 EDITABLE_STATES = (ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED)
-MAX_TEXT = 5000
+MAX_TEXT = TEXT_LIMIT
 S = ReviewState
 
 
@@ -54,6 +55,11 @@ def _require_admin(*, aco: ACO, user: User) -> None:
 
 def _money(value: Decimal) -> str:
     return f"${value:,.2f}"
+
+
+def py_range(performance_year: int) -> str:
+    """The days of a performance year (a calendar year), as the date messages name them."""
+    return f"{performance_year}-01-01 to {performance_year}-12-31"
 
 
 # --- selections ------------------------------------------------------------------------------
@@ -138,7 +144,7 @@ def _clean_field(key: str, value: Any, *, performance_year: int) -> str:
         return ""
     text = str(value).strip()
     if len(text) > MAX_TEXT:
-        raise ValidationError(f"Keep this under {MAX_TEXT} characters (it has {len(text)}).")
+        raise ValidationError(too_long(MAX_TEXT, len(text)))
     if not text:
         return ""
     if key == "cost_estimate":
@@ -156,8 +162,11 @@ def _clean_field(key: str, value: Any, *, performance_year: int) -> str:
             date = datetime.date.fromisoformat(text)
         except ValueError:
             raise ValidationError("Enter a date as YYYY-MM-DD, e.g. 2027-03-01.") from None
-        if date.year > performance_year:
-            raise ValidationError(f"The start date must fall in or before PY{performance_year}.")
+        if date.year != performance_year:
+            raise ValidationError(
+                f"The start date must fall in PY{performance_year} ({py_range(performance_year)}); "
+                f"{date.isoformat()} does not."
+            )
         return date.isoformat()
     return text
 
@@ -340,9 +349,9 @@ def delivery_record(
     mbi = (mbi or "").strip().upper()
     day = _as_date(delivered_on)
     if day.year != py:
-        errors["delivered_on"] = f"The date must fall in PY{py} ({py}-01-01 to {py}-12-31)."
-    elif day > aco_selectors.portal_today():
-        errors["delivered_on"] = "The date cannot be in the future."
+        errors["delivered_on"] = f"The date delivered must fall in PY{py} ({py_range(py)}); {day.isoformat()} does not."
+    elif day > (today := aco_selectors.portal_today()):
+        errors["delivered_on"] = f"The date cannot be in the future (today is {today.isoformat()})."
     try:
         value = Decimal(str(amount).replace(",", "").replace("$", "").strip() or "0")
     except InvalidOperation:

@@ -32,6 +32,7 @@ from apps.acos.presentation import ChartBlock, DataTable
 from apps.reviews import services as review_services
 from apps.reviews.models import ReviewState
 from apps.reviews.selectors import version_diff
+from lead_portal import formatting
 from lead_portal.exports import csv_writer
 
 from . import charts, selectors, services
@@ -80,12 +81,22 @@ def _age_days(submitted_at: datetime.datetime | None) -> int | None:
 
 
 def plan_summary(plan: ImplementationPlan) -> list[dict[str, Any]]:
-    """The plan's content as (label, value) rows in page order, for read-only views."""
+    """The plan's content as (label, value) rows in page order, for read-only views: the cost estimate
+    as money ("$150,000.00", not "150000.00")."""
     content = plan.review.content or {}
     return [
-        {"key": key, "label": section_label(key), "value": content.get(key) or ""}
+        {"key": key, "label": section_label(key), "value": _shown(key, content.get(key) or "")}
         for key in plan_sections(plan.selection.item)
     ]
+
+
+def _shown(key: str, value: Any) -> Any:
+    if not value:
+        return value
+    if key == "cost_estimate":
+        shown = formatting.money(value)
+        return value if shown == formatting.MISSING else shown
+    return value
 
 
 def _usage_url(name: str, aco: ACO, performance_year: int) -> str:

@@ -1,4 +1,4 @@
-"""Loading a dataset bundle (DESIGN.md): ACOs, their lists, voluntary alignments, quality
+"""Loading a dataset bundle (docs/bundles.md): ACOs, their lists, voluntary alignments, quality
 submissions and the CCLF package(s), from one folder.
 
 Every CSV is checked first, every row, and the errors name file, line, field and reason; the CSV

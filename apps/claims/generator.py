@@ -11,7 +11,7 @@
   with the CCLFA/CCLFB rows of those claim versions and its own CCLF0 (CCLF8 and CCLF9 are copies
   of the first package's);
 - ``acos.csv``, ``participants.csv``, ``preferred_providers.csv``, ``voluntary_alignments.csv`` and
-  ``quality_submissions.csv`` in the formats of DESIGN.md.
+  ``quality_submissions.csv`` in the formats of docs/bundles.md.
 
 CCLFA and CCLFB (Benefit Enhancement and demonstration codes) are derived from the claim versions
 they follow (:class:`_Codes`): whichever version of a claim a package carries, its CCLFA/CCLFB row
@@ -80,7 +80,13 @@ ID_CHUNK = 10**7
 # Capitation reductions on a capitated Preferred Provider's Part B lines: CMS withholds this share
 # of the fee-for-service payment (CLM_PBP_INCLSN_AMT), the CCLF5 paid amount is what is left.
 REDUCTION_SHARE = {b"pcc": 0.25, b"npcc": 0.20, b"tcc": 0.50}
-CARE_MANAGEMENT_VISIT_CAP = 20  # care management home visits per beneficiary in a year (DOMAIN.md §7)
+# Prices (DRG base rate, per diems, fee schedules) rise by this much a year: the benchmark trend the
+# money step applies to base years by default (ModelParameters.benchmark_trend_pct). Use per person
+# is the same every year unless an ACO's performance year says otherwise (generator_world.PYUse), so
+# the base years' spending of the same people, trended, predicts a typical performance year.
+SPENDING_TREND_PCT = 3
+PRICE_GROWTH = 1 + SPENDING_TREND_PCT / 100
+CARE_MANAGEMENT_VISIT_CAP = 20  # care management home visits per beneficiary in a year (docs/benefits.md)
 FAR = 10**6  # a day number later than any date
 # Worker processes hand their chunks over through files in memory, in a private directory that
 # tempfile.mkdtemp creates (mode 0700) under /dev/shm.
@@ -228,10 +234,26 @@ def _rep(counts: IntArray) -> IntArray:
     return np.repeat(np.arange(counts.shape[0], dtype=np.int64), counts)
 
 
-def _days_between(rng: np.random.Generator, lo: IntArray, hi: IntArray) -> IntArray:
-    """A uniform day in [lo, hi] (lo where hi < lo)."""
+def _days_between(rng: np.random.Generator, lo: IntArray, hi: IntArray, groups: IntArray | None = None) -> IntArray:
+    """A uniform day in [lo, hi] (lo where hi < lo) for each event. With ``groups``, the draws of each
+    group's events are stratified (one in each of n equal slices of [0, 1), the slices in random
+    order), so that each year gets close to its expected share of a group's many events: the yearly
+    spending of the same people then moves with prices and with what their performance year changes,
+    not with the luck of the draw (a base year with a hundred admissions too many would decide an
+    ACO's settlement)."""
+    n = int(lo.shape[0])
+    u: FloatArray = np.asarray(rng.random(n), dtype=np.float64)
+    if groups is not None and n:
+        order = np.argsort(groups, kind="stable")
+        sorted_groups = groups[order]
+        starts = np.flatnonzero(np.concatenate(([True], sorted_groups[1:] != sorted_groups[:-1])))
+        sizes = np.diff(np.append(starts, n))
+        rank = np.arange(n) - np.repeat(starts, sizes)
+        # a random order of the slices inside each group: sort by (group, random key)
+        shuffled = order[np.lexsort((np.asarray(rng.random(n)), sorted_groups))]
+        u[shuffled] = (rank + u[shuffled]) / np.repeat(sizes, sizes)
     span = np.maximum(hi - lo + 1, 1)
-    return lo + (rng.random(lo.shape[0]) * span).astype(np.int64)
+    return lo + (u * span).astype(np.int64)
 
 
 def _years_of(days: IntArray) -> IntArray:
@@ -432,7 +454,7 @@ class _Chunk:
         late = ~disabled & (r.random(n) < 0.02)
         b_delayed = r.random(n) < 0.02
         esrd = r.random(n) < 0.012
-        dual = r.random(n) < np.where(disabled, 0.42, 0.14) + 0.2 * esrd
+        dual = r.random(n) < np.where(disabled, codes.DUAL_SHARE_DISABLED, codes.DUAL_SHARE_AGED) + 0.2 * esrd
         mode = _choice(r, [0.845, 0.08, 0.06, 0.015], n)  # home PCP, specialists only, none, tie
         frail_noise = r.standard_normal(n)
         u_unit = r.random((n, 4))
@@ -590,6 +612,7 @@ class _Chunk:
         self.home_npi = np.where(self.home >= 0, w.unit_npi(np.maximum(home, 0), u_unit[:, 2]), -1)
         self.second_npi = np.where(self.second >= 0, w.unit_npi(np.maximum(second, 0), u_unit[:, 3]), -1)
         self.home_is_site = (self.home >= 0) & (w.u_facility[np.maximum(self.home, 0)] >= 0)
+        self.group = self.attached_aco()  # event dates are stratified by it (_dates)
 
         # Specialists each beneficiary sees (a fixed clinician per specialty).
         self.spec_npi: dict[str, IntArray] = {}
@@ -632,6 +655,42 @@ class _Chunk:
         rows = np.arange(n)
         hist[rows, hops] = current
         self.mbi_hist, self.mbi = hist, current
+
+    def _dates(self, b: IntArray) -> IntArray:
+        """A day in each beneficiary's window for each of their events, stratified by the ACO they are
+        attached to (see ``_days_between``)."""
+        return _days_between(self.rng, self.w_start[b], self.w_end[b], self.group[b])
+
+    def _episode_starts(self, b: IntArray, lead_days: int) -> IntArray:
+        """Start dates of episodes that last up to ``lead_days`` (chronic care management, infusion
+        courses, equipment rentals): uniform over the window and, for people entitled before the
+        first generated day, over the ``lead_days`` before it too, so that as many episodes are under
+        way on the first day as on any other (the caller drops the events before the window). Without
+        the lead, every such service would ramp up through the base years."""
+        lead = np.where(self.w_start[b] <= self.cal.start, lead_days, 0)
+        return _days_between(self.rng, self.w_start[b] - lead, self.w_end[b], self.group[b])
+
+    # -- the performance year's hospital use (generator_world.PYUse) -------------------------
+    def py_factor(self, attr: str) -> FloatArray:
+        """Per beneficiary, the ``attr`` factor of the PYUse of the ACO they are attached to (1.0
+        for none)."""
+        table = np.array([getattr(gw.py_use(a), attr) for a in range(len(self.w.acos))] + [1.0])
+        return table[self.attached_aco()]
+
+    def _py_scaled(
+        self, b: IntArray, date: IntArray, factor: FloatArray, rate: FloatArray
+    ) -> tuple[IntArray, IntArray]:
+        """Events (beneficiary, date) drawn at a steady yearly ``rate`` per beneficiary, with those of
+        the performance year scaled by the beneficiary's ``factor``: thinned below 1, topped up with
+        more events in the year above 1."""
+        r = self.rng
+        py0 = self.cal.py_start
+        keep = (date < py0) | (r.random(b.shape[0]) < factor[b])
+        lo = np.maximum(self.w_start, py0)
+        py_years = np.maximum(self.w_end - lo + 1, 0) / 365.25
+        extra = _rep(r.poisson(rate * np.maximum(factor - 1.0, 0.0) * py_years))
+        more = _days_between(r, lo[extra], self.w_end[extra], self.group[extra])
+        return np.concatenate([b[keep], extra]), np.concatenate([date[keep], more])
 
     # -- diagnosis helpers -----------------------------------------------------------------
     def chronic_pdx(self, bene: IntArray, u: FloatArray, fallback: tuple[str, ...]) -> tuple[Array, IntArray]:
@@ -734,12 +793,14 @@ class _Chunk:
         rate = 0.14 * np.exp(0.45 * self.frail) * (1 + 1.5 * self.esrd)
         k = r.poisson(rate * self.years)
         b = _rep(k)
-        admit = _days_between(r, self.w_start[b], self.w_end[b])
+        admit = self._dates(b)
+        b, admit = self._py_scaled(b, admit, self.py_factor("admissions"), rate)
         kind = np.zeros(b.shape[0], dtype=np.int64)
         # readmissions within 30 days (and a few later ones)
         drg = self._drgs(b)
         los = np.maximum(1, np.rint(r.gamma(2.0, DRG_LOS[drg] / 2.0))).astype(np.int64)
         p_re = 0.11 + 0.08 * self.cond[b, C["hf"]] + 0.04 * self.cond[b, C["copd"]]
+        p_re = p_re * np.where(admit >= cal.py_start, self.py_factor("readmissions")[b], 1.0)
         re = r.random(b.shape[0]) < p_re
         late_re = ~re & (r.random(b.shape[0]) < 0.04)
         b2 = np.concatenate([b[re], b[late_re]])
@@ -813,7 +874,7 @@ class _Chunk:
         surgeon = np.where(ortho, w.specialists["20"].pick(self.market[b], r.random(n)), surgeon)
         surgeon = np.where(dkind == "pci", w.specialists["C3"].pick(self.market[b], r.random(n)), surgeon)
         year_i = _years_of(admit) - (cal.py - 3)
-        pay = DRG_BASE_RATE_CENTS * DRG_WEIGHT[drg] * 1.025**year_i * r.uniform(0.92, 1.08, n)
+        pay = DRG_BASE_RATE_CENTS * DRG_WEIGHT[drg] * PRICE_GROWTH**year_i * r.uniform(0.92, 1.08, n)
         pay = pay * np.where(los > 3 * DRG_LOS[drg], 1.6, 1.0)
         u = r.random(n)
         pdx = _pick_csr(DRG_PDX, drg, u)
@@ -906,7 +967,7 @@ class _Chunk:
         )
         days = thru - start
         year_i = _years_of(start) - (cal.py - 3)
-        per_day = np.rint(56000 * 1.02**year_i * r.uniform(0.9, 1.1, n)).astype(np.int64)
+        per_day = np.rint(56000 * PRICE_GROWTH**year_i * r.uniform(0.9, 1.1, n)).astype(np.int64)
         died = (self.death[b] != NODATE) & (thru >= self.death[b])
         first = hdr.add(
             n,
@@ -941,9 +1002,7 @@ class _Chunk:
         comm_k = r.poisson(0.012 * np.maximum(self.frail, 0) * self.years)
         comm_b = _rep(comm_k)
         b = np.concatenate([ip["bene"][s], comm_b])
-        start = np.concatenate(
-            [ip["disch"][s] + r.integers(1, 4, s.size), _days_between(r, self.w_start[comm_b], self.w_end[comm_b])]
-        )
+        start = np.concatenate([ip["disch"][s] + r.integers(1, 4, s.size), self._dates(comm_b)])
         periods = r.integers(1, 4, int(b.shape[0]))
         pb = _rep(periods)
         k = _within_group_index(pb)
@@ -955,7 +1014,7 @@ class _Chunk:
         n = int(b.shape[0])
         fac = w.facilities[gw.HHA].pick(self.market[b], r.random(n))
         year_i = _years_of(frm) - (cal.py - 3)
-        pay = np.rint(200000 * 1.02**year_i * r.uniform(0.85, 1.15, n)).astype(np.int64)
+        pay = np.rint(200000 * PRICE_GROWTH**year_i * r.uniform(0.85, 1.15, n)).astype(np.int64)
         first = hdr.add(
             n,
             bene=b,
@@ -983,10 +1042,11 @@ class _Chunk:
     def _outpatient(self, hdr: _Acc, lines: _Acc) -> None:
         r, w, cal = self.rng, self.w, self.cal
         # Emergency department visits not ending in admission (some held in observation).
-        k = r.poisson(0.26 * np.exp(0.35 * self.frail) * self.years)
-        b = _rep(k)
+        ed_rate = 0.26 * np.exp(0.35 * self.frail)
+        b = _rep(r.poisson(ed_rate * self.years))
+        date = self._dates(b)
+        b, date = self._py_scaled(b, date, self.py_factor("ed_visits"), ed_rate)
         n = int(b.shape[0])
-        date = _days_between(r, self.w_start[b], self.w_end[b])
         cah = self.rural[b] & (r.random(n) < 0.4)
         fac = np.where(
             cah,
@@ -1000,7 +1060,7 @@ class _Chunk:
         pdx, off = self.chronic_pdx(b, r.random(n), codes.ED_ACUTE_CODES)
         pdx = np.where(exacerbation, pdx, _s(codes.ED_ACUTE_CODES, 7)[(r.random(n) * 10).astype(np.int64)])
         year_i = _years_of(date) - (cal.py - 3)
-        infl = 1.03**year_i
+        infl = PRICE_GROWTH**year_i
         first = hdr.add(
             n,
             bene=b,
@@ -1071,11 +1131,11 @@ class _Chunk:
         k = r.poisson(1.0 * np.exp(0.3 * self.frail) * self.years)
         b = _rep(k)
         n = int(b.shape[0])
-        date = _days_between(r, self.w_start[b], self.w_end[b])
+        date = self._dates(b)
         fac = w.facilities[gw.HOSPITAL].pick(self.market[b], r.random(n))
         pdx, off = self.chronic_pdx(b, r.random(n), codes.ACUTE_CODES)
         year_i = _years_of(date) - (cal.py - 3)
-        infl = 1.03**year_i
+        infl = PRICE_GROWTH**year_i
         first = hdr.add(
             n,
             bene=b,
@@ -1172,12 +1232,12 @@ class _Chunk:
         unit = np.concatenate([p[1] for p in parts])
         npi = np.concatenate([p[2] for p in parts])
         n = int(b.shape[0])
-        date = _days_between(r, self.w_start[b], self.w_end[b])
+        date = self._dates(b)
         fac = w.u_facility[unit]
         fqhc = w.f_kind[fac] == gw.FQHC_SITE
         pdx, off = self.chronic_pdx(b, r.random(n), codes.ACUTE_CODES)
         year_i = _years_of(date) - (cal.py - 3)
-        infl = 1.025**year_i
+        infl = PRICE_GROWTH**year_i
         first = hdr.add(
             n,
             bene=b,
@@ -1246,7 +1306,7 @@ class _Chunk:
             hcpcs=b"90999",
             date=frm,
             units=sessions,
-            amount=np.rint(sessions * 28500 * 1.02**year_i).astype(np.int64),
+            amount=np.rint(sessions * 28500 * PRICE_GROWTH**year_i).astype(np.int64),
         )
 
         # Hospice for many decedents (monthly claims), and a few live discharges.
@@ -1258,7 +1318,7 @@ class _Chunk:
         start = np.maximum(self.death[dec] - los, self.w_start[dec])
         end = self.death[dec]
         live = np.flatnonzero((self.death == NODATE) & (self.frail > 1.5) & (r.random(self.n) < 0.03))
-        l_start = _days_between(r, np.maximum(self.w_start[live], cal.py_start - 365), self.w_end[live] - 90)
+        l_start = _days_between(r, self.w_start[live], self.w_end[live] - 90)
         l_end = np.minimum(l_start + r.integers(60, 180, live.size), self.w_end[live])
         bb = np.concatenate([dec, live])
         st = np.concatenate([start, l_start])
@@ -1311,7 +1371,7 @@ class _Chunk:
             hcpcs=b"Q5001",
             date=frm,
             units=days,
-            amount=np.rint(days * 21500 * 1.025**year_i).astype(np.int64),
+            amount=np.rint(days * 21500 * PRICE_GROWTH**year_i).astype(np.int64),
         )
 
     def _part_a_dx(self, h: dict[str, Array]) -> dict[str, Array]:
@@ -1437,7 +1497,7 @@ class _Chunk:
         for k, unit, main_npi in ((k_home, self.home, self.home_npi), (k_sec, self.second, self.second_npi)):
             b = _rep(k)
             m = int(b.shape[0])
-            date = _days_between(r, self.w_start[b], self.w_end[b])
+            date = self._dates(b)
             other = w.unit_npi(np.maximum(unit[b], 0), r.random(m))
             npi = np.where(r.random(m) < 0.75, main_npi[b], other)
             v = _choice(r, vp, m)
@@ -1462,9 +1522,9 @@ class _Chunk:
         pb = _rep(months)
         b = ccm[pb]
         k = _within_group_index(pb)
-        start = _month_start(_days_between(r, self.w_start[ccm], self.w_end[ccm]))
+        start = _month_start(self._episode_starts(ccm, 36 * 31))
         date = _add_months(start[pb], k) + r.integers(14, 27, b.size)
-        ok = date <= self.w_end[b]
+        ok = (date >= self.w_start[b]) & (date <= self.w_end[b])
         b, date = b[ok], date[ok]
         cidx = self._visits(claims, lines, b, date, self.home_npi[b], np.full(b.size, SVC["99490"]))
         self._add_lines(lines, cidx, (("99439", 0.3),))
@@ -1535,7 +1595,7 @@ class _Chunk:
             npi = self.spec_npi[spec]
             k = np.where(npi >= 0, r.poisson(rate * r.uniform(0.5, 1.5, self.n) * self.years), 0)
             b = _rep(k)
-            date = _days_between(r, self.w_start[b], self.w_end[b])
+            date = self._dates(b)
             svc = np.where(r.random(b.size) < 0.65, SVC["99213"], SVC["99214"])
             first = np.concatenate(([True], b[1:] != b[:-1])) if b.size else np.zeros(0, dtype=bool)
             svc = np.where(first & (r.random(b.size) < 0.5), SVC["99204"], svc)
@@ -1552,7 +1612,7 @@ class _Chunk:
             npi = self.spec_npi[spec]
             k = np.where(npi >= 0, r.poisson(rate * self.years), 0)
             b = _rep(k)
-            date = _days_between(r, self.w_start[b], self.w_end[b])
+            date = self._dates(b)
             em = (r.random(b.size) < 0.5) & (self.mode[b] != 2)
             svc = np.where(em, SVC["99213"], SVC[proc])
             cidx = self._visits(claims, lines, b, date, npi[b], svc, ref=self._ref(b))
@@ -1568,7 +1628,7 @@ class _Chunk:
         # Laboratory (independent lab, POS 81)
         k = r.poisson(3.0 * np.exp(0.2 * self.frail) * self.years)
         b = _rep(k)
-        date = _days_between(r, self.w_start[b], self.w_end[b])
+        date = self._dates(b)
         npi = w.specialists["22"].pick(self.market[b], r.random(b.size))
         lab_first = np.array([SVC[c] for c, _ in codes.LAB_PANEL])[_choice(r, [p for _, p in codes.LAB_PANEL], b.size)]
         cidx = self._visits(claims, lines, b, date, npi, lab_first, pos=b"81", ref=self._ref(b))
@@ -1579,7 +1639,7 @@ class _Chunk:
         # Imaging (radiology groups)
         k = r.poisson(0.7 * np.exp(0.25 * self.frail) * self.years)
         b = _rep(k)
-        date = _days_between(r, self.w_start[b], self.w_end[b])
+        date = self._dates(b)
         npi = w.specialists["30"].pick(self.market[b], r.random(b.size))
         which = _choice(r, [x[2] for x in codes.IMAGING], b.size)
         svc = np.array([SVC[x[0]] for x in codes.IMAGING])[which]
@@ -1588,7 +1648,7 @@ class _Chunk:
         # Physical therapy episodes: an evaluation then two visits a week
         k = r.poisson(0.06 * self.years)
         eb = _rep(k)
-        start = _days_between(r, self.w_start[eb], self.w_end[eb])
+        start = self._dates(eb)
         visits = r.integers(6, 13, eb.size)
         pb = _rep(visits)
         b = eb[pb]
@@ -1629,9 +1689,9 @@ class _Chunk:
         cycles = r.integers(4, 12, onc.size)
         pb = _rep(cycles)
         b = onc[pb]
-        start = _days_between(r, self.w_start[onc], self.w_end[onc])
+        start = self._episode_starts(onc, 11 * 21)
         date = start[pb] + 21 * _within_group_index(pb)
-        ok = date <= self.w_end[b]
+        ok = (date >= self.w_start[b]) & (date <= self.w_end[b])
         b, date = b[ok], date[ok]
         cidx = self._visits(
             claims, lines, b, date, self.spec_npi["90"][b], np.full(b.size, SVC["J9271"]), ref=self._ref(b)
@@ -1753,7 +1813,8 @@ class _Chunk:
             else:
                 user = (self.frail > 1.0) & (r.random(self.n) < 0.08)
             u = np.flatnonzero(user & (self.w_end > self.w_start))
-            start = _days_between(r, self.w_start[u], self.w_end[u])
+            lead = 36 * 31 if rental else 45 * 31 if cond == "diabetes" else 0  # the longest rental or refills
+            start = self._episode_starts(u, lead)
             if rental:
                 months = np.minimum(r.integers(3, 37, u.size), 13 if hcpcs == "E0601" else 36)
             elif cond == "diabetes":
@@ -1764,7 +1825,7 @@ class _Chunk:
             b = u[pb]
             step = 3 if cond == "diabetes" and not rental else 1
             date = _add_months(start[pb], step * _within_group_index(pb))
-            ok = date <= self.w_end[b]
+            ok = (date >= self.w_start[b]) & (date <= self.w_end[b])
             b, date = b[ok], date[ok]
             m = b.size
             supplier = (
@@ -2066,7 +2127,7 @@ class _Chunk:
         svc = ln["svc"]
         units = np.where(ln["units"] >= 0, ln["units"], SVC_UNITS[svc])
         year_i = _years_of(line_date) - (cal.py - 3)
-        allowed = np.rint(SVC_FEE[svc] * units * 1.02**year_i).astype(np.int64)
+        allowed = np.rint(SVC_FEE[svc] * units * PRICE_GROWTH**year_i).astype(np.int64)
         protect = claims["protect"][c]
         denied = ~protect & (r.random(c.shape[0]) < 0.025)
         paid = np.where(denied, 0, allowed * 784 // 1000)
@@ -2136,7 +2197,7 @@ class _Chunk:
         rental = np.array([d[4] for d in codes.DME_ITEMS])[item]
         date = claims["date"][c]
         year_i = _years_of(date) - (cal.py - 3)
-        allowed = np.rint(fee * lines["units"] * 1.015**year_i).astype(np.int64)
+        allowed = np.rint(fee * lines["units"] * PRICE_GROWTH**year_i).astype(np.int64)
         denied = r.random(c.shape[0]) < 0.03
         paid = np.where(denied, 0, allowed * 784 // 1000)
         eff, load = self._effective(date, 5, 14)
@@ -2229,13 +2290,9 @@ class _Chunk:
         )
         reason = np.where(status == b"31", b"2", np.where(status == b"21", b"3", np.where(self.disabled, b"1", b"0")))
         reason = np.where((reason == b"0") & (r.random(n) < 0.08), b"1", reason)
-        full = r.random(n) < 0.65
-        dual_code = np.where(
-            full,
-            _s(["02", "04", "08"], 2)[_choice(r, [0.3, 0.1, 0.6], n)],
-            _s(["01", "03", "05", "06"], 2)[_choice(r, [0.5, 0.25, 0.05, 0.2], n)],
-        )
-        dual_code = np.where(self.dual, dual_code, np.where(r.random(n) < 0.92, b"00", b"NA"))
+        dual_codes = _s([c for c, _ in codes.DUAL_STATUS_SHARES], 2)
+        dual_code = dual_codes[_choice(r, [p for _, p in codes.DUAL_STATUS_SHARES], n)]
+        dual_code = np.where(self.dual, dual_code, b"NA")
         if self.chunk_no == 0 and n > 14:
             status[2], dual_code[2] = b"21", b"02"
         race = _s(["1", "2", "5", "4", "3", "6", "0"], 1)[_choice(r, [0.76, 0.1, 0.07, 0.03, 0.02, 0.01, 0.01], n)]
@@ -2246,15 +2303,18 @@ class _Chunk:
         street = _s(codes.STREETS, 12)[(r.random(n) * len(codes.STREETS)).astype(np.int64)]
         stype = _s(list(codes.STREET_TYPES), 4)[(r.random(n) * len(codes.STREET_TYPES)).astype(np.int64)]
         line1 = np.char.add(np.char.add(np.char.add(number, b" "), np.char.add(street, b" ")), stype)
-        zip_int = self.zip.astype(np.int64)
-        town = _s(codes.TOWNS, 100)[(zip_int * 7 + 3) % len(codes.TOWNS)]
+        # City and county of the ZIP (reference/places); the places outside the states have none.
+        places = gw.zip_places()
+        found = [places.get(z.decode()) for z in self.zip]
+        town = np.array([p.city.upper().encode() if p else b"" for p in found], dtype="S100")
+        county = np.array([int(p.county_fips) if p else 10 for p in found], dtype=np.int64)
         fips = np.array([int(codes.STATE_FIPS[s.decode()]) for s in self.state], dtype=np.int64)
         bene = Table(
             n,
             {
                 "BENE_MBI_ID": self.mbi,
                 "BENE_FIPS_STATE_CD": fips,
-                "BENE_FIPS_CNTY_CD": (zip_int * 7 % 150) * 2 + 1,
+                "BENE_FIPS_CNTY_CD": county,
                 "BENE_ZIP_CD": self.zip,
                 "BENE_DOB": self.dob,
                 "BENE_SEX_CD": self.sex,

@@ -9,7 +9,7 @@ product labels); the others are the manufacturers' package codes as commonly lis
 from __future__ import annotations
 
 # ---------------------------------------------------------------------------------------------
-# Alignment (DOMAIN.md §3)
+# Alignment (docs/alignment.md)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -67,11 +67,65 @@ MARKET_STATES = (
     "OH", "KY", "TN", "NC", "IA", "GA", "PA", "MO", "TX", "WI", "MI", "VA", "AL", "MN", "NY", "CO",
     "IN", "SC", "KS", "OK", "AR", "MS", "NE", "WV",
 )  # fmt: skip
+# Regions of each market state that name its ACOs (``<region> Health Partners ACO, LLC``): the
+# first ACO whose home market is the state takes the first region, and so on.
+REGIONS = {
+    "OH": ("Cuyahoga Valley", "Mid-State", "Miami Valley", "Maumee Valley"),
+    "KY": ("Bluegrass", "Cumberland", "Pennyrile"),
+    "TN": ("Smoky Mountain", "Upper Cumberland", "Mid-South"),
+    "NC": ("Piedmont", "Blue Ridge", "Cape Fear"),
+    "IA": ("Hawkeye", "Cedar Valley", "Loess Hills"),
+    "GA": ("Chattahoochee", "Coastal Empire", "Okefenokee"),
+    "PA": ("Susquehanna", "Allegheny", "Lehigh Valley"),
+    "MO": ("Ozark", "Missouri Valley", "Bootheel"),
+    "TX": ("Hill Country", "Gulf Coast", "Piney Woods"),
+    "WI": ("Fox Valley", "Northwoods", "Driftless"),
+    "MI": ("Saginaw Bay", "Upper Peninsula", "Grand River"),
+    "VA": ("Shenandoah", "Tidewater", "Southside"),
+    "AL": ("Tennessee Valley", "Black Belt", "Wiregrass"),
+    "MN": ("North Star", "Iron Range", "Red River Valley"),
+    "NY": ("Hudson Valley", "Finger Lakes", "North Country"),
+    "CO": ("Front Range", "Western Slope", "San Luis Valley"),
+    "IN": ("Wabash Valley", "Hoosier Heartland", "Ohio River"),
+    "SC": ("Lowcountry", "Upstate", "Pee Dee"),
+    "KS": ("Flint Hills", "High Plains", "Smoky Hills"),
+    "OK": ("Green Country", "Red River", "Cimarron"),
+    "AR": ("Ozark", "Delta", "Ouachita"),
+    "MS": ("Delta", "Gulf Coast", "Golden Triangle"),
+    "NE": ("Platte Valley", "Sandhills", "Panhandle"),
+    "WV": ("Mountain State", "Kanawha Valley", "Allegheny Highlands"),
+}
 # Beneficiaries living outside the 50 states, DC and PR (ineligible for alignment): state, ZIP.
 OUTSIDE_PLACES = (("GU", "96910"), ("VI", "00802"), ("AS", "96799"), ("MP", "96950"))
 # Medicare Administrative Contractor numbers (Part A/B), by market state; others get the default.
 MAC_NUMBERS = {"OH": "15202", "KY": "15102", "TN": "10312", "NC": "11502", "GA": "10212", "IA": "05102"}
 DEFAULT_MAC = "12502"
+
+# ---------------------------------------------------------------------------------------------
+# Medicare-Medicaid dual status (CCLF8 BENE_DUAL_STUS_CD)
+# ---------------------------------------------------------------------------------------------
+
+# Source: CMS Medicare-Medicaid Coordination Office, "Data Analysis Brief: Medicare-Medicaid Dual
+# Enrollment 2006 through 2019" (November 2020): 12.3 million dually eligible beneficiaries beside
+# 52.1 million Medicare-only ones in 2019 (19% of Medicare), 8.8 million of them full-benefit and
+# 3.6 million partial-benefit (71% / 29%). Inside each group the split by eligibility category is a
+# rounded reading of the brief's category tables: QMB Plus is most full-benefit duals, then other
+# full-benefit duals (Medicaid without a Medicare Savings Program), few SLMB Plus; QMB only is over
+# half of the partial-benefit duals, then SLMB only, QI, and a handful of QDWI.
+# Everyone else is non-dual: "NA" (Medicare only; "00" means not enrolled in Medicare that month).
+DUAL_SHARE = 0.19
+DUAL_SHARE_AGED = 0.155  # people entitled by age; with DUAL_SHARE_DISABLED, 19% of the generated people
+DUAL_SHARE_DISABLED = 0.42  # people entitled by disability are dual far more often
+DUAL_STATUS_SHARES: tuple[tuple[str, float], ...] = (  # among dually eligible beneficiaries
+    ("02", 0.48),  # QMB Plus (full)
+    ("08", 0.19),  # other full-benefit dual (full)
+    ("04", 0.04),  # SLMB Plus (full)
+    ("01", 0.155),  # QMB only (partial)
+    ("03", 0.08),  # SLMB only (partial)
+    ("06", 0.054),  # QI (partial)
+    ("05", 0.001),  # QDWI (partial)
+)
+DUAL_FULL_CODES = ("02", "04", "08")
 
 # ---------------------------------------------------------------------------------------------
 # Part B services: HCPCS, allowed amount in dollars (base year), BETOS, type of service, units.
@@ -260,7 +314,7 @@ OTHER_SPECIALTIES: dict[str, tuple[float, float, str]] = {  # specialty: (share 
 }
 
 # ---------------------------------------------------------------------------------------------
-# Conditions: name, base prevalence, ICD-10-CM codes (no dot). Chronic groups as in DOMAIN.md §4.
+# Conditions: name, base prevalence, ICD-10-CM codes (no dot). Chronic groups as in docs/quality.md.
 # ---------------------------------------------------------------------------------------------
 
 CONDITIONS: tuple[tuple[str, float, tuple[str, ...]], ...] = (
@@ -435,11 +489,6 @@ STREETS = (
     "PARK MEADOW RIDGE VALLEY FOREST ORCHARD WASHINGTON JEFFERSON LINCOLN MADISON FRANKLIN JACKSON HIGHLAND"
 ).split()
 STREET_TYPES = ("ST", "AVE", "RD", "DR", "LN", "CT", "WAY", "BLVD")
-TOWNS = (
-    "FAIRVIEW RIVERSIDE GREENVILLE FRANKLIN CLINTON SPRINGFIELD SALEM MADISON GEORGETOWN ARLINGTON ASHLAND "
-    "BRISTOL BURLINGTON CENTERVILLE CHESTER DAYTON DOVER HUDSON JACKSON KINGSTON LEBANON MARION MILTON "
-    "MONROE NEWPORT OXFORD PLEASANTVILLE RICHMOND SHELBYVILLE WINCHESTER"
-).split()
 ORG_WORDS = (
     "Riverbend Prairie Lakeside Summit Heartland Valley Harbor Pinecrest Bluegrass Keystone Cardinal "
     "Magnolia Sycamore Frontier Meridian Cornerstone Evergreen Northstar Trillium Horizon Juniper Sandstone"

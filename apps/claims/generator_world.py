@@ -94,15 +94,45 @@ def tins(indices: IntArray, salt: int) -> IntArray:
 # ---------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where a ZIP is (reference/places/zip_places.csv): its state, USPS city, the 3-digit county FIPS
+    code within the state, and the telephone area codes that serve it."""
+
+    state: str
+    city: str
+    county_fips: str
+    area_codes: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def zip_places() -> dict[str, Place]:
+    out: dict[str, Place] = {}
+    with open(REFERENCE_DIR / "places" / "zip_places.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            out[row["zip"]] = Place(row["state"], row["city"], row["county_fips"], tuple(row["area_codes"].split()))
+    return out
+
+
+def area_codes(state: str) -> frozenset[str]:
+    """Every telephone area code that serves a ZIP of the state."""
+    return frozenset(code for p in zip_places().values() if p.state == state for code in p.area_codes)
+
+
 @lru_cache(maxsize=1)
 def ruca_zips() -> dict[str, tuple[list[str], list[str]]]:
-    """Per state, (urban ZIPs with RUCA 1-3, rural ZIPs with RUCA 4-10): ZIP code areas only."""
+    """Per state, (urban ZIPs with RUCA 1-3, rural ZIPs with RUCA 4-10): ZIP code areas of the state
+    whose city and county are known (an address needs them)."""
     out: dict[str, tuple[list[str], list[str]]] = {}
+    places = zip_places()
     with open(REFERENCE_DIR / "rural" / "ruca2010_zip.csv", newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             code = row["ruca_primary"].strip()
             zip_code = row["zip"].strip()
             if row["zip_type"] != "Zip Code Area" or zip_code.startswith("000") or not code.isdigit():
+                continue
+            place = places.get(zip_code)
+            if place is None or place.state != row["state"]:
                 continue
             ruca = int(code)
             if not 1 <= ruca <= 10:
@@ -149,6 +179,68 @@ def benefit_enhancements(aco: int | str) -> tuple[str, ...]:
     index (0 for the first) or its id (``"L0001"``). ACOs after the second use none."""
     index = int(aco[1:]) - 1 if isinstance(aco, str) else aco
     return BENEFIT_ENHANCEMENTS.get(index, ())
+
+
+@dataclass(frozen=True)
+class PYUse:
+    """How the hospital use of the beneficiaries an ACO serves (those whose primary-care home is one
+    of its participants) in the performance year departs from their base years, as factors on the
+    yearly rates: index inpatient admissions, the chance of a readmission within 30 days, and
+    emergency department visits. 1.0 everywhere is a year like the base years, whose spending then
+    grows by the price trend alone."""
+
+    admissions: float = 1.0
+    readmissions: float = 1.0
+    ed_visits: float = 1.0
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A generated ACO's elections and performance year."""
+
+    risk_option: str
+    alignment_approach: str
+    newly_entering: bool
+    py_use: PYUse
+
+
+# The first two generated ACOs are the demo's (apps/acos/demo.py gives them contacts and PY2028
+# elections that agree with these). Each shows one typical year: L0001 saves, L0002 loses, and the
+# claims carry the reason. Both are "newly entering" in the sense of the alignment minimums
+# (docs/alignment.md, Minimums: 1,000 aligned, 600 claims-aligned): L0002 by its election, L0001 through rural
+# participants new to ACOs (build_world makes sure each has one).
+ACO_PROFILES: dict[int, Profile] = {
+    0: Profile(
+        "global",
+        "hybrid",
+        False,
+        PYUse(
+            admissions=0.88,
+            readmissions=0.6,
+            ed_visits=0.9,
+            why="care management and post-discharge home visits: fewer admissions, readmissions and "
+            "emergency visits than in the base years",
+        ),
+    ),
+    1: Profile(
+        "professional",
+        "prospective",
+        True,
+        PYUse(
+            admissions=1.06,
+            readmissions=1.5,
+            why="no follow-up after discharge: more readmissions, so inpatient spending grows faster than the trend",
+        ),
+    ),
+}
+
+
+def py_use(aco: int) -> PYUse:
+    """The performance-year hospital use of a generated ACO (index): the demo's two tell a story,
+    the others have a year like their base years."""
+    profile = ACO_PROFILES.get(aco)
+    return profile.py_use if profile is not None else PYUse()
 
 
 def benefit_mask(code: str, n_acos: int) -> BoolArray:
@@ -343,6 +435,15 @@ class _Builder:
         return len(self.f_ccn) - 1
 
 
+def aco_name(state: str, k: int) -> str:
+    """The legal name of the ``k``-th ACO (from 0) whose home market is ``state``: named after a region
+    of the state (generator_codes.REGIONS), alternately "Health Partners ACO, LLC" and "Accountable
+    Care Organization, Inc."."""
+    regions = codes.REGIONS.get(state) or tuple(codes.ORG_WORDS)
+    region = regions[k % len(regions)] + (f" {k // len(regions) + 1}" if k >= len(regions) else "")
+    return f"{region} Health Partners ACO, LLC" if k % 2 == 0 else f"{region} Accountable Care Organization, Inc."
+
+
 def _pool(items: list[int], markets: list[int], n_markets: int) -> Pool:
     order = sorted(range(len(items)), key=lambda i: (markets[i], i))
     arr = np.array([items[i] for i in order], dtype=np.int64)
@@ -370,15 +471,20 @@ def build_world(
         aco_markets = [home]
         if rng.random() < 0.4 and n_markets > 1:
             aco_markets.append((home + 1) % n_markets)
-        word = codes.ORG_WORDS[i % len(codes.ORG_WORDS)]
-        suffix = f" {i // len(codes.ORG_WORDS) + 1}" if i >= len(codes.ORG_WORDS) else ""
+        risk_option = "global" if rng.random() < 0.6 else "professional"
+        alignment_approach = "hybrid" if rng.random() < 0.35 else "prospective"
+        newly_entering = bool(rng.random() < 0.3)
+        profile = ACO_PROFILES.get(i)
+        if profile is not None:
+            risk_option, alignment_approach = profile.risk_option, profile.alignment_approach
+            newly_entering = profile.newly_entering
         acos.append(
             ACO(
                 aco_id=f"L{i + 1:04d}",
-                legal_name=f"{word} Health Partners ACO{suffix}, LLC",
-                risk_option="global" if rng.random() < 0.6 else "professional",
-                alignment_approach="hybrid" if rng.random() < 0.35 else "prospective",
-                newly_entering=bool(rng.random() < 0.3),
+                legal_name=aco_name(markets[home], i // n_markets),
+                risk_option=risk_option,
+                alignment_approach=alignment_approach,
+                newly_entering=newly_entering,
                 markets=aco_markets,
             )
         )
@@ -396,12 +502,30 @@ def build_world(
         urban_zips.append(np.array(sorted(urban_list[i] for i in pick_u), dtype="S5"))
         rural_zips.append(np.array(sorted(rural_list[i] for i in pick_r), dtype="S5"))
 
+    last_zip = [""]
+
     def zip_for(m: int, rural: bool) -> str:
         pool = rural_zips[m] if rural else urban_zips[m]
-        return pool[int(rng.integers(len(pool)))].decode()
+        last_zip[0] = pool[int(rng.integers(len(pool)))].decode()
+        return last_zip[0]
+
+    places = zip_places()
+    names: set[str] = set()
 
     def org(noun: str) -> str:
-        return f"{codes.ORG_WORDS[int(rng.integers(len(codes.ORG_WORDS)))]} {noun}"
+        """A practice name from the city of the practice ZIP drawn last (``zip_for``)."""
+        word = codes.ORG_WORDS[int(rng.integers(len(codes.ORG_WORDS)))]
+        city = places[last_zip[0]].city
+        for name in (f"{city} {noun}", f"{word} {noun.replace(',', f' of {city},', 1)}"):
+            if name not in names:
+                break
+        else:
+            k = 2
+            while f"{name} ({k})" in names:
+                k += 1
+            name = f"{name} ({k})"
+        names.add(name)
+        return name
 
     pcp_specs = [s for s, _ in PCP_SPECIALTIES]
     pcp_p = np.array([p for _, p in PCP_SPECIALTIES])
@@ -468,7 +592,7 @@ def build_world(
         # Critical access hospitals (rural), some ACO participants.
         for k in range(max(1, round(bm / 15000))):
             aco = market_acos[k % len(market_acos)] if k % 3 == 0 else -1
-            p = b.practice(m, CAH_ORG, aco, zip_for(m, True), True, org("Critical Access Hospital"), aco >= 0)
+            p = b.practice(m, CAH_ORG, aco, zip_for(m, True), True, org("Memorial Hospital"), aco >= 0)
             f = b.facility(m, state, CAH, p)
             b.p_ccns[p].append(b.f_ccn[f])
         for kind, per in ((HOSPITAL, 10000), (SNF, 3000), (HHA, 6000), (HOSPICE, 10000), (DIALYSIS, 15000)):
@@ -489,6 +613,21 @@ def build_world(
             supp_npi.append(b.npi())
             supp_market.append(m)
     mail = b.npi()
+
+    # The demo's ACOs take the newly entering minimums through a rural participant new to ACOs.
+    for a in ACO_PROFILES:
+        own = [p for p in range(len(b.p_aco)) if b.p_aco[p] == a and b.p_kind[p] in (PCP, RHC, FQHC, CAH_ORG)]
+        if not own:
+            continue
+        rural_own = [p for p in own if b.p_rural[p]]
+        if not rural_own:
+            p = own[0]
+            b.p_zip[p] = rural_zips[b.p_market[p]][0].decode()
+            b.p_rural[p] = True
+            b.p_name[p] = f"{places[b.p_zip[p]].city} Family Medicine, PC"
+            rural_own = [p]
+        if not any(b.p_new[p] for p in rural_own):
+            b.p_new[rural_own[0]] = True
 
     n_arr = np.array
     world = World(

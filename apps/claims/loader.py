@@ -6,7 +6,7 @@ fields out with ``substr`` and converts them, so no Python code touches a row. A
 
 1. the MBI map is rebuilt from CCLF9 (chains followed, cycles reported, never guessed);
 2. ``current_mbi`` is set on new rows and on old rows whose MBI gained a newer one;
-3. claims are netted (DOMAIN.md §2) for every natural key the load touched; CCLF2/3/4 and CCLFA
+3. claims are netted (docs/claims.md) for every natural key the load touched; CCLF2/3/4 and CCLFA
    rows follow their CCLF1 header, CCLFB rows their CCLF5/CCLF6 line;
 4. the current beneficiary table is rebuilt from the latest CCLF8 record per current MBI.
 """
@@ -360,7 +360,7 @@ NATURAL_KEYS = {
 def net_claims(
     cursor: CursorWrapper, file_ids: list[int], touched_mbis: list[str], already_netted: set[int] | None = None
 ) -> None:
-    """DOMAIN.md §2: per natural key the record with the greatest (CLM_EFCTV_DT, CUR_CLM_UNIQ_ID)
+    """docs/claims.md: per natural key the record with the greatest (CLM_EFCTV_DT, CUR_CLM_UNIQ_ID)
     wins (the later-loaded row breaks an exact tie); a winning cancellation voids the claim.
 
     Rows arrive current unless they are cancellations, so only keys with more than one version

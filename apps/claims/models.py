@@ -5,7 +5,7 @@ names are the CMS names in lower case) so nothing CMS sent is lost, and every ro
 file it came from (file name, file date, ingest run). Derived columns the loader maintains:
 
 - ``current_mbi``: the beneficiary's current MBI after following CCLF9 links;
-- ``is_current``: the row is the netted version of its claim (DOMAIN.md §2: the greatest
+- ``is_current``: the row is the netted version of its claim (docs/claims.md: the greatest
   (CLM_EFCTV_DT, CUR_CLM_UNIQ_ID) per natural key wins, and a winning cancellation voids it);
   CCLF2/3/4 and CCLFA rows follow their CCLF1 header, CCLFB rows their CCLF5/CCLF6 line;
 - ``is_denied`` (Part B): CLM_CARR_PMT_DNL_CD = "0", the line counts for nothing.
@@ -564,7 +564,7 @@ class MBIXref(CCLFRow):
 
 
 class MBIMap(models.Model):
-    """Every MBI seen, resolved to the current MBI by following CCLF9 links (DOMAIN.md §2).
+    """Every MBI seen, resolved to the current MBI by following CCLF9 links (docs/claims.md).
     A cycle is a data error for that beneficiary: ``problem`` says so and nothing is guessed."""
 
     mbi = models.CharField(max_length=11, primary_key=True)
@@ -606,7 +606,7 @@ class Beneficiary(models.Model):
 class VoluntaryAlignment(models.Model):
     """A beneficiary's designation of a primary clinician (Medicare.gov or a signed SVA form).
     Which record counts, and whether it is valid for a performance year, is alignment's rule
-    (DOMAIN.md §3.10); this table keeps every record received."""
+    (docs/alignment.md, rule 10); this table keeps every record received."""
 
     class Channel(models.TextChoices):
         MEDICARE_GOV = "medicare_gov", "Medicare.gov"

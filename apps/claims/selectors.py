@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Max, Min, QuerySet, Sum
 from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.acos.attention import INFO, AttentionItem
+from apps.acos.models import ACO
 
 from .models import CCLFFile, IngestError, IngestRun
 
@@ -76,3 +81,40 @@ def ingest_run_lines(*, run: IngestRun) -> list[str]:
     lines += [f"  not loaded: {s['name']}: {s['reason']}" for s in run.report.get("skipped", [])]
     lines += [f"  {n['file']}: {n['note']}" for n in run.report.get("notes", [])]
     return lines
+
+
+# --------------------------------------------------------------------------------------------------
+# What needs the ACO's attention (registered in ``apps.py``; see apps/acos/attention.py)
+# --------------------------------------------------------------------------------------------------
+# CMS sends a CCLF package a month; a week's grace before the data counts as late.
+CLAIMS_CADENCE_DAYS = 31
+CLAIMS_GRACE_DAYS = 7
+
+
+def claims_data_attention(aco: ACO, performance_year: int, today: dt.date) -> list[AttentionItem]:
+    """The claims behind every figure are older than the monthly cadence leads one to expect: the
+    latest package's file date plus a month (and a week's grace) is behind the portal's date."""
+    latest = CCLFFile.objects.order_by("-produced_at", "-id").values("produced_at", "performance_year").first()
+    if latest is None:
+        return []
+    produced = timezone.localtime(latest["produced_at"]).date()
+    expected = produced + dt.timedelta(days=CLAIMS_CADENCE_DAYS)
+    if today <= expected + dt.timedelta(days=CLAIMS_GRACE_DAYS):
+        return []
+    age = (today - produced).days
+    py = latest["performance_year"]
+    return [
+        AttentionItem(
+            kind="claims_data",
+            title=f"Claims data is {age} days old",
+            detail=(
+                f"The latest CCLF package is dated {produced:%B} {produced.day}, {produced.year}. CMS sends one "
+                f"a month, so the next was expected by {expected:%B} {expected.day}, {expected.year}; alignment, "
+                "quality and money figures stop at the latest package until it comes."
+            ),
+            url=f"{reverse('performance:money', kwargs={'aco_id': aco.aco_id})}?py={py}#performance-vintage",
+            action="See the data vintage",
+            severity=INFO,
+            since=expected,
+        )
+    ]

@@ -1,4 +1,4 @@
-"""Plotly figures of the dual-eligible dashboard, from already-computed figures (DESIGN.md: charts.py).
+"""Plotly figures of the dual-eligible dashboard, from already-computed figures.
 Every figure has a data table next to it on the page with the same numbers."""
 
 from __future__ import annotations
@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import plotly.graph_objects as go
+
+from lead_portal.charts import figure_json
 
 FONT = {"family": "Open Sans, Helvetica, Arial, sans-serif", "size": 13}
 # Full-benefit duals dark blue, partial-benefit light blue, not dual gray; the bars are also labelled,
@@ -40,4 +42,4 @@ def comparison_figure(
         font=FONT,
         plot_bgcolor="white",
     )
-    return fig.to_plotly_json()
+    return figure_json(fig)

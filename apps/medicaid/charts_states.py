@@ -1,4 +1,4 @@
-"""The planning-phase timeline: a Plotly Gantt chart of the milestones (DESIGN.md: charts.py).
+"""The planning-phase timeline: a Plotly Gantt chart of the milestones.
 
 One horizontal bar per milestone from its start to its end (``go.Bar`` with ``base`` dates, what
 ``plotly.express.timeline`` draws without needing pandas), model-wide milestones first and then
@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import plotly.graph_objects as go
+
+from lead_portal.charts import figure_json
 
 from .models import PLANNING_END, PLANNING_START, Milestone
 from .selectors_states import TimelineRow
@@ -70,8 +72,10 @@ def timeline_figure(rows: Sequence[TimelineRow], *, today: dt.date) -> dict[str,
         (PLANNING_END.isoformat(), "Planning phase ends", "dash"),
         (today.isoformat(), f"Today ({today.isoformat()})", "dot"),
     ]
-    # Each label sits on its own side of its line, so the end-of-phase one stays inside the figure.
+    # Each label sits on its own side of its line, so the end-of-phase one stays inside the figure;
+    # today's too when it falls outside the phase (at an edge of the range).
     anchors = {PLANNING_START.isoformat(): "left", PLANNING_END.isoformat(): "right"}
+    today_anchor = "right" if today > PLANNING_END else "left" if today < PLANNING_START else "center"
     for day, text, dash in lines:
         fig.add_shape(
             type="line",
@@ -91,8 +95,8 @@ def timeline_figure(rows: Sequence[TimelineRow], *, today: dt.date) -> dict[str,
             text=text,
             showarrow=False,
             yanchor="bottom",
-            xanchor=anchors.get(day, "center"),
-            yshift=0 if day in anchors else 16,  # today a line higher: it may fall near the start
+            xanchor=today_anchor if dash == "dot" else anchors[day],
+            yshift=16 if dash == "dot" else 0,  # today a line higher: it may fall near the start
             font={"size": 11},
         )
     fig.update_layout(
@@ -102,9 +106,10 @@ def timeline_figure(rows: Sequence[TimelineRow], *, today: dt.date) -> dict[str,
         margin={"l": 10, "r": 10, "t": 66, "b": 70},
         xaxis={
             "type": "date",
+            # The planning phase, and today when it falls outside it (the demo's date is after it).
             "range": [
-                (PLANNING_START - dt.timedelta(days=15)).isoformat(),
-                (PLANNING_END + dt.timedelta(days=15)).isoformat(),
+                (min(PLANNING_START, today) - dt.timedelta(days=15)).isoformat(),
+                (max(PLANNING_END, today) + dt.timedelta(days=15)).isoformat(),
             ],
         },
         yaxis={
@@ -118,4 +123,4 @@ def timeline_figure(rows: Sequence[TimelineRow], *, today: dt.date) -> dict[str,
         font=FONT,
         plot_bgcolor="white",
     )
-    return fig.to_plotly_json()
+    return figure_json(fig)

@@ -1,6 +1,8 @@
 """The Medicaid integration part of the demo: partner states, planning milestones and a framework
-document, as CMS would have them on the demo's "today" (2026-11-25 unless ``PORTAL_TODAY`` says
-otherwise). Safe to run again: existing rows are left as they are.
+document, from the first state applications (spring 2026) to the end of the planning phase (December
+2027). Each milestone's status is taken from the portal's date when the demo loads it: on the demo's
+date (``manage.py demo`` sets it to the day after the PY2027 run-out package, April 3, 2028) the
+planning phase is over and every milestone done. Safe to run again: existing rows are left as they are.
 
 Ohio (managed care) is selected; Maryland (managed care) and Virginia (fee-for-service) are under
 consideration; West Virginia and Pennsylvania are interested. The demo's generated claims bundle puts
@@ -137,7 +139,7 @@ ARRANGEMENT: dict[str, Any] = {
     "partner_name": "Buckeye Community Health Plan",
     "agreement_status": "signed",
     "start_date": "2027-01-01",
-    "end_date": "2027-12-31",
+    "end_date": "2028-12-31",
     "roles": (
         "The ACO coordinates Medicare primary and specialty care, runs transitions of care after hospital "
         "stays and shares its high-risk list. The MCO coordinates Medicaid long-term services and supports, "

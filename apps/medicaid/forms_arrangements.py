@@ -10,6 +10,8 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 
+from lead_portal.text import TEXT_LIMIT, LimitedCharField
+
 from .models import ARRANGEMENT_FIELDS, STRATEGIES, AgreementStatus, MedicaidState, PartnerType
 from .services_arrangements import CONTACT_KEYS, CONTACT_SIDES, DATA_SHARING_STATUSES, field_label
 
@@ -27,7 +29,7 @@ CONTACT_LABELS = {
 _CONTACT_KEY = re.compile(r"^contact_(\d+)_")
 
 
-class SubmitField(forms.CharField):
+class SubmitField(LimitedCharField):
     """Required to submit (so not labelled "optional"), but a draft may leave it empty."""
 
     def validate(self, value: Any) -> None:
@@ -84,7 +86,7 @@ class ArrangementForm(forms.Form):
         label=field_label("roles"),
         help_text="What the ACO does and what the Medicaid partner does.",
         widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=5000,
+        max_length=TEXT_LIMIT,
     )
     data_sharing_status = SubmitField(
         label="Data-sharing agreement status",
@@ -100,14 +102,14 @@ class ArrangementForm(forms.Form):
         label="What is shared and how opt-outs are honoured",
         help_text="The data exchanged, how often, and how beneficiaries who declined data sharing are left out.",
         widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=5000,
+        max_length=TEXT_LIMIT,
     )
 
     def __init__(self, *args: Any, contact_rows: int = MIN_CONTACT_ROWS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for key, label in STRATEGIES.items():
             self.fields[f"strategy_{key}"] = SubmitField(
-                label=label, required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+                label=label, required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=TEXT_LIMIT
             )
         if self.is_bound:
             numbers = [int(m.group(1)) for k in self.data if (m := _CONTACT_KEY.match(k))]
@@ -248,7 +250,7 @@ class ReviewActionForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label="Why withdraw (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label="Why withdraw", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class CommentForm(forms.Form):

@@ -1,4 +1,4 @@
-"""Medicaid integration planning (DOMAIN.md §1).
+"""Medicaid integration planning (docs/medicaid.md).
 
 CMS side: the states CMS considers as partners (``MedicaidState``) with every status change kept
 (``StateStatusChange``), the planning milestones (``Milestone``) and each state's framework documents
@@ -159,7 +159,7 @@ class AgreementStatus(models.TextChoices):
     ENDED = "ended", "Ended"
 
 
-# The care-coordination strategies an arrangement describes (DOMAIN.md §1, wakely-medicaid).
+# The care-coordination strategies an arrangement describes (docs/medicaid.md).
 STRATEGIES: dict[str, str] = {
     "integrated_care_plans": "Integrated care plans",
     "primary_care_connection": "Connection to primary care",

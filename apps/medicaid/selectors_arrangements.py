@@ -4,13 +4,16 @@ answers 404 exactly as a missing one does. The CMS queue is for CMS staff only."
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, F, QuerySet
 from django.http import Http404
+from django.urls import reverse
 
 from apps.accounts.models import User
+from apps.acos.attention import ACTION, AttentionItem, changes_requested, changes_requested_detail
 from apps.acos.models import ACO
 from apps.reviews.models import OPEN_STATES, ReviewState
 
@@ -100,3 +103,25 @@ def queue_filters() -> dict[str, Any]:
         .values_list("aco_id", flat=True)
     )
     return {"states": list(states), "acos": list(acos)}
+
+
+# --------------------------------------------------------------------------------------------------
+# What needs the ACO's attention (registered in ``apps.py``; see apps/acos/attention.py)
+# --------------------------------------------------------------------------------------------------
+def arrangement_changes_attention(aco: ACO, performance_year: int, today: dt.date) -> list[AttentionItem]:
+    """Partnership arrangements CMS sent back for changes."""
+    arrangements = list(_arrangements().filter(aco=aco, review__state=ReviewState.CHANGES_REQUESTED))
+    notes = changes_requested([a.review for a in arrangements])
+    return [
+        AttentionItem(
+            kind="plan_changes",
+            title=f"{a.review.title}: changes requested",
+            detail=changes_requested_detail(notes[a.review.pk]),
+            url=reverse("medicaid:arrangement_detail", kwargs={"aco_id": aco.aco_id, "arrangement_id": a.pk}),
+            action="Revise the arrangement",
+            read_action="See the arrangement",
+            severity=ACTION,
+            since=notes[a.review.pk].at,
+        )
+        for a in arrangements
+    ]

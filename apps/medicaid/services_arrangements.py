@@ -35,6 +35,7 @@ from apps.acos.models import ACO, Membership
 from apps.reviews import registry
 from apps.reviews import services as review_services
 from apps.reviews.models import ReviewCase, ReviewComment, ReviewState
+from lead_portal.text import TEXT_LIMIT, too_long
 
 from .models import (
     ARRANGEMENT_FIELDS,
@@ -49,7 +50,7 @@ from .models import (
 
 ARRANGEMENT_KIND = "medicaid_arrangement"
 EDITABLE_STATES = (ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED)
-MAX_TEXT = 5000
+MAX_TEXT = TEXT_LIMIT
 MAX_NAME = 200
 MAX_CONTACTS = 20
 
@@ -110,7 +111,7 @@ def _require_editable(arrangement: PartnershipArrangement, user: User) -> None:
 def _text(value: Any, *, limit: int = MAX_TEXT) -> str:
     text = "" if value is None else str(value).strip()
     if len(text) > limit:
-        raise ValidationError(f"keep it under {limit} characters (it has {len(text)}).")
+        raise ValidationError(too_long(limit, len(text)))
     return text
 
 

@@ -3,7 +3,7 @@ milestones and framework documents. One transaction each, with the acting user; 
 write (CMS reviewers and ACO people read), so every service starts with ``_require_cms_admin``.
 
 A state's status moves only along ``STATE_TRANSITIONS`` and every move is a ``StateStatusChange``
-row (who, when, why). At most ``MAX_SELECTED_STATES`` states are selected at once (DOMAIN.md §1: "up
+row (who, when, why). At most ``MAX_SELECTED_STATES`` states are selected at once (docs/medicaid.md: "up
 to two states"), and a selected state keeps that status while any ACO has a partnership arrangement
 with CMS or approved there: its ACOs rely on the selection.
 """

@@ -11,6 +11,7 @@ A = "acos/<str:aco_id>/medicaid/"
 aco_urlpatterns: list[URLPattern] = [
     path(f"{B}duals/", views_duals.DualsView.as_view(), name="duals"),
     path(f"{B}duals/data.csv", views_duals.DualsDataView.as_view(), name="duals_data"),
+    path(f"{B}duals/codes.csv", views_duals.DualsDataView.as_view(table="codes"), name="duals_codes"),
     path(f"{B}duals/full/", views_duals.DualListView.as_view(), name="dual_list"),
     path(f"{B}duals/full/export.<str:fmt>", views_duals.DualExportView.as_view(), name="dual_export"),
     path(f"{B}opt-outs/", views_duals.OptOutsView.as_view(), name="optouts"),

@@ -189,33 +189,34 @@ class DualsView(DualsMixin, TemplateView):
 
 
 class DualsDataView(DualsMixin, View):
-    """The dashboard's tables (comparison, ratios, codes) as one CSV, stamped with the run."""
+    """One table of the dashboard as CSV (``table``: "care", use of care by dual status, or "codes",
+    beneficiaries by CCLF8 dual status code). One table a file, the header first: the run is in the
+    file's name, never above the header (Excel and pandas read the first row as the header)."""
+
+    table = "care"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         summary = selectors_duals.dual_summary(aco=self.aco, performance_year=self.performance_year)
         run = summary.run
         response = HttpResponse(content_type="text/csv; charset=utf-8")
-        name = f"dual-eligibles-{self.aco.aco_id}-py{self.performance_year}" + (f"-run{run.pk}" if run else "")
+        what = "dual-eligibles" if self.table == "care" else "dual-status-codes"
+        name = f"{what}-{self.aco.aco_id}-py{self.performance_year}" + (f"-run{run.pk}" if run else "-no-run-yet")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         writer = csv_writer(response)
-        writer.writerow([f"# {_stamp(self.aco.aco_id, self.performance_year, run, 'dual eligibles')}"])
-        if run is None:
+        if self.table == "codes":
+            writer.writerow(["code", "meaning", "counted_as", "beneficiaries"])
+            for c in summary.codes if run is not None else []:
+                writer.writerow([c.code, c.label, c.group, c.beneficiaries])
             return response
-        writer.writerow(["# Use of care by dual status"])
         writer.writerow(
             ["group", "beneficiaries", "member_months", "spending", "pbpm", "admissions", "admissions_per_1000",
              "ed_visits", "ed_visits_per_1000"]
         )  # fmt: skip
-        for label, f in comparison_rows(summary):
+        for label, f in comparison_rows(summary) if run is not None else []:
             writer.writerow(
                 [label, f.beneficiaries, f.member_months, f.spending, f.pbpm, f.admissions, f.admissions_per_1000,
                  f.ed_visits, f.ed_visits_per_1000]
             )  # fmt: skip
-        writer.writerow([])
-        writer.writerow(["# Aligned beneficiaries by CCLF8 dual status code"])
-        writer.writerow(["code", "meaning", "counted_as", "beneficiaries"])
-        for c in summary.codes:
-            writer.writerow([c.code, c.label, c.group, c.beneficiaries])
         return response
 
 
@@ -309,7 +310,11 @@ class DualExportView(DualsMixin, View):
         one = found.suppressed == 1
         who = f"{found.suppressed} beneficiar{'y' if one else 'ies'} who declined data sharing"
         note = f"{who} {'is' if one else 'are'} not listed."
-        name = f"full-duals-{self.aco.aco_id}-py{self.performance_year}" + (f"-run{run.pk}" if run else "") + f".{fmt}"
+        name = (
+            f"full-duals-{self.aco.aco_id}-py{self.performance_year}"
+            + (f"-run{run.pk}" if run else "-no-run-yet")
+            + f".{fmt}"
+        )
         if run is not None:
             self.log(
                 "medicaid_full_duals",
@@ -320,8 +325,7 @@ class DualExportView(DualsMixin, View):
         if fmt == "csv":
             response = HttpResponse(content_type="text/csv; charset=utf-8")
             writer = csv_writer(response)
-            writer.writerow([f"# {stamp}"])
-            writer.writerow([f"# {note}"])
+            # The header first: the run is in the file's name; the page says who is not listed.
             writer.writerow(EXPORT_HEADER)
             for row in rows:
                 writer.writerow([v.isoformat() if isinstance(v, dt.date) else v for v in row])

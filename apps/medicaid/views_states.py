@@ -85,12 +85,13 @@ def timeline_context(milestones: Any, *, slug: str) -> dict[str, Any]:
     }
 
 
-def timeline_csv(milestones: Any, *, filename: str, stamp: str) -> HttpResponse:
+def timeline_csv(milestones: Any, *, filename: str) -> HttpResponse:
+    """The milestones as CSV, the header first (nothing above it: Excel and pandas read the first row as
+    the header); the page that links to it says which milestones and which planning phase."""
     rows = selectors_states.timeline_rows(milestones)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv_writer(response)
-    writer.writerow([f"# {stamp}"])
     writer.writerow(TIMELINE_HEADER)
     for r in rows:
         writer.writerow([r.title, r.state_code or "Model-wide", r.start, r.end, r.status_label])
@@ -392,8 +393,7 @@ class CMSTimelineView(CMSStatesMixin, TemplateView):
         if request.GET.get("format") == "csv":
             return timeline_csv(
                 selectors_states.milestones_for_cms(user=self.user),
-                filename="medicaid-planning-timeline.csv",
-                stamp=f"LEAD Medicaid integration planning phase {PLANNING_START} to {PLANNING_END}; all milestones",
+                filename=f"medicaid-planning-timeline-{PLANNING_START}-to-{PLANNING_END}.csv",
             )
         return super().get(request, *args, **kwargs)
 
@@ -432,9 +432,7 @@ class ACOTimelineView(ACOStatesMixin, TemplateView):
         if request.GET.get("format") == "csv":
             return timeline_csv(
                 selectors_states.milestones_for_aco(aco=self.aco),
-                filename=f"medicaid-planning-timeline-{self.aco.aco_id}.csv",
-                stamp=f"LEAD ACO {self.aco.aco_id} Medicaid integration planning phase {PLANNING_START} to "
-                f"{PLANNING_END}; model-wide milestones and those of the ACO's states",
+                filename=f"medicaid-planning-timeline-{self.aco.aco_id}-{PLANNING_START}-to-{PLANNING_END}.csv",
             )
         return super().get(request, *args, **kwargs)
 

@@ -1,5 +1,5 @@
 """Plotly figures of the performance dashboard and the data behind each, built from one
-``PerformanceSummary.data`` document (``snapshot.py``) and nothing else (DESIGN.md: charts.py).
+``PerformanceSummary.data`` document (``snapshot.py``) and nothing else.
 
 Every chart has a ``DataTable`` of the same figures: the page shows it as the chart's accessible
 alternative and the portal serves it as the chart's CSV download, so what is drawn, what a screen
@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import plotly.graph_objects as go
+
+from apps.quality.models import MeasureCode
+from lead_portal import formatting
+from lead_portal.charts import figure_json
 
 FONT = {"family": "Open Sans, Helvetica, Arial, sans-serif", "size": 13}
 # CMS Design System colours.
@@ -36,11 +40,8 @@ SOURCES = {"published": "Published by CMS", "estimate": "Estimated from base yea
 
 
 def money_text(value: float | None) -> str:
-    """``−$1,234.50``, "—" when unknown."""
-    if value is None:
-        return "—"
-    sign = MINUS if value < 0 else ""
-    return f"{sign}${abs(value):,.2f}"
+    """``−$1,234.50``, "—" when unknown (the portal's one money format)."""
+    return formatting.money(value)
 
 
 def money_short(value: float) -> str:
@@ -74,13 +75,15 @@ def fmt(value: Any, kind: str) -> str:
     if value is None or value == "":
         return "—"
     if kind == "money":
-        return money_text(float(value))
+        return formatting.money(value)
     if kind == "int":
-        return f"{int(value):,}"
+        return formatting.count(value)
     if kind == "pct":
-        return f"{_trim(float(value), 2)}%"
+        return formatting.percent(value, 2)
     if kind == "number":
-        return _trim(float(value), 2)
+        return formatting.number(value, 2)
+    if kind == "points":
+        return formatting.number(value, 0)
     if kind == "factor":
         return f"{float(value):.4f}"
     if kind == "bool":
@@ -109,7 +112,7 @@ def csv_value(value: Any, kind: str) -> Any:
 @dataclass(frozen=True)
 class Column:
     header: str
-    kind: str = "text"  # see fmt(): money, int, pct, number, factor, bool, month, source, text
+    kind: str = "text"  # see fmt(): money, int, pct, number, points, factor, bool, month, source, text
 
 
 @dataclass(frozen=True)
@@ -244,12 +247,75 @@ def _measures_table(data: Snapshot) -> DataTable:
         "Quality measures in the Total Quality Score",
         (
             Column("Measure"),
-            Column("Rate", "factor"),
-            Column("Points", "factor"),
+            Column("Rate", "number"),
+            Column("Unit of the rate"),
+            Column("Points", "points"),
             Column("Counts in the score", "bool"),
         ),
-        tuple((m["label"], m["rate"], m["points"], m["scored"]) for m in data["quality"]["measures"]),
+        tuple(
+            (measure_name(m), m["rate"], m.get("unit") or "", m["points"], m["scored"])
+            for m in data["quality"]["measures"]
+        ),
     )
+
+
+PARAMETER_LABELS = {
+    "risk_option": "Risk option",
+    "newly_entering": "Newly entering ACO",
+    "capitation": "Capitation",
+    "higher_spending": "Higher-spending ACO (base-year PBPM above the portal's)",
+    "quality_withhold_pct": "Quality withhold (% of benchmark)",
+    "sequestration_pct": "Sequestration (% of shared savings or losses)",
+    "benchmark_trend_pct": "Benchmark trend (% a year)",
+    "discount_higher_spending_pct": "Discount, higher-spending ACO (%)",
+    "discount_lower_spending_pct": "Discount, lower-spending ACO (%)",
+    "pcc_base_pct": "PCC base payment (% of benchmark)",
+    "pcc_enhanced_target_pct": "Enhanced PCC target (% of benchmark)",
+    "pcc_enhanced_floor_pct": "Enhanced PCC floor (% of benchmark)",
+    "corridors": "Risk corridors (band of gross savings or losses: ACO share)",
+}
+
+
+def _parameter_text(key: str, value: Any, labels: dict[str, str]) -> str:
+    if key in labels:  # a coded election: its label as the ACO chose it
+        return labels[key]
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if key.endswith("_pct") and isinstance(value, int | float):
+        return fmt(value, "pct")
+    if isinstance(value, list):  # corridor bands [[from %, to % or null, ACO share %], ...]
+        bands = []
+        for band in value:
+            try:
+                low, high, share = band
+            except (TypeError, ValueError):
+                return str(value)
+            span = f"{low}–{high}%" if high is not None else f"{low}% and above"
+            bands.append(f"{span}: {share}%")
+        return "; ".join(bands) or "none"
+    return str(value)
+
+
+def parameter_rows(data: Snapshot) -> list[tuple[str, str, str]]:
+    """(name, label, value as text) of every parameter the estimate used, in a stable order."""
+    parameters = data.get("parameters", {})
+    aco = data.get("aco", {})
+    labels = {k: aco[f"{k}_label"] for k in ("risk_option", "capitation") if aco.get(f"{k}_label")}
+    order = list(PARAMETER_LABELS)
+    keys = sorted(parameters, key=lambda k: (order.index(k) if k in order else len(order), k))
+    return [
+        (k, PARAMETER_LABELS.get(k, k.replace("_", " ").capitalize()), _parameter_text(k, parameters[k], labels))
+        for k in keys
+    ]
+
+
+def measure_name(measure: Mapping[str, Any]) -> str:
+    """A quality measure of the snapshot by its catalogue name ("Controlling high blood pressure
+    (<140/90)"), not its key ("bp control", which snapshots before the catalogue names carried)."""
+    code = str(measure.get("measure") or "")
+    if code in MeasureCode.values:
+        return str(MeasureCode(code).label)
+    return str(measure.get("label") or code)
 
 
 def _settlement_table(data: Snapshot) -> DataTable:
@@ -329,7 +395,7 @@ def _layout(fig: go.Figure, *, height: int, **extra: Any) -> dict[str, Any]:
         separators=".,",
         **extra,
     )
-    return fig.to_plotly_json()
+    return figure_json(fig)
 
 
 def _money_axis(title: str, values: Sequence[float | None]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Plotly figures for the CMS comparison of all ACOs, from the comparison rows (DESIGN.md: charts.py).
+"""Plotly figures for the CMS comparison of all ACOs, from the comparison rows.
 Every figure here has its numbers in a table on the same page and in the page's CSV download."""
 
 from __future__ import annotations
@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import plotly.graph_objects as go
+
+from lead_portal.charts import figure_json
 
 from .selectors_cms import ComparisonRow
 
@@ -40,7 +42,7 @@ def settlement_figure(rows: list[ComparisonRow]) -> dict[str, Any] | None:
         yaxis={"type": "category"},
     )
     fig.add_vline(x=0, line_color=LINE_COLOUR, line_width=1)
-    return fig.to_plotly_json()
+    return figure_json(fig)
 
 
 def pbpm_figure(rows: list[ComparisonRow]) -> dict[str, Any] | None:
@@ -92,4 +94,4 @@ def pbpm_figure(rows: list[ComparisonRow]) -> dict[str, Any] | None:
         },
         yaxis={"title": {"text": "PBPM ($, estimate)"}, "tickformat": "$,.0f", "range": [low - pad, high + pad]},
     )
-    return fig.to_plotly_json()
+    return figure_json(fig)

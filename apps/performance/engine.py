@@ -1,9 +1,9 @@
-"""The money of one ACO and performance year (DOMAIN.md §5, the Portal rule): an **estimate**.
+"""The money of one ACO and performance year (docs/money.md): an **estimate**.
 
 Pure functions over plain numbers: no ORM, no I/O. Amounts are ``Decimal`` dollars; every percentage
 comes from the performance year's model parameters.
 
-The rule, as implemented here (the choices DOMAIN.md leaves open are marked *choice*):
+The rule, as implemented here (the choices the sources leave open are marked *choice*, as in docs/money.md):
 
 - *Expenditure* and *member-months* per cohort arrive summed (``CohortInput``). PBPM = expenditure /
   member-months.
@@ -21,7 +21,7 @@ The rule, as implemented here (the choices DOMAIN.md leaves open are marked *cho
   benchmark the savings are measured against is the quality-adjusted one, as in ACO REACH).
 - *Shared savings (loss)*: the corridor table of the ACO's risk option applied to |gross| as a % of
   the benchmark dollars, band by band, the same bands for savings and losses; then sequestration
-  reduces the shared amount (savings and losses alike, as DOMAIN.md §1 says).
+  reduces the shared amount (savings and losses alike, as docs/money.md says).
 - *PCC* (ACOs that elect Primary Care Capitation): base = base % × benchmark dollars; enhanced =
   max(target % × benchmark − base, floor % × benchmark), paid during the year and recouped at
   settlement. *TCC* (Global only) is reported as elected; it moves no money in the estimate.
@@ -29,7 +29,7 @@ The rule, as implemented here (the choices DOMAIN.md leaves open are marked *cho
 - The rural add-on is never reconciled: shown beside the settlement, never in it.
 - *Withheld for capitation*: the CCLFA/CCLFB reduction amounts of the cohorts' claims (what CMS kept
   back from fee-for-service payments because the capitation payment covers those services). The
-  claims' paid amounts in expenditure are already net of them (DOMAIN.md §5's expenditure is exact),
+  claims' paid amounts in expenditure are already net of them (the expenditure of docs/money.md is exact),
   so they are shown beside the settlement, with the capitation lines, and move nothing in it.
 """
 

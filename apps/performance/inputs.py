@@ -2,7 +2,7 @@
 alignment run aligned, summed by ACO, cohort, month (and service category) for the performance year
 and its three base years, written as ``CostFact`` and ``MemberMonthFact`` rows of the pipeline run.
 
-- Expenditure (DOMAIN.md §5): current (netted) Part A headers' ``CLM_PMT_AMT`` by claim type (10 home
+- Expenditure (docs/money.md): current (netted) Part A headers' ``CLM_PMT_AMT`` by claim type (10 home
   health, 20/30 SNF, 40 outpatient incl. RHC/FQHC, 50 hospice, 60/61 inpatient), current, not denied
   Part B (CCLF5, professional) and DME (CCLF6) lines' ``CLM_LINE_CVRD_PD_AMT``, dated by the claim's
   (line's) from-date. In the performance year only services on or after the beneficiary's alignment
@@ -24,6 +24,11 @@ and its three base years, written as ``CostFact`` and ``MemberMonthFact`` rows o
   Rows without a reduction (the amount empty or zero) are left out early: most claims have none; a
   CCLFA/CCLFB row whose claim was never sent (the loader keeps it current) has no service date and no
   expenditure, so it counts nowhere.
+- Spending per beneficiary (``BeneficiarySpendingFact``): the performance year's expenditure again, under
+  the same claim filter and dates, grouped by beneficiary and category instead of month, one row per
+  aligned beneficiary (zeros without claims). One ``INSERT … SELECT``: nothing comes back to Python. An
+  ACO's rows add up to its PY ``CostFact`` rows, by cohort and by category, which is what lets the
+  high-cost list reconcile with the money page.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from apps.alignment.models import AlignedBeneficiary
 from apps.alignment.runs import copy_rows
 from apps.claims.models import Beneficiary, DMELine, PartABenefitCodes, PartAClaim, PartBBenefitCodes, PartBLine
 
-from .models import CapitationReductionFact, CostFact, MemberMonthFact
+from .models import BeneficiarySpendingFact, CapitationReductionFact, Category, CostFact, MemberMonthFact
 
 PART_A_CATEGORIES = {
     10: "home_health",
@@ -179,6 +184,116 @@ def reduction_rows(*, alignment_run_id: int, performance_year: int, through: dt.
     return _run_queries(queries, [alignment_run_id, py_start, through, py_start])
 
 
+def _beneficiary_spending_query() -> str:
+    """INSERT … SELECT of ``BeneficiarySpendingFact`` rows: every aligned beneficiary of the alignment run
+    with their PY expenditure by category. Parameters: the pipeline run id, then per claims table the
+    ``_cost_query`` parameters (alignment run, first day, last day, first day of the PY), then the
+    alignment run again."""
+    aligned = AlignedBeneficiary._meta.db_table
+    parts = []
+    for source in _claim_sources():
+        filt = _claim_filter(date=source["date"], amount=source["amount"], where=source["where"])
+        parts.append(
+            f"SELECT t.current_mbi AS mbi, {source['category_sql']} AS category, "  # noqa: S608
+            f"SUM(t.{source['amount']}) AS amount, COUNT(*) AS n "
+            f"FROM {source['table']} t JOIN {aligned} ab ON ab.run_id = %s AND ab.mbi = t.current_mbi "
+            f"WHERE {filt} GROUP BY 1, 2"
+        )
+    columns = [c.value for c in Category]
+    by_category = ", ".join(f"COALESCE(SUM(CASE WHEN s.category = '{c}' THEN s.amount END), 0)" for c in columns)
+    names = ["run_id", "aco_id", "mbi", "cohort", "tin", "unit_kind", "last_name", "first_name", *columns]
+    return (
+        f"INSERT INTO {BeneficiarySpendingFact._meta.db_table} ({', '.join(names)}, total, claims) "  # noqa: S608
+        "SELECT %s, ab.aco_id, ab.mbi, ab.cohort, ab.tin, ab.unit_kind, ab.last_name, ab.first_name, "
+        f"{by_category}, COALESCE(SUM(s.amount), 0), COALESCE(SUM(s.n), 0) "
+        f"FROM {aligned} ab LEFT JOIN ({' UNION ALL '.join(parts)}) s ON s.mbi = ab.mbi "
+        "WHERE ab.run_id = %s "
+        "GROUP BY ab.aco_id, ab.mbi, ab.cohort, ab.tin, ab.unit_kind, ab.last_name, ab.first_name"
+    )
+
+
+def write_beneficiary_spending(*, run_id: int, alignment_run_id: int, performance_year: int, through: dt.date) -> int:
+    """Replace the run's ``BeneficiarySpendingFact`` rows: PY services through ``through`` (the money
+    step's last day). Returns the number of rows (the run's aligned beneficiaries)."""
+    BeneficiarySpendingFact.objects.filter(run_id=run_id).delete()
+    py_start = dt.date(performance_year, 1, 1)
+    per_table: list[int | dt.date] = [alignment_run_id, py_start, through, py_start]
+    params: list[int | dt.date] = [run_id, *(per_table * len(_claim_sources())), alignment_run_id]
+    with connection.cursor() as cursor:
+        _hash_groups(cursor)
+        cursor.execute(_beneficiary_spending_query(), params)
+        return max(cursor.rowcount, 0)
+
+
+# One beneficiary's counted claims, for the page that shows them: per claims table, the columns in the
+# order of CLAIM_COLUMNS (NULLs typed, so PostgreSQL can put the three tables under one UNION).
+CLAIM_COLUMNS = (
+    "source", "category", "from_date", "thru_date", "claim", "line", "ccn", "tin", "npi", "code", "diagnosis",
+    "specialty", "adjustment", "amount",
+)  # fmt: skip
+_CLAIM_SELECTS = (
+    "'part_a', {category}, t.clm_from_dt, t.clm_thru_dt, CAST(t.cur_clm_uniq_id AS VARCHAR(40)), "
+    "CAST(NULL AS BIGINT), t.prvdr_oscar_num, '', t.fac_prvdr_npi_num, t.dgns_drg_cd, t.prncpl_dgns_cd, '', "
+    "t.clm_adjsmt_type_cd, t.clm_pmt_amt",
+    "'part_b', {category}, t.clm_line_from_dt, t.clm_line_thru_dt, t.clm_cntl_num, t.clm_line_num, '', "
+    "t.clm_rndrg_prvdr_tax_num, t.rndrg_prvdr_npi_num, t.clm_line_hcpcs_cd, t.clm_line_dgns_cd, "
+    "t.clm_prvdr_spclty_cd, t.clm_adjsmt_type_cd, t.clm_line_cvrd_pd_amt",
+    "'dme', {category}, t.clm_line_from_dt, t.clm_line_thru_dt, t.clm_cntl_num, t.clm_line_num, '', '', "
+    "t.payto_prvdr_npi_num, t.clm_line_hcpcs_cd, '', '', t.clm_adjsmt_type_cd, t.clm_line_cvrd_pd_amt",
+)
+
+
+def beneficiary_claims(
+    *, alignment_run_id: int, mbi: str, performance_year: int, through: dt.date
+) -> list[tuple[Any, ...]]:
+    """One aligned beneficiary's claims that the money step counts in the performance year through
+    ``through`` (the claim filter of ``cost_rows``, for this MBI only), as tuples in the order of
+    ``CLAIM_COLUMNS``, by date."""
+    aligned = AlignedBeneficiary._meta.db_table
+    py_start = dt.date(performance_year, 1, 1)
+    parts = []
+    for source, columns in zip(_claim_sources(), _CLAIM_SELECTS, strict=True):
+        filt = _claim_filter(date=source["date"], amount=source["amount"], where=source["where"])
+        parts.append(
+            f"SELECT {columns.format(category=source['category_sql'])} "  # noqa: S608
+            f"FROM {source['table']} t JOIN {aligned} ab ON ab.run_id = %s AND ab.mbi = t.current_mbi "
+            f"WHERE t.current_mbi = %s AND {filt}"
+        )
+    sql = " UNION ALL ".join(parts) + " ORDER BY 3, 5, 6"
+    params: list[int | str | dt.date] = [alignment_run_id, mbi, py_start, through, py_start] * len(parts)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def claims_left_out(
+    *, mbi: str, performance_year: int, through: dt.date, effective_from: dt.date | None
+) -> dict[str, int]:
+    """How many of the beneficiary's claim rows of the same PY window the money step leaves out, and
+    why: ``replaced`` (a version an adjustment replaced, or a cancelled claim), ``denied`` (current Part B
+    or DME lines denied) and ``before_alignment`` (current services before the alignment took effect)."""
+    py_start = dt.date(performance_year, 1, 1)
+    starts = effective_from if effective_from is not None and effective_from > py_start else py_start
+    out = {"replaced": 0, "denied": 0, "before_alignment": 0}
+    with connection.cursor() as cursor:
+        for source in _claim_sources():
+            date, table = source["date"], source["table"]
+            denied = "t.is_denied" if "is_denied" in source["where"] else "1 = 0"
+            types = "" if "is_denied" in source["where"] else f" AND {source['where']}"
+            cursor.execute(
+                f"SELECT SUM(CASE WHEN NOT t.is_current THEN 1 ELSE 0 END), "  # noqa: S608
+                f"SUM(CASE WHEN t.is_current AND {denied} THEN 1 ELSE 0 END), "
+                f"SUM(CASE WHEN t.is_current AND NOT ({denied}) AND t.{date} < %s THEN 1 ELSE 0 END) "
+                f"FROM {table} t WHERE t.current_mbi = %s AND t.{date} BETWEEN %s AND %s{types}",
+                [starts, mbi, py_start, through],
+            )
+            replaced, denied_n, before = cursor.fetchone() or (0, 0, 0)
+            out["replaced"] += int(replaced or 0)
+            out["denied"] += int(denied_n or 0)
+            out["before_alignment"] += int(before or 0)
+    return out
+
+
 def _month_index(dates: np.ndarray) -> np.ndarray:
     """datetime64[D] → months since year 0 (NaT stays NaT-like: the caller masks it)."""
     months = dates.astype("datetime64[M]").astype(np.int64)
@@ -271,6 +386,9 @@ def write_facts(*, run_id: int, alignment_run_id: int, performance_year: int, as
     CapitationReductionFact.objects.filter(run_id=run_id).delete()
     end = as_of or dt.date(performance_year, 12, 31)
     cost = cost_rows(alignment_run_id=alignment_run_id, performance_year=performance_year, through=end)
+    beneficiaries = write_beneficiary_spending(
+        run_id=run_id, alignment_run_id=alignment_run_id, performance_year=performance_year, through=end
+    )
     through = claims_through(cost, performance_year, as_of)
     months = member_month_rows(alignment_run_id=alignment_run_id, performance_year=performance_year, through=through)
     if through is None:
@@ -305,5 +423,6 @@ def write_facts(*, run_id: int, alignment_run_id: int, performance_year: int, as
         "cost_rows": len(cost),
         "member_month_rows": len(months),
         "reduction_rows": len(withheld),
+        "beneficiary_rows": beneficiaries,
         "claims_through": through.isoformat() if through else None,
     }

@@ -1,4 +1,4 @@
-"""The performance pipeline and what it leaves behind (DESIGN.md "How data flows", DOMAIN.md §5).
+"""The performance pipeline and what it leaves behind (docs/money.md).
 
 - ``PipelineRun``: one computation of a performance year on one data version, as a chain of steps
   (alignment → quality → rural add-on → dual eligibles → money → summaries), each a Celery task;
@@ -10,6 +10,8 @@
 - ``CapitationReductionFact``: what CMS withheld from the fee-for-service payments of the same claims
   because the provider is paid by capitation (CCLFA/CCLFB ``CLM_PBP_RDCTN_AMT``), by ACO, cohort, month
   and category of the performance year. Shown beside the settlement; never part of expenditure.
+- ``BeneficiarySpendingFact``: each aligned beneficiary's performance-year expenditure by category, from
+  the same claims as ``CostFact`` (the high-cost beneficiaries list ranks these rows).
 - ``PublishedBenchmark``: a benchmark PBPM CMS published, entered by a CMS admin; it wins over the
   estimate.
 - ``PerformanceSummary``: the snapshot per ACO that the dashboard, the CMS comparison, the API and
@@ -31,7 +33,7 @@ class Cohort(models.TextChoices):
 
 
 class Category(models.TextChoices):
-    """Service categories of expenditure (DOMAIN.md §5)."""
+    """Service categories of expenditure (docs/money.md)."""
 
     INPATIENT = "inpatient", "Inpatient"
     OUTPATIENT = "outpatient", "Outpatient"
@@ -196,6 +198,44 @@ class CapitationReductionFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.aco_id} {self.cohort} {self.year}-{self.month:02d} {self.category} withheld ${self.amount}"
+
+
+class BeneficiarySpendingFact(models.Model):
+    """One aligned beneficiary's performance-year expenditure in a pipeline run, by service category: the
+    very claims ``CostFact`` sums for the PY (same netting, same dates, same alignment effective date;
+    see ``inputs.py``), so the rows of an ACO add up to its PY ``CostFact`` total, cohort by cohort and
+    category by category. One row per beneficiary the run's alignment aligned, with or without claims
+    (their spending is then $0). What the high-cost beneficiaries list ranks; the aligning unit, cohort
+    and name are the alignment's, copied so the list is one indexed read."""
+
+    run = models.ForeignKey(PipelineRun, on_delete=models.CASCADE, related_name="beneficiary_spending")
+    aco = models.ForeignKey("acos.ACO", on_delete=models.CASCADE, related_name="+")
+    mbi = models.CharField("MBI", max_length=11)
+    cohort = models.CharField(max_length=13, choices=Cohort.choices)
+    tin = models.CharField("aligning TIN or CCN", max_length=9, blank=True)
+    unit_kind = models.CharField(max_length=3, blank=True, help_text="tin or ccn")
+    last_name = models.CharField(max_length=40, blank=True)
+    first_name = models.CharField(max_length=30, blank=True)
+    # One column per ``Category`` (named after its value), and their sum.
+    inpatient = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    outpatient = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    snf = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    home_health = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    hospice = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    professional = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    dme = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    total = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    claims = models.PositiveIntegerField(default=0, help_text="Claim lines or headers summed.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "mbi"], name="beneficiary_spending_unique_run_mbi")]
+        indexes = [
+            models.Index(fields=["run", "aco", "-total", "mbi"], name="bene_spending_rank"),
+            models.Index(fields=["run", "aco", "tin"], name="bene_spending_tin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.aco_id} {self.mbi} run {self.run_id}: ${self.total}"
 
 
 class PublishedBenchmark(models.Model):

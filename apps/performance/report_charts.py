@@ -9,7 +9,8 @@ ReportLab renders in-process in milliseconds, so these three are drawn again her
 - the settlement as a waterfall: a level (benchmark, gross savings, estimated settlement) is a bar from
   zero, a change floats from the running total. Drawn as a stacked bar chart whose first series (the
   running total below the floating bar) is invisible; a change that crosses zero is split into its
-  positive and negative parts (ReportLab stacks negative values downwards from zero).
+  positive and negative parts (ReportLab stacks negative values downwards from zero). Each bar carries
+  its value (a level as it is, a change with its sign), above the bar or, for what takes away, below.
 
 Text uses the PDF standard fonts (Helvetica), whose encoding (WinAnsi) covers Latin-1, the en and em
 dashes and the middle dot: what the portal's labels use.
@@ -232,8 +233,9 @@ def waterfall_chart(
     tops = [sum(v for v in bar if v > 0) for bar in zip(base, visible, below, strict=True)]
     bottoms = [sum(v for v in bar if v < 0) for bar in zip(base, visible, below, strict=True)]
     span = (max(tops) - min(bottoms)) or 1.0
-    chart.valueAxis.valueMax = max(tops) + span * 0.05 if max(tops) > 0 else 0
-    chart.valueAxis.valueMin = min(bottoms) - span * 0.05 if min(bottoms) < 0 else 0
+    # Room above and below the bars for their value labels.
+    chart.valueAxis.valueMax = max(tops) + span * 0.12 if max(tops) > 0 else span * 0.08
+    chart.valueAxis.valueMin = min(bottoms) - span * 0.12 if min(bottoms) < 0 else 0
     chart.valueAxis.labels.fontName = "Helvetica"
     chart.valueAxis.labels.fontSize = 7
     chart.valueAxis.labelTextFormat = money_short
@@ -250,8 +252,58 @@ def waterfall_chart(
             chart.bars[(series, index)].fillColor = colour[kind]
             chart.bars[(series, index)].strokeColor = None
     drawing.add(chart)
+    for label in waterfall_value_labels(chart, lines):
+        drawing.add(label)
     drawing.add(_legend(55, height - 24, [(LEVEL, "Level"), (UP, "Adds"), (DOWN, "Takes away")]))
     return drawing
+
+
+def waterfall_extents(lines: Sequence[Mapping[str, Any]]) -> list[tuple[float, float]]:
+    """Each waterfall bar's (bottom, top): a level from zero, a change from the running total."""
+    extents: list[tuple[float, float]] = []
+    running = 0.0
+    for line in lines:
+        amount = float(line.get("amount") or 0)
+        if line.get("kind") == "total":
+            extents.append((min(0.0, amount), max(0.0, amount)))
+            running = amount
+        else:
+            extents.append((min(running, running + amount), max(running, running + amount)))
+            running += amount
+    return extents
+
+
+def waterfall_value_label(line: Mapping[str, Any]) -> str:
+    """A bar's value as printed on it: a level as it is ($1.2M), a change with its sign (+$45K, -$900K)."""
+    amount = float(line.get("amount") or 0)
+    if line.get("kind") == "total":
+        return money_short(amount)
+    return ("+" if amount >= 0 else "") + money_short(amount)
+
+
+def waterfall_value_labels(chart: VerticalBarChart, lines: Sequence[Mapping[str, Any]]) -> list[String]:
+    """The value of each bar, above a bar that adds (or a level at or above zero), below one that takes
+    away (or a level below zero), centred on the bar."""
+    low, high = chart.valueAxis.valueMin, chart.valueAxis.valueMax
+    scale = chart.height / ((high - low) or 1.0)
+    slot = chart.width / max(len(lines), 1)
+    labels = []
+    for index, (line, (bottom, top)) in enumerate(zip(lines, waterfall_extents(lines), strict=True)):
+        amount = float(line.get("amount") or 0)
+        x = chart.x + (index + 0.5) * slot
+        y = chart.y + (top - low) * scale + 3 if amount >= 0 else chart.y + (bottom - low) * scale - 8
+        labels.append(
+            String(
+                x,
+                y,
+                waterfall_value_label(line),
+                fontName="Helvetica",
+                fontSize=6.5,
+                fillColor=INK,
+                textAnchor="middle",
+            )
+        )
+    return labels
 
 
 # --------------------------------------------------------------------------------------------------

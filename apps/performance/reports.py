@@ -1,5 +1,5 @@
 """Downloadable performance reports (PDF, XLSX, CSV) of one ACO and performance year, each built in the
-background from one ``PerformanceSummary`` (DESIGN.md "How data flows", step 3; STYLE.md 8: a request
+background from one ``PerformanceSummary`` (a request
 creates the job and returns at once; the download answers "not ready" until the file exists).
 
 What every format holds, from the snapshot's document (``snapshot.py``) and nothing else:
@@ -43,15 +43,20 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
-from apps.accounts.models import User
+from apps.accounts.models import AccessLog, User
 from apps.acos import selectors as aco_selectors
+from apps.acos.attention import INFO, AttentionItem, local_date
 from apps.acos.models import ACO
 from lead_portal import jobs
 from lead_portal.exports import csv_writer, xlsx_workbook, xlsx_write, xlsx_write_row
+from lead_portal.formatting import when
 
+from .charts import measure_name, parameter_rows
 from .models import PerformanceReport, PerformanceSummary, PipelineRun
+from .snapshot import sequestration_shown
 
 log = logging.getLogger(__name__)
 
@@ -284,9 +289,10 @@ def report_facts(data: Mapping[str, Any], *, built_at: str = "") -> list[Fact]:
         ],
     )
     for m in quality.get("measures", []):
-        label = m.get("label") or m.get("measure")
-        f.add("Quality", "Measures", label, "Rate", m.get("rate"), "number")
-        f.add("Quality", "Measures", label, "Points", m.get("points"), "number")
+        label = measure_name(m)
+        f.add("Quality", "Measures", label, "Rate", _rounded(m.get("rate"), 2), "number")
+        f.add("Quality", "Measures", label, "Unit", m.get("unit") or "", "text")
+        f.add("Quality", "Measures", label, "Points", _rounded(m.get("points"), 0), "number")
         f.add("Quality", "Measures", label, "Counts in the score", _yes_no(m.get("scored")), "text")
 
     for line in s.get("lines", []):
@@ -310,7 +316,7 @@ def report_facts(data: Mapping[str, Any], *, built_at: str = "") -> list[Fact]:
             ("Gross savings (loss)", s.get("gross_savings"), "usd"),
             ("Gross savings (loss), % of benchmark", s.get("gross_savings_pct"), "pct"),
             ("Shared after risk corridors", s.get("shared"), "usd"),
-            ("Sequestration", s.get("sequestration"), "usd"),
+            _sequestration_figure(s, data),
             ("Shared after sequestration", s.get("shared_after_sequestration"), "usd"),
             ("PCC base capitation", s.get("pcc_base"), "usd"),
             ("PCC enhanced capitation (recouped)", s.get("pcc_enhanced"), "usd"),
@@ -340,8 +346,8 @@ def report_facts(data: Mapping[str, Any], *, built_at: str = "") -> list[Fact]:
         f.add("Settlement", "Risk corridors", item, "ACO's part", band.get("aco_amount"), "usd")
     f.named("Settlement", "Notes", [(f"Note {i}", text, "text") for i, text in enumerate(s.get("notes", []), 1)])
 
-    parameters = data.get("parameters", {})
-    f.named("Parameters", "Model parameters used", [(k, *_plain(v)) for k, v in sorted(parameters.items())])
+    # As the money page lists them: by name, codes and corridor bands in words.
+    f.named("Parameters", "Model parameters used", [(label, text, "text") for _, label, text in parameter_rows(data)])
 
     vintage_rows: list[tuple[str, Any, str]] = [
         ("Pipeline run", vintage.get("pipeline_run"), "number"),
@@ -363,12 +369,18 @@ def report_facts(data: Mapping[str, Any], *, built_at: str = "") -> list[Fact]:
         ("Latest CCLF file date", vintage.get("latest_file_date"), "text"),
         ("Claims through", vintage.get("claims_through"), "text"),
         ("Mid-year as of", vintage.get("as_of"), "text"),
-        ("Summary computed", data.get("generated_at"), "text"),
+        ("Summary computed", when(data.get("generated_at")) if data.get("generated_at") else None, "text"),
     ]
     if built_at:
         vintage_rows.append(("Report built", built_at, "text"))
     f.named("Vintage", "Data vintage", vintage_rows)
     return f.rows
+
+
+def _sequestration_figure(s: Mapping[str, Any], data: Mapping[str, Any]) -> tuple[str, Any, str]:
+    """Sequestration with the sign and label of the money page and the waterfall (``snapshot``)."""
+    shown = sequestration_shown(s, data.get("parameters", {}).get("sequestration_pct"))
+    return (shown.label, shown.amount, "usd")
 
 
 def _reduction_figures(s: Mapping[str, Any]) -> list[tuple[str, Any, str]]:
@@ -385,6 +397,13 @@ def _num(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def _rounded(value: Any, places: int) -> float | int | None:
+    """A figure to the precision people read (a rate to 2 decimals, points whole)."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    return round(float(value), places) if places else round(float(value))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -594,6 +613,46 @@ def report_is_ready(report: PerformanceReport) -> bool:
     return report.status == PerformanceReport.Status.READY and bool(report.file)
 
 
+def report_attention(aco: ACO, performance_year: int, today: dt.date) -> list[AttentionItem]:
+    """Reports built and not yet downloaded by anyone of the ACO (a download is access-logged as
+    ``report <id>``), for the overview's list of what needs attention (registered in ``apps.py``)."""
+    ready = list(
+        PerformanceReport.objects.filter(aco=aco, status=PerformanceReport.Status.READY)
+        .exclude(file="")
+        .select_related("summary")
+        .order_by("finished_at", "id")
+    )
+    if not ready:
+        return []
+    downloaded = set(
+        AccessLog.objects.filter(
+            action=AccessLog.Action.EXPORT,
+            object_type="performance_report",
+            object_id__in=[f"report {r.pk}" for r in ready],
+            user__memberships__aco=aco,
+        ).values_list("object_id", flat=True)
+    )
+    waiting = [r for r in ready if f"report {r.pk}" not in downloaded]
+    if not waiting:
+        return []
+    described = "; ".join(
+        f"{r.get_format_display()}, PY{r.performance_year}, pipeline run {r.summary.run_id}" for r in waiting[:3]
+    )
+    more = f" and {len(waiting) - 3} more" if len(waiting) > 3 else ""
+    count = len(waiting)
+    return [
+        AttentionItem(
+            kind="export_ready",
+            title=f"{count} performance report{'s' if count != 1 else ''} ready to download",
+            detail=f"Built and not downloaded yet: {described}{more}.",
+            url=f"{reverse('reports:list', kwargs={'aco_id': aco.aco_id})}?py={waiting[-1].performance_year}",
+            action="Download the reports",
+            severity=INFO,
+            since=local_date(waiting[0].finished_at),
+        )
+    ]
+
+
 # --------------------------------------------------------------------------------------------------
 # Services
 # --------------------------------------------------------------------------------------------------
@@ -683,4 +742,5 @@ def report_build(*, report_id: int) -> PerformanceReport | None:
 
 
 def built_at_text(moment: dt.datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
+    """When a report was built, as every page writes a time: the portal's zone, named."""
+    return when(moment)

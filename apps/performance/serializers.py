@@ -37,3 +37,47 @@ class SummaryHeadlineSerializer(serializers.Serializer[Any]):
 
 
 # ---- end of the dashboard serializers ------------------------------------------------------------
+
+
+# --------------------------------------------------------------------------------------------------
+# High-cost beneficiaries (api_high_cost.py)
+# --------------------------------------------------------------------------------------------------
+class HighCostBeneficiarySerializer(serializers.Serializer[Any]):
+    """One aligned beneficiary ranked by PY spending (dollars, netted claims as the money step counts
+    them; estimates, not CMS determinations)."""
+
+    rank = serializers.IntegerField()
+    mbi = serializers.CharField()
+    last_name = serializers.CharField()
+    first_name = serializers.CharField()
+    cohort = serializers.CharField(help_text="aged_disabled, esrd or high_needs")
+    cohort_label = serializers.CharField()
+    aligning_unit = serializers.CharField(help_text="tin or ccn")
+    aligning_tin = serializers.CharField(help_text="The aligning TIN (or CCN).")
+    spending = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="The ranked amount: the category's spending, or the total."
+    )
+    share_pct = serializers.FloatField(allow_null=True, help_text="Of the ACO's spending in the same category.")
+    cumulative_share_pct = serializers.FloatField(allow_null=True)
+    by_category = serializers.DictField(child=serializers.DecimalField(max_digits=14, decimal_places=2))
+    total = serializers.DecimalField(max_digits=14, decimal_places=2)
+    claims = serializers.IntegerField(help_text="Claim headers and lines counted.")
+    claims_url = serializers.CharField(help_text="The page of the beneficiary's counted claims.")
+
+
+class HighCostTotalsSerializer(serializers.Serializer[Any]):
+    beneficiaries = serializers.IntegerField(help_text="Listed (after every filter).")
+    spending = serializers.DecimalField(max_digits=16, decimal_places=2, help_text="Their spending.")
+    aco_spending = serializers.DecimalField(
+        max_digits=16, decimal_places=2, help_text="The ACO's PY spending in the category (or in all)."
+    )
+    before_tin_filter = serializers.DecimalField(max_digits=16, decimal_places=2)
+    money_page_spending = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        help_text="What the money step counted for the same cohort and category: equal to before_tin_filter.",
+    )
+    reconciles = serializers.BooleanField()
+
+
+# ---- end of the high-cost serializers ------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The performance pipeline (DESIGN.md "How data flows" step 2) and the money of each ACO.
+"""The performance pipeline and the money of each ACO (docs/money.md).
 
 A ``PipelineRun`` is a chain of steps, each one Celery task on the ``compute`` queue:
 
@@ -54,10 +54,11 @@ from apps.alignment.models import AlignmentRun
 from apps.claims.models import CCLFFile, PartABenefitCodes, PartBBenefitCodes
 from apps.medicaid import services_duals as medicaid_services
 from apps.quality import pipeline as quality_pipeline
-from apps.quality.models import MeasureResult, QualityRun, QualityScore
+from apps.quality.models import MeasureCode, MeasureDefinition, MeasureResult, QualityRun, QualityScore
 from apps.rural import services as rural_services
 from apps.rural.models import RuralEligibility, RuralPaymentLine
 from lead_portal import jobs
+from lead_portal.text import in_sentence
 
 from . import engine, inputs, snapshot
 from .models import (
@@ -184,13 +185,13 @@ def pipeline_run_stalled(*, run: PipelineRun, steps: list[PipelineStep] | None =
     label = current.get_name_display()
     if current.status == PipelineStep.Status.RUNNING:
         if jobs.is_stale(current.heartbeat_at or current.started_at):
-            return f"The worker running the {label.lower()} step has not reported for over {minutes} minutes."
+            return f"The worker running the {in_sentence(label)} step has not reported for over {minutes} minutes."
         return ""
     last = max(
         [run.created_at, *(t for s in steps for t in (s.finished_at, s.heartbeat_at, s.started_at) if t is not None)]
     )
     if jobs.is_stale(last):
-        return f"No worker has taken the {label.lower()} step for over {minutes} minutes."
+        return f"No worker has taken the {in_sentence(label)} step for over {minutes} minutes."
     return ""
 
 
@@ -253,7 +254,7 @@ def _queue_or_fail(run_id: int, step: str, *, what: str) -> None:
         PipelineRun.objects.filter(pk=run_id).exclude(status=PipelineRun.Status.SUCCEEDED).update(
             status=PipelineRun.Status.FAILED,
             finished_at=timezone.now(),
-            message=f"The job queue did not answer when the {PipelineStep.Name(step).label.lower()} step was "
+            message=f"The job queue did not answer when the {in_sentence(PipelineStep.Name(step).label)} step was "
             "queued: nothing was started. Resume starts it.",
             stage="Not started: the job queue did not answer",
         )
@@ -518,7 +519,7 @@ def _step_quality(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
 
 
 def _step_rural(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
-    """The rural add-on of every ACO (DOMAIN.md §6): rural TINs, eligibility and the payment schedule,
+    """The rural add-on of every ACO (docs/rural.md): rural TINs, eligibility and the payment schedule,
     actual through the run's as-of date (or today), projected after it. A retry writes a new rural run."""
     if run.alignment_run is None:
         raise RuntimeError("no alignment run to pay the rural add-on on")
@@ -797,6 +798,8 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
             ),
         },
     }
+    # Each measure's unit in the year's catalogue ("% of index stays readmitted"), for its rate.
+    units = dict(MeasureDefinition.objects.filter(performance_year=py).values_list("code", "unit"))
     quality: dict[str, Any] = {
         "tqs": tqs,
         "scored_measures": score.scored_measures if score else 0,
@@ -806,7 +809,8 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
         "measures": [
             {
                 "measure": m,
-                "label": m.upper() if len(m) <= 5 else m.replace("_", " "),
+                "label": str(MeasureCode(m).label) if m in MeasureCode.values else m,
+                "unit": units.get(m, ""),
                 "rate": rate,
                 "points": points,
                 "scored": scored,

@@ -17,11 +17,12 @@ for display and download). Shape (every key always present; lists may be empty):
                expenditure}]}]
     months: [{month: "YYYY-MM", member_months, expenditure, pbpm, benchmark_pbpm}]
     categories: [{category, label, expenditure, pbpm, share_pct}]
-    quality: {tqs, scored_measures, withhold_pct, withhold, earned_back, measures: [{measure, label, rate,
-              points, scored}]}
+    quality: {tqs, scored_measures, withhold_pct, withhold, earned_back, measures: [{measure, label, unit, rate,
+              points, scored}]}  (label: the catalogue's name; unit: its rate's, e.g. "% of index stays")
     settlement: {member_months, expenditure, pbpm, benchmark_before_discount, discount, benchmark,
                  benchmark_pbpm, withhold, earned_back, gross_savings, gross_savings_pct, corridor: [{low,
-                 high, share, amount, aco_amount}], shared, sequestration, shared_after_sequestration,
+                 high, share, amount, aco_amount}], shared, sequestration (its change to the shared
+                 amount: negative on savings, positive on a loss), shared_after_sequestration,
                  pcc_base, pcc_enhanced, estimated_settlement, rural_addon, lines: [{key, label, amount,
                  kind}], notes: [text],
                  capitation_reduction: {label, amount, pbpm, part_a, part_b, claims, note, explanation}}
@@ -41,11 +42,35 @@ from typing import Any
 
 from . import engine
 
-SCHEMA = 1
+# 2: ``settlement.sequestration`` is the change sequestration makes to the shared amount (negative on
+# savings), as every table shows it; in 1 it was the amount taken, with the sign of the shared amount.
+SCHEMA = 2
 
 
 def money(value: Decimal | None) -> float | None:
     return None if value is None else float(engine.cents(value))
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    amount: float | None
+
+
+def sequestration_shown(settlement: Mapping[str, Any], sequestration_pct: Any = None) -> Figure:
+    """Sequestration as every page, report and file shows it: its change to the shared amount (shared
+    after sequestration less shared before), the same sign as its line in the waterfall: negative when
+    it takes a share of savings, positive when it lowers a loss. Computed from the two shared amounts,
+    so a snapshot of schema 1 (which stored the amount taken) reads the same."""
+    shared, after = settlement.get("shared"), settlement.get("shared_after_sequestration")
+    rate = "" if sequestration_pct in (None, "") else f"{float(sequestration_pct):g}% "
+    if shared is None or after is None:
+        return Figure("Sequestration", None)
+    if shared < 0:
+        label = f"Sequestration ({rate}of the shared loss, taken off what the ACO owes)"
+    else:
+        label = f"Sequestration ({rate}of the shared savings, taken off the payment)"
+    return Figure(label, round(float(after) - float(shared), 2))
 
 
 def _pbpm(amount: Decimal, months: int) -> float | None:
@@ -197,7 +222,8 @@ def build(
                 for p in s.corridor
             ],
             "shared": money(s.shared),
-            "sequestration": money(s.sequestration),
+            # Its change to the shared amount, as the waterfall shows it (see ``sequestration_shown``).
+            "sequestration": money(s.shared_after_sequestration - s.shared),
             "shared_after_sequestration": money(s.shared_after_sequestration),
             "pcc_base": money(s.pcc_base),
             "pcc_enhanced": money(s.pcc_enhanced),

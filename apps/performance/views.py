@@ -20,8 +20,9 @@ from apps.acos.mixins import ACOScopedMixin
 from apps.acos.models import ACO
 from lead_portal.exports import csv_writer
 
-from . import charts, selectors
+from . import charts, selectors, snapshot
 from .models import PerformanceSummary
+from .views_high_cost import list_url
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,18 @@ class ChartBlock:
     figure: dict[str, Any] | None
     table: charts.DataTable
     csv_url: str
+    # Drill-down to the high-cost beneficiaries behind a row: (url, row label) per table row or None, and
+    # the chart's bars (by the label on the category axis) to the same urls.
+    row_links: tuple[tuple[str, str] | None, ...] = ()
+    chart_links: dict[str, str] | None = None
 
     @property
     def figure_id(self) -> str:
         return f"figure-{self.slug}"
+
+    @property
+    def links_id(self) -> str:
+        return f"links-{self.slug}"
 
 
 def _csv_url(aco: ACO, performance_year: int, slug: str) -> str:
@@ -75,19 +84,45 @@ def figures(data: charts.Snapshot, slugs: Iterable[str]) -> dict[str, dict[str, 
 BlockSpec = tuple[str, str, str, str]
 
 
+CLICK_HINTS = {
+    "categories": " Select a bar to list the beneficiaries behind it.",
+    "cohorts": " Select a bar to list the cohort's beneficiaries.",
+    "settlement": " Select the expenditure bar to list the beneficiaries behind it.",
+}
+
+
+def drill_down(aco: ACO, data: charts.Snapshot, slug: str) -> list[tuple[str, str, str] | None]:
+    """Per row of the chart's table: (bar label, url, row label) of the high-cost beneficiaries behind it,
+    or None. Spending by category and by cohort, and the settlement's expenditure line."""
+    py = data["performance_year"]
+    if slug == "categories":
+        return [(c["label"], list_url(aco, py, category=c["category"]), c["label"]) for c in data["categories"]]
+    if slug == "cohorts":
+        return [(c["label"], list_url(aco, py, cohort=c["cohort"]), c["label"]) for c in data["cohorts"]]
+    if slug == "settlement":
+        return [
+            (line["label"], list_url(aco, py), line["label"]) if line["key"] == "expenditure" else None
+            for line in data["settlement"]["lines"]
+        ]
+    return []
+
+
 def _blocks(aco: ACO, data: charts.Snapshot, specs: list[BlockSpec]) -> dict[str, ChartBlock]:
     drawn = figures(data, [slug for _, slug, _, _ in specs if slug in charts.FIGURES])
-    return {
-        key: ChartBlock(
+    blocks = {}
+    for key, slug, title, caption in specs:
+        links = drill_down(aco, data, slug)
+        blocks[key] = ChartBlock(
             slug,
             title,
-            caption,
+            caption + (CLICK_HINTS.get(slug, "") if links and drawn.get(slug) else ""),
             drawn.get(slug),
             charts.data_table(data, slug),
             _csv_url(aco, data["performance_year"], slug),
+            row_links=tuple(None if link is None else (link[1], link[2]) for link in links),
+            chart_links={link[0]: link[1] for link in links if link is not None} or None,
         )
-        for key, slug, title, caption in specs
-    }
+    return blocks
 
 
 def _estimate(data: charts.Snapshot) -> str:
@@ -149,54 +184,9 @@ def home_panel(aco: ACO, performance_year: int) -> tuple[str, dict[str, object]]
     return "performance/_home_panel.html", context
 
 
-PARAMETER_LABELS = {
-    "risk_option": "Risk option",
-    "newly_entering": "Newly entering ACO",
-    "capitation": "Capitation",
-    "higher_spending": "Higher-spending ACO (base-year PBPM above the portal's)",
-    "quality_withhold_pct": "Quality withhold (% of benchmark)",
-    "sequestration_pct": "Sequestration (% of shared savings or losses)",
-    "benchmark_trend_pct": "Benchmark trend (% a year)",
-    "discount_higher_spending_pct": "Discount, higher-spending ACO (%)",
-    "discount_lower_spending_pct": "Discount, lower-spending ACO (%)",
-    "pcc_base_pct": "PCC base payment (% of benchmark)",
-    "pcc_enhanced_target_pct": "Enhanced PCC target (% of benchmark)",
-    "pcc_enhanced_floor_pct": "Enhanced PCC floor (% of benchmark)",
-    "corridors": "Risk corridors (band of gross savings or losses: ACO share)",
-}
-
-
-def _parameter_text(key: str, value: Any, labels: dict[str, str]) -> str:
-    if key in labels:  # a coded election: its label as the ACO chose it
-        return labels[key]
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if key.endswith("_pct") and isinstance(value, int | float):
-        return charts.fmt(value, "pct")
-    if isinstance(value, list):  # corridor bands [[from %, to % or null, ACO share %], ...]
-        bands = []
-        for band in value:
-            try:
-                low, high, share = band
-            except (TypeError, ValueError):
-                return str(value)
-            span = f"{low}–{high}%" if high is not None else f"{low}% and above"
-            bands.append(f"{span}: {share}%")
-        return "; ".join(bands) or "none"
-    return str(value)
-
-
-def parameter_rows(data: charts.Snapshot) -> list[tuple[str, str, str]]:
-    """(name, label, value as text) of every parameter the estimate used, in a stable order."""
-    parameters = data.get("parameters", {})
-    aco = data.get("aco", {})
-    labels = {k: aco[f"{k}_label"] for k in ("risk_option", "capitation") if aco.get(f"{k}_label")}
-    order = list(PARAMETER_LABELS)
-    keys = sorted(parameters, key=lambda k: (order.index(k) if k in order else len(order), k))
-    return [
-        (k, PARAMETER_LABELS.get(k, k.replace("_", " ").capitalize()), _parameter_text(k, parameters[k], labels))
-        for k in keys
-    ]
+# The model parameters the estimate used, by name with their values in words (charts.parameter_rows: the
+# money page and the reports show them the same way).
+parameter_rows = charts.parameter_rows
 
 
 class PerformanceMixin(ACOScopedMixin):
@@ -239,12 +229,17 @@ class MoneyView(PerformanceMixin, TemplateView):
             corridor_url=_csv_url(self.aco, self.performance_year, "corridor"),
             measures_url=_csv_url(self.aco, self.performance_year, "measures"),
             parameters=parameter_rows(data),
+            high_cost_url=list_url(self.aco, self.performance_year),
+            sequestration=snapshot.sequestration_shown(
+                data["settlement"], data.get("parameters", {}).get("sequestration_pct")
+            ),
         )
         return context
 
 
 class MoneyDataView(PerformanceMixin, View):
-    """One chart's data as CSV, stamped with the ACO, PY, run and data vintage."""
+    """One chart's data as CSV: the header first, the vintage in the file's name (ACO, PY, pipeline run,
+    the claims month the data runs through, and "estimates" when it holds money figures)."""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         slug = kwargs["chart"]
@@ -256,19 +251,13 @@ class MoneyDataView(PerformanceMixin, View):
         data = summary.data
         table = charts.data_table(data, slug)
         vintage = data.get("vintage", {})
-        stamp = (
-            f"LEAD ACO {self.aco.aco_id}: {table.title}; PY{summary.performance_year}; pipeline run "
-            f"{summary.run_id}; data version {vintage.get('data_version')}; claims through "
-            f"{vintage.get('claims_through') or 'unknown'}"
-        )
-        if data.get("estimate", True):
-            stamp += "; money figures are estimates, not CMS determinations"
+        name = f"LEAD_{self.aco.aco_id}_PY{summary.performance_year}_{slug}_run{summary.run_id}"
+        name += f"_claims-through-{vintage.get('claims_through') or 'unknown'}"
+        if data.get("estimate", True) and any(c.kind == "money" for c in table.columns):
+            name += "_estimates"
         response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="LEAD_{self.aco.aco_id}_PY{summary.performance_year}_{slug}_run{summary.run_id}.csv"'
-        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         writer = csv_writer(response)
-        writer.writerow([f"# {stamp}"])
         writer.writerow(table.header)
         writer.writerows(table.csv_rows())
         return response

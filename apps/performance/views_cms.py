@@ -221,9 +221,9 @@ class CompareView(CMSOnlyMixin, TemplateView):
 
     def csv_response(self, py: int, rows: list[selectors_cms.ComparisonRow]) -> HttpResponse:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="lead-aco-comparison-py{py}.csv"'
+        # The header first (no note above it): the money columns say "estimate", and so does the name.
+        response["Content-Disposition"] = f'attachment; filename="lead-aco-comparison-py{py}-estimates.csv"'
         writer = csv_writer(response)
-        writer.writerow([f"# LEAD ACOs compared, PY{py}; money figures are estimates, not CMS determinations"])
         writer.writerow(
             ["ACO", "Name", "Pipeline run", "Claims through", *(c.long_label for c in selectors_cms.COLUMNS)]
         )

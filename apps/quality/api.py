@@ -7,22 +7,33 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import AccessLog
+from apps.accounts.models import AccessLog, User
 from apps.accounts.selectors import request_user
 from apps.accounts.services import access_log_record
 from apps.acos import selectors as aco_selectors
 from apps.acos.api import PY_PARAM, ACOScopedViewSet
 
 from . import selectors, services
-from .models import CareGap, MeasureDefinition, MeasureMember, QualityRun
+from .models import (
+    MANUAL_CLOSE_REASON_CHOICES,
+    CareGap,
+    CareGapEvent,
+    CareGapItem,
+    CloseReason,
+    GapStatus,
+    MeasureDefinition,
+    MeasureMember,
+    QualityRun,
+)
 from .models import MeasureResult as StoredMeasureResult
 from .serializers import (
     MeasureDefinitionSerializer,
@@ -141,16 +152,9 @@ class MeasureMemberSerializer(serializers.ModelSerializer[MeasureMember]):
         read_only_fields = fields
 
 
-class CareGapSerializer(serializers.ModelSerializer[CareGap]):
-    class Meta:
-        model = CareGap
-        fields = ["mbi", "last_name", "first_name", "tin", "gap_type", "measure", "claim_id", "opened_on", "due_date"]
-        read_only_fields = fields
-
-
 class QualityResultsViewSet(ACOScopedViewSet):
-    """The ACO's quality results in a quality run: measures with scoring, the Total Quality Score, a
-    measure's members, and the care-gap worklist. Beneficiary-level reads are access-logged."""
+    """The ACO's quality results in a quality run: measures with scoring, the Total Quality Score and a
+    measure's members. Beneficiary-level reads are access-logged."""
 
     def get_run(self) -> QualityRun:
         run = selectors.quality_run_for_view(
@@ -214,20 +218,173 @@ class QualityResultsViewSet(ACOScopedViewSet):
         self._log("quality_measure_members", f"run {run.pk} {row.code}", "API")
         return self.get_paginated_response(MeasureMemberSerializer(page, many=True).data)
 
-    @extend_schema(
-        parameters=[
-            PY_PARAM,
-            QRUN_PARAM,
-            OpenApiParameter("tin", str),
-            OpenApiParameter("type", str, enum=CareGap.GapType.values),
-            OpenApiParameter("due_from", str, description="YYYY-MM-DD"),
-            OpenApiParameter("due_to", str, description="YYYY-MM-DD"),
-            OpenApiParameter("q", str, description="MBI or last name start"),
-        ],
-        responses=CareGapSerializer(many=True),
+
+# --------------------------------------------------------------------------------------------------
+# The care-gap worklist
+# --------------------------------------------------------------------------------------------------
+class ClosingClaimSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(allow_null=True, help_text="CUR_CLM_UNIQ_ID of the later claim")
+    date = serializers.DateField()
+    code = serializers.CharField(help_text='e.g. "HCPCS 99214" or "principal diagnosis I50.20"')
+
+
+class CareGapItemSerializer(serializers.ModelSerializer[CareGapItem]):
+    """A care gap on the worklist: what the quality runs found and the work done on it."""
+
+    claim_id = serializers.IntegerField(
+        source="opening_claim_id", read_only=True, help_text="The claim that opened the gap"
     )
-    def care_gaps(self, request: Request, aco_id: str) -> Response:
-        run = self.get_run()
+    assignee = serializers.SerializerMethodField(help_text="The username of the person assigned (null: no one)")
+    assignee_name = serializers.SerializerMethodField()
+    closed_by = serializers.SerializerMethodField(help_text="Who closed it (null: a quality run, or not closed)")
+    closing_claim = serializers.SerializerMethodField(help_text="The later claim that closed it, when a run closed it")
+    close_reason = serializers.ChoiceField(
+        choices=CloseReason.choices, allow_blank=True, read_only=True, help_text="Empty unless closed"
+    )
+
+    class Meta:
+        model = CareGapItem
+        fields = [
+            "id",
+            "performance_year",
+            "mbi",
+            "last_name",
+            "first_name",
+            "tin",
+            "kind",
+            "gap_type",
+            "measure",
+            "claim_id",
+            "opened_on",
+            "window_ends",
+            "status",
+            "assignee",
+            "assignee_name",
+            "due_date",
+            "close_reason",
+            "close_note",
+            "closed_at",
+            "closed_by",
+            "closed_by_run",
+            "closing_claim",
+            "last_run",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_assignee(self, obj: CareGapItem) -> str | None:
+        return obj.assignee.get_username() if obj.assignee else None
+
+    def get_assignee_name(self, obj: CareGapItem) -> str | None:
+        return obj.assignee.display_name if obj.assignee else None
+
+    def get_closed_by(self, obj: CareGapItem) -> str | None:
+        return obj.closed_by.get_username() if obj.closed_by else None
+
+    @extend_schema_field(ClosingClaimSerializer(allow_null=True))
+    def get_closing_claim(self, obj: CareGapItem) -> dict[str, Any] | None:
+        if obj.closing_claim_date is None:
+            return None
+        return {"id": obj.closing_claim_id, "date": obj.closing_claim_date, "code": obj.closing_claim_code}
+
+
+class CareGapEventSerializer(serializers.ModelSerializer[CareGapEvent]):
+    who = serializers.CharField(read_only=True, help_text="The person, or the quality run that made the change")
+    actor = serializers.SerializerMethodField(help_text="The person's username (null: a quality run)")
+
+    class Meta:
+        model = CareGapEvent
+        fields = ["at", "who", "actor", "run", "kind", "summary", "note", "changes"]
+        read_only_fields = fields
+
+    def get_actor(self, obj: CareGapEvent) -> str | None:
+        return obj.actor.get_username() if obj.actor else None
+
+
+class CareGapDetailSerializer(CareGapItemSerializer):
+    history = CareGapEventSerializer(many=True, read_only=True, source="events_list", help_text="Oldest first")
+
+    class Meta(CareGapItemSerializer.Meta):
+        fields = [*CareGapItemSerializer.Meta.fields, "history"]
+        read_only_fields = fields
+
+
+class CareGapPatchSerializer(serializers.Serializer[Any]):
+    """The work fields; send only those that change. ``note`` adds a note to the gap's history."""
+
+    status = serializers.ChoiceField(choices=GapStatus.choices, required=False)
+    assignee = serializers.CharField(
+        required=False, allow_null=True, max_length=150, help_text="A username of one of the ACO's users; null: no one"
+    )
+    due_date = serializers.DateField(required=False, allow_null=True)
+    close_reason = serializers.ChoiceField(
+        choices=MANUAL_CLOSE_REASON_CHOICES,
+        required=False,
+        allow_blank=True,
+        help_text="Needed to close; other needs close_note",
+    )
+    close_note = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True)
+    note = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True, help_text="A note to add")
+
+
+class CareGapAssignSerializer(serializers.Serializer[Any]):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), min_length=1, max_length=500,
+        help_text="Worklist item ids of the ACO",
+    )  # fmt: skip
+    assignee = serializers.CharField(allow_null=True, max_length=150, help_text="A username of the ACO; null: no one")
+
+
+class CareGapAssignResultSerializer(serializers.Serializer[Any]):
+    assigned = serializers.IntegerField(help_text="Items that changed hands")
+    items = CareGapItemSerializer(many=True)
+
+
+CARE_GAP_FILTERS = [
+    PY_PARAM,
+    OpenApiParameter(
+        "status", str, enum=["open", "in_progress", "closed", "all"], description="Default: open or in progress"
+    ),
+    OpenApiParameter("assignee", str, description='"me", "none" (no one) or a username; default: anyone'),
+    OpenApiParameter("type", str, enum=CareGap.GapType.values),
+    OpenApiParameter("tin", str),
+    OpenApiParameter("due_from", str, description="YYYY-MM-DD"),
+    OpenApiParameter("due_to", str, description="YYYY-MM-DD"),
+    OpenApiParameter("q", str, description="MBI or last name start"),
+]
+
+
+class CareGapViewSet(ACOScopedViewSet):
+    """The ACO's care-gap worklist across quality runs: each gap with its status, assignee, due date and
+    history. ``PATCH`` changes a gap's work fields and ``assign`` assigns several at once (ACO
+    administrators; an analyst gets 403). Another ACO's gap answers 404; a user who is not the ACO's, 400."""
+
+    serializer_class = CareGapItemSerializer
+
+    def _log(self, object_id: str, detail: str = "") -> None:
+        access_log_record(
+            request=self.request,
+            action=AccessLog.Action.API,
+            object_type="care_gaps",
+            object_id=object_id,
+            aco_code=self.aco.aco_id,
+            detail=detail,
+        )
+
+    def _user(self, username: str | None, field: str = "assignee") -> User | None:
+        if username is None:
+            return None
+        user = selectors.care_gap_assignees(aco=self.aco).filter(username=username).first()
+        if user is None:
+            raise ValidationError({field: [f"{username} is not a user of {self.aco.aco_id}."]})
+        return user
+
+    def _detail(self, item: CareGapItem) -> Response:
+        item.events_list = list(selectors.care_gap_events(item=item))  # type: ignore[attr-defined]
+        return Response(CareGapDetailSerializer(item).data)
+
+    @extend_schema(parameters=CARE_GAP_FILTERS, responses=CareGapItemSerializer(many=True))
+    def list(self, request: Request, aco_id: str) -> Response:
         params = request.query_params
         dates: dict[str, dt.date | None] = {}
         for key in ("due_from", "due_to"):
@@ -236,14 +393,55 @@ class QualityResultsViewSet(ACOScopedViewSet):
                 dates[key] = dt.date.fromisoformat(value) if value else None
             except ValueError as exc:
                 raise ValidationError({key: ["Enter the date as YYYY-MM-DD."]}) from exc
-        qs = selectors.care_gaps(
+        status_ = params.get("status", "")
+        if status_ not in {"", "all", *GapStatus.values}:
+            raise ValidationError({"status": ["Give open, in_progress, closed or all."]})
+        qs = selectors.care_gap_items(
             aco=self.aco,
-            run=run,
+            performance_year=self.performance_year,
+            user=request_user(request),
+            status=status_,
+            assignee=params.get("assignee", ""),
             tin=params.get("tin", ""),
             gap_type=params.get("type", ""),
             search=params.get("q", ""),
             **dates,
         )
         page = self.paginate_queryset(qs)
-        self._log("care_gaps", f"run {run.pk}", "API")
-        return self.get_paginated_response(CareGapSerializer(page, many=True).data)
+        self._log(f"worklist PY{self.performance_year}", "API")
+        return self.get_paginated_response(CareGapItemSerializer(page, many=True).data)
+
+    @extend_schema(responses=CareGapDetailSerializer)
+    def retrieve(self, request: Request, aco_id: str, gap_id: int) -> Response:
+        item = selectors.care_gap_item_get(aco=self.aco, item_id=gap_id)
+        self._log(f"gap {item.pk}", "API")
+        return self._detail(item)
+
+    @extend_schema(request=CareGapPatchSerializer, responses=CareGapDetailSerializer)
+    def partial_update(self, request: Request, aco_id: str, gap_id: int) -> Response:
+        item = selectors.care_gap_item_get(aco=self.aco, item_id=gap_id)
+        serializer = CareGapPatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if "assignee" in data:
+            data["assignee"] = self._user(data["assignee"])
+        try:
+            item = services.care_gap_update(item=item, acting_user=request_user(request), **data)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        return self._detail(item)
+
+    @extend_schema(request=CareGapAssignSerializer, responses=CareGapAssignResultSerializer)
+    def assign(self, request: Request, aco_id: str) -> Response:
+        serializer = CareGapAssignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ids = list(serializer.validated_data["ids"])
+        assignee = self._user(serializer.validated_data["assignee"])
+        try:
+            changed = services.care_gaps_assign(
+                aco=self.aco, item_ids=ids, assignee=assignee, acting_user=request_user(request)
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        items = selectors.care_gap_items_by_id(aco=self.aco, item_ids=ids)
+        return Response(CareGapAssignResultSerializer({"assigned": changed, "items": list(items)}).data)

@@ -1,4 +1,4 @@
-"""Claims-based quality measures: the Portal rule of DOMAIN.md §4, as pure functions over numpy columns.
+"""Claims-based quality measures: the rule of docs/quality.md, as pure functions over numpy columns.
 
 No ORM, no I/O: callers hand in column-oriented numpy arrays (one element per aligned beneficiary,
 diagnosis, claim or follow-up service) and get back per-ACO results, per-beneficiary membership rows that
@@ -19,7 +19,7 @@ Inputs (`QualityInputs`), all for one performance year (PY):
   (observation) on CCLF2, one row per claim: claim id, date (the claim's from date), principal diagnosis.
 - `Followups` (mbi, date): PQEM services (Part B lines whose HCPCS passes
   `apps.alignment.engine.is_pqem_array`, and RHC/FQHC visits), from any clinician.
-- `QualityParameters`: every period, code list and threshold, with the DOMAIN.md defaults.
+- `QualityParameters`: every period, code list and threshold, with the defaults of docs/quality.md.
 
 What callers have already done (not repeated here): MBIs are current MBIs (CCLF9 followed); claims are
 netted, cancelled claims removed, denied lines removed; codes are trimmed; claim ids are int64. Claims of
@@ -30,13 +30,13 @@ Units (the units of the measure catalogue's decile tables): ACR in percent of in
 expected and risk-standardized), UAMCC in admissions per 100 person-years, DAH in days per beneficiary,
 TFU in percent of events.
 
-Choices where DOMAIN.md is silent or ambiguous (each also commented where it is made):
+Choices where the rule (docs/quality.md) is silent or ambiguous (each also commented where it is made):
 - *Aligned-and-alive period.* From max(`aligned_from`, Jan 1 PY) to min(death date, Dec 31 PY, `as_of`),
   both ends inclusive: the day of death is a day alive (as alignment treats a death on Jan 1). A
   beneficiary whose period is empty (died before the mid-year effective date) is in no measure.
 - *Chronic condition groups.* A diagnosis belongs to a group when its code starts with one of the group's
   ICD-10 prefixes (upper or lower case; codes as CMS files carry them, without a dot: a dot after the
-  third character does not matter for the three-character prefixes of DOMAIN.md). "The 12 months before
+  third character does not matter for the three-character prefixes of the groups). "The 12 months before
   the PY" = Jan 1 (PY−1) – Dec 31 (PY−1) (`condition_lookback_months`), by the diagnosis date. MCC = at
   least `mcc_min_groups` (2) distinct groups. Diagnoses of any claim type count.
 - *Admissions.* Inpatient claims of one beneficiary are chained into stays: a claim that starts on or before
@@ -44,10 +44,10 @@ Choices where DOMAIN.md is silent or ambiguous (each also commented where it is 
   another hospital) continues that stay, and so does a claim starting the day after an interim bill
   (status `30`, still a patient). Only the first claim of a stay is an *admission*, with its admission
   type: UAMCC admissions and ACR readmissions are admissions, so a transfer is never a second admission.
-- *ACR index stays* are inpatient claims (each claim, as DOMAIN.md says; a transfer's receiving claim
+- *ACR index stays* are inpatient claims (each claim, as the rule says; a transfer's receiving claim
   is an index stay when its own status qualifies) discharged Jan 1 – Dec 1 PY and inside the beneficiary's
   aligned-and-alive period, status not `20` or `02`. Every age counts: beneficiaries under 65 form their
-  own age band ("<65") next to 65–74 / 75–84 / 85+, since DOMAIN.md gives the ACR no age limit.
+  own age band ("<65") next to 65–74 / 75–84 / 85+, since the rule gives the ACR no age limit.
 - *ACR readmission*: the first admission (earliest admission date, then smallest claim id) whose
   admission date is 1–30 days after the index discharge and whose admission type is not `3` (elective);
   day 1 = the day after discharge. The readmission need not fall in the PY's aligned period (it cannot be
@@ -68,10 +68,10 @@ Choices where DOMAIN.md is silent or ambiguous (each also commented where it is 
   discharge day, both counted), a SNF stay (from through through date) or an ED/observation visit (its
   date: one day per claim). The union of those days, clipped to the aligned-and-alive period, is taken
   from the days alive and aligned. The mean is over High Needs or MCC beneficiaries with a non-empty
-  period, each weighing one whatever the period's length (as DOMAIN.md says "mean per beneficiary").
+  period, each weighing one whatever the period's length (as the rule says "mean per beneficiary").
 - *TFU events*: inpatient discharges (claims with status not `02` transfer, `20` died or `30` still a
   patient) and ED/observation visits, dated in the aligned-and-alive period, of MCC beneficiaries (any
-  age: DOMAIN.md gives TFU no age limit), whose principal diagnosis falls in a chronic condition group. An
+  age: the rule gives TFU no age limit), whose principal diagnosis falls in a chronic condition group. An
   ED visit on a day the beneficiary is in an inpatient stay (admission to discharge day) is not an event:
   the stay's discharge is. Every claim is its own event. Window: days 1..7 after the event for a heart
   failure principal diagnosis, days 1..14 for the others (the day of the event itself does not count, as
@@ -136,7 +136,7 @@ GAP_READMISSION = "readmission"
 NO_CLAIM = -1  # claim id of rows no claim put there (a beneficiary's denominator row)
 
 HEART_FAILURE = "heart_failure"
-# DOMAIN.md §4: ICD-10 prefixes per chronic condition group.
+# docs/quality.md: ICD-10 prefixes per chronic condition group.
 CHRONIC_CONDITION_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ami", ("I21", "I22")),
     ("dementia", ("G30", "F01", "F02", "F03")),
@@ -171,7 +171,7 @@ _MAX_PREFIX = 8  # prefix keys pack 7 bits per character into an int64
 # ---------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class QualityParameters:
-    """Every period, code list and threshold of the measures, with the DOMAIN.md §4 default."""
+    """Every period, code list and threshold of the measures, with the default of docs/quality.md."""
 
     chronic_condition_groups: tuple[tuple[str, tuple[str, ...]], ...] = CHRONIC_CONDITION_GROUPS
     heart_failure_group: str = HEART_FAILURE

@@ -11,7 +11,7 @@ What SQL already does (so only rows that can matter leave the database):
   condition lookback (`engine.lookback_window`), and only codes starting with a condition group's prefix
   (upper or lower case, as the engine reads them); a CCLF5 line qualifies when any of its codes does and
   its codes are unpivoted here, keeping the ones that start a group. Codes are cut to the longest prefix
-  (3 characters with DOMAIN.md's groups), which is all that decides a group: far less to send and to hold;
+  (3 characters with the groups of docs/quality.md), which is all that decides a group: far less to send and to hold;
 - inpatient claims (CCLF1 type 60) running into the PY: through date on or after Dec 31 PY−1, so a stay
   continued from December is chained as the engine expects, and from date by Dec 31 PY;
 - SNF claims (types 20 and 30) overlapping the PY;

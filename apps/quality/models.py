@@ -1,4 +1,4 @@
-"""Quality measures (DOMAIN.md §4): the catalogue of measures per performance year with their decile
+"""Quality measures (docs/quality.md): the catalogue of measures per performance year with their decile
 tables, and the results submitted by or for an ACO (CAHPS and the eCQMs), versioned: a new result for
 the same ACO, year and measure supersedes the previous one, which is kept."""
 
@@ -290,6 +290,8 @@ class CareGap(models.Model):
 
     run = models.ForeignKey(QualityRun, on_delete=models.CASCADE, related_name="gaps")
     aco = models.ForeignKey("acos.ACO", on_delete=models.CASCADE, related_name="+")
+    # The worklist item this gap belongs to (set by the run once the gaps are stored).
+    item = models.ForeignKey("CareGapItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="gaps")
     mbi = models.CharField("MBI", max_length=11)
     gap_type = models.CharField(max_length=24, choices=GapType.choices)
     measure = models.CharField(max_length=24, blank=True)
@@ -309,3 +311,160 @@ class CareGap(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mbi} {self.gap_type}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# The worklist: care gaps as a care manager works them, across quality runs
+# ---------------------------------------------------------------------------------------------------
+class GapKind(models.TextChoices):
+    """What a worklist item is about. A follow-up gap keeps its kind when its window runs out (its
+    gap type goes from "follow-up due" to "follow-up missed"), so the work done on it stays with it."""
+
+    FOLLOW_UP = "follow_up", "Follow-up after a discharge or emergency visit"
+    INDEX_STAY = "index_stay", "Recent discharge: readmission risk"
+    READMISSION = "readmission", "Recent readmission"
+
+
+GAP_KIND_OF_TYPE: dict[str, str] = {
+    CareGap.GapType.TFU_OPEN: GapKind.FOLLOW_UP,
+    CareGap.GapType.TFU_MISSED: GapKind.FOLLOW_UP,
+    CareGap.GapType.INDEX_STAY_FOLLOWUP: GapKind.INDEX_STAY,
+    CareGap.GapType.READMISSION: GapKind.READMISSION,
+}
+
+
+class GapStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    CLOSED = "closed", "Closed"
+
+
+class CloseReason(models.TextChoices):
+    COMPLETED = "completed", "Care delivered (visit or follow-up done)"
+    DECLINED = "declined", "Beneficiary declined"
+    UNREACHABLE = "unreachable", "Could not reach the beneficiary"
+    CARE_ELSEWHERE = "care_elsewhere", "Care received outside the ACO"
+    NOT_APPLICABLE = "not_applicable", "Not applicable (hospice, moved away, died)"
+    OTHER = "other", "Other reason"
+    # Set by a quality run, never chosen by a person.
+    CLOSED_BY_CLAIM = "closed_by_claim", "Closed by a later claim"
+    NO_LONGER_FOUND = "no_longer_found", "No longer found by the quality run"
+
+
+MANUAL_CLOSE_REASONS = [
+    CloseReason.COMPLETED,
+    CloseReason.DECLINED,
+    CloseReason.UNREACHABLE,
+    CloseReason.CARE_ELSEWHERE,
+    CloseReason.NOT_APPLICABLE,
+    CloseReason.OTHER,
+]
+MANUAL_CLOSE_REASON_CHOICES = [(r.value, r.label) for r in MANUAL_CLOSE_REASONS]
+RUN_CLOSE_REASONS = [CloseReason.CLOSED_BY_CLAIM, CloseReason.NO_LONGER_FOUND]
+
+
+class CareGapItem(models.Model):
+    """One care gap on the ACO's worklist, with the work done on it: status, assignee, due date, notes.
+
+    Quality runs recompute the gaps (``CareGap`` rows belong to one run); the item is keyed by what the
+    gap is about, not by a run's row: the ACO, the performance year, the beneficiary, the kind of gap and
+    the claim that opened it (a beneficiary may have two follow-ups due in a year). Each run finds its
+    gaps' items (creating new ones) and refreshes what the run knows (gap type, names, TIN); an item the
+    run no longer finds is closed by it, naming the later claim that closed it when there is one. The
+    status, assignee, due date and notes are the care manager's and survive every run."""
+
+    aco = models.ForeignKey("acos.ACO", on_delete=models.CASCADE, related_name="care_gap_items")
+    performance_year = models.PositiveSmallIntegerField()
+    mbi = models.CharField("MBI", max_length=11)
+    kind = models.CharField(max_length=16, choices=GapKind.choices)
+    opening_claim_id = models.BigIntegerField(help_text="The claim that opened the gap (CUR_CLM_UNIQ_ID).")
+    # What the latest quality run that found the gap says about it.
+    gap_type = models.CharField(max_length=24, choices=CareGap.GapType.choices)
+    measure = models.CharField(max_length=24, blank=True)
+    opened_on = models.DateField()
+    window_ends = models.DateField(null=True, blank=True, help_text="The last day of the gap's window, if it has one.")
+    tin = models.CharField("aligning TIN or CCN", max_length=9, blank=True)
+    first_name = models.CharField(max_length=30, blank=True)
+    last_name = models.CharField(max_length=40, blank=True)
+    last_run = models.ForeignKey(QualityRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The care manager's work.
+    status = models.CharField(max_length=12, choices=GapStatus.choices, default=GapStatus.OPEN, db_index=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="care_gaps_assigned"
+    )
+    due_date = models.DateField(null=True, blank=True)
+    close_reason = models.CharField(max_length=16, choices=CloseReason.choices, blank=True)
+    close_note = models.CharField(max_length=500, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_by_run = models.ForeignKey(QualityRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    closing_claim_id = models.BigIntegerField(null=True, blank=True)
+    closing_claim_date = models.DateField(null=True, blank=True)
+    closing_claim_code = models.CharField(max_length=40, blank=True, help_text='e.g. "HCPCS 99214"')
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_date", "mbi", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["aco", "performance_year", "mbi", "kind", "opening_claim_id"], name="care_gap_item_key"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="closed") | models.Q(close_reason=""), name="care_gap_item_reason_if_closed"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["aco", "performance_year", "status", "due_date"]),
+            models.Index(fields=["aco", "assignee", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.aco_id} PY{self.performance_year} {self.mbi} {self.kind} {self.opening_claim_id}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == GapStatus.CLOSED
+
+    @property
+    def closed_by_a_run(self) -> bool:
+        return self.is_closed and self.close_reason in RUN_CLOSE_REASONS
+
+
+class CareGapEvent(models.Model):
+    """The history of a worklist item: every change, who made it (empty: a quality run) and when."""
+
+    class Kind(models.TextChoices):
+        FOUND = "found", "Found by a quality run"
+        GAP_CHANGED = "gap_changed", "Gap changed"
+        STATUS = "status", "Status"
+        ASSIGNED = "assigned", "Assignee"
+        DUE_DATE = "due_date", "Due date"
+        NOTE = "note", "Note"
+        CLOSED = "closed", "Closed"
+        REOPENED = "reopened", "Reopened"
+
+    item = models.ForeignKey(CareGapItem, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    run = models.ForeignKey(QualityRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    summary = models.CharField(max_length=300, help_text="What changed, as the history reads.")
+    note = models.TextField(blank=True)
+    changes = models.JSONField(default=dict, blank=True, help_text="{field: [before, after]}")
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.kind} {self.at:%Y-%m-%d}"
+
+    @property
+    def who(self) -> str:
+        if self.actor is not None:
+            return self.actor.display_name
+        return f"Quality run {self.run_id}" if self.run_id else "The portal"

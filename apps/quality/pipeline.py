@@ -1,4 +1,4 @@
-"""Running the quality measures for a performance year (DOMAIN.md §4): read the beneficiaries of one
+"""Running the quality measures for a performance year (docs/quality.md): read the beneficiaries of one
 alignment run and their netted claims (`inputs`), compute ACR, UAMCC, DAH and TFU with the pure engine,
 score every measure (claims, CAHPS and the eCQMs) against the year's decile tables, and store the results,
 the Total Quality Scores, the membership rows and the care gaps.
@@ -7,7 +7,7 @@ One `QualityRun` per computation, claimed by a conditional UPDATE so a redeliver
 the run row carries its stage and percentage for the progress bar, and its timings. Results are written in
 one transaction (COPY on PostgreSQL for the large tables), so a page never sees half a run.
 
-Choices where DOMAIN.md is silent:
+Choices where the rule (docs/quality.md) is silent:
 - The run reads the latest successful alignment run of the year unless it is given one; `as_of` (claims
   through that date, None for the whole year) goes to the engine as is.
 - Every measure of the year's catalogue gets a `MeasureResult` per ACO of the alignment run: the claims
@@ -22,6 +22,8 @@ Choices where DOMAIN.md is silent:
   left empty and the note says so; the share earned back is TQS ÷ 100. The money step fills the dollars with
   `engine.withhold_earned`.
 - Care gaps carry the aligning TIN (or CCN) and the name of the beneficiary's row in the alignment run.
+- The care-gap worklist follows the run in the same transaction (`worklist.care_gaps_reconcile`): new gaps
+  get a worklist item, items the run no longer finds are closed (naming the later claim that closed them).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ from .models import (
     QualityScore,
     QualitySubmission,
 )
+from .worklist import care_gaps_reconcile
 
 log = logging.getLogger(__name__)
 BATCH = 5000
@@ -433,6 +436,7 @@ def quality_run_execute(*, run_id: int) -> QualityRun:
             runs.copy_rows(MeasureMember, MEMBER_COLUMNS, zip(*members, strict=True))
             runs.copy_rows(CareGap, GAP_COLUMNS, zip(*gaps, strict=True))
             _snapshot_gaps(run)
+            worklist = care_gaps_reconcile(run=run, aco_pks=sorted(acos.values()))
             watch.lap("store")
             rates: dict[str, dict[str, float | None]] = {}
             for r in rows:
@@ -446,6 +450,7 @@ def quality_run_execute(*, run_id: int) -> QualityRun:
                 "followups": len(inputs.followups.mbi),
                 "members": len(result.members),
                 "gaps": len(result.gaps),
+                "worklist": worklist,
                 "ecqm_phase": phase,
                 "acos": {
                     s.aco_id: {

@@ -9,13 +9,19 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 
+from apps.accounts.models import User
+from apps.acos.attention import URGENT, AttentionItem
 from apps.acos.models import ACO, ECQMPhase, ModelParameters
 
 from .models import (
     CareGap,
+    CareGapEvent,
+    CareGapItem,
     DataSource,
     Direction,
+    GapStatus,
     MeasureCode,
     MeasureDefinition,
     MeasureMember,
@@ -141,6 +147,12 @@ def latest_quality_run(*, performance_year: int) -> QualityRun | None:
     )
 
 
+def latest_quality_run_years() -> list[int]:
+    """The performance years with a successful quality run, latest first."""
+    years = QualityRun.objects.filter(status=QualityRun.Status.SUCCEEDED).values_list("performance_year", flat=True)
+    return sorted(set(years), reverse=True)
+
+
 def quality_runs(*, performance_year: int) -> QuerySet[QualityRun]:
     return QualityRun.objects.filter(performance_year=performance_year, status=QualityRun.Status.SUCCEEDED).order_by(
         "-finished_at", "-id"
@@ -250,3 +262,165 @@ def care_gap_units(*, aco: ACO, run: QualityRun) -> list[str]:
         .distinct()
         .order_by("tin")
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# The care-gap worklist (items across quality runs, with the work done on them)
+# --------------------------------------------------------------------------------------------------
+# The status filter: "" shows what is still to do.
+STATUS_FILTERS: list[tuple[str, str]] = [
+    ("", "Open or in progress"),
+    (GapStatus.OPEN, "Open"),
+    (GapStatus.IN_PROGRESS, "In progress"),
+    (GapStatus.CLOSED, "Closed"),
+    ("all", "All"),
+]
+ASSIGNEE_ME, ASSIGNEE_NONE = "me", "none"
+MAX_ID = 2**63 - 1  # the largest id a database holds: a larger number is no care gap
+
+
+def care_gap_assignees(*, aco: ACO) -> QuerySet[User]:
+    """The people a care gap of the ACO may be assigned to: its users (administrators and analysts)."""
+    return (
+        User.objects.filter(memberships__aco=aco, is_active=True)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def care_gap_items(
+    *,
+    aco: ACO,
+    performance_year: int,
+    user: User | None = None,
+    status: str = "",
+    assignee: str = "",
+    tin: str = "",
+    gap_type: str = "",
+    due_from: dt.date | None = None,
+    due_to: dt.date | None = None,
+    search: str = "",
+) -> QuerySet[CareGapItem]:
+    """The ACO's worklist for a year, filtered: ``status`` "" (open or in progress), a status, or "all";
+    ``assignee`` "" (anyone), "me" (``user``), "none" (no one) or a username; soonest due first."""
+    qs = CareGapItem.objects.filter(aco=aco, performance_year=performance_year).select_related("assignee")
+    if status in GapStatus.values:
+        qs = qs.filter(status=status)
+    elif status != "all":
+        qs = qs.exclude(status=GapStatus.CLOSED)
+    if assignee == ASSIGNEE_ME:
+        qs = qs.filter(assignee=user) if user is not None and user.is_authenticated else qs.none()
+    elif assignee == ASSIGNEE_NONE:
+        qs = qs.filter(assignee__isnull=True)
+    elif assignee:
+        qs = qs.filter(assignee__username=assignee, assignee__memberships__aco=aco)
+    if tin.strip():
+        qs = qs.filter(tin=tin.strip())
+    if gap_type in CareGap.GapType.values:
+        qs = qs.filter(gap_type=gap_type)
+    if due_from:
+        qs = qs.filter(due_date__gte=due_from)
+    if due_to:
+        qs = qs.filter(due_date__lte=due_to)
+    if search.strip():
+        word = search.strip().upper()
+        qs = qs.filter(Q(mbi__startswith=word) | Q(last_name__istartswith=word))
+    return qs.order_by(F("due_date").asc(nulls_last=True), "mbi", "id")
+
+
+def care_gap_item_get(*, aco: ACO, item_id: Any) -> CareGapItem:
+    """One of the ACO's worklist items; another ACO's (or a missing one) answers 404."""
+    try:
+        pk = int(item_id)
+    except (TypeError, ValueError):
+        pk = 0
+    if not 0 < pk <= MAX_ID:
+        raise Http404("No such care gap.")
+    item = (
+        CareGapItem.objects.filter(aco=aco, pk=pk)
+        .select_related("aco", "assignee", "closed_by", "last_run", "closed_by_run")
+        .first()
+    )
+    if item is None:
+        raise Http404("No such care gap.")
+    return item
+
+
+def care_gap_items_by_id(*, aco: ACO, item_ids: list[int]) -> QuerySet[CareGapItem]:
+    return CareGapItem.objects.filter(aco=aco, pk__in=item_ids).select_related("assignee").order_by("id")
+
+
+def care_gap_events(*, item: CareGapItem) -> QuerySet[CareGapEvent]:
+    """The item's history, oldest first."""
+    return CareGapEvent.objects.filter(item=item).select_related("actor").order_by("at", "id")
+
+
+def care_gap_item_units(*, aco: ACO, performance_year: int) -> list[str]:
+    return list(
+        CareGapItem.objects.filter(aco=aco, performance_year=performance_year)
+        .exclude(tin="")
+        .values_list("tin", flat=True)
+        .distinct()
+        .order_by("tin")
+    )
+
+
+def care_gap_run_changes(*, aco: ACO, run: QualityRun) -> dict[str, int]:
+    """What ``run`` did to the ACO's worklist: items found new, closed by a later claim, closed as no
+    longer found, reopened (the ACO's own counts only)."""
+    counts = {"found": 0, "closed_by_claim": 0, "no_longer_found": 0, "reopened": 0}
+    events = CareGapEvent.objects.filter(run=run, item__aco=aco, actor__isnull=True)
+    for kind, reason in events.values_list("kind", "changes__close_reason__1"):
+        if kind == CareGapEvent.Kind.FOUND:
+            counts["found"] += 1
+        elif kind == CareGapEvent.Kind.REOPENED:
+            counts["reopened"] += 1
+        elif kind == CareGapEvent.Kind.CLOSED and reason in counts:
+            counts[reason] += 1
+    return counts
+
+
+# --------------------------------------------------------------------------------------------------
+# What needs the ACO's attention (registered in ``apps.py``; see apps/acos/attention.py)
+# --------------------------------------------------------------------------------------------------
+CARE_GAP_WEEK_DAYS = 7
+
+
+def gaps_due_between(*, aco: ACO, start: dt.date, end: dt.date) -> QuerySet[CareGapItem]:
+    """The ACO's worklist care gaps not closed whose due date falls from ``start`` to ``end``
+    (both included), soonest first."""
+    return (
+        CareGapItem.objects.filter(aco=aco, due_date__gte=start, due_date__lte=end)
+        .exclude(status=GapStatus.CLOSED)
+        .order_by("due_date", "mbi", "id")
+    )
+
+
+def care_gap_attention(aco: ACO, performance_year: int, today: dt.date) -> list[AttentionItem]:
+    """Care gaps due this week (the portal's date and the six days after it), one item per
+    performance year, due on the first one's date."""
+    end = today + dt.timedelta(days=CARE_GAP_WEEK_DAYS - 1)
+    by_year: dict[int, list[CareGapItem]] = {}
+    for gap in gaps_due_between(aco=aco, start=today, end=end):
+        by_year.setdefault(gap.performance_year, []).append(gap)
+    items = []
+    for py, gaps in sorted(by_year.items()):
+        unassigned = sum(1 for g in gaps if g.assignee_id is None)
+        count = len(gaps)
+        verb = "is" if count == 1 else "are"
+        detail = f"{count} of PY{py}'s open care gaps {verb} due by {end:%B} {end.day}, {end.year}"
+        detail += f"; {unassigned} {'has' if unassigned == 1 else 'have'} no one assigned." if unassigned else "."
+        url = reverse("quality:care_gaps", kwargs={"aco_id": aco.aco_id})
+        items.append(
+            AttentionItem(
+                kind="care_gaps",
+                title=f"{count} care gap{'s' if count != 1 else ''} due this week",
+                detail=detail,
+                url=f"{url}?py={py}&due_from={today.isoformat()}&due_to={end.isoformat()}",
+                action="Work the care gaps",
+                read_action="See the care gaps",
+                severity=URGENT,
+                deadline=gaps[0].due_date,
+            )
+        )
+    return items

@@ -19,24 +19,37 @@ Row checks, each an error with line, field, value and reason:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.acos import selectors as aco_selectors
 from apps.acos.lists import RowError
 from apps.acos.models import ACO, ModelParameters
+from lead_portal.formatting import when
+from lead_portal.text import too_long
 from lead_portal.uploads import MB, FileTooLarge, read_csv, upload_bytes
 
 from . import selectors
-from .models import MEASURE_SOURCES, DataSource, QualitySubmission
+from .models import (
+    MANUAL_CLOSE_REASONS,
+    MEASURE_SOURCES,
+    CareGapEvent,
+    CareGapItem,
+    CloseReason,
+    DataSource,
+    GapStatus,
+    QualitySubmission,
+)
 
 COLUMNS = ["aco_id", "performance_year", "measure", "numerator", "denominator", "score"]
 MAX_ROWS = 10_000
@@ -250,3 +263,206 @@ def submissions_upload(
         measure__in=[r["measure"] for r in rows], superseded_at__isnull=True
     )
     return SubmissionUploadOutcome(loaded=loaded, submissions=list(current.select_related("aco").order_by("measure")))
+
+
+# --------------------------------------------------------------------------------------------------
+# The care-gap worklist: a care manager's work on each gap (status, assignee, due date, notes)
+# --------------------------------------------------------------------------------------------------
+NOTE_LIMIT = 2000
+CLOSE_NOTE_LIMIT = 500
+UNCHANGED: Any = object()  # a field the caller did not send
+
+
+def _name(user: User | None) -> str:
+    return user.display_name if user is not None else "nobody"
+
+
+def _due_window(item: CareGapItem) -> tuple[dt.date, dt.date]:
+    """A due date falls from the day the gap opened to the end of the year after the performance year
+    (the run-out of claims paid after the year closes ends in its first months)."""
+    return item.opened_on, dt.date(item.performance_year + 1, 12, 31)
+
+
+def _check_assignee(*, aco: ACO, assignee: User | None) -> None:
+    if assignee is not None and not selectors.care_gap_assignees(aco=aco).filter(pk=assignee.pk).exists():
+        raise ValidationError({"assignee": f"{assignee.get_username()} is not a user of {aco.aco_id}."})
+
+
+def _require_editor(*, aco: ACO, acting_user: User) -> None:
+    if not aco_selectors.user_can_edit_aco(user=acting_user, aco=aco):
+        raise PermissionDenied("Only the ACO's administrators can work care gaps.")
+
+
+@transaction.atomic
+def care_gap_update(
+    *,
+    item: CareGapItem,
+    acting_user: User,
+    status: Any = UNCHANGED,
+    assignee: Any = UNCHANGED,
+    due_date: Any = UNCHANGED,
+    close_reason: Any = UNCHANGED,
+    close_note: Any = UNCHANGED,
+    note: str = "",
+) -> CareGapItem:
+    """Change a worklist item's work fields and add a note, each change logged (who, when, what).
+
+    Closing needs a reason from the fixed list (``MANUAL_CLOSE_REASONS``; "other" needs the free text
+    saying why); leaving "closed" clears the reason. The assignee is a user of the item's ACO (None: no
+    one). The due date falls from the day the gap opened to the end of the year after the PY. Problems
+    raise ``ValidationError`` with every field's message and change nothing."""
+    _require_editor(aco=item.aco, acting_user=acting_user)
+    item = CareGapItem.objects.select_for_update().select_related("aco", "assignee").get(pk=item.pk)
+    errors: dict[str, str] = {}
+    new_status = item.status if status is UNCHANGED else status
+    if new_status not in GapStatus.values:
+        errors["status"] = "Choose open, in progress or closed."
+    closing = new_status == GapStatus.CLOSED
+    was_closed = item.status == GapStatus.CLOSED
+    given_reason = "" if close_reason is UNCHANGED else (close_reason or "")
+    given_note = None if close_note is UNCHANGED else (close_note or "").strip()
+    reason, reason_note = "", ""
+    if closing:
+        # A closed gap keeps its reason (and its note) unless a new one is given.
+        reason = given_reason or (item.close_reason if was_closed else "")
+        if given_note is not None:
+            reason_note = given_note
+        elif reason == item.close_reason:
+            reason_note = item.close_note
+        if reason != item.close_reason or not was_closed:
+            if reason not in MANUAL_CLOSE_REASONS:
+                errors["close_reason"] = "Choose why the gap is closed."
+        if reason == CloseReason.OTHER and not reason_note:
+            errors["close_note"] = "Say why the gap is closed."
+        if len(reason_note) > CLOSE_NOTE_LIMIT:
+            errors["close_note"] = too_long(CLOSE_NOTE_LIMIT, len(reason_note))
+    elif given_reason:
+        errors["close_reason"] = "A reason is given only when the gap is closed."
+    new_assignee = item.assignee if assignee is UNCHANGED else assignee
+    if assignee is not UNCHANGED:
+        try:
+            _check_assignee(aco=item.aco, assignee=new_assignee)
+        except ValidationError as exc:
+            errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
+    new_due = item.due_date if due_date is UNCHANGED else due_date
+    if due_date is not UNCHANGED and new_due is not None and new_due != item.due_date:
+        first, last = _due_window(item)
+        if not first <= new_due <= last:
+            errors["due_date"] = f"Give a date from {when(first)} (the gap opened) to {when(last)}."
+    note = (note or "").strip()
+    if len(note) > NOTE_LIMIT:
+        errors["note"] = too_long(NOTE_LIMIT, len(note))
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    events: list[CareGapEvent] = []
+
+    def log(kind: str, summary: str, changes: dict[str, Any] | None = None, text: str = "") -> None:
+        events.append(
+            CareGapEvent(
+                item=item, at=now, actor=acting_user, kind=kind, summary=summary[:300], note=text, changes=changes or {}
+            )
+        )
+
+    if new_assignee != item.assignee:
+        log(
+            CareGapEvent.Kind.ASSIGNED,
+            f"Assigned to {_name(new_assignee)} (was {_name(item.assignee)}).",
+            {"assignee": [_username(item.assignee), _username(new_assignee)]},
+        )
+        item.assignee = new_assignee
+    if new_due != item.due_date:
+        log(
+            CareGapEvent.Kind.DUE_DATE,
+            f"Due date {_day(new_due)} (was {_day(item.due_date)}).",
+            {"due_date": [_iso(item.due_date), _iso(new_due)]},
+        )
+        item.due_date = new_due
+    labels, reasons = dict(GapStatus.choices), dict(CloseReason.choices)
+    if closing and (item.status != GapStatus.CLOSED or reason != item.close_reason or reason_note != item.close_note):
+        verb = "Closed" if item.status != GapStatus.CLOSED else "Close reason changed"
+        log(
+            CareGapEvent.Kind.CLOSED,
+            f"{verb}: {reasons[reason]}.",
+            {
+                "status": [item.status, GapStatus.CLOSED],
+                "close_reason": [item.close_reason, reason],
+                "close_note": [item.close_note, reason_note],
+            },
+            text=reason_note,
+        )
+        if item.status != GapStatus.CLOSED or item.closed_by_run_id:
+            item.closed_at, item.closed_by, item.closed_by_run = now, acting_user, None
+        item.status, item.close_reason, item.close_note = GapStatus.CLOSED, reason, reason_note
+    elif not closing and new_status != item.status:
+        kind = CareGapEvent.Kind.REOPENED if item.status == GapStatus.CLOSED else CareGapEvent.Kind.STATUS
+        verb = "Reopened as" if kind == CareGapEvent.Kind.REOPENED else "Status"
+        log(
+            kind,
+            f"{verb} {labels[new_status].lower()} (was {labels[item.status].lower()}).",
+            {
+                "status": [item.status, new_status],
+                **({"close_reason": [item.close_reason, ""]} if item.close_reason else {}),
+            },
+        )
+        item.status, item.close_reason, item.close_note = new_status, "", ""
+        item.closed_at, item.closed_by, item.closed_by_run = None, None, None
+        item.closing_claim_id, item.closing_claim_date, item.closing_claim_code = None, None, ""
+    if note:
+        log(CareGapEvent.Kind.NOTE, "Note added.", text=note)
+    if events:
+        item.updated_at = now
+        item.full_clean(exclude=["aco", "last_run"])
+        item.save()
+        CareGapEvent.objects.bulk_create(events)
+    return item
+
+
+@transaction.atomic
+def care_gaps_assign(*, aco: ACO, item_ids: list[int], assignee: User | None, acting_user: User) -> int:
+    """Assign the ACO's worklist items ``item_ids`` to ``assignee`` (None: no one), each change logged.
+    An id that is not one of the ACO's items answers 404, as a missing one does; an assignee who is not
+    a user of the ACO is refused. Returns how many items changed hands."""
+    _require_editor(aco=aco, acting_user=acting_user)
+    wanted = set(item_ids)
+    if not wanted:
+        raise ValidationError({"ids": "Select at least one care gap."})
+    if not all(0 < pk <= selectors.MAX_ID for pk in wanted):
+        raise Http404("No such care gap.")
+    items = list(
+        CareGapItem.objects.select_for_update().filter(aco=aco, pk__in=wanted).select_related("assignee").order_by("id")
+    )
+    if len(items) != len(wanted):
+        raise Http404("No such care gap.")
+    _check_assignee(aco=aco, assignee=assignee)
+    now = timezone.now()
+    changed = [i for i in items if i.assignee_id != (assignee.pk if assignee else None)]
+    events = [
+        CareGapEvent(
+            item=i,
+            at=now,
+            actor=acting_user,
+            kind=CareGapEvent.Kind.ASSIGNED,
+            summary=f"Assigned to {_name(assignee)} (was {_name(i.assignee)}).",
+            changes={"assignee": [_username(i.assignee), _username(assignee)]},
+        )
+        for i in changed
+    ]
+    for i in changed:
+        i.assignee, i.updated_at = assignee, now
+    CareGapItem.objects.bulk_update(changed, ["assignee", "updated_at"])
+    CareGapEvent.objects.bulk_create(events)
+    return len(changed)
+
+
+def _username(user: User | None) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _day(day: dt.date | None) -> str:
+    return when(day) if day else "none"

@@ -1,6 +1,6 @@
 """Every state change of a review case, one transaction each, with the acting user.
 
-The state machine (DOMAIN.md §7):
+The state machine (docs/reviews.md):
 
     draft → submitted → in review → changes requested ↺ (resubmitted) → approved | denied
     withdrawn from draft or submitted
@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from lead_portal import jobs
+from lead_portal.text import in_sentence
 
 from . import registry
 from .models import ReviewCase, ReviewComment, ReviewState, ReviewTransition, ReviewVersion
@@ -64,7 +65,7 @@ def _locked(case: ReviewCase) -> ReviewCase:
 def _check_from(case: ReviewCase, *allowed: str) -> None:
     if case.state not in allowed:
         raise ValidationError(
-            f"This {registry.get(case.kind).label.lower()} is {case.get_state_display().lower()}; "
+            f"This {in_sentence(registry.get(case.kind).label)} is {case.get_state_display().lower()}; "
             "that action is not possible now."
         )
 

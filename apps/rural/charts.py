@@ -1,4 +1,4 @@
-"""Plotly figures for the rural add-on pages, from stored rural-run rows (DESIGN.md: charts.py).
+"""Plotly figures for the rural add-on pages, from stored rural-run rows.
 Every figure has a data table next to it on the page with the same numbers."""
 
 from __future__ import annotations
@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import plotly.graph_objects as go
+
+from lead_portal.charts import figure_json
 
 FONT = {"family": "Open Sans, Helvetica, Arial, sans-serif", "size": 13}
 PRIMARY = "#0071bc"
@@ -25,7 +27,7 @@ def _layout(fig: go.Figure, *, y_title: str, height: int = 340, **extra: Any) ->
         plot_bgcolor="white",
         **extra,
     )
-    return fig.to_plotly_json()
+    return figure_json(fig)
 
 
 def tins_by_state_figure(states: list[str], rural: list[int], other: list[int]) -> dict[str, Any]:

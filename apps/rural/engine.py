@@ -1,4 +1,4 @@
-"""The rural add-on rule (DOMAIN.md §6), pure: which Participant TINs are rural, whether an ACO
+"""The rural add-on rule (docs/rural.md), pure: which Participant TINs are rural, whether an ACO
 qualifies, how its beneficiaries spread over the RUCA categories, and the monthly payment schedule.
 
 Portal rule (assumption): a Participant TIN is rural when its practice ZIP's primary RUCA code is 4 or

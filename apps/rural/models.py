@@ -1,4 +1,4 @@
-"""The rural add-on (DOMAIN.md §6): one computation per performance year over an alignment run, with
+"""The rural add-on (docs/rural.md): one computation per performance year over an alignment run, with
 each Participant TIN's rurality, each ACO's eligibility, its beneficiaries by RUCA category and the
 monthly payment lines. The add-on is never reconciled (never netted at settlement)."""
 

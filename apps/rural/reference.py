@@ -1,5 +1,5 @@
 """The USDA ERS RUCA 2010 ZIP approximation (``reference/rural/ruca2010_zip.csv``): the primary RUCA
-code of each ZIP, which decides rurality (DOMAIN.md §6)."""
+code of each ZIP, which decides rurality (docs/rural.md)."""
 
 from __future__ import annotations
 

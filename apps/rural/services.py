@@ -1,6 +1,6 @@
 """Writes of the rural add-on: one run computes, for a performance year over one alignment run, each
 Participant TIN's rurality, each ACO's eligibility, its beneficiaries by RUCA category and the monthly
-payment lines of the qualifying ACOs (DOMAIN.md §6). Called by the performance pipeline."""
+payment lines of the qualifying ACOs (docs/rural.md). Called by the performance pipeline."""
 
 from __future__ import annotations
 

@@ -248,10 +248,14 @@ def export_tables(data: dict[str, Any]) -> tuple[list[list[Any]], list[list[Any]
 
 
 class ExportView(OverviewMixin, TemplateView):
-    """The Participant TINs with their rurality and the payment schedule, as CSV or XLSX."""
+    """The Participant TINs with their rurality and the payment schedule: both in one XLSX (a sheet
+    each), or one CSV each (``table``: "tins" or "schedule"), the header first and the run in the
+    file's name (Excel and pandas read a CSV's first row as its header: nothing goes above it)."""
+
+    table = "tins"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        fmt = kwargs["fmt"]
+        fmt = kwargs.get("fmt", "csv")
         if fmt not in ("csv", "xlsx"):
             raise Http404("Choose CSV or XLSX.")
         data = overview_data(self.aco, self.performance_year)
@@ -268,24 +272,23 @@ class ExportView(OverviewMixin, TemplateView):
             ["Total ($)", data["totals"]["total_amount"] if run else Decimal("0.00")],
             ["Note", "The rural add-on is never reconciled at settlement."],
         ]
-        name = f"rural-addon-{self.aco.aco_id}-py{self.performance_year}" + (f"-run{run.pk}" if run else "") + f".{fmt}"
+        what = "-schedule" if fmt == "csv" and self.table == "schedule" else ""
+        name = f"rural-addon{what}-{self.aco.aco_id}-py{self.performance_year}"
+        name += (f"-run{run.pk}" if run else "-no-run-yet") + f".{fmt}"
         if run is not None:
-            self.log(
-                "rural_addon", run, f"{fmt} export, {len(tins)} TINs, {len(months)} months", AccessLog.Action.EXPORT
-            )
+            detail = f"{len(tins)} TINs, {len(months)} months"
+            if fmt == "csv":
+                detail = f"{len(months)} months" if self.table == "schedule" else f"{len(tins)} TINs"
+            self.log("rural_addon", run, f"{fmt} export, {detail}", AccessLog.Action.EXPORT)
         if fmt == "csv":
             response = HttpResponse(content_type="text/csv; charset=utf-8")
             writer = csv_writer(response)
-            writer.writerow([f"# {stamp}"])
-            writer.writerows(summary)
-            writer.writerow([])
-            writer.writerow(["# Participant TINs"])
-            writer.writerow(TIN_HEADER)
-            writer.writerows(tins)
-            writer.writerow([])
-            writer.writerow(["# Payment schedule"])
-            writer.writerow(SCHEDULE_HEADER)
-            writer.writerows([[m[0].strftime("%Y-%m"), *m[1:]] for m in months])
+            if self.table == "schedule":
+                writer.writerow(SCHEDULE_HEADER)
+                writer.writerows([[m[0].strftime("%Y-%m"), *m[1:]] for m in months])
+            else:
+                writer.writerow(TIN_HEADER)
+                writer.writerows(tins)
         else:
             response = HttpResponse(xlsx_bytes(stamp, summary, tins, months), content_type=XLSX_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{name}"'

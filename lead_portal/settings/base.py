@@ -99,8 +99,12 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.acos.context_processors.portal",
+                "apps.acos.context_processors.demo_clock",
                 "apps.claims.context_processors.claims_vintage",
             ],
+            # Times, money, shares, counts, rates, points and codes as people read them, in every
+            # template without a {% load %}: |when, |usd, |pct, |count, |num, |rate, |points, |sex.
+            "builtins": ["lead_portal.format_filters"],
         },
     },
 ]
@@ -160,12 +164,12 @@ X_FRAME_OPTIONS = "DENY"
 # the request's nonce, and eval nothing. Inline <style> elements need the nonce too, except an empty
 # one: Plotly adds its rules to an empty <style> through the CSSOM (insertRule), which CSP allows,
 # so the hash of the empty string lets that element in and nothing else; and the bundle adds MapLibre's
-# map styles as one <style> when it loads, allowed by its hash (plotly.js-dist-min 4.1.2: a new Plotly
-# changes it, and tests/e2e/test_csp.py reports the refusal). Images may be data: or blob: URLs
+# map styles as one <style> when it loads, allowed by its hash (plotly.js-finance-dist-min 4.1.0: a new
+# Plotly changes it, and tests/e2e/test_csp.py reports the refusal). Images may be data: or blob: URLs
 # (Plotly's "download as PNG", Swagger UI's icons). No plugins, no framing, no <base> elsewhere, forms
 # post only here.
 CSP_EMPTY_STYLE_HASH = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"  # sha256 of ""
-CSP_PLOTLY_MAPLIBRE_STYLE_HASH = "'sha256-2GF9hCGTDj/GGFNlQA54jDdMGl2fvoeZmZjAvBSiAtM='"
+CSP_PLOTLY_MAPLIBRE_STYLE_HASH = "'sha256-qx5w1Z7EBGW65+cDDaLzzPKBM/1QLmK9WY7vut/XpzI='"
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
@@ -180,6 +184,8 @@ SECURE_CSP = {
 }
 
 LANGUAGE_CODE = "en-us"
+# A time Django renders itself (the admin, a bare {{ value }}) names its zone too: lead_portal/formats.
+FORMAT_MODULE_PATH = ["lead_portal.formats"]
 TIME_ZONE = "America/New_York"
 USE_I18N = True
 USE_TZ = True
@@ -192,7 +198,9 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/cmsds", NODE_MODULES / "@cmsgov" / "design-system" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
-    ("vendor/plotly", NODE_MODULES / "plotly.js-dist-min"),
+    # Plotly's partial "finance" bundle (1.3 MB, not the full 4.8 MB): it holds the bar, scatter and
+    # waterfall traces, all the portal draws (includes/chart_scripts.html; tests/test_plotly_bundle.py).
+    ("vendor/plotly", NODE_MODULES / "plotly.js-finance-dist-min"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -203,6 +211,8 @@ STORAGES = {
         )
     },
 }
+# Files browsers ask for at the site's root (/favicon.ico), served by WhiteNoise as they are.
+WHITENOISE_ROOT = BASE_DIR / "public"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -323,20 +333,43 @@ SPECTACULAR_SETTINGS = {
         "DualRunStatusEnum": "apps.medicaid.models.DualRun.Status",
         "AgreementStatusEnum": "apps.medicaid.models.AgreementStatus",
         "AlignmentRunStatusEnum": "apps.alignment.models.AlignmentRun.Status",
+        "AttentionKindEnum": "apps.acos.attention.KIND_CHOICES",
+        "AttentionSeverityEnum": "apps.acos.attention.SEVERITY_CHOICES",
+        "CareGapStatusEnum": "apps.quality.models.GapStatus",
+        "CareGapKindEnum": "apps.quality.models.GapKind",
+        "CareGapEventKindEnum": "apps.quality.models.CareGapEvent.Kind",
+        "CareGapCloseReasonEnum": "apps.quality.models.CloseReason",
+        "CareGapManualCloseReasonEnum": "apps.quality.models.MANUAL_CLOSE_REASON_CHOICES",
     },
 }
 
+# One console handler, on the root logger: Django's own "django" console handler is dropped (with it
+# every django.request line printed twice under DEBUG), and a refused request (403, 400) logs one line
+# without the exception's traceback (lead_portal/log_filters.py). The development server's request
+# lines keep Django's own handler and format.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_traceback_below_500": {"()": "lead_portal.log_filters.NoTracebackBelow500"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["no_traceback_below_500"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }
 
 # Behind a reverse proxy that appends the client address to X-Forwarded-For, the access log
 # records that address (the proxy's own last hop); never trust the header without such a proxy.
 USE_X_FORWARDED_FOR: bool = env.bool("USE_X_FORWARDED_FOR", default=False)
 
-# The date the portal treats as "today" for list deadlines can be pinned for demos and tests.
+# The date every date rule treats as "today" (list deadlines, actual or projected months, what may
+# not be in the future) can be pinned for tests; it wins over the date `manage.py demo` sets.
 PORTAL_TODAY: str = env.str("PORTAL_TODAY", default="")

@@ -226,7 +226,7 @@ def test_bad_upload_answers_400_with_every_row_error_and_changes_nothing(
     assert response.status_code == 400
     assert response.json()["errors"] == [
         {"line": 3, "field": "tin", "value": "11100000", "reason": "a TIN is exactly 9 digits"},
-        {"line": 4, "field": "ccns", "value": "", "reason": "a RHC needs the CCN of at least one site"},
+        {"line": 4, "field": "ccns", "value": "", "reason": "an RHC needs the CCN of at least one site"},
     ]
     assert response.json()["message"] == "Nothing was changed: 2 problem(s) found."
     assert tins(aco) == {"111000009": "Keep me"}
@@ -286,7 +286,11 @@ def test_elections_after_the_deadline_answer_400(api: API, aco: ACO, admin: User
     ElectionFactory.create(aco=aco, performance_year=2027, capitation="none")
     response = api(admin).put(f"/api/acos/{aco.aco_id}/elections/2027/", {"capitation": "pcc"}, format="json")
     assert response.status_code == 400
-    assert "closed" in response.json()["non_field_errors"][0]
+    closed = "Elections for PY2027 closed on October 31, 2026, the PY2027 list deadline; contact CMS to change them."
+    assert response.json() == {"non_field_errors": [closed]}
+    # Bad values too: the closed year is the answer, not the values.
+    response = api(admin).put(f"/api/acos/{aco.aco_id}/elections/2027/", {"capitation": "x"}, format="json")
+    assert (response.status_code, response.json()) == (400, {"non_field_errors": [closed]})
     assert Election.objects.get(aco=aco).capitation == "none"
 
 
@@ -294,6 +298,9 @@ def test_elections_for_an_unknown_year_are_404(api: API, aco: ACO, admin: User, 
     response = api(admin).put(f"/api/acos/{aco.aco_id}/elections/2031/", {"capitation": "pcc"}, format="json")
     assert response.status_code == 404
     assert not Election.objects.exists()
+    response = api(admin).get(f"/api/acos/{aco.aco_id}/elections/2040/")
+    assert response.status_code == 404
+    assert "PY2040 is not a performance year in this portal." in str(response.json())
 
 
 # --- change requests ---------------------------------------------------------------------------

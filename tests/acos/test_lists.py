@@ -198,8 +198,9 @@ def test_header_columns_may_come_in_any_order_and_bom_is_ignored() -> None:
         ({"legal_name": ""}, "legal_name", "", "is required"),
         ({"facility_type": "HOSP", "ccns": "493801"}, "facility_type", "HOSP", "must be empty, CAH, RHC or FQHC"),
         # A facility without its CCN.
-        ({"facility_type": "RHC"}, "ccns", "", "a RHC needs the CCN of at least one site"),
+        ({"facility_type": "RHC"}, "ccns", "", "an RHC needs the CCN of at least one site"),
         ({"facility_type": "CAH"}, "ccns", "", "a CAH needs the CCN of at least one site"),
+        ({"facility_type": "FQHC"}, "ccns", "", "an FQHC needs the CCN of at least one site"),
         # CCN format: 6 letters or digits.
         ({"facility_type": "RHC", "ccns": "49380"}, "ccns", "49380", "a CCN is 6 letters or digits"),
         ({"facility_type": "FQHC", "ccns": "39-801"}, "ccns", "39-801", "a CCN is 6 letters or digits"),
@@ -341,3 +342,11 @@ def test_file_over_the_row_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> 
     _, errors = parse_participants(_csv(P_HEADER, *lines))
     # The third data row (line 4) is one too many.
     assert errors == [RowError(4, "file", "", "has more than 2 rows")]
+
+
+def test_an_unknown_facility_type_without_ccns_is_one_error_not_a_crash() -> None:
+    # Found by the API fuzz: an unknown type and no CCN raised KeyError (a 500) looking up its article.
+    row = {**GOOD_P, "facility_type": "XYZ", "ccns": ""}
+    rows, errors = parse_participants(_csv(P_HEADER, _line(row, P_HEADER)))
+    assert rows == []
+    assert [(e.field, e.value) for e in errors] == [("facility_type", "XYZ")]

@@ -124,6 +124,78 @@ def test_upload_refuses_a_tin_already_in_another_aco_for_the_year(
     assert tins(aco) == {}
 
 
+def test_the_first_report_of_an_upload_names_a_tin_of_another_aco_beside_other_errors(
+    aco: ACO, other_aco: ACO, admin: User, open_lists: str
+) -> None:
+    """Issue 17: a file with a bad ZIP on line 2 and another ACO's TIN on line 3 said only the ZIP; the
+    TIN showed up after the ZIP was fixed and the file uploaded again. One upload, the whole report."""
+    ParticipantFactory.create(aco=other_aco, tin="111000002", performance_year=2027)
+    data = participants_csv(
+        aco,
+        "111000001,Harbor,,2120,,false",  # line 2: a 4-digit ZIP
+        "111000002,Susquehanna,,17101,,false",  # line 3: on the other ACO's PY2027 list
+        "111000002,Susquehanna again,,1710,,false",  # line 4: both, and a duplicate of line 3
+    )
+    for replace in (False, True):
+        outcome = services.list_upload(
+            aco=aco, performance_year=2027, list_type="participants", data=data, replace=replace, acting_user=admin
+        )
+        assert [(e.line, e.field, e.value, e.reason) for e in outcome.errors] == [
+            (2, "practice_zip", "2120", "a ZIP code is 5 digits"),
+            (3, "tin", "111000002", "is already a Participant TIN of another LEAD ACO for PY2027"),
+            (4, "practice_zip", "1710", "a ZIP code is 5 digits"),
+            (4, "tin", "111000002", "is already a Participant TIN of another LEAD ACO for PY2027"),
+        ]
+        assert outcome.applied is False
+    assert tins(aco) == {}
+
+
+def test_the_list_of_record_reports_a_tin_of_another_aco_beside_other_errors(
+    aco: ACO, other_aco: ACO, open_lists: str
+) -> None:
+    ParticipantFactory.create(aco=other_aco, tin="111000002", performance_year=2027)
+    data = participants_csv(aco, "111000001,Harbor,,2120,,false", "111000002,Susquehanna,,17101,,false")
+    outcome = services.list_import(aco=aco, performance_year=2027, list_type="participants", data=data)
+    assert [(e.line, e.field) for e in outcome.errors] == [(2, "practice_zip"), (3, "tin")]
+    assert tins(aco) == {}
+
+
+def test_one_row_form_names_a_tin_of_another_aco_beside_other_errors(
+    aco: ACO, other_aco: ACO, admin: User, open_lists: str
+) -> None:
+    ParticipantFactory.create(aco=other_aco, tin="111000002", performance_year=2027)
+    with pytest.raises(ValidationError) as exc:
+        services.list_row_save(
+            aco=aco,
+            performance_year=2027,
+            list_type="participants",
+            data={**participant_data("111000002"), "practice_zip": "2120"},
+            acting_user=admin,
+        )
+    assert [(e.field, e.reason) for e in exc.value.row_errors] == [  # type: ignore[attr-defined]
+        ("practice_zip", "a ZIP code is 5 digits"),
+        ("tin", "is already a Participant TIN of another LEAD ACO for PY2027"),
+    ]
+
+
+def test_a_preferred_provider_may_be_one_for_several_acos(
+    aco: ACO, other_aco: ACO, admin: User, open_lists: str
+) -> None:
+    """Only Participant TINs belong to one ACO a year; a bad Preferred Provider row is reported alone."""
+    PreferredProviderFactory.create(aco=other_aco, tin="111000002", npi="1234567893", performance_year=2027)
+    data = "\n".join(
+        [
+            PP_HEADER,
+            f"{aco.aco_id},2027,111000002,1234567893,Dr. Ada Harbor,08,none",
+            f"{aco.aco_id},2027,111000003,1234567890,Dr. Bad Digit,08,none",
+        ]
+    ).encode()
+    outcome = services.list_upload(
+        aco=aco, performance_year=2027, list_type="preferred_providers", data=data, replace=False, acting_user=admin
+    )
+    assert [(e.line, e.field) for e in outcome.errors] == [(3, "npi")]
+
+
 def test_tin_in_another_aco_for_another_year_is_allowed(aco: ACO, other_aco: ACO, admin: User, open_lists: str) -> None:
     ParticipantFactory.create(aco=other_aco, tin="111000002", performance_year=2028)
     data = participants_csv(aco, "111000002,Susquehanna,,17101,,false")

@@ -17,6 +17,7 @@ from apps.acos.models import ACO, Election, ListChangeRequest, Membership, Parti
 from apps.reviews.models import ReviewState
 from tests.factories import (
     ACOFactory,
+    ElectionFactory,
     MembershipFactory,
     ParticipantFactory,
     PreferredProviderFactory,
@@ -318,13 +319,56 @@ def test_election_rules_show_on_the_form(aco: ACO, admin: User, client_for: Clie
     assert Election.objects.get(aco=aco, performance_year=2027).capitation == "pcc"
 
 
+CLOSED_2027 = "Elections for PY2027 closed on October 31, 2026, the PY2027 list deadline; contact CMS to change them."
+
+
 def test_elections_closed_after_the_deadline_on_the_form(
     aco: ACO, admin: User, client_for: ClientFor, locked_lists: str
 ) -> None:
+    """A form opened before the deadline and sent after it saves nothing and says why."""
     data = {"risk_option": "global", "alignment_approach": "prospective", "capitation": "pcc"}
     response = client_for(admin).post(f"/acos/{aco.aco_id}/elections/2027/", data)
     assert response.status_code == 400
-    assert "closed on its deadline" in response.context["form"].non_field_errors()[0]
+    page = text(response)
+    assert f"Nothing was saved. {CLOSED_2027}" in page
+    assert "Save elections" not in page and "<form" not in page.split("<main", 1)[-1]
+    assert not Election.objects.exists()
+
+
+def test_a_closed_years_elections_are_read_only(
+    aco: ACO, admin: User, client_for: ClientFor, locked_lists: str
+) -> None:
+    """Issue 17: the form of a closed year was editable until Save said no."""
+    ElectionFactory.create(aco=aco, performance_year=2027, risk_option="global", capitation="pcc")
+    response = client_for(admin).get(f"/acos/{aco.aco_id}/elections/2027/")
+    assert response.status_code == 200
+    page = text(response)
+    assert "<h1>PY2027 elections</h1>" in page and CLOSED_2027 in page
+    assert "Save elections" not in page and "form" not in response.context
+    values = re.sub(r"<[^>]+>", " ", page[page.index('<dl id="election-values">') :].split("</dl>")[0])
+    assert " ".join(values.split()) == (
+        "Risk option Global Alignment approach Prospective Capitation Primary Care Capitation (PCC) "
+        "Newly entering ACO No CARA participation No"
+    )
+    # PY2028 is still open on the same day: its form is there.
+    response = client_for(admin).get(f"/acos/{aco.aco_id}/elections/2028/")
+    assert "<h1>PY2028 elections</h1>" in text(response) and "Save elections" in text(response)
+
+
+@pytest.mark.parametrize("year", [2040, 2026, 1999])
+def test_elections_of_a_year_the_portal_does_not_know_answer_404_naming_it(
+    aco: ACO, admin: User, client_for: ClientFor, open_lists: str, year: int
+) -> None:
+    """Issue 17: /elections/2040/ showed "PY2027 elections" (the default year) and saved PY2027's."""
+    client = client_for(admin)
+    response = client.get(f"/acos/{aco.aco_id}/elections/{year}/?py=2027")
+    assert response.status_code == 404
+    page = text(response)
+    assert f"<h1>No PY{year} elections</h1>" in page
+    assert f"PY{year} is not a performance year in this portal" in page
+    assert "PY2027 elections" in page and "Save elections" not in page  # links to the years there are
+    data = {"risk_option": "global", "alignment_approach": "prospective", "capitation": "pcc"}
+    assert client.post(f"/acos/{aco.aco_id}/elections/{year}/", data).status_code == 404
     assert not Election.objects.exists()
 
 
@@ -334,6 +378,90 @@ def test_elections_closed_after_the_deadline_on_the_form(
 @pytest.fixture
 def pending(aco: ACO, admin: User) -> ListChangeRequest:
     return change_request_create(aco=aco, created_by=admin, operations=[add_participant_op("111000001")])
+
+
+def _changes_table(response: HttpResponse) -> list[list[str]]:
+    """The "What changes" table as rows of cell texts (each list item its own "label: value")."""
+    page = text(response)
+    table = page[page.index('id="request-changes"') :].split("</table>")[0]
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]:
+        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        texts = [" ".join(re.sub(r"<[^>]+>", " ", c.replace("</li>", ";")).split()) for c in cells]
+        rows.append([t.replace(" ;", ";") for t in texts])
+    return rows
+
+
+@pytest.mark.parametrize("who", ["admin", "cms_reviewer"])
+def test_a_change_request_reads_as_labelled_values(
+    who: str, aco: ACO, admin: User, request: pytest.FixtureRequest, client_for: ClientFor
+) -> None:
+    """Issue 17: the page showed ``ccns: []; new_to_aco: False``."""
+    before = {**add_participant_op("111000002", "Harbor Clinic")["row"], "practice_zip": "21201"}
+    after = {**before, "legal_name": "Harbor Family Clinic", "facility_type": "RHC", "ccns": ["493801", "49380A"]}
+    removed = {**add_participant_op("111000003", "Old Mill Practice")["row"], "new_to_aco": True}
+    request_ = change_request_create(
+        aco=aco,
+        created_by=admin,
+        operations=[
+            add_participant_op("111000001", "New Clinic"),
+            {"op": "update", "key": ["111000002"], "row": after, "before": before},
+            {"op": "remove", "key": ["111000003"], "before": removed},
+        ],
+    )
+    response = client_for(request.getfixturevalue(who)).get(f"/acos/{aco.aco_id}/change-requests/{request_.pk}/")
+    assert response.status_code == 200
+    none = "Facility type: none (not a CAH, RHC or FQHC);"
+    assert _changes_table(response) == [
+        [
+            "Add Participant TIN 111000001, New Clinic",
+            "Not on the list",
+            f"TIN: 111000001; Legal name: New Clinic; Practice ZIP code: 21201; {none} CCNs: none; New to the ACO: no;",
+        ],
+        [
+            "Change Participant TIN 111000002, Harbor Family Clinic",
+            "TIN: 111000002; Legal name: Harbor Clinic (to be changed); Practice ZIP code: 21201; Facility type: "
+            "none (not a CAH, RHC or FQHC) (to be changed); CCNs: none (to be changed); New to the ACO: no;",
+            "TIN: 111000002; Legal name: Harbor Family Clinic (new value); Practice ZIP code: 21201; Facility type: "
+            "Rural Health Clinic (RHC) (new value); CCNs: 493801, 49380A (new value); New to the ACO: no;",
+        ],
+        [
+            "Remove Participant TIN 111000003, Old Mill Practice",
+            f"TIN: 111000003; Legal name: Old Mill Practice; Practice ZIP code: 21201; {none} CCNs: none; "
+            "New to the ACO: yes;",
+            "Removed from the list",
+        ],
+    ]
+    page = text(response)
+    assert "ccns" not in page and "new_to_aco" not in page and "False" not in page and "[]" not in page
+    assert "<strong>Harbor Family Clinic</strong>" in page
+
+
+def test_a_preferred_provider_change_names_its_specialty_and_capitation(
+    aco: ACO, admin: User, client_for: ClientFor
+) -> None:
+    row = {
+        "tin": "111000001",
+        "npi": "1234567893",
+        "name": "Dr. Ada Harbor",
+        "specialty_code": "08",
+        "capitation": "pcc",
+    }
+    case = change_request_create(
+        aco=aco,
+        created_by=admin,
+        operations=[{"op": "add", "key": ["111000001", "1234567893"], "row": row}],
+        list_type=ListChangeRequest.ListType.PREFERRED,
+    )
+    response = client_for(admin).get(f"/acos/{aco.aco_id}/change-requests/{case.pk}/")
+    assert _changes_table(response) == [
+        [
+            "Add Preferred Provider TIN 111000001 NPI 1234567893, Dr. Ada Harbor",
+            "Not on the list",
+            "TIN: 111000001; NPI: 1234567893; Name: Dr. Ada Harbor; Specialty: 08 Family Practice; "
+            "Capitation: Primary Care Capitation (PCC);",
+        ]
+    ]
 
 
 def test_cms_reviewer_approves_on_the_page(

@@ -1,4 +1,4 @@
-"""Cohorts and High Needs criteria (DOMAIN.md §3 "High Needs" and "Cohorts"), pure: hand-made claims,
+"""Cohorts and High Needs criteria (docs/alignment.md "High Needs" and "Cohorts"), pure: hand-made claims,
 answers worked out by hand. Assessed as of 2027-01-01 unless said otherwise, so the window is
 2026-01-01..2026-12-31 (the 12 months ending on the last day of the quarter before the assessment)."""
 

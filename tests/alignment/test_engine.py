@@ -1,6 +1,6 @@
-"""Hand-worked cases for the alignment engine (DOMAIN.md §3, the Portal rule).
+"""Hand-worked cases for the alignment engine (docs/alignment.md).
 
-Every expected answer below was worked out by hand from DOMAIN.md; the arithmetic is in the comments.
+Every expected answer below was worked out by hand from docs/alignment.md; the arithmetic is in the comments.
 PY = 2027 throughout: AY1 = 2024-07-01 – 2025-06-30 (weight 1), AY2 = 2025-07-01 – 2026-06-30
 (weight 2), voluntary cut-off 2026-10-31, eligibility date 2027-01-01.
 """

@@ -1,5 +1,5 @@
-"""Hand-worked cases for the Hybrid approach's mid-year additions (DOMAIN.md §1 "Alignment approach", §3
-rule 10 second sentence; the engine's "Choices for the Hybrid mid-year run").
+"""Hand-worked cases for the Hybrid approach's mid-year additions (docs/alignment.md,
+"Hybrid mid-year additions" and rule 10; the engine's "Choices for the Hybrid mid-year run").
 
 PY = 2027: AY1 = 2024-07-01 – 2025-06-30 (weight 1), AY2 = 2025-07-01 – 2026-06-30 (weight 2), base voluntary
 cut-off 2026-10-31, eligibility date 2027-01-01. ACO A (A0001) elected Hybrid, ACO B (A0002) Prospective.

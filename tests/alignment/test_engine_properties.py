@@ -1,4 +1,4 @@
-"""Property-based checks of the alignment engine (DOMAIN.md §3) on small random datasets.
+"""Property-based checks of the alignment engine (docs/alignment.md) on small random datasets.
 
 Each example draws a few ACOs and TINs (some listed by no ACO, some moving between the start of the PY and
 the mid-year run), up to 8 beneficiaries (some ineligible by rule 2), up to 40 service lines spread over and

@@ -1,6 +1,6 @@
 """Reading the alignment engine's inputs from the database (apps/alignment/inputs.py).
 
-PY = 2027 throughout: AY1 = 2024-07-01 – 2025-06-30, AY2 = 2025-07-01 – 2026-06-30 (DOMAIN.md §3 rule 1).
+PY = 2027 throughout: AY1 = 2024-07-01 – 2025-06-30, AY2 = 2025-07-01 – 2026-06-30 (docs/alignment.md rule 1).
 The SQL filters must hand the engine exactly the candidate lines of rule 3 (and nothing it would keep
 that SQL drops); the PostgreSQL fast path must read the same columns as the portable one.
 """
@@ -39,7 +39,8 @@ postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="th
 
 # --- the PQEM list SQL filters on -----------------------------------------------------------------
 def test_pqem_codes_are_exactly_the_engines_list() -> None:
-    # DOMAIN.md's ranges: 2 + 15 + 15 + 22 + 10 + 2 + 3 + 1 + 1 + 1 + 1 + 3 + 3 + 2 + 2 = 83 numeric codes,
+    # The PQEM ranges of docs/alignment.md:
+    # 2 + 15 + 15 + 22 + 10 + 2 + 3 + 1 + 1 + 1 + 1 + 3 + 3 + 2 + 2 = 83 numeric codes,
     # and 14 G-codes, each also with a lower-case g (the engine accepts it): 83 + 28 = 111.
     codes = inputs.pqem_codes()
     assert len(codes) == len(set(codes)) == 111

@@ -333,13 +333,12 @@ def test_exports_are_built_in_the_background_and_logged(
     csv_export, xlsx_export = AlignmentExport.objects.order_by("id")
     assert csv_export.status == "ready" and csv_export.row_count == 2
     lines = csv_export.file.open("rb").read().decode().splitlines()
-    assert lines[0].startswith(
-        f"# LEAD ACO {aco.aco_id} aligned beneficiaries; PY2027; alignment run {run.pk} (prospective)"
-    )
-    assert lines[1].startswith("MBI,Last name,First name,Birth date")
+    # The header is the first line (issue 17: a "# LEAD ACO …" line above it broke Excel and pandas).
+    assert lines[0].startswith("MBI,Last name,First name,Birth date")
+    assert len(lines) == 3
     # Sorted by MBI: M[0] (Lovelace) first; High Needs criteria joined with ";".
-    assert lines[2].startswith(f"{M[0]},Lovelace,Ada,1940-02-03,,claims,1,111000001,tin,,2027-01-01,no,")
-    assert lines[3].endswith("yes,frailty_dme")
+    assert lines[1].startswith(f"{M[0]},Lovelace,Ada,1940-02-03,,claims,1,111000001,tin,,2027-01-01,no,")
+    assert lines[2].endswith("yes,frailty_dme")
 
     with zipfile.ZipFile(io.BytesIO(xlsx_export.file.open("rb").read())) as book:
         xml = "".join(book.read(n).decode() for n in book.namelist() if n.endswith(".xml"))

@@ -1,6 +1,6 @@
 """Alignment from the database: claims loaded through the CCLF loader, lists and voluntary
 alignments as the portal stores them, computed by ``run_pipeline`` and written by
-``export_alignment`` (DESIGN.md's command-line contract)."""
+``export_alignment`` (the command line of docs/bundles.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Voluntary alignment records: the rule for a PY (DOMAIN.md §3 rule 10; pure, no database), the
+"""Voluntary alignment records: the rule for a PY (docs/alignment.md rule 10; pure, no database), the
 scoped selectors, and the services that add one record or a file (checks, duplicates, whole file or
 nothing, roles)."""
 

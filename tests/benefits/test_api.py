@@ -97,6 +97,11 @@ def test_autosave_patch(aco: ACO, admin: User, api: API) -> None:
     assert response.json()["content"] == {"services": "Video visits"}
     response = api(admin).patch(url, {"content": {"start_date": "soon"}}, format="json")
     assert response.status_code == 400 and "start_date" in response.json()
+    response = api(admin).patch(url, {"content": {"start_date": "2020-01-01"}}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "start_date": ["The start date must fall in PY2027 (2027-01-01 to 2027-12-31); 2020-01-01 does not."]
+    }
 
 
 def test_autosave_refused_to_analyst_and_cms(

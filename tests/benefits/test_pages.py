@@ -185,6 +185,21 @@ def test_save_button_works_without_javascript(professional: ACO, admin: User, cl
     assert "Enter a date as YYYY-MM-DD" in response.content.decode()
 
 
+def test_the_plan_form_refuses_a_start_date_outside_the_year(
+    professional: ACO, admin: User, client_for: ClientFor
+) -> None:
+    plan = draft_plan(professional, admin, content={})
+    response = client_for(admin).post(plan_url(plan), {"start_date": "2020-01-01"})
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert form.errors == {
+        "start_date": ["The start date must fall in PY2027 (2027-01-01 to 2027-12-31); 2020-01-01 does not."]
+    }
+    field = str(form["start_date"])
+    assert 'min="2027-01-01"' in field and 'max="2027-12-31"' in field
+    assert refresh(plan).review.content == {}
+
+
 def test_submit_lists_the_missing_sections_then_submits(professional: ACO, admin: User, client_for: ClientFor) -> None:
     plan = draft_plan(professional, admin, content={"services": "Video visits"})
     client = client_for(admin)

@@ -1,4 +1,4 @@
-"""BE/BEI rules (DOMAIN.md §7): who may choose items, write, submit and decide plans; the catalogue
+"""BE/BEI rules (docs/benefits.md): who may choose items, write, submit and decide plans; the catalogue
 rules; plan validation; immutable submitted versions; attachments; and the delivery log's caps."""
 
 from __future__ import annotations
@@ -204,7 +204,9 @@ def test_autosave_keeps_partial_content_and_merges(aco: ACO, admin: User) -> Non
         ("cost_estimate", "-5", "zero or more"),
         ("start_date", "2027-02-30", "YYYY-MM-DD"),
         ("start_date", "03/01/2027", "YYYY-MM-DD"),
-        ("start_date", "2028-01-01", "in or before PY2027"),
+        ("start_date", "2028-01-01", "must fall in PY2027 (2027-01-01 to 2027-12-31); 2028-01-01 does not"),
+        ("start_date", "2020-01-01", "must fall in PY2027 (2027-01-01 to 2027-12-31); 2020-01-01 does not"),
+        ("start_date", "2026-12-31", "must fall in PY2027"),
         ("products", "Hemp", "not part of a Telehealth plan"),
         ("shoe_size", "9", "not part of"),
     ],
@@ -216,6 +218,27 @@ def test_autosave_refuses_bad_fields_per_field(aco: ACO, admin: User, field: str
     assert message in " ".join(exc.value.message_dict[field])
     plan.review.refresh_from_db()
     assert plan.review.content == {}
+
+
+@pytest.mark.parametrize("day", ["2027-01-01", "2027-12-31"])
+def test_a_start_date_on_either_end_of_the_year_is_kept(aco: ACO, admin: User, day: str) -> None:
+    plan = draft_plan(aco, admin, content={})
+    plan = services.plan_save_draft(plan=plan, content={"start_date": day}, acting_user=admin)
+    assert plan.review.content == {"start_date": day}
+
+
+def test_submit_refuses_a_start_date_saved_outside_the_year(aco: ACO, admin: User) -> None:
+    """A plan whose date was stored before the rule (issue 17: 2020-01-01 on a PY2027 plan) is not sent."""
+    plan = draft_plan(aco, admin)
+    plan.review.content = {**plan.review.content, "start_date": "2020-01-01"}
+    plan.review.save(update_fields=["content"])
+    with pytest.raises(ValidationError) as exc:
+        services.plan_submit(plan=plan, acting_user=admin)
+    assert exc.value.message_dict == {
+        "start_date": ["The start date must fall in PY2027 (2027-01-01 to 2027-12-31); 2020-01-01 does not."]
+    }
+    plan.review.refresh_from_db()
+    assert plan.review.state == ReviewState.DRAFT
 
 
 def test_only_aco_admins_edit_plan_content(

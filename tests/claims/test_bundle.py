@@ -1,4 +1,4 @@
-"""Dataset bundles (DESIGN.md): acos.csv, the two lists, voluntary alignments, quality
+"""Dataset bundles (docs/bundles.md): acos.csv, the two lists, voluntary alignments, quality
 submissions and a CCLF package from one folder; and the two management commands."""
 
 from __future__ import annotations

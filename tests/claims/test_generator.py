@@ -359,7 +359,7 @@ def test_beneficiaries(records: Callable[[str, str], Records]) -> None:
     assert statuses["10"] > N / 2 and statuses["20"] > 0
     assert statuses["11"] + statuses["21"] + statuses["31"] > 0
     duals = Counter(b["BENE_DUAL_STUS_CD"] for b in benes)
-    assert duals["00"] > N / 2
+    assert duals["NA"] > N / 2 and duals["00"] == 0  # non-dual: "NA" (Medicare only), never "00"
     assert any(duals[c] for c in ("02", "04", "08")) and any(duals[c] for c in ("01", "03", "05", "06"))
     deaths = [datetime.date.fromisoformat(b["BENE_DEATH_DT"]) for b in benes if b["BENE_DEATH_DT"]]
     assert any(d.year == PY for d in deaths) and any(d.year < PY for d in deaths)

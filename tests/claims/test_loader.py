@@ -1,5 +1,5 @@
 """Loading CCLF packages into the database (on SQLite, the staged INSERT … SELECT path): every
-field of every file, lineage, netting (DOMAIN.md §2), MBI chains, all-or-nothing rejection,
+field of every file, lineage, netting (docs/claims.md), MBI chains, all-or-nothing rejection,
 idempotent reloads, zip and CRLF input.
 
 Expected values are worked out by hand from the layout (reference/cclf/layouts.csv) and the

@@ -83,8 +83,9 @@ def test_admin_reads_the_dashboard_and_the_money_page(page: Page) -> None:
     # The chart's data as CSV: the same rows.
     with page.expect_download() as info:
         page.locator("#chart-months").get_by_role("link", name=re.compile("Download the data")).click()
-    stamp, header, *rows = list(csv.reader(io.StringIO(Path(info.value.path()).read_text())))
-    assert f"pipeline run {summary.run_id}" in stamp[0]
+    header, *rows = list(csv.reader(io.StringIO(Path(info.value.path()).read_text())))
+    assert f"_run{summary.run_id}_" in info.value.suggested_filename  # the vintage is in the name
+    assert info.value.suggested_filename.endswith("_estimates.csv")
     assert header[0] == "Month" and [r[0] for r in rows] == [m["month"] for m in months]
     assert [r[3] for r in rows] == [f"{m['pbpm']:.2f}" for m in months]
 

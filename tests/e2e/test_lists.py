@@ -37,22 +37,29 @@ def test_upload_with_one_bad_row_changes_nothing_then_a_good_file_applies(page: 
     follow(page, page.get_by_role("link", name="Upload a CSV"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Upload Participant TINs for PY2028")
 
-    # Line 3 (the header is line 1) has an 8-digit TIN; line 2 alone would be fine.
+    # Line 3 (the header is line 1) has an 8-digit TIN; line 4 a TIN on L0002's PY2028 list: the first
+    # report names both (issue 17: the other ACO's TIN showed only after a second upload).
+    other_aco_tin = min(tins("L0002", 2028))
     page.get_by_label("CSV file").set_input_files(
         csv_file(
             "participants-bad.csv",
             "L0001,2028,111000006,Annapolis Family Doctors,,21401,,true",
             "L0001,2028,11100007,Frederick Pediatrics,,21701,,false",
+            f"L0001,2028,{other_aco_tin},Somebody Else's Clinic,,21701,,false",
         )
     )
     submit(page, page.get_by_role("button", name="Upload"), status=400)
-    expect(page.get_by_role("alert")).to_contain_text("Nothing was changed: 1 problem in participants-bad.csv")
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was changed: 2 problems in participants-bad.csv")
     errors = page.locator("#row-errors tbody tr")
-    expect(errors).to_have_count(1)
+    expect(errors).to_have_count(2)
     expect(errors.first.locator("th")).to_have_text("3")
     expect(errors.first.locator("td").nth(0)).to_have_text("tin")
     expect(errors.first.locator("td").nth(1)).to_have_text("11100007")
     expect(errors.first.locator("td").nth(2)).to_have_text("a TIN is exactly 9 digits")
+    expect(errors.nth(1).locator("th")).to_have_text("4")
+    expect(errors.nth(1).locator("td").nth(2)).to_have_text(
+        "is already a Participant TIN of another LEAD ACO for PY2028"
+    )
     # All or nothing: the good row on line 2 was not added either.
     assert tins("L0001", 2028) == before
     visit(page, "/acos/L0001/participants/?py=2028")
@@ -80,11 +87,11 @@ def test_upload_with_one_bad_row_changes_nothing_then_a_good_file_applies(page: 
 def test_search_filters_the_list_in_place(page: Page) -> None:
     sign_in(page, "cvhp.analyst")
     visit(page, "/acos/L0001/participants/?py=2027")
-    page.get_by_label("Search by TIN or name").fill("Blue Ridge")
+    page.get_by_label("Search by TIN or name").fill("Millersburg")
     # htmx swaps the results in place and pushes the search into the address bar.
-    expect(page.get_by_role("table")).to_contain_text("1 Participant TINs matching “Blue Ridge”")
-    expect(page.get_by_role("table")).not_to_contain_text("Harbor Family Medicine PA")
-    expect(page).to_have_url(re.compile(r"/acos/L0001/participants/\?py=2027&q=Blue(\+|%20)Ridge$"))
+    expect(page.get_by_role("table")).to_contain_text("1 Participant TINs matching “Millersburg”")
+    expect(page.get_by_role("table")).not_to_contain_text("Akron Family Medicine")
+    expect(page).to_have_url(re.compile(r"/acos/L0001/participants/\?py=2027&q=Millersburg$"))
     check_a11y(page)
 
 
@@ -114,7 +121,13 @@ def test_change_after_the_deadline_is_approved_by_the_cms_reviewer(open_page: Ca
     expect(queue).to_contain_text("L0001")
     follow(reviewer, queue.get_by_role("link", name="Add Participant TIN 111000099 Hagerstown Community Clinic"))
     expect(reviewer.locator("#request-state")).to_have_text("Submitted")
-    expect(reviewer.get_by_role("table")).to_contain_text("tin: 111000099")
+    # Labelled values, not the stored codes (issue 17: "ccns: []; new_to_aco: False").
+    changes = reviewer.locator("#request-changes")
+    expect(changes).to_contain_text("Add Participant TIN 111000099, Hagerstown Community Clinic")
+    expect(changes).to_contain_text("TIN: 111000099")
+    expect(changes).to_contain_text("CCNs: none")
+    expect(changes).to_contain_text("New to the ACO: no")
+    expect(changes).not_to_contain_text("new_to_aco")
     # A decision needs a reason: without one the form comes back with the error.
     reviewer.get_by_label("Approve").check()
     submit(reviewer, reviewer.get_by_role("button", name="Record decision"), status=400)

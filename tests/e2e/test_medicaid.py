@@ -3,9 +3,10 @@ an ACO in that state drafts and submits a partnership arrangement; a CMS reviewe
 administrator sees the dual-eligible dashboard, records a data-sharing opt-out and no longer finds that
 beneficiary on the full-benefit dual list shared with the Medicaid partner.
 
-The demo's Medicaid states (apps.medicaid.demo: Virginia under consideration, L0001 serves MD, PA and
-VA) and a dual run (apps.medicaid.services_duals, the real computation) over the hand-worked world of
-tests/medicaid: L0001 has two full-benefit duals (codes 02 and 08), one partial (01) and one non-dual.
+The demo's Medicaid states (apps.medicaid.demo: Virginia under consideration; the demo's L0001 serves
+Ohio, and here Virginia too) and a dual run (apps.medicaid.services_duals, the real computation) over
+the hand-worked world of tests/medicaid: L0001 has two full-benefit duals (codes 02 and 08), one
+partial (01) and one non-dual.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def fill(page: Page, field: Locator, value: str) -> None:
 
 @pytest.fixture
 def medicaid(demo: list[Any]) -> None:
+    ACO.objects.filter(aco_id="L0001").update(states=["OH", "VA"])
     medicaid_demo_load()
     run = dual_world(ACO.objects.get(aco_id="L0001"), ACO.objects.get(aco_id="L0002"))
     dual_run_execute(alignment_run=run)

@@ -41,9 +41,19 @@ def test_profile_elections_and_coming_pages(page: Page) -> None:
     elections = page.get_by_role("table")
     # PY2027's deadline has passed: its elections are closed; PY2028's can still be changed.
     expect(elections.get_by_role("row", name="PY2027")).to_contain_text("Closed")
+    # A closed year reads, without a form (issue 17: it was editable until Save).
+    follow(page, elections.get_by_role("link", name="view PY2027 elections"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("PY2027 elections")
+    expect(page.locator("#elections-closed")).to_contain_text("Elections for PY2027 closed on October 31, 2026")
+    expect(page.get_by_role("button", name="Save elections")).to_have_count(0)
+    # A year the portal does not know is named, not shown as another year (it showed "PY2027 elections").
+    visit(page, "/acos/L0002/elections/2040/", status=404)
+    expect(page.get_by_role("heading", level=1)).to_have_text("No PY2040 elections")
+    follow(page, page.get_by_role("link", name="Back to the profile and elections"))
+    elections = page.get_by_role("table")
     follow(page, elections.get_by_role("link", name="Edit PY2028 elections"))
     expect(page.get_by_role("heading", level=1)).to_have_text("PY2028 elections")
-    # Mountain State takes Professional risk: Total Care Capitation is refused, next to the field.
+    # Mid-State takes Professional risk: Total Care Capitation is refused, next to the field.
     page.get_by_label("Capitation election").select_option("tcc")
     submit(page, page.get_by_role("button", name="Save elections"), status=400)
     expect(page.locator("#id_capitation_error")).to_have_text(
@@ -62,7 +72,7 @@ def test_profile_elections_and_coming_pages(page: Page) -> None:
     expect(page.get_by_text("304-555-0199")).to_be_visible()
 
     follow(page, nav.get_by_role("link", name="Preferred Providers"))
-    expect(page.get_by_role("table")).to_contain_text("Mountaineer Pulmonary Associates")
+    expect(page.get_by_role("table")).to_contain_text("Muskingum Pulmonary Associates")
     follow(page, nav.get_by_role("link", name="CARA episodes"))
     expect(page.get_by_role("heading", level=1)).to_have_text("CARA episodes")
     expect(page.get_by_text("Not built yet")).to_be_visible()

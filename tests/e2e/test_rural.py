@@ -3,10 +3,10 @@ and the payment schedule; an administrator of a non-qualifying ACO sees why not.
 one (apps.rural.services) over an alignment run built here.
 
 By hand, at the PY2027 default rate of $8.00 PBPM with months through March 2027 actual:
-* L0002 is newly entering; its Bluefield TIN moved to an RHC in ZIP 24801 (WV, RUCA 7) is rural; two
+* L0002 is newly entering; its Zanesville TIN moved to an RHC in ZIP 24801 (WV, RUCA 7) is rural; two
   beneficiaries aligned through it all year: 24 beneficiary-months, $192.00 ($48.00 actual, January–March;
   $144.00 projected);
-* L0001 has two rural TINs (ZIPs 24293 and 16830, RUCA 4) but is not newly entering and, here, has no
+* L0001 has two rural TINs (ZIPs 44654 and 44691) but is not newly entering and, here, has no
   TIN new to ACOs: it does not qualify.
 """
 
@@ -36,7 +36,7 @@ def rural(demo: list[Any]) -> None:
     l0002 = ACO.objects.get(aco_id="L0002")
     aligned(run, l0002, "1EG4TE5MK73", tin="122000001")
     aligned(run, l0002, "1EG4TE5MK74", tin="122000001")
-    aligned(run, l0002, "1EG4TE5MK75", tin="122000002")  # Morgantown: urban, not paid for
+    aligned(run, l0002, "1EG4TE5MK75", tin="122000002")  # Columbus: urban, not paid for
     aligned(run, ACO.objects.get(aco_id="L0001"), "1EG4TE5MK76", tin="111000003")
     rural_run_execute(alignment_run=run, performance_year=2027, actual_through=dt.date(2027, 3, 31))
 
@@ -52,7 +52,7 @@ def test_the_admin_of_a_qualifying_aco_sees_the_schedule(page: Page, rural: None
     expect(page.locator("#rural-rate")).to_contain_text("$8.00 per beneficiary per month")
     tins = page.locator("#rural-tins")
     expect(tins.get_by_role("row", name="122000001")).to_contain_text("RHC in a rural ZIP 24801 (RUCA 7)")
-    expect(tins.get_by_role("row", name="122000002")).to_contain_text("practice ZIP 26505 is urban (RUCA 1)")
+    expect(tins.get_by_role("row", name="122000002")).to_contain_text("practice ZIP 43215 is urban (RUCA 1)")
     expect(page.locator("#rural-totals")).to_contain_text("$192.00")
     expect(page.locator("#rural-totals")).to_contain_text("$48.00")
     expect(page.locator("#rural-totals")).to_contain_text("$144.00")

@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 def test_aco_admin_signs_in_to_their_aco_and_sees_edit_buttons(page: Page) -> None:
     sign_in(page, "cvhp.admin")
     assert page.url.endswith("/acos/L0001/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Chesapeake Valley Health Partners ACO, LLC")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cuyahoga Valley Health Partners ACO, LLC")
     # One ACO: no switcher in the header.
     expect(page.get_by_label("ACO", exact=True)).to_have_count(0)
     follow(page, page.get_by_role("navigation", name="Portal").get_by_role("link", name="Participant TINs"))
@@ -30,7 +30,7 @@ def test_aco_analyst_sees_no_edit_buttons_and_is_refused_edit_pages(page: Page) 
     sign_in(page, "cvhp.analyst")
     assert page.url.endswith("/acos/L0001/")
     visit(page, "/acos/L0001/participants/?py=2028")
-    expect(page.get_by_role("table")).to_contain_text("Harbor Family Medicine PA")
+    expect(page.get_by_role("table")).to_contain_text("Akron Family Medicine")
     expect(page.get_by_role("link", name="Add a Participant TIN")).to_have_count(0)
     expect(page.get_by_role("link", name="Upload a CSV")).to_have_count(0)
     expect(page.get_by_role("link", name="Edit TIN 111000001")).to_have_count(0)
@@ -53,7 +53,7 @@ def test_network_admin_uses_the_aco_switcher(page: Page) -> None:
     switcher.select_option("L0002")
     submit(page, page.get_by_role("button", name="Switch"))
     assert page.url.endswith("/acos/L0002/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Mountain State Accountable Care Organization, Inc.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mid-State Accountable Care Organization, Inc.")
     expect(page.get_by_label("ACO", exact=True)).to_have_value("L0002")
     # The portal remembers the last ACO: home goes back to it.
     visit(page, "/")
@@ -90,7 +90,7 @@ def test_cms_reviewer_passes_the_totp_step_and_sees_every_aco(page: Page) -> Non
     expect(page.get_by_role("link", name="Access log")).to_have_count(0)
     # A reviewer reads any ACO's pages, without edit buttons.
     visit(page, "/acos/L0002/participants/?py=2027")
-    expect(page.get_by_role("table")).to_contain_text("Bluefield Family Practice")
+    expect(page.get_by_role("table")).to_contain_text("Zanesville Family Practice")
     expect(page.get_by_role("link", name="Add a Participant TIN")).to_have_count(0)
 
 

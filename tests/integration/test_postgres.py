@@ -117,7 +117,7 @@ def test_upload_with_a_bad_row_changes_nothing_and_a_good_one_stores_ccns_as_jso
     assert row.ccns == ["21A801", "21A802"]
     # jsonb containment, PostgreSQL's own lookup: the CCN finds its participant.
     assert list(ParticipantTIN.objects.filter(ccns__contains=["21A802"]).values_list("tin", flat=True)) == ["111000006"]
-    assert set(ParticipantTIN.objects.filter(ccns__contains=["493801"]).values_list("performance_year", flat=True)) == {
+    assert set(ParticipantTIN.objects.filter(ccns__contains=["363801"]).values_list("performance_year", flat=True)) == {
         2027,
         2028,
     }

@@ -18,6 +18,7 @@ from apps.accounts.models import AccessLog, User
 from apps.acos.models import ACO
 from apps.medicaid import services_duals
 from apps.medicaid.models import DataSharingOptOut, DualRun
+from apps.medicaid.views_duals import EXPORT_HEADER
 from tests.factories import DUAL_FULL, DUAL_FULL_LATE, DUAL_PARTIAL, NOT_DUAL, OLD_MBI
 
 pytestmark = pytest.mark.django_db
@@ -84,14 +85,26 @@ def test_the_dashboard_before_any_run(aco: ACO, admin: User, client_for: Clients
 
 
 def test_the_dashboard_csv(aco: ACO, analyst: User, dual_run: DualRun, client_for: Clients) -> None:
-    response = client_for(analyst).get(url(aco, "duals/data.csv"))
+    """One table a file, the header first, the run in the name (issue 17: two tables under "# …" lines)."""
+    client = client_for(analyst)
+    response = client.get(url(aco, "duals/data.csv"))
     assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="dual-eligibles-{aco.aco_id}-py2027-run{dual_run.pk}.csv"'
+    )
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert f"dual run {dual_run.pk}" in rows[0][0] and "claims through 2027-11-30" in rows[0][0]
-    by_group = {r[0]: r for r in rows if r and r[0] in ("Full-benefit duals", "All duals", "Not dual")}
+    assert rows[0][:3] == ["group", "beneficiaries", "member_months"]
+    assert all(len(r) == 9 for r in rows)
+    by_group = {r[0]: r for r in rows}
     assert by_group["Full-benefit duals"][1:] == ["2", "19", "15850.00", "834.21", "1", "631.6", "1", "631.6"]
     assert by_group["All duals"][4] == "551.67"
-    codes = {r[0]: r[3] for r in rows if len(r) == 4 and r[0] in ("01", "02", "08", "NA", "99")}
+    response = client.get(url(aco, "duals/codes.csv"))
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="dual-status-codes-{aco.aco_id}-py2027-run{dual_run.pk}.csv"'
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["code", "meaning", "counted_as", "beneficiaries"]
+    codes = {r[0]: r[3] for r in rows[1:] if r[0] in ("01", "02", "08", "NA", "99")}
     assert codes == {"01": "1", "02": "1", "08": "1", "NA": "1", "99": "0"}
 
 
@@ -146,12 +159,10 @@ def test_the_csv_export_is_suppressed_stamped_and_logged(
     assert response.status_code == 200
     assert f"run{dual_run.pk}" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert f"dual run {dual_run.pk}" in rows[0][0] and "claims through 2027-11-30" in rows[0][0]
-    assert rows[1] == ["# 1 beneficiary who declined data sharing is not listed."]
-    assert rows[2][0] == "mbi"
-    assert [r[0] for r in rows[3:]] == [DUAL_FULL_LATE]
-    assert rows[3][1:4] == ["Late", "Dee", "08"] and rows[3][4].startswith("Other full-benefit dual")
-    assert rows[3][5:] == ["High Needs", "8", "5000.00", "0", "0", ""]
+    assert rows[0][0] == "mbi"  # the header first: nothing above it (issue 17)
+    assert [r[0] for r in rows[1:]] == [DUAL_FULL_LATE]
+    assert rows[1][1:4] == ["Late", "Dee", "08"] and rows[1][4].startswith("Other full-benefit dual")
+    assert rows[1][5:] == ["High Needs", "8", "5000.00", "0", "0", ""]
     assert DUAL_FULL not in response.content.decode()
     log = AccessLog.objects.get(object_type="medicaid_full_duals", action=AccessLog.Action.EXPORT)
     assert log.user == analyst and "csv" in log.detail
@@ -181,13 +192,21 @@ def test_the_list_before_any_run(aco: ACO, admin: User, client_for: Clients) -> 
     client = client_for(admin)
     assert "computed by the next pipeline run" in text(client.get(url(aco, "duals/full/")))
     export = client.get(url(aco, "duals/full/export.csv"))
-    assert export.status_code == 200 and "no dual-eligible run" in export.content.decode()
+    assert export.status_code == 200 and export.content.decode().splitlines() == [",".join(EXPORT_HEADER)]
+    assert export["Content-Disposition"] == f'attachment; filename="full-duals-{aco.aco_id}-py2027-no-run-yet.csv"'
     assert not AccessLog.objects.filter(object_type="medicaid_full_duals").exists()
 
 
 # --- roles ---------------------------------------------------------------------------------------
 
-PAGES = ["duals/", "duals/data.csv", "duals/full/", "duals/full/export.csv", "duals/full/export.xlsx"]
+PAGES = [
+    "duals/",
+    "duals/data.csv",
+    "duals/codes.csv",
+    "duals/full/",
+    "duals/full/export.csv",
+    "duals/full/export.xlsx",
+]
 
 
 @pytest.mark.parametrize("tail", PAGES)

@@ -312,8 +312,11 @@ def test_cms_timeline_shows_the_gantt_with_its_table(
 def test_cms_timeline_csv(timeline: dict[str, object], cms_reviewer: User, client_for: ClientFor) -> None:
     response = client_for(cms_reviewer).get(cms("timeline") + "?format=csv")
     assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"] == (
+        'attachment; filename="medicaid-planning-timeline-2026-03-01-to-2027-12-31.csv"'
+    )
     rows = list(csv.reader(io.StringIO(text(response))))
-    assert rows[1:] == [
+    assert rows == [  # the header first (issue 17)
         ["Milestone", "State", "Start", "End", "Status"],
         ["State selection", "Model-wide", "2026-07-01", "2026-10-30", "In progress"],
         ["Kickoff", "MD", "2026-11-02", "2026-11-20", "Done"],
@@ -335,7 +338,7 @@ def test_aco_timeline_shows_its_states_and_the_model_wide_milestones(
     assert "Feasibility" not in body and "Virginia" not in body
     assert aco_url("state_detail", aco, state_code="MD") in body
     rows = list(csv.reader(io.StringIO(text(client.get(aco_url("timeline", aco) + "?format=csv")))))
-    assert [r[0] for r in rows[2:]] == ["State selection", "Kickoff"]
+    assert [r[0] for r in rows] == ["Milestone", "State selection", "Kickoff"]
 
 
 def test_aco_state_page_own_state_200_other_404(

@@ -32,7 +32,7 @@ ACO A withheld: 1,200 + 25 + 15 + 40 + 150 = **$1,430.00**: CCLFA $1,200.00, CCL
 and lines. Claims run through August 2027 (#204 is the last PY claim counted), so member-months are
 M1 Jan–Aug = 8 and M2 Jul–Aug = 2 (the month of death counts): 10 → **$143.00 PBPM**. ACO B: $500 over
 8 member-months = $62.50 PBPM. ACO C: $0.00 over 8 member-months = $0.00 PBPM.
-ACO A's expenditure stays the netted paid amounts (DOMAIN.md §5), not reduced again: 12,000 + 100 + 60
+ACO A's expenditure stays the netted paid amounts (docs/money.md), not reduced again: 12,000 + 100 + 60
 + 250 (M1) + 600 (M2) = $13,010.00.
 """
 

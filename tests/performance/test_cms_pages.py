@@ -251,16 +251,15 @@ def test_the_comparison_reads_each_acos_latest_successful_run(
 
 def test_the_comparison_downloads_as_csv(three_acos: dict[str, ACO], cms_reviewer: User, client_for: Clients) -> None:
     response = client_for(cms_reviewer).get("/performance/acos/?py=2027&sort=-pbpm&format=csv")
-    assert response["Content-Disposition"] == 'attachment; filename="lead-aco-comparison-py2027.csv"'
+    assert response["Content-Disposition"] == 'attachment; filename="lead-aco-comparison-py2027-estimates.csv"'
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert "estimates" in rows[0][0]
-    assert rows[1][:5] == ["ACO", "Name", "Pipeline run", "Claims through", "Aligned beneficiaries"]
-    assert [r[0] for r in rows[2:]] == ["L0203", "L0202", "L0201"]
-    header = rows[1]
-    high = dict(zip(header, rows[2], strict=True))
+    assert rows[0][:5] == ["ACO", "Name", "Pipeline run", "Claims through", "Aligned beneficiaries"]
+    assert [r[0] for r in rows[1:]] == ["L0203", "L0202", "L0201"]
+    header = rows[0]
+    high = dict(zip(header, rows[1], strict=True))
     assert high["PBPM ($, estimate)"] == "1000.0" and high["Benchmark PBPM ($, estimate)"] == "1137.25"
     assert high["Member-months"] == "12240" and high["Claims through"] == "2027-12"
-    assert dict(zip(header, rows[3], strict=True))["Total Quality Score"] == ""  # no TQS: empty, not "None"
+    assert dict(zip(header, rows[2], strict=True))["Total Quality Score"] == ""  # no TQS: empty, not "None"
 
 
 def test_a_loss_shows_its_sign(aco: ACO, cms_reviewer: User, client_for: Clients) -> None:

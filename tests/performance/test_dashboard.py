@@ -274,14 +274,14 @@ def test_home_shows_the_empty_state_before_the_pipeline_runs(aco: ACO, admin: Us
     html = client_for(admin).get(f"/acos/{aco.aco_id}/?py=2027").content.decode()
     assert "Performance and money, PY2027" in html
     assert "The pipeline has not run for PY2027 yet." in html
-    assert "plotly.min.js" not in html
+    assert "vendor/plotly/" not in html
 
 
 def test_home_shows_the_dashboard_from_the_snapshot(
     summary: PerformanceSummary, aco: ACO, analyst: User, client_for: Any
 ) -> None:
     html = client_for(analyst).get(f"/acos/{aco.aco_id}/?py=2027").content.decode()
-    assert "plotly.min.js" in html and "js/charts.js" in html
+    assert "vendor/plotly/" in html and "js/charts.js" in html
     assert "Money figures are estimates, not CMS determinations." in html
     assert "$3,392,995.20" in html  # the estimated settlement card
     assert "29.4%" in html and "Not met" in html
@@ -342,6 +342,36 @@ def test_money_page_shows_the_whole_estimate(
     assert set(_figures(html)) >= {"figure-settlement", "figure-cohorts", "figure-months", "figure-categories"}
 
 
+@pytest.mark.parametrize(
+    ("expenditure", "label", "amount"),
+    [
+        ("9000000", "Sequestration (2% of the shared savings, taken off the payment)", "\u2212$69,244.80"),
+        # A shared loss of $3,802,880 (tests/performance/test_reports.py): 2% of it is taken off.
+        ("20000000", "Sequestration (2% of the shared loss, taken off what the ACO owes)", "$76,057.60"),
+    ],
+)
+def test_money_page_shows_sequestration_with_the_sign_of_its_waterfall_line(
+    aco: ACO, analyst: User, client_for: Any, expenditure: str, label: str, amount: str
+) -> None:
+    """Issue 17: the waterfall's table said +$4,625.15 and the figures below it −$4,625.15."""
+    performance_summary(aco, expenditure=expenditure)
+    html = client_for(analyst).get(f"/acos/{aco.aco_id}/money/?py=2027").content.decode()
+    assert f'<th scope="row">Sequestration</th><td>{amount}</td>' in html
+    assert f'<dt>{label}</dt><dd id="sequestration">{amount}</dd>' in html
+
+
+def test_sequestration_of_a_schema_1_snapshot_reads_the_same() -> None:
+    """Snapshots written before schema 2 stored the amount taken (with the sign of the shared amount)."""
+    old = {"shared": 3_462_240.0, "sequestration": 69_244.8, "shared_after_sequestration": 3_392_995.2}
+    assert snapshot.sequestration_shown(old, 2.0) == snapshot.Figure(
+        "Sequestration (2% of the shared savings, taken off the payment)", -69_244.8
+    )
+    loss = {"shared": -3_802_880.0, "sequestration": -76_057.6, "shared_after_sequestration": -3_726_822.4}
+    assert snapshot.sequestration_shown(loss, None) == snapshot.Figure(
+        "Sequestration (of the shared loss, taken off what the ACO owes)", 76_057.6
+    )
+
+
 def test_money_page_traces_an_estimated_benchmark_to_its_base_years(aco: ACO, admin: User, client_for: Any) -> None:
     estimated_summary(aco)
     html = client_for(admin).get(f"/acos/{aco.aco_id}/money/?py=2027").content.decode()
@@ -359,7 +389,7 @@ def test_money_page_empty_state_and_py_switch(aco: ACO, admin: User, client_for:
     html = response.content.decode()
     assert "The pipeline has not run for PY2028 yet." in html
     assert '<option value="2028" selected>PY2028</option>' in html
-    assert "plotly.min.js" not in html
+    assert "vendor/plotly/" not in html
 
 
 def test_money_page_is_the_acos_own(
@@ -385,13 +415,13 @@ def test_months_csv_is_the_snapshots_months(
 ) -> None:
     client = client_for(analyst)
     response = client.get(f"/acos/{aco.aco_id}/money/data/months.csv?py=2027")
-    assert (
-        response["Content-Disposition"]
-        == f'attachment; filename="LEAD_{aco.aco_id}_PY2027_months_run{summary.run_id}.csv"'
+    # The vintage is in the name; the header is the first line (issue 17: a "# LEAD ACO …" line above it).
+    claims_through = summary.data["vintage"]["claims_through"]
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="LEAD_{aco.aco_id}_PY2027_months_run{summary.run_id}'
+        f'_claims-through-{claims_through}_estimates.csv"'
     )
-    stamp, header, *rows = _csv(client, f"/acos/{aco.aco_id}/money/data/months.csv?py=2027")
-    assert stamp[0].startswith(f"# LEAD ACO {aco.aco_id}: ")
-    assert f"pipeline run {summary.run_id}" in stamp[0] and "estimates, not CMS determinations" in stamp[0]
+    header, *rows = _csv(client, f"/acos/{aco.aco_id}/money/data/months.csv?py=2027")
     assert header == ["Month", "Member-months", "Expenditure ($)", "Expenditure PBPM ($)", "Benchmark PBPM ($)"]
     assert rows == [
         [
@@ -408,17 +438,17 @@ def test_months_csv_is_the_snapshots_months(
 
 def test_settlement_and_corridor_csvs(summary: PerformanceSummary, aco: ACO, admin: User, client_for: Any) -> None:
     client = client_for(admin)
-    _, header, *rows = _csv(client, f"/acos/{aco.aco_id}/money/data/settlement.csv?py=2027")
+    header, *rows = _csv(client, f"/acos/{aco.aco_id}/money/data/settlement.csv?py=2027")
     assert header == ["Line", "Amount ($)", "Kind"]
     assert rows == [
         [label, f"{amount:.2f}", "Total" if kind == "total" else "Change"] for label, amount, kind in SETTLEMENT_LINES
     ]
-    _, _, *bands = _csv(client, f"/acos/{aco.aco_id}/money/data/corridor.csv?py=2027")
+    _, *bands = _csv(client, f"/acos/{aco.aco_id}/money/data/corridor.csv?py=2027")
     assert bands == [
         ["0.0", "15.0", "100.0", "2088000.00", "2088000.00"],
         ["15.0", "35.0", "50.0", "2748480.00", "1374240.00"],
     ]
-    _, _, *parts = _csv(client, f"/acos/{aco.aco_id}/money/data/quality.csv?py=2027")
+    _, *parts = _csv(client, f"/acos/{aco.aco_id}/money/data/quality.csv?py=2027")
     assert parts == [
         ["Earned back", "334080.00", "80.0"],
         ["Not earned back", "83520.00", "20.0"],
@@ -431,7 +461,7 @@ def test_every_chart_has_a_csv_and_unknown_ones_do_not(
 ) -> None:
     client = client_for(admin)
     for slug in charts.CHART_SLUGS:
-        _, header, *_ = _csv(client, f"/acos/{aco.aco_id}/money/data/{slug}.csv?py=2027")
+        header, *_ = _csv(client, f"/acos/{aco.aco_id}/money/data/{slug}.csv?py=2027")
         assert header == charts.data_table(summary.data, slug).header
     assert client.get(f"/acos/{aco.aco_id}/money/data/parameters.csv?py=2027").status_code == 404
     assert client.get(f"/acos/{aco.aco_id}/money/data/months.csv?py=2028").status_code == 404  # no snapshot

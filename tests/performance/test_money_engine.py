@@ -1,4 +1,4 @@
-"""Hand-worked cases of the money rule (DOMAIN.md §5). Each expected figure is worked out in the
+"""Hand-worked cases of the money rule (docs/money.md). Each expected figure is worked out in the
 comment above it from the rule, not from running the code."""
 
 from decimal import Decimal as D

@@ -1,6 +1,6 @@
 """The money step's inputs and the pipeline run around them, on claims loaded through the CCLF loader.
 
-The dataset, PY2027 (every figure below is worked out by hand from DOMAIN.md §5 and the docstring of
+The dataset, PY2027 (every figure below is worked out by hand from docs/money.md and the docstring of
 apps/performance/inputs.py):
 
 - M1, aligned to L0001 (Aged & Disabled) from 2027-01-01, alive, Part A from 2025-03-10 and Part B from

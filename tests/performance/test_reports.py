@@ -126,6 +126,37 @@ def test_a_loss_is_reported_with_its_sign(aco: ACO) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("expenditure", "change", "label"),
+    [
+        # Savings: 2% of the shared $3,462,240 = $69,244.80 comes off the payment.
+        ("9000000", "-69244.80", "Sequestration (2% of the shared savings, taken off the payment)"),
+        # A loss of 6,163,520 (44.28% of the benchmark) shared 100% to 15%, 50% to 35%, 25% above:
+        # 2,088,000 + 1,392,000 + 0.25 × 1,291,520 = 3,802,880 owed; 2% of it, 76,057.60, comes off.
+        ("20000000", "76057.60", "Sequestration (2% of the shared loss, taken off what the ACO owes)"),
+    ],
+)
+def test_sequestration_has_one_sign_in_every_table_of_the_report(
+    aco: ACO, expenditure: str, change: str, label: str
+) -> None:
+    """Issue 17: +$4,625.15 in one table and −$4,625.15 in another. It is its change to the shared
+    amount everywhere, as the waterfall draws it, and its label says which way it goes."""
+    data = performance_summary(aco, expenditure=expenditure).data
+    rows = csv_rows(reports.build_csv(data))
+    waterfall = [
+        r["value"] for r in rows if (r["table"], r["item"], r["measure"]) == ("Waterfall", "Sequestration", "Amount")
+    ]
+    figures = [
+        (r["item"], r["value"]) for r in rows if r["table"] == "Figures" and r["item"].startswith("Sequestration")
+    ]
+    assert waterfall == [change]
+    assert figures == [(label, change)]
+    shared = [float(r["value"]) for r in rows if r["table"] == "Figures" and r["item"].startswith("Shared ")]
+    assert round(shared[0] + float(change), 2) == shared[1]  # before + change = after
+    money = reports.display(float(change), "usd")
+    assert f"{label} {money} (estimate)" in " ".join(pdf_text(reports.build_pdf(data)).split())
+
+
 def test_the_waterfall_floats_changes_on_the_running_total(summary: PerformanceSummary) -> None:
     base, visible, below, kinds = report_charts.waterfall_series(summary.data["settlement"]["lines"])
     assert kinds == ["level", "down", "up", "down", "level", "down", "down", "level"]

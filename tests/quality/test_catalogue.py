@@ -1,5 +1,5 @@
-"""The quality measure catalogue (DOMAIN.md §4): the seeded PY2027–PY2029 tables, the decile table
-checks, how each measure counts in a year (eCQM phases, DOMAIN.md §1), and editing by CMS admins in
+"""The quality measure catalogue (docs/quality.md): the seeded PY2027–PY2029 tables, the decile table
+checks, how each measure counts in a year (eCQM phases, docs/quality.md), and editing by CMS admins in
 the administration pages."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from apps.quality.models import MeasureCode, MeasureDefinition, validate_deciles
 ClientFor = Callable[[User | None], Client]
 
 SEEDED_YEARS = (2027, 2028, 2029)
-# DOMAIN.md §4: ACR and UAMCC count bad events (lower is better), DAH counts good days and TFU met
+# docs/quality.md: ACR and UAMCC count bad events (lower is better), DAH counts good days and TFU met
 # follow-ups (higher), the HbA1c eCQM counts poorly controlled patients (lower), the BP eCQM
 # controlled ones (higher), CAHPS is a satisfaction score (higher).
 DIRECTIONS = {
@@ -125,8 +125,8 @@ def test_a_measure_keeps_its_own_data_source() -> None:
 
 @pytest.mark.django_db
 def test_ecqms_follow_the_phase_of_the_year_and_other_measures_are_scored() -> None:
-    """The seeded model parameters: PY2027 and PY2028 optional, PY2029 pay for reporting (DOMAIN.md
-    §1); a CMS admin moving a year to pay for performance makes its eCQMs count."""
+    """The seeded model parameters: PY2027 and PY2028 optional, PY2029 pay for reporting (docs/quality.md);
+    a CMS admin moving a year to pay for performance makes its eCQMs count."""
     catalogue = {(m.performance_year, m.code): m for m in selectors.measure_catalogue()}
     hba1c_2027, hba1c_2029 = catalogue[(2027, "hba1c_poor_control")], catalogue[(2029, "hba1c_poor_control")]
     assert selectors.ecqm_phase(performance_year=2027) == "optional"

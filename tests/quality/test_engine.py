@@ -1,6 +1,6 @@
-"""Hand-worked cases for the quality measure engine (DOMAIN.md §4, the Portal rule).
+"""Hand-worked cases for the quality measure engine (docs/quality.md).
 
-Every expected answer below was worked out by hand from DOMAIN.md and the choices the engine's module
+Every expected answer below was worked out by hand from docs/quality.md and the choices the engine's module
 docstring lists; the arithmetic is in the comments. PY = 2027 throughout: the chronic condition lookback is
 2026-01-01 – 2026-12-31, ACR index discharges 2027-01-01 – 2027-12-01, 365 days in the year.
 """

@@ -1,6 +1,6 @@
 """Reading the quality engine's inputs from the database (apps/quality/inputs.py).
 
-PY = 2027 throughout: the chronic condition lookback is 2026-01-01 – 2026-12-31 (DOMAIN.md §4, "the 12 months
+PY = 2027 throughout: the chronic condition lookback is 2026-01-01 – 2026-12-31 (docs/quality.md, "the 12 months
 before the PY"); follow-ups can meet a window from 2027-01-02 (day 1 after a Jan 1 event) to 2028-01-14 (day
 14 after a Dec 31 event). Claims are loaded through the CCLF loader, so netting (the greatest (CLM_EFCTV_DT,
 CUR_CLM_UNIQ_ID) of a natural key wins, a winning cancellation voids the claim) and the CCLF9 crosswalk are

@@ -10,7 +10,7 @@ TIN): M1 and M2 to L0001, M3 to L0002. M1 (born 1950-06-15, female, not dual) ha
 - ED visit 301 (outpatient, revenue line 0450): 2027-06-10, principal diagnosis E119;
 - an office visit (99214) on 2027-03-09; another on 2027-06-15, denied.
 
-Worked by hand (DOMAIN.md §4 and the engine's documented choices):
+Worked by hand (docs/quality.md and the engine's documented choices):
 - ACR: index stays 101 and 102 (discharged in Jan 1 – Dec 1, status 01); 102 is admitted 12 days after 101's
   discharge (1–30, not elective): 1 readmission of 2 = 50% observed. One stratum (75–84, female, not dual)
   holds both stays portal-wide: stratum rate 1/2; expected = 2 × 0.5 = 1; risk-standardized = 1 ÷ 1 × 50% =

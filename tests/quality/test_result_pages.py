@@ -16,6 +16,7 @@ from django.test import Client
 from apps.accounts.models import AccessLog, User
 from apps.acos.models import ACO
 from apps.quality.models import CareGap, MeasureMember, MeasureResult, QualityRun, QualityScore
+from apps.quality.worklist import care_gaps_reconcile
 from tests.factories import alignment_run
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,8 @@ def quality_run(finished: dt.datetime | None = None) -> QualityRun:
 
 
 @pytest.fixture
-def run(aco: ACO) -> QualityRun:
+def run(aco: ACO, settings: Any) -> QualityRun:
+    settings.PORTAL_TODAY = "2027-11-10"  # a missed follow-up or a readmission is due 14 days on: Nov 24
     r = quality_run()
     # ACR: 2 index stays, 1 readmitted → observed 50%; expected 0.3 → 15% expected; standardized 50/15 × 15 = 50%.
     MeasureResult.objects.create(
@@ -79,6 +81,7 @@ def run(aco: ACO) -> QualityRun:
             tin=tin,
             last_name=f"Name{mbi[-1]}",
         )
+    care_gaps_reconcile(run=r, aco_pks=[aco.pk])  # the run's gaps join the worklist, as the pipeline does
     return r
 
 
@@ -87,8 +90,8 @@ def test_overview_shows_measures_score_and_deciles(
 ) -> None:
     body = client_for(analyst).get(f"/acos/{aco.aco_id}/quality/?py=2027").content.decode()
     assert "45.0" in body  # TQS
-    assert "50.00 % of index stays readmitted" in body and "75.00 % of events followed up" in body
-    assert "observed 50.00%" in body
+    assert "50% of index stays readmitted" in body and "75% of events followed up" in body
+    assert "observed 50%" in body
     assert 'id="deciles-figure"' in body
     assert "3</span><a" in body  # open care gaps card
     assert "No result" in body  # CAHPS and the eCQMs have no submissions yet
@@ -123,8 +126,8 @@ def test_care_gap_worklist_filters_and_exports(
     base = f"/acos/{aco.aco_id}/quality/care-gaps/?py=2027"
     body = client.get(base).content.decode()
     assert "3 care gaps" in body
-    # Sorted by due date, undated last: M2 (Nov 2), M1 (Dec 20), M3.
-    assert body.index(M2) < body.index(M1) < body.index(M3)
+    # Sorted by due date, then MBI: M2 and M3 (missed, readmission: Nov 10 + 14 days = Nov 24), M1 (Dec 20).
+    assert body.index(M2) < body.index(M3) < body.index(M1)
     assert "1 care gap " in client.get(base + "&type=tfu_missed").content.decode()
     by_tin = client.get(base + "&tin=111000001").content.decode()
     assert M1 in by_tin and M3 in by_tin and M2 not in by_tin
@@ -133,9 +136,10 @@ def test_care_gap_worklist_filters_and_exports(
 
     csv_body = client.get(f"/acos/{aco.aco_id}/quality/care-gaps/export/?py=2027&tin=111000001&format=csv")
     lines = csv_body.content.decode().splitlines()
-    assert lines[0].startswith(f"# LEAD ACO {aco.aco_id} care gaps; PY2027; quality run {run.pk}")
-    assert lines[1].startswith("MBI,Last name,First name,Aligning TIN or CCN,Gap")
-    assert [line.split(",")[0] for line in lines[2:]] == [M1, M3]
+    # The header comes first; the run and the portal's date are in the file name.
+    assert lines[0].startswith("MBI,Last name,First name,Aligning TIN or CCN,Gap")
+    assert f"care-gaps-{aco.aco_id}-py2027-run{run.pk}-2027-11-10.csv" in csv_body["Content-Disposition"]
+    assert [line.split(",")[0] for line in lines[1:]] == [M3, M1]
     assert "Follow-up due (window still open)" in lines[2]
     xlsx = client.get(f"/acos/{aco.aco_id}/quality/care-gaps/export/?py=2027&format=xlsx")
     with zipfile.ZipFile(io.BytesIO(xlsx.content)) as book:

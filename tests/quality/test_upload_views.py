@@ -74,7 +74,7 @@ def test_the_admin_sees_the_years_results_with_their_phase_and_the_upload_link(
     assert response.status_code == 200
     body = text(response)
     assert "CAHPS and eCQM results, PY2027" in body
-    # PY2027 eCQMs are optional (DOMAIN.md §1); CAHPS is scored.
+    # PY2027 eCQMs are optional (docs/quality.md); CAHPS is scored.
     assert body.count("Optional: not scored") == 2
     assert "Pay for performance: scored" in body
     assert "In PY2027 the eCQMs are <strong>optional: not scored</strong>" in body

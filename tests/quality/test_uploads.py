@@ -1,4 +1,4 @@
-"""CAHPS/eCQM result uploads (DOMAIN.md §4), service level: every rejection with its row message and
+"""CAHPS/eCQM result uploads (docs/quality.md), service level: every rejection with its row message and
 nothing changed, whole file or nothing, supersede with history, the role check, and agreement with
 the dataset bundle's ``quality_submissions.csv`` (the generator's file loads through the bundle and,
 one ACO's rows at a time, through the upload)."""

@@ -1,4 +1,4 @@
-"""The review workflow (DOMAIN.md §7): draft → submitted → in review → changes requested ↺
+"""The review workflow (docs/reviews.md): draft → submitted → in review → changes requested ↺
 → approved | denied, withdrawn from draft or submitted. Every transition is recorded with who and
 why, and tells the other side by e-mail once the transaction commits."""
 

@@ -1,4 +1,4 @@
-"""The rural add-on rule, worked by hand (DOMAIN.md §6)."""
+"""The rural add-on rule, worked by hand (docs/rural.md)."""
 
 from __future__ import annotations
 

@@ -28,6 +28,7 @@ from apps.accounts.models import AccessLog, User
 from apps.acos.models import ACO, ModelParameters
 from apps.rural.models import RuralRun
 from apps.rural.services import rural_run_execute
+from apps.rural.views import SCHEDULE_HEADER, TIN_HEADER
 from tests.factories import ElectionFactory, ParticipantFactory, aligned, alignment_run, cclf8_beneficiary
 
 pytestmark = pytest.mark.django_db
@@ -127,36 +128,35 @@ def test_empty_state_before_any_rural_run(aco: ACO, admin: User, client_for: Cal
     body = client.get(f"/api/acos/{aco.aco_id}/rural/?py=2027").json()
     assert body["run"] is None and body["months"] == [] and body["qualifies"] is False
     export = client.get(_url(aco, "export.csv"))
-    assert export.status_code == 200 and b"no rural run yet" in export.content
-
-
-def _csv_sections(text: str) -> dict[str, list[list[str]]]:
-    sections: dict[str, list[list[str]]] = {"head": []}
-    current = "head"
-    for row in csv.reader(io.StringIO(text)):
-        if row and row[0] in ("# Participant TINs", "# Payment schedule"):
-            current = row[0][2:]
-            sections[current] = []
-        elif row:
-            sections[current].append(row)
-    return sections
+    assert export.status_code == 200 and export.content.decode().splitlines() == [",".join(TIN_HEADER)]
+    assert export["Content-Disposition"] == f'attachment; filename="rural-addon-{aco.aco_id}-py2027-no-run-yet.csv"'
 
 
 def test_csv_export_has_the_tins_and_the_schedule(
     aco: ACO, analyst: User, rural_run: RuralRun, client_for: Callable[[User], Client]
 ) -> None:
-    response = client_for(analyst).get(_url(aco, "export.csv"))
+    """One table a file, the header first and the run in the name (issue 17: the CSV held a summary and
+    two tables under "# …" lines)."""
+    client = client_for(analyst)
+    response = client.get(_url(aco, "export.csv"))
     assert response.status_code == 200
-    assert f"rural-addon-{aco.aco_id}-py2027-run{rural_run.pk}.csv" in response["Content-Disposition"]
-    sections = _csv_sections(response.content.decode())
-    head = dict((r[0], r[1]) for r in sections["head"][1:])
-    assert head["Qualifies"] == "Yes" and head["Total ($)"] == "150.00" and head["Rate ($ PBPM)"] == "10.00"
-    tins = {r[0]: r for r in sections["Participant TINs"][1:]}
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="rural-addon-{aco.aco_id}-py2027-run{rural_run.pk}.csv"'
+    )
+    header, *rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert header == TIN_HEADER and all(len(r) == len(header) for r in rows)
+    tins = {r[0]: r for r in rows}
     assert tins[RHC][5:7] == ["7", "Rural"]
     assert tins[URBAN][6] == "Urban" and tins[UNKNOWN][6] == "Unknown"
-    months = sections["Payment schedule"][1:]
+    response = client.get(_url(aco, "schedule.csv"))
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="rural-addon-schedule-{aco.aco_id}-py2027-run{rural_run.pk}.csv"'
+    )
+    header, *months = list(csv.reader(io.StringIO(response.content.decode())))
+    assert header == SCHEDULE_HEADER and len(months) == 12
     assert months[0] == ["2027-01", "2", "10.00", "20.00", "Actual"]
     assert months[11] == ["2027-12", "1", "10.00", "10.00", "Projected"]
+    assert sum(Decimal(m[3]) for m in months) == Decimal("150.00")  # the page's total
     assert AccessLog.objects.filter(action=AccessLog.Action.EXPORT, aco_code=aco.aco_id).exists()
 
 

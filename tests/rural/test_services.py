@@ -1,5 +1,5 @@
 """The rural add-on run over a real alignment run: which beneficiaries are paid for, who qualifies,
-what is reported (DOMAIN.md §6). Numbers by hand: $8.00 PBPM in PY2027 (the default parameters)."""
+what is reported (docs/rural.md). Numbers by hand: $8.00 PBPM in PY2027 (the default parameters)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Default model parameters for PY2027–PY2029 (DOMAIN.md). Values CMS has not published are the
+"""Default model parameters for PY2027–PY2029 (docs/model.md). Values CMS has not published are the
 documented assumptions; CMS admins change them in the administration pages."""
 
 import datetime

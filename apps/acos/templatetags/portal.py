@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django import forms, template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+
+from lead_portal.text import in_sentence as _in_sentence
 
 register = template.Library()
 
@@ -18,6 +21,17 @@ def field(bound: forms.BoundField) -> dict[str, Any]:
     described = []
     if bound.help_text:
         described.append(f"{bound.auto_id}_hint")
+    # A text area's length limit is shown and counted, never enforced by the browser's maxlength (which
+    # cuts pasted text without a word); the server refuses a longer text and says by how much.
+    text_limit = None
+    if isinstance(widget, forms.Textarea):
+        limit = widget.attrs.get("data-maxlength") or widget.attrs.get("maxlength")
+        if limit:
+            text_limit = int(limit)
+            widget = copy.copy(widget)
+            widget.attrs = {k: v for k, v in widget.attrs.items() if k != "maxlength"}
+            widget.attrs["data-maxlength"] = str(text_limit)
+            described.append(f"{bound.auto_id}_limit")
     if bound.errors:
         described.append(f"{bound.auto_id}_error")
     attrs: dict[str, Any] = {}
@@ -36,7 +50,12 @@ def field(bound: forms.BoundField) -> dict[str, Any]:
         if bound.errors:
             css += " ds-c-field--error"
         attrs["class"] = css
-    return {"bound": bound, "kind": kind, "widget_html": bound.as_widget(attrs=attrs)}
+    return {
+        "bound": bound,
+        "kind": kind,
+        "widget_html": bound.as_widget(widget=widget, attrs=attrs),
+        "text_limit": f"{text_limit:,}" if text_limit else "",
+    }
 
 
 @register.simple_tag(takes_context=True)
@@ -57,3 +76,9 @@ def yesno_badge(value: bool) -> SafeString:
     return format_html(
         '<span class="ds-c-badge ds-c-badge--{}">{}</span>', "success" if value else "info", "Yes" if value else "No"
     )
+
+
+@register.filter
+def in_sentence(label: str) -> str:
+    """A label inside a sentence: "Rural add-on" → "rural add-on", "ACO summaries" unchanged."""
+    return _in_sentence(str(label))

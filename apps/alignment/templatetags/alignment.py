@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import template
 
 from apps.alignment import cohorts
+from lead_portal import formatting
 
 register = template.Library()
 
 
 @register.filter
 def cents(value: Any) -> str:
-    """Integer cents as dollars with thousands separators (no currency sign)."""
+    """Integer cents as money, the portal's way (``$3,786.66``); "—" when unknown."""
     try:
-        return f"{int(value) / 100:,.2f}"
+        return formatting.money(Decimal(int(value)) / 100)
     except (TypeError, ValueError):
-        return ""
+        return formatting.MISSING
 
 
 @register.filter

@@ -1,4 +1,4 @@
-"""The BE/BEI catalogue for PY2027–PY2029 (DOMAIN.md §7). Limits come from the model parameters'
+"""The BE/BEI catalogue for PY2027–PY2029 (docs/benefits.md). Limits come from the model parameters'
 defaults: Substance Access $500.00 per beneficiary per year, Care Management Home Visits 20 a year,
 Part D Premium Buydown first offered in PY2029. CMS admins change items in the administration pages."""
 

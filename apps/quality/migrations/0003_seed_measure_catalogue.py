@@ -1,4 +1,4 @@
-"""The quality measure catalogue for PY2027–PY2029 (DOMAIN.md §4): seven measures per year with
+"""The quality measure catalogue for PY2027–PY2029 (docs/quality.md): seven measures per year with
 their decile tables. CMS has not published LEAD benchmarks; CMS admins replace these in the
 administration pages when it does.
 

@@ -12,7 +12,7 @@ from apps.claims.generator import CONVENTIONS, Options, default_workers, generat
 EPILOG = (
     "The bundle: a CCLF package (CCLF0 and the eleven data files CCLF1-CCLF9, CCLFA, CCLFB, with "
     "CMS file names), acos.csv, participants.csv, preferred_providers.csv, voluntary_alignments.csv "
-    "and quality_submissions.csv (DESIGN.md). The same seed gives the same bytes, whatever --workers. "
+    "and quality_submissions.csv (docs/bundles.md). The same seed gives the same bytes, whatever --workers. "
     "--with-errors appends two malformed records at the end of CCLF5 (CCLF0 counts them): the "
     "second-to-last line is one character too long (389 instead of 388) and the last has "
     "CLM_LINE_FROM_DT = PY-02-30; every other line is exactly what the run without the option "
