@@ -48,7 +48,7 @@ from django.utils import timezone
 
 from apps.accounts.models import AccessLog, User
 from apps.acos import selectors as aco_selectors
-from apps.acos.attention import INFO, AttentionItem, local_date
+from apps.acos.attention import AttentionItem, downloads_waiting
 from apps.acos.models import ACO
 from lead_portal import jobs
 from lead_portal.exports import csv_writer, xlsx_workbook, xlsx_write, xlsx_write_row
@@ -57,6 +57,7 @@ from lead_portal.formatting import when
 from .charts import measure_name, parameter_rows
 from .models import PerformanceReport, PerformanceSummary, PipelineRun
 from .snapshot import sequestration_shown
+from .why import explain
 
 log = logging.getLogger(__name__)
 
@@ -214,6 +215,11 @@ def report_facts(data: Mapping[str, Any], *, built_at: str = "") -> list[Fact]:
             ("Alignment minimum", minimum_text, "text"),
         ],
     )
+    # Why the estimate is a saving or a loss, as the money page says it (negative amounts with a plain
+    # hyphen, as ``display`` writes every other one in the report).
+    reason = explain(data)
+    if reason is not None:
+        f.add("Summary", "Key figures", reason.title, VALUE, reason.text.replace("\u2212", "-"))
 
     f.named(
         "Alignment",
@@ -635,20 +641,16 @@ def report_attention(aco: ACO, performance_year: int, today: dt.date) -> list[At
     waiting = [r for r in ready if f"report {r.pk}" not in downloaded]
     if not waiting:
         return []
-    described = "; ".join(
-        f"{r.get_format_display()}, PY{r.performance_year}, pipeline run {r.summary.run_id}" for r in waiting[:3]
-    )
-    more = f" and {len(waiting) - 3} more" if len(waiting) > 3 else ""
-    count = len(waiting)
     return [
-        AttentionItem(
-            kind="export_ready",
-            title=f"{count} performance report{'s' if count != 1 else ''} ready to download",
-            detail=f"Built and not downloaded yet: {described}{more}.",
+        downloads_waiting(
+            described=[
+                f"{r.get_format_display()}, PY{r.performance_year}, pipeline run {r.summary.run_id}" for r in waiting
+            ],
+            one="performance report",
+            many="performance reports",
             url=f"{reverse('reports:list', kwargs={'aco_id': aco.aco_id})}?py={waiting[-1].performance_year}",
             action="Download the reports",
-            severity=INFO,
-            since=local_date(waiting[0].finished_at),
+            since=waiting[0].finished_at,
         )
     ]
 

@@ -58,6 +58,7 @@ from apps.quality.models import MeasureCode, MeasureDefinition, MeasureResult, Q
 from apps.rural import services as rural_services
 from apps.rural.models import RuralEligibility, RuralPaymentLine
 from lead_portal import jobs
+from lead_portal.formatting import when
 from lead_portal.text import in_sentence
 
 from . import engine, inputs, snapshot
@@ -401,7 +402,7 @@ def pipeline_steps_take_over() -> int:
     taken = 0
     for step in list(stale):
         last = step.heartbeat_at or step.started_at
-        seen = f"{timezone.localtime(last):%Y-%m-%d %H:%M:%S %Z}" if last else "never"
+        seen = when(last, seconds=True) if last else "never"
         claim = PipelineStep.objects.filter(
             pk=step.pk, status=PipelineStep.Status.RUNNING, task_id=step.task_id, heartbeat_at=step.heartbeat_at
         )
@@ -713,13 +714,21 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
     cost: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
     by_month_cost: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     by_category: dict[str, Decimal] = defaultdict(Decimal)
-    for cohort, year, month, category, amount in CostFact.objects.filter(run=run, aco=aco).values_list(
-        "cohort", "year", "month", "category", "amount"
+    claims_by_category: dict[str, int] = defaultdict(int)
+    # The same beneficiaries' base-year spending and claims by (category, year).
+    base_amount: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
+    base_claims: dict[tuple[str, int], int] = defaultdict(int)
+    for cohort, year, month, category, amount, n in CostFact.objects.filter(run=run, aco=aco).values_list(
+        "cohort", "year", "month", "category", "amount", "claims"
     ):
         cost[(cohort, year)] += amount
         if year == py:
             by_month_cost[(year, month)] += amount
             by_category[category] += amount
+            claims_by_category[category] += n
+        elif year < py:
+            base_amount[(category, year)] += amount
+            base_claims[(category, year)] += n
     mm: dict[tuple[str, int], int] = defaultdict(int)
     by_month_mm: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for cohort, year, month, members in MemberMonthFact.objects.filter(run=run, aco=aco).values_list(
@@ -774,6 +783,17 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
         for (y, m) in sorted(set(by_month_mm) | set(by_month_cost))
     ]
     categories = [(c.value, str(c.label), by_category.get(c.value, Decimal(0))) for c in Category]
+    base_years = range(py - inputs.BASE_YEARS, py)
+    base_mm = {y: sum(n for (_, year), n in mm.items() if year == y) for y in base_years}
+    category_base_years = {
+        c.value: [
+            snapshot.CategoryYear(
+                y, base_amount.get((c.value, y), Decimal(0)), base_mm[y], base_claims.get((c.value, y), 0)
+            )
+            for y in base_years
+        ]
+        for c in Category
+    }
 
     align = run.alignment_run
     minimum = alignment_selectors.minimums_status(aco=aco, performance_year=py, run=align)
@@ -894,6 +914,8 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
         parameters=used,
         cohort_labels={c.value: str(c.label) for c in Cohort},
         reductions=reductions,
+        category_claims=claims_by_category,
+        category_base_years=category_base_years,
     )
 
 

@@ -16,7 +16,13 @@ for display and download). Shape (every key always present; lists may be empty):
                discount_pct, benchmark_pbpm, base_years: [{year, pbpm, weight, trend_factor, member_months,
                expenditure}]}]
     months: [{month: "YYYY-MM", member_months, expenditure, pbpm, benchmark_pbpm}]
-    categories: [{category, label, expenditure, pbpm, share_pct}]
+    categories: [{category, label, expenditure, pbpm, share_pct, claims,
+                  base_years: [{year, member_months, expenditure, pbpm, claims}]}]
+                                            # claims: claims (Part B/DME: lines) counted; base_years:
+                                            # the same beneficiaries' spending in the category in each
+                                            # base year with member-months, PBPM over all their
+                                            # member-months of the year (both absent in snapshots
+                                            # computed before they were added)
     quality: {tqs, scored_measures, withhold_pct, withhold, earned_back, measures: [{measure, label, unit, rate,
               points, scored}]}  (label: the catalogue's name; unit: its rate's, e.g. "% of index stays")
     settlement: {member_months, expenditure, pbpm, benchmark_before_discount, discount, benchmark,
@@ -113,6 +119,16 @@ def reduction_explanation(amount: Decimal, reductions: Reductions, performance_y
 
 
 @dataclass(frozen=True)
+class CategoryYear:
+    """One service category's spending in one year (a base year), of the same beneficiaries."""
+
+    year: int
+    expenditure: Decimal
+    member_months: int  # all the beneficiaries' member-months of the year, every cohort
+    claims: int = 0
+
+
+@dataclass(frozen=True)
 class MonthRow:
     year: int
     month: int
@@ -136,8 +152,12 @@ def build(
     parameters: Mapping[str, Any],
     cohort_labels: Mapping[str, str],
     reductions: Reductions | None = None,
+    category_claims: Mapping[str, int] | None = None,
+    category_base_years: Mapping[str, Sequence[CategoryYear]] | None = None,
 ) -> dict[str, Any]:
     reductions = reductions or Reductions()
+    category_claims = category_claims or {}
+    category_base_years = category_base_years or {}
     bench_by_cohort = {c.cohort: c.benchmark or Decimal(0) for c in settlement.cohorts}
     month_rows = []
     for m in months:
@@ -159,6 +179,18 @@ def build(
             "expenditure": money(amount),
             "pbpm": _pbpm(amount, settlement.member_months),
             "share_pct": round(float(amount / total * 100), 1) if total else None,
+            "claims": category_claims.get(key, 0),
+            "base_years": [
+                {
+                    "year": b.year,
+                    "member_months": b.member_months,
+                    "expenditure": money(b.expenditure),
+                    "pbpm": _pbpm(b.expenditure, b.member_months),
+                    "claims": b.claims,
+                }
+                for b in category_base_years.get(key, ())
+                if b.member_months
+            ],
         }
         for key, label, amount in categories
     ]

@@ -20,7 +20,7 @@ from apps.acos.mixins import ACOScopedMixin
 from apps.acos.models import ACO
 from lead_portal.exports import csv_writer
 
-from . import charts, selectors, snapshot
+from . import charts, selectors, snapshot, why
 from .models import PerformanceSummary
 from .views_high_cost import list_url
 
@@ -233,6 +233,7 @@ class MoneyView(PerformanceMixin, TemplateView):
             sequestration=snapshot.sequestration_shown(
                 data["settlement"], data.get("parameters", {}).get("sequestration_pct")
             ),
+            why=why.explain(data),
         )
         return context
 

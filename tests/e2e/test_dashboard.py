@@ -12,13 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from apps.performance import charts
 from apps.performance.models import PerformanceSummary
 from tests.e2e.browser import check_a11y, follow, sign_in, visit
-from tests.e2e.conftest import PORTAL_TODAY
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -28,17 +26,8 @@ TRACE_POINTS = """() => Object.fromEntries([...document.querySelectorAll('.porta
 
 
 @pytest.fixture
-def demo(live_server: Any, settings: Any, tmp_path: Path) -> list[Any]:
-    from apps.acos.demo import demo_load
-
-    settings.PORTAL_TODAY = PORTAL_TODAY
-    bundle = tmp_path / "bundle"
-    call_command(
-        "generate_cclf", out=str(bundle), beneficiaries=400, acos=2, seed=2027, performance_year=2027, workers=1
-    )
-    call_command("load_dataset", str(bundle))
-    call_command("run_pipeline", performance_year=2027)
-    return demo_load()
+def demo(computed_demo: list[Any]) -> list[Any]:
+    return computed_demo
 
 
 def test_admin_reads_the_dashboard_and_the_money_page(page: Page) -> None:
@@ -95,6 +84,10 @@ def test_admin_reads_the_dashboard_and_the_money_page(page: Page) -> None:
     nav = page.get_by_role("navigation", name="Portal")
     expect(nav.get_by_role("link", name="Money and settlement")).to_have_attribute("aria-current", "page")
     expect(page.locator("#estimate-notice")).to_contain_text("Estimates, not CMS determinations.")
+    # Why it is a saving or a loss, in words, near the top.
+    kind = "saving" if data["settlement"]["gross_savings"] > 0 else "loss"
+    expect(page.locator("#why-estimate h2")).to_have_text(f"Why the estimate is a {kind}")
+    expect(page.locator("#why-estimate li").first).to_contain_text(charts.money_text(data["settlement"]["pbpm"]))
     expect(page.locator(".portal-chart.js-plotly-plot")).to_have_count(6)
     settlement = page.locator("#table-settlement")
     expect(settlement.locator("tbody tr")).to_have_count(len(lines))

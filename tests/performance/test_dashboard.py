@@ -342,6 +342,30 @@ def test_money_page_shows_the_whole_estimate(
     assert set(_figures(html)) >= {"figure-settlement", "figure-cohorts", "figure-months", "figure-categories"}
 
 
+def test_money_page_says_why_the_estimate_is_a_saving(
+    summary: PerformanceSummary, aco: ACO, analyst: User, client_for: Any
+) -> None:
+    """The factory's figures (module docstring): $735.29 PBPM against $1,137.25; gross savings $4,836,480.00,
+    34.74% → "34.7%"; $83,520 not earned back. A&D (1,000 − 637.50) × 12,000 = $4,350,000 against ESRD's
+    (8,000 − 5,625) × 240 = $570,000: A&D contributes most. Published benchmarks: no base years to trend,
+    and the factory's categories have none either, so two sentences. A snapshot from before categories
+    carried base years (no ``base_years``, no ``claims``) reads the same."""
+    expected = (
+        '<h2 id="why-estimate-heading">Why the estimate is a saving</h2>\n<ul><li>The aligned beneficiaries cost '
+        "$735.29 per beneficiary per month (PBPM) against a benchmark of $1,137.25 PBPM: gross savings of "
+        "$4,836,480.00 (34.7% of the benchmark), after $83,520.00 of quality withhold not earned back.</li>"
+        "<li>Aged &amp; Disabled contributes most: $637.50 PBPM against its benchmark of $1,000.00 PBPM, $362.50 "
+        "PBPM less, times 12,000 member-months: $4,350,000.00 of the savings.</li></ul>"
+    )
+    html = client_for(analyst).get(f"/acos/{aco.aco_id}/money/?py=2027").content.decode()
+    assert expected in html
+    assert html.index('id="why-estimate"') < html.index('id="high-cost-link"')  # near the top
+    for c in summary.data["categories"]:
+        del c["base_years"], c["claims"]
+    summary.save(update_fields=["data"])
+    assert expected in client_for(analyst).get(f"/acos/{aco.aco_id}/money/?py=2027").content.decode()
+
+
 @pytest.mark.parametrize(
     ("expenditure", "label", "amount"),
     [

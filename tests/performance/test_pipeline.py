@@ -37,23 +37,12 @@ from apps.acos.models import ACO, Election
 from apps.alignment.models import AlignedBeneficiary
 from apps.performance import inputs, services
 from apps.performance.models import CostFact, MemberMonthFact, PerformanceSummary, PipelineRun, PipelineStep
-from tests.claims.cclf_builders import beneficiary, dme, ingest, mbi, part_a_header, part_b, write_package
+from tests.claims.cclf_builders import beneficiary, dme, ingest, mbi, part_a_paid, part_b_paid, write_package
 from tests.factories import alignment_run
 
 PY = 2027
 M1, M2, M3, M4 = mbi(1), mbi(2), mbi(3), mbi(4)
 D = dt.date
-
-
-def visit(uniq: int, cntl: str, who: str, day: str, paid: str, **kw: Any) -> str:
-    dates = {"CLM_FROM_DT": day, "CLM_THRU_DT": day, "CLM_LINE_FROM_DT": day, "CLM_LINE_THRU_DT": day}
-    return part_b(uniq, cntl, BENE_MBI_ID=who, CLM_LINE_CVRD_PD_AMT=paid, **(dates | kw))
-
-
-def claim(uniq: int, who: str, claim_type: int, day: str, paid: str, **kw: Any) -> str:
-    return part_a_header(
-        uniq, BENE_MBI_ID=who, CLM_TYPE_CD=claim_type, CLM_FROM_DT=day, CLM_THRU_DT=day, CLM_PMT_AMT=paid, **kw
-    )
 
 
 @pytest.fixture
@@ -66,20 +55,20 @@ def loaded(tmp_path: Path, db: None) -> tuple[ACO, ACO]:
             beneficiary(M4),
         ],
         "CCLF1": [
-            claim(101, M1, 60, "2027-03-01", "10000.00", CLM_EFCTV_DT="2027-03-10"),
-            claim(102, M1, 60, "2027-03-01", "12000.00", CLM_ADJSMT_TYPE_CD="2", CLM_EFCTV_DT="2027-03-20"),
-            claim(103, M1, 20, "2027-03-06", "3000.00", PRVDR_OSCAR_NUM="215001"),
-            claim(104, M1, 40, "2027-06-10", "500.00", PRVDR_OSCAR_NUM="210002"),
-            claim(105, M2, 10, "2026-02-01", "1200.00", PRVDR_OSCAR_NUM="217001"),
-            claim(106, M3, 50, "2027-01-15", "2000.00", PRVDR_OSCAR_NUM="211501"),
+            part_a_paid(101, M1, 60, "2027-03-01", "10000.00", CLM_EFCTV_DT="2027-03-10"),
+            part_a_paid(102, M1, 60, "2027-03-01", "12000.00", CLM_ADJSMT_TYPE_CD="2", CLM_EFCTV_DT="2027-03-20"),
+            part_a_paid(103, M1, 20, "2027-03-06", "3000.00", PRVDR_OSCAR_NUM="215001"),
+            part_a_paid(104, M1, 40, "2027-06-10", "500.00", PRVDR_OSCAR_NUM="210002"),
+            part_a_paid(105, M2, 10, "2026-02-01", "1200.00", PRVDR_OSCAR_NUM="217001"),
+            part_a_paid(106, M3, 50, "2027-01-15", "2000.00", PRVDR_OSCAR_NUM="211501"),
         ],
         "CCLF5": [
-            visit(1, "B1", M1, "2027-02-01", "100.00"),
-            visit(2, "B2", M1, "2027-02-02", "80.00", CLM_CARR_PMT_DNL_CD="0"),
-            visit(3, "B3", M1, "2025-05-01", "300.00"),
-            visit(4, "B4", M2, "2027-05-01", "400.00"),
-            visit(5, "B5", M2, "2027-08-01", "600.00"),
-            visit(6, "B6", M4, "2027-03-03", "999.00"),
+            part_b_paid(1, "B1", M1, "2027-02-01", "100.00"),
+            part_b_paid(2, "B2", M1, "2027-02-02", "80.00", CLM_CARR_PMT_DNL_CD="0"),
+            part_b_paid(3, "B3", M1, "2025-05-01", "300.00"),
+            part_b_paid(4, "B4", M2, "2027-05-01", "400.00"),
+            part_b_paid(5, "B5", M2, "2027-08-01", "600.00"),
+            part_b_paid(6, "B6", M4, "2027-03-03", "999.00"),
         ],
         "CCLF6": [dme(7, "D1", BENE_MBI_ID=M1, CLM_LINE_FROM_DT="2027-04-01", CLM_LINE_CVRD_PD_AMT="250.00")],
     }
@@ -225,6 +214,39 @@ def test_pipeline_summary_settles_the_worked_case(loaded: tuple[ACO, ACO]) -> No
     assert data["estimate"] is True
 
 
+def test_the_summary_keeps_each_categorys_base_year_spending_and_claims(loaded: tuple[ACO, ACO]) -> None:
+    """L0001's base-year member-months, both cohorts: 2024 ESRD 12 (M1 not entitled); 2025 9 + 12 = 21;
+    2026 12 + 12 = 24. Professional: M1's $300 line of 2025 → $300 / 21 = $14.29 PBPM, 1 line; home health:
+    M2's $1,200 of 2026 → $1,200 / 24 = $50.00, 1 claim; every other base-year figure $0. PY claims: the
+    inpatient stay once (its replaced version does not count), M1's paid line and M2's August line."""
+    first, _ = loaded
+    run = align(*loaded)
+    pipeline = services.pipeline_run_create(performance_year=PY)
+    PipelineRun.objects.filter(pk=pipeline.pk).update(alignment_run=run)
+    for name in ("money", "summaries"):
+        assert services.pipeline_step_execute(run_id=pipeline.pk, name=name, inline=True) == "succeeded"
+    categories = {c["category"]: c for c in PerformanceSummary.objects.get(run=pipeline, aco=first).data["categories"]}
+    assert categories["professional"]["base_years"] == [
+        {"year": 2024, "member_months": 12, "expenditure": 0.0, "pbpm": 0.0, "claims": 0},
+        {"year": 2025, "member_months": 21, "expenditure": 300.0, "pbpm": 14.29, "claims": 1},
+        {"year": 2026, "member_months": 24, "expenditure": 0.0, "pbpm": 0.0, "claims": 0},
+    ]
+    assert [(b["year"], b["pbpm"], b["claims"]) for b in categories["home_health"]["base_years"]] == [
+        (2024, 0.0, 0),
+        (2025, 0.0, 0),
+        (2026, 50.0, 1),
+    ]
+    assert {k: c["claims"] for k, c in categories.items()} == {
+        "inpatient": 1,
+        "outpatient": 1,
+        "snf": 1,
+        "home_health": 0,
+        "hospice": 0,
+        "professional": 2,
+        "dme": 1,
+    }
+
+
 def test_run_pipeline_command_runs_every_step_and_prints_the_money(loaded: tuple[ACO, ACO]) -> None:
     out = io.StringIO()
     call_command("run_pipeline", performance_year=PY, stdout=out)
@@ -311,7 +333,7 @@ def test_a_claims_load_starts_the_pipeline(
 ) -> None:
     settings.PIPELINE_AFTER_INGEST = True
     ACO.objects.create(aco_id="L0001", legal_name="Harbor ACO", states=["MD"])
-    files = {"CCLF8": [beneficiary(M1)], "CCLF5": [visit(1, "B1", M1, "2027-02-01", "100.00")]}
+    files = {"CCLF8": [beneficiary(M1)], "CCLF5": [part_b_paid(1, "B1", M1, "2027-02-01", "100.00")]}
     with django_capture_on_commit_callbacks(execute=True):
         load = ingest(write_package(tmp_path / "pkg", files)["CCLF0"].parent)
     assert load.status == "succeeded"

@@ -97,3 +97,27 @@ def test_the_money_pages_measures_table_reads_in_words(data: dict[str, Any]) -> 
             "Yes",
         ],
     ]
+
+
+def test_the_report_says_why_the_estimate_is_a_saving(data: dict[str, Any]) -> None:
+    """The money page's explanation, in the key figures. Inpatient (the factory's $1,285,714.29 over 12,240
+    member-months = $105.04 PBPM) against 2026's $120.00 trended by the 3% parameter: $123.60, −$18.56, with
+    a plain hyphen in the report; 60 claims over 12,000 member-months in 2026 = 60 per 1,000 a year, none in
+    2027."""
+    data["parameters"]["benchmark_trend_pct"] = 3.0
+    inpatient = next(c for c in data["categories"] if c["category"] == "inpatient")
+    inpatient["base_years"] = [
+        {"year": 2026, "member_months": 12_000, "expenditure": 1_440_000.0, "pbpm": 120.0, "claims": 60}
+    ]
+    why = fact(csv_rows(reports.build_csv(data, built_at="")), "Summary", "Key figures", "Why the estimate is a saving")
+    assert why.startswith(
+        "The aligned beneficiaries cost $735.29 per beneficiary per month (PBPM) against a benchmark of $1,137.25 "
+        "PBPM: gross savings of $4,836,480.00 (34.7% of the benchmark), after $83,520.00 of quality withhold not "
+        "earned back. Aged & Disabled contributes most: "
+    )
+    assert why.endswith(
+        "Inpatient fell most: $105.04 PBPM against $123.60 (-$18.56 PBPM; 60 inpatient claims per 1,000 "
+        "beneficiaries a year in 2026, 0 in 2027)."
+    )
+    text = pdf_text(reports.build_pdf(data, built_at=""))
+    assert "Why the estimate is a saving" in text and "\u2212" not in text
