@@ -50,6 +50,14 @@ def count(value: Any) -> str:
 
 
 @register.filter
+def cell(value: Any) -> Any:
+    """A table cell as a person reads it: whole numbers with separators (``1,228``), the rest as it is."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return formatting.count(value)
+    return value
+
+
+@register.filter
 def num(value: Any, places: int | str = 2) -> str:
     return formatting.number(value, int(places))
 

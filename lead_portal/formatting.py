@@ -3,7 +3,8 @@ formatting helpers behind the template filters (``lead_portal/format_filters.py`
 template) and every PDF, CSV and XLSX the portal makes.
 
 - A **time** is in the portal's time zone (``settings.TIME_ZONE``) and names it: ``5 Dec 2026 14:03 EST``
-  (``EDT`` in summer). A stored time is UTC; nobody reads UTC.
+  (``EDT`` in summer). A stored time is UTC; nobody reads UTC. A sentence writes a date in full:
+  ``October 31, 2026``.
 - **Money** is dollars and cents with separators and a true minus sign: ``$150,000.00``, ``−$4,625.15``.
 - A **percentage** has at most one decimal by default (``29.4%``); a **count** has separators (``1,020``).
 - A **rate** of a quality measure has at most two decimals and its unit (``9.89 per 100 …``); **points**
@@ -77,6 +78,11 @@ def when(value: dt.datetime | dt.date | str | None, *, seconds: bool = False) ->
     local = local_time(value)
     clock = f"{local:%H:%M:%S}" if seconds else f"{local:%H:%M}"
     return f"{local.day} {local:%b %Y} {clock} {local.tzname()}"
+
+
+def long_date(day: dt.date) -> str:
+    """A date as the portal's sentences write it: ``October 31, 2026``."""
+    return f"{day:%B} {day.day}, {day.year}"
 
 
 def clock(value: dt.datetime | None) -> str:

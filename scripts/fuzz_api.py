@@ -59,9 +59,8 @@ def _run(args: argparse.Namespace, scratch: Path) -> int:
     from drf_spectacular.generators import SchemaGenerator
 
     from tests.factories import PASSWORD
-    from tests.fuzz.harness import fuzz
+    from tests.fuzz.harness import fuzz, own_path_values
     from tests.leaks.world import TODAY, build
-    from tests.routes import API_ROUTES_BY_SCHEMA_PATH, KWARG_VALUES
 
     setup_test_environment()  # the test client's host, e-mail kept in memory
     say = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
@@ -76,21 +75,12 @@ def _run(args: argparse.Namespace, scratch: Path) -> int:
             return 2
         token = response.json()["token"]
 
-        def path_values(path: str, name: str) -> str | None:
-            route = API_ROUTES_BY_SCHEMA_PATH.get(path)
-            if route is None or name not in KWARG_VALUES:
-                return None
-            try:
-                return str(KWARG_VALUES[name](world.a.aco, route))
-            except LookupError:
-                return None
-
         say(f"Fuzzing as {world.a.admin.username} ({world.a.aco.aco_id}), {args.examples} examples each ...")
         report = fuzz(
             app=WSGIHandler(),
             schema_document=SchemaGenerator().get_schema(request=None, public=True),
             headers={"Authorization": f"Token {token}"},
-            path_values=path_values,
+            path_values=own_path_values(world.a.aco),
             examples=args.examples,
             time_budget=args.seconds,
             progress=say if args.details else None,

@@ -53,6 +53,12 @@ def test_a_time_stays_in_the_portal_zone_whatever_zone_is_active() -> None:
         assert formatting.clock(dt.datetime(2026, 12, 5, 19, 3, tzinfo=UTC)) == "14:03 EST"
 
 
+def test_a_sentence_writes_the_date_in_full() -> None:
+    # No leading zero on the day; the same in the list deadline, care-gap and claims-data sentences.
+    assert formatting.long_date(dt.date(2026, 10, 31)) == "October 31, 2026"
+    assert formatting.long_date(dt.date(2027, 6, 1)) == "June 1, 2027"
+
+
 @pytest.mark.parametrize(
     ("value", "shown"),
     [
@@ -183,3 +189,14 @@ def test_a_time_django_renders_itself_names_the_zone_too() -> None:
     """The admin's lists and a bare {{ value }} use Django's DATETIME_FORMAT: the portal's names the zone."""
     html = Template("{{ at }}").render(Context({"at": dt.datetime(2026, 12, 5, 19, 3, tzinfo=UTC)}))
     assert html == "5 Dec 2026 14:03 EST"
+
+
+def test_a_table_cell_writes_whole_numbers_with_separators_and_leaves_the_rest() -> None:
+    from django.template import engines
+
+    template = engines["django"].from_string("{% include 'includes/data_table.html' %}")
+    from apps.acos.presentation import DataTable
+
+    table = DataTable("t", "Counts", ["Category", "Beneficiaries", "Share"], [["Metropolitan", 1228, "71.1%"]])
+    html = template.render({"table": table})
+    assert "<td>1,228</td>" in html and "<td>71.1%</td>" in html

@@ -90,6 +90,17 @@ class ACOScopedViewSet(viewsets.GenericViewSet):
     def performance_year(self) -> int:
         return resolve_performance_year(self.request.query_params.get("py"))
 
+    def log(self, object_type: str, object_id: str, detail: str = "") -> None:
+        """An access-log row: the user read the ACO's beneficiary-level data through the API."""
+        access_log_record(
+            request=self.request,
+            action=AccessLog.Action.API,
+            object_type=object_type,
+            object_id=object_id,
+            aco_code=self.aco.aco_id,
+            detail=detail,
+        )
+
 
 class ACOViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """ACO profiles. ``PATCH`` changes the profile (ACO administrators)."""
@@ -174,15 +185,6 @@ class ListRowViewSet(ACOScopedViewSet):
             return selectors.participant_get(aco=self.aco, participant_id=row_id)
         return selectors.preferred_get(aco=self.aco, provider_id=row_id)
 
-    def _log(self, object_id: str) -> None:
-        access_log_record(
-            request=self.request,
-            action=AccessLog.Action.API,
-            object_type=self.list_type,
-            object_id=object_id,
-            aco_code=self.aco.aco_id,
-        )
-
     def _outcome(self, outcome: services.ListChangeOutcome) -> Response:
         data = ListChangeOutcomeSerializer(
             {
@@ -206,12 +208,12 @@ class ListRowViewSet(ACOScopedViewSet):
     @extend_schema(parameters=[PY_PARAM, OpenApiParameter("q", str, description="TIN, NPI or name")])
     def list(self, request: Request, aco_id: str) -> Response:
         page = self.paginate_queryset(self.get_queryset())
-        self._log(f"PY{self.performance_year}")
+        self.log(self.list_type, f"PY{self.performance_year}")
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request: Request, aco_id: str, row_id: int) -> Response:
         obj = self.get_object()
-        self._log(str(obj.pk))
+        self.log(self.list_type, str(obj.pk))
         return Response(self.get_serializer(obj).data)
 
     @extend_schema(

@@ -10,13 +10,14 @@ This module holds the item, the registry, the sort, and the ACO's own kind, the 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.reviews.models import ReviewCase, ReviewState, ReviewTransition
+from lead_portal.formatting import long_date
 
 from . import selectors
 from .models import ACO, Election, ModelParameters, ParticipantTIN
@@ -146,6 +147,48 @@ def changes_requested_detail(note: ChangesRequested, limit: int = 240) -> str:
     return f"CMS asked for changes: “{reason}” Revise it and submit it again."
 
 
+def changes_requested_items(
+    sent_back: Sequence[tuple[ReviewCase, str, str]], *, action: str, read_action: str
+) -> list[AttentionItem]:
+    """One item per reviewed plan CMS sent back for changes, each given as (its review case, what it is,
+    the page where it is revised): what CMS said, open since CMS asked."""
+    notes = changes_requested([case for case, _, _ in sent_back])
+    return [
+        AttentionItem(
+            kind="plan_changes",
+            title=f"{name}: changes requested",
+            detail=changes_requested_detail(notes[case.pk]),
+            url=url,
+            action=action,
+            read_action=read_action,
+            severity=ACTION,
+            since=notes[case.pk].at,
+        )
+        for case, name, url in sent_back
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# Files built and not downloaded yet (used by the apps that build exports and reports)
+# --------------------------------------------------------------------------------------------------
+def downloads_waiting(
+    *, described: Sequence[str], one: str, many: str, url: str, action: str, since: dt.datetime | None
+) -> AttentionItem:
+    """The item for files of one kind built and not yet downloaded by anyone of the ACO (``one``/``many``
+    name the kind): how many, the first three ``described``, open since the oldest was built."""
+    count = len(described)
+    more = f" and {count - 3} more" if count > 3 else ""
+    return AttentionItem(
+        kind="export_ready",
+        title=f"{count} {one if count == 1 else many} ready to download",
+        detail=f"Built and not downloaded yet: {'; '.join(described[:3])}{more}.",
+        url=url,
+        action=action,
+        severity=INFO,
+        since=local_date(since),
+    )
+
+
 # --------------------------------------------------------------------------------------------------
 # The ACO's own kind: list deadlines
 # --------------------------------------------------------------------------------------------------
@@ -163,7 +206,7 @@ def list_deadline_items(aco: ACO, performance_year: int, today: dt.date) -> list
         if not Election.objects.filter(aco=aco, performance_year=py).exists():
             gaps.append(f"no PY{py} elections are recorded yet")
         detail = (
-            f"Until {params.list_deadline:%B} {params.list_deadline.day}, {params.list_deadline.year} you change "
+            f"Until {long_date(params.list_deadline)} you change "
             f"PY{py} Participant TINs, Preferred Providers and elections directly; after it, list changes go to "
             "CMS for approval and elections close."
         )

@@ -10,7 +10,9 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
+from apps.accounts.models import AccessLog
 from apps.accounts.selectors import request_user
+from apps.accounts.services import access_log_record
 
 from . import selectors
 from .models import ACO
@@ -36,6 +38,7 @@ class ACOScopedMixin(LoginRequiredMixin):
 
     aco: ACO
     can_edit: bool
+    request: HttpRequest
     write_methods: tuple[str, ...] = ("POST", "PUT", "PATCH", "DELETE")
     # Views that only show a form to editors set this: analysts get 403 for the GET too.
     editors_only = False
@@ -51,6 +54,17 @@ class ACOScopedMixin(LoginRequiredMixin):
                 raise PermissionDenied("Your role in this ACO is read-only.")
         self.performance_year = resolve_performance_year(request.GET.get("py") or kwargs.get("performance_year"))
         return super().dispatch(request, *args, **kwargs)  # type: ignore[return-value]
+
+    def log(self, object_type: str, object_id: str, detail: str = "", action: str = AccessLog.Action.VIEW) -> None:
+        """An access-log row: the user saw (or, with ``action``, exported) the ACO's beneficiary-level data."""
+        access_log_record(
+            request=self.request,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            aco_code=self.aco.aco_id,
+            detail=detail,
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context: dict[str, Any] = super().get_context_data(**kwargs)  # type: ignore[misc]

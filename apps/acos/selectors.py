@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.reviews.models import OPEN_STATES
+from lead_portal.formatting import long_date
 
 from .models import (
     ACO,
@@ -98,11 +99,6 @@ def parameters_get(*, performance_year: int) -> ModelParameters:
 def list_is_locked(*, performance_year: int) -> bool:
     """After the PY's list deadline, list changes go to CMS as change requests."""
     return portal_today() > parameters_get(performance_year=performance_year).list_deadline
-
-
-def long_date(day: datetime.date) -> str:
-    """A date as the portal's sentences write it: "October 31, 2026"."""
-    return f"{day:%B} {day.day}, {day.year}"
 
 
 def elections_closed_message(*, performance_year: int) -> str:

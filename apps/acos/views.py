@@ -194,7 +194,9 @@ class ElectionEditView(ACOScopedMixin, TemplateView):
         refused = self.unknown_year()
         if refused is not None:
             return refused
-        if selectors.list_is_locked(performance_year=self.performance_year):
+        try:
+            services.elections_require_open(performance_year=self.performance_year)
+        except ValidationError:
             # A form opened before the deadline and sent after it: nothing is saved, and the page says why.
             return self.render_to_response(self.get_context_data(refused=True), status=400)
         form = ElectionForm(request.POST)

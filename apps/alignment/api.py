@@ -126,16 +126,6 @@ class _RunScoped(ACOScopedViewSet):
             raise Http404("Alignment has not been computed for this performance year.")
         return run
 
-    def log(self, object_type: str, object_id: str, detail: str = "") -> None:
-        access_log_record(
-            request=self.request,
-            action=AccessLog.Action.API,
-            object_type=object_type,
-            object_id=object_id,
-            aco_code=self.aco.aco_id,
-            detail=detail,
-        )
-
 
 class AlignedBeneficiaryViewSet(_RunScoped):
     """Aligned beneficiaries of the ACO in an alignment run."""

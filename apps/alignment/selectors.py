@@ -16,7 +16,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from apps.accounts.models import AccessLog
-from apps.acos.attention import INFO, URGENT, AttentionItem, local_date
+from apps.acos.attention import URGENT, AttentionItem, downloads_waiting, local_date
 from apps.acos.models import ACO, Election, ModelParameters, ParticipantTIN
 from apps.claims.models import Beneficiary
 
@@ -520,6 +520,7 @@ def export_attention(aco: ACO, performance_year: int, today: dt.date) -> list[At
         for detail in AccessLog.objects.filter(
             action=AccessLog.Action.EXPORT,
             object_type="aligned_beneficiaries",
+            object_id__in={f"run {e.run_id}" for e in ready},  # a download names its export's run
             aco_code=aco.aco_id,
             user__memberships__aco=aco,
         ).values_list("detail", flat=True)
@@ -528,19 +529,15 @@ def export_attention(aco: ACO, performance_year: int, today: dt.date) -> list[At
     waiting = [e for e in ready if e.pk not in downloaded]
     if not waiting:
         return []
-    described = "; ".join(
-        f"{e.get_format_display()}, PY{e.run.performance_year}, {e.row_count:,} beneficiaries" for e in waiting[:3]
-    )
-    more = f" and {len(waiting) - 3} more" if len(waiting) > 3 else ""
-    count = len(waiting)
     return [
-        AttentionItem(
-            kind="export_ready",
-            title=f"{count} list{'s' if count != 1 else ''} of aligned beneficiaries ready to download",
-            detail=f"Built and not downloaded yet: {described}{more}.",
+        downloads_waiting(
+            described=[
+                f"{e.get_format_display()}, PY{e.run.performance_year}, {e.row_count:,} beneficiaries" for e in waiting
+            ],
+            one="list of aligned beneficiaries",
+            many="lists of aligned beneficiaries",
             url=f"{reverse('alignment:exports', kwargs={'aco_id': aco.aco_id})}?py={waiting[-1].run.performance_year}",
             action="Download the lists",
-            severity=INFO,
-            since=local_date(waiting[0].finished_at),
+            since=waiting[0].finished_at,
         )
     ]

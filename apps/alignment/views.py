@@ -54,16 +54,6 @@ class RunMixin(ACOScopedMixin):
         )
         return context
 
-    def log(self, action: str, object_type: str, object_id: str, detail: str = "") -> None:
-        access_log_record(
-            request=self.request,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            aco_code=self.aco.aco_id,
-            detail=detail,
-        )
-
 
 def _names(aco: ACO, performance_year: int, keys: list[str]) -> dict[str, str]:
     """Display names for entity keys in explanations: the ACO's own name and its Participant TINs' legal
@@ -121,7 +111,7 @@ class BeneficiaryListView(RunMixin, TemplateView):
             filtered=filtered,
         )
         shown = ", ".join(f"{k}={v!r}" for k, v in filters.items() if v and k != "sort")
-        self.log(AccessLog.Action.VIEW, "aligned_beneficiaries", f"run {self.run.pk}", f"page {page.number} {shown}")
+        self.log("aligned_beneficiaries", f"run {self.run.pk}", f"page {page.number} {shown}")
         return context
 
 
@@ -156,7 +146,7 @@ class BeneficiaryDetailView(RunMixin, TemplateView):
             record=selectors.beneficiary_record(mbi=row.mbi),
             not_evaluated=self.run.counts.get("high_needs_not_evaluated", []),
         )
-        self.log(AccessLog.Action.VIEW, "aligned_beneficiary", row.mbi, f"run {self.run.pk}")
+        self.log("aligned_beneficiary", row.mbi, f"run {self.run.pk}")
         return context
 
 
@@ -189,7 +179,7 @@ class ChurnView(RunMixin, TemplateView):
                 .exclude(pk=self.run.pk)
                 .order_by("-finished_at")[:20],
             )
-            self.log(AccessLog.Action.VIEW, "alignment_churn", f"run {self.run.pk}", f"base {base.pk if base else '-'}")
+            self.log("alignment_churn", f"run {self.run.pk}", f"base {base.pk if base else '-'}")
         return context
 
 

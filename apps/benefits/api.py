@@ -11,9 +11,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import AccessLog
 from apps.accounts.selectors import request_user
-from apps.accounts.services import access_log_record
 from apps.acos.api import PY_PARAM, ACOScopedViewSet
 from apps.acos.mixins import resolve_performance_year
 from apps.reviews import services as review_services
@@ -146,18 +144,9 @@ class PlanCommentViewSet(_PlanScoped):
 class DeliveryViewSet(_PlanScoped):
     serializer_class = DeliverySerializer
 
-    def _log(self, plan: ImplementationPlan) -> None:
-        access_log_record(
-            request=self.request,
-            action=AccessLog.Action.API,
-            object_type="benefit_deliveries",
-            object_id=str(plan.pk),
-            aco_code=self.aco.aco_id,
-        )
-
     def list(self, request: Request, aco_id: str, plan_id: int) -> Response:
         plan = self.get_plan()
-        self._log(plan)
+        self.log("benefit_deliveries", str(plan.pk))
         return Response(self.get_serializer(selectors.deliveries_for(plan=plan), many=True).data)
 
     @extend_schema(request=DeliveryCreateSerializer, responses={201: DeliverySerializer})
@@ -165,7 +154,7 @@ class DeliveryViewSet(_PlanScoped):
         serializer = DeliveryCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         plan = self.get_plan()
-        self._log(plan)
+        self.log("benefit_deliveries", str(plan.pk))
         delivery = services.delivery_record(plan=plan, acting_user=request_user(request), **serializer.validated_data)
         return Response(self.get_serializer(delivery).data, status=status.HTTP_201_CREATED)
 

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from lead_portal.text import TEXT_LIMIT, LimitedCharField
 
 from .models import PLAN_FIELDS, BenefitItem
+from .services import py_range
 
 # Plan content (docs/benefits.md, "The implementation plan"): key -> (label, hint). In page order.
 PLAN_SECTIONS: dict[str, tuple[str, str]] = {
@@ -70,7 +71,7 @@ class PlanForm(forms.Form):
                 widget: forms.Widget = forms.DateInput(
                     attrs={"type": "date", "min": f"{py}-01-01", "max": f"{py}-12-31"}
                 )
-                hint = f"{hint} A day in PY{py}: {py}-01-01 to {py}-12-31."
+                hint = f"{hint} A day in PY{py}: {py_range(py)}."
             elif key == "cost_estimate":
                 widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
             else:

@@ -16,7 +16,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.acos.attention import ACTION, AttentionItem, changes_requested, changes_requested_detail
+from apps.acos.attention import AttentionItem, changes_requested_items
 from apps.acos.models import ACO, Election, ModelParameters, RiskOption
 from apps.alignment.models import AlignedBeneficiary, AlignmentRun
 from apps.alignment.selectors import latest_run
@@ -414,18 +414,16 @@ def claims_usage(*, aco: ACO, performance_year: int) -> ClaimsUsage:
 # --------------------------------------------------------------------------------------------------
 def plan_changes_attention(aco: ACO, performance_year: int, today: datetime.date) -> list[AttentionItem]:
     """Implementation plans CMS sent back for changes, whatever their performance year."""
-    plans = list(_plans().filter(selection__aco=aco, review__state=ReviewState.CHANGES_REQUESTED))
-    notes = changes_requested([p.review for p in plans])
-    return [
-        AttentionItem(
-            kind="plan_changes",
-            title=f"{plan.item.name} implementation plan (PY{plan.selection.performance_year}): changes requested",
-            detail=changes_requested_detail(notes[plan.review.pk]),
-            url=reverse("benefits:plan_detail", kwargs={"aco_id": aco.aco_id, "plan_id": plan.pk}),
-            action="Revise the plan",
-            read_action="See the plan",
-            severity=ACTION,
-            since=notes[plan.review.pk].at,
-        )
-        for plan in plans
-    ]
+    plans = _plans().filter(selection__aco=aco, review__state=ReviewState.CHANGES_REQUESTED)
+    return changes_requested_items(
+        [
+            (
+                plan.review,
+                f"{plan.item.name} implementation plan (PY{plan.selection.performance_year})",
+                reverse("benefits:plan_detail", kwargs={"aco_id": aco.aco_id, "plan_id": plan.pk}),
+            )
+            for plan in plans
+        ],
+        action="Revise the plan",
+        read_action="See the plan",
+    )

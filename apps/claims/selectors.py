@@ -13,6 +13,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.acos.attention import INFO, AttentionItem
 from apps.acos.models import ACO
+from lead_portal.formatting import long_date
 
 from .models import CCLFFile, IngestError, IngestRun
 
@@ -108,9 +109,9 @@ def claims_data_attention(aco: ACO, performance_year: int, today: dt.date) -> li
             kind="claims_data",
             title=f"Claims data is {age} days old",
             detail=(
-                f"The latest CCLF package is dated {produced:%B} {produced.day}, {produced.year}. CMS sends one "
-                f"a month, so the next was expected by {expected:%B} {expected.day}, {expected.year}; alignment, "
-                "quality and money figures stop at the latest package until it comes."
+                f"The latest CCLF package is dated {long_date(produced)}. CMS sends one a month, so the next was "
+                f"expected by {long_date(expected)}; alignment, quality and money figures stop at the latest "
+                "package until it comes."
             ),
             url=f"{reverse('performance:money', kwargs={'aco_id': aco.aco_id})}?py={py}#performance-vintage",
             action="See the data vintage",

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from lead_portal import jobs
+from lead_portal.formatting import when
 
 from . import loader
 from .layouts import PRIOR_RECORD_LENGTHS, PRIOR_VERSION, layout
@@ -97,7 +98,7 @@ def ingest_runs_take_over() -> int:
     )
     taken = 0
     for run_id, last in list(stale.values_list("pk", "heartbeat_at")):
-        seen = f"{timezone.localtime(last):%Y-%m-%d %H:%M:%S %Z}" if last else "never"
+        seen = when(last, seconds=True) if last else "never"
         taken += IngestRun.objects.filter(pk=run_id, status=IngestRun.Status.RUNNING, heartbeat_at=last).update(
             status=IngestRun.Status.FAILED,
             finished_at=timezone.now(),

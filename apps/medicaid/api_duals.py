@@ -127,16 +127,6 @@ class OptOutViewSet(ACOScopedViewSet):
 
     serializer_class = OptOutSerializer
 
-    def _log(self, detail: str) -> None:
-        access_log_record(
-            request=self.request,
-            action=AccessLog.Action.API,
-            object_type="medicaid_optouts",
-            object_id=self.aco.aco_id,
-            aco_code=self.aco.aco_id,
-            detail=detail,
-        )
-
     @extend_schema(
         parameters=[
             OpenApiParameter("q", str, description="Start of the MBI"),
@@ -149,7 +139,7 @@ class OptOutViewSet(ACOScopedViewSet):
             aco=self.aco, q=request.query_params.get("q", ""), status=request.query_params.get("status", "")
         )
         page = self.paginate_queryset(rows)
-        self._log("list")
+        self.log("medicaid_optouts", self.aco.aco_id, "list")
         return self.get_paginated_response(OptOutSerializer(page, many=True).data)
 
     @extend_schema(request=OptOutInputSerializer, responses={201: OptOutSerializer})

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from apps.accounts.models import User
-from apps.acos.attention import ACTION, AttentionItem, changes_requested, changes_requested_detail
+from apps.acos.attention import AttentionItem, changes_requested_items
 from apps.acos.models import ACO
 from apps.reviews.models import OPEN_STATES, ReviewState
 
@@ -110,18 +110,16 @@ def queue_filters() -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------
 def arrangement_changes_attention(aco: ACO, performance_year: int, today: dt.date) -> list[AttentionItem]:
     """Partnership arrangements CMS sent back for changes."""
-    arrangements = list(_arrangements().filter(aco=aco, review__state=ReviewState.CHANGES_REQUESTED))
-    notes = changes_requested([a.review for a in arrangements])
-    return [
-        AttentionItem(
-            kind="plan_changes",
-            title=f"{a.review.title}: changes requested",
-            detail=changes_requested_detail(notes[a.review.pk]),
-            url=reverse("medicaid:arrangement_detail", kwargs={"aco_id": aco.aco_id, "arrangement_id": a.pk}),
-            action="Revise the arrangement",
-            read_action="See the arrangement",
-            severity=ACTION,
-            since=notes[a.review.pk].at,
-        )
-        for a in arrangements
-    ]
+    arrangements = _arrangements().filter(aco=aco, review__state=ReviewState.CHANGES_REQUESTED)
+    return changes_requested_items(
+        [
+            (
+                a.review,
+                a.review.title,
+                reverse("medicaid:arrangement_detail", kwargs={"aco_id": aco.aco_id, "arrangement_id": a.pk}),
+            )
+            for a in arrangements
+        ],
+        action="Revise the arrangement",
+        read_action="See the arrangement",
+    )

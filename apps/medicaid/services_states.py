@@ -28,6 +28,7 @@ from apps.acos.models import ACO, Membership
 from apps.reviews.models import ReviewState
 from apps.reviews.uploads import bytes_match_extension, clean_file_name
 from lead_portal import jobs
+from lead_portal.formatting import long_date
 
 from .models import (
     MAX_SELECTED_STATES,
@@ -226,10 +227,6 @@ def state_selected_notify(*, state_id: int) -> int:
 
 
 # --- milestones ------------------------------------------------------------------------------
-
-
-def long_date(day: dt.date) -> str:
-    return f"{day:%B} {day.day}, {day.year}"
 
 
 def _as_date(value: Any, field: str) -> dt.date:

@@ -20,7 +20,6 @@ from django.views.generic import TemplateView, View
 
 from apps.accounts.models import AccessLog
 from apps.accounts.selectors import request_user
-from apps.accounts.services import access_log_record
 from apps.acos.mixins import ACOScopedMixin
 from apps.acos.presentation import ChartBlock, DataTable, money
 from apps.alignment.models import AlignedBeneficiary
@@ -145,16 +144,6 @@ def code_table(summary: selectors_duals.DualSummary) -> DataTable:
 class DualsMixin(ACOScopedMixin):
     nav = "medicaid"
     request: HttpRequest
-
-    def log(self, object_type: str, object_id: str, detail: str, action: str = AccessLog.Action.VIEW) -> None:
-        access_log_record(
-            request=self.request,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            aco_code=self.aco.aco_id,
-            detail=detail,
-        )
 
     def url(self, name: str, **kwargs: Any) -> str:
         return f"{reverse(f'medicaid:{name}', kwargs={'aco_id': self.aco.aco_id, **kwargs})}?py={self.performance_year}"

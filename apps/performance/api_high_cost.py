@@ -13,8 +13,6 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import AccessLog
-from apps.accounts.services import access_log_record
 from apps.acos.api import PY_PARAM, ACOScopedViewSet
 
 from . import selectors_high_cost as high_cost
@@ -99,14 +97,7 @@ class HighCostViewSet(ACOScopedViewSet):
             filters=filters.params(),
             totals=HighCostTotalsSerializer(self._totals(totals)).data if totals is not None else None,
         )
-        access_log_record(
-            request=request,
-            action=AccessLog.Action.API,
-            object_type="high_cost_beneficiaries",
-            object_id=f"pipeline run {summary.run_id}",
-            aco_code=self.aco.aco_id,
-            detail=f"{len(body)} rows; {filters.describe()}",
-        )
+        self.log("high_cost_beneficiaries", f"pipeline run {summary.run_id}", f"{len(body)} rows; {filters.describe()}")
         return response
 
     def _row(self, r: high_cost.Row, py: int, category: str) -> dict[str, Any]:

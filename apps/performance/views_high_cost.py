@@ -18,7 +18,6 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from apps.accounts.models import AccessLog
-from apps.accounts.services import access_log_record
 from apps.acos.mixins import ACOScopedMixin
 from apps.acos.models import ACO
 from lead_portal import formatting
@@ -50,17 +49,6 @@ def now_text() -> str:
 
 class HighCostMixin(ACOScopedMixin):
     nav = "money"
-    request: HttpRequest
-
-    def log(self, action: str, object_type: str, object_id: str, detail: str) -> None:
-        access_log_record(
-            request=self.request,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            aco_code=self.aco.aco_id,
-            detail=detail,
-        )
 
 
 class HighCostView(HighCostMixin, TemplateView):
@@ -109,7 +97,6 @@ class HighCostView(HighCostMixin, TemplateView):
             unfiltered_url=list_url(self.aco, py),
         )
         self.log(
-            AccessLog.Action.VIEW,
             "high_cost_beneficiaries",
             f"pipeline run {summary.run_id}",
             f"page {page.number}, {len(rows)} rows; {filters.describe()}",
@@ -195,10 +182,10 @@ class HighCostExportView(HighCostMixin, View):
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         if summary is not None:
             self.log(
-                AccessLog.Action.EXPORT,
                 "high_cost_beneficiaries",
                 f"pipeline run {summary.run_id}",
                 f"{fmt} export, {count} rows; {filters.describe()}",
+                action=AccessLog.Action.EXPORT,
             )
         return response
 
@@ -260,7 +247,6 @@ class BeneficiaryClaimsView(HighCostMixin, TemplateView):
             counted_claims=sum(c.claims for c in found.categories),
         )
         self.log(
-            AccessLog.Action.VIEW,
             "beneficiary_claims",
             row.mbi,
             f"PY{py} claims, {len(found.claims)} shown"

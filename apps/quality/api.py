@@ -16,9 +16,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import AccessLog, User
+from apps.accounts.models import User
 from apps.accounts.selectors import request_user
-from apps.accounts.services import access_log_record
 from apps.acos import selectors as aco_selectors
 from apps.acos.api import PY_PARAM, ACOScopedViewSet
 
@@ -164,16 +163,6 @@ class QualityResultsViewSet(ACOScopedViewSet):
             raise Http404("Quality has not been computed for this performance year.")
         return run
 
-    def _log(self, object_type: str, object_id: str, detail: str = "") -> None:
-        access_log_record(
-            request=self.request,
-            action=AccessLog.Action.API,
-            object_type=object_type,
-            object_id=object_id,
-            aco_code=self.aco.aco_id,
-            detail=detail,
-        )
-
     @extend_schema(parameters=[PY_PARAM, QRUN_PARAM], responses=dict)
     def summary(self, request: Request, aco_id: str) -> Response:
         run = self.get_run()
@@ -215,7 +204,7 @@ class QualityResultsViewSet(ACOScopedViewSet):
             search=request.query_params.get("q", ""),
         )
         page = self.paginate_queryset(qs)
-        self._log("quality_measure_members", f"run {run.pk} {row.code}", "API")
+        self.log("quality_measure_members", f"run {run.pk} {row.code}", "API")
         return self.get_paginated_response(MeasureMemberSerializer(page, many=True).data)
 
 
@@ -361,16 +350,6 @@ class CareGapViewSet(ACOScopedViewSet):
 
     serializer_class = CareGapItemSerializer
 
-    def _log(self, object_id: str, detail: str = "") -> None:
-        access_log_record(
-            request=self.request,
-            action=AccessLog.Action.API,
-            object_type="care_gaps",
-            object_id=object_id,
-            aco_code=self.aco.aco_id,
-            detail=detail,
-        )
-
     def _user(self, username: str | None, field: str = "assignee") -> User | None:
         if username is None:
             return None
@@ -408,13 +387,13 @@ class CareGapViewSet(ACOScopedViewSet):
             **dates,
         )
         page = self.paginate_queryset(qs)
-        self._log(f"worklist PY{self.performance_year}", "API")
+        self.log("care_gaps", f"worklist PY{self.performance_year}", "API")
         return self.get_paginated_response(CareGapItemSerializer(page, many=True).data)
 
     @extend_schema(responses=CareGapDetailSerializer)
     def retrieve(self, request: Request, aco_id: str, gap_id: int) -> Response:
         item = selectors.care_gap_item_get(aco=self.aco, item_id=gap_id)
-        self._log(f"gap {item.pk}", "API")
+        self.log("care_gaps", f"gap {item.pk}", "API")
         return self._detail(item)
 
     @extend_schema(request=CareGapPatchSerializer, responses=CareGapDetailSerializer)

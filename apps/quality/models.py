@@ -432,6 +432,24 @@ class CareGapItem(models.Model):
     def closed_by_a_run(self) -> bool:
         return self.is_closed and self.close_reason in RUN_CLOSE_REASONS
 
+    # How the item was closed: cleared together when it opens again.
+    CLOSURE_FIELDS = (
+        "close_reason",
+        "close_note",
+        "closed_at",
+        "closed_by",
+        "closed_by_run",
+        "closing_claim_id",
+        "closing_claim_date",
+        "closing_claim_code",
+    )
+
+    def reopen(self, status: str = GapStatus.OPEN) -> None:
+        """Back to ``status`` (open or in progress), forgetting how it was closed (not saved)."""
+        self.status, self.close_reason, self.close_note = status, "", ""
+        self.closed_at, self.closed_by, self.closed_by_run = None, None, None
+        self.closing_claim_id, self.closing_claim_date, self.closing_claim_code = None, None, ""
+
 
 class CareGapEvent(models.Model):
     """The history of a worklist item: every change, who made it (empty: a quality run) and when."""

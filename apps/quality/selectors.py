@@ -7,18 +7,20 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
 from apps.accounts.models import User
 from apps.acos.attention import URGENT, AttentionItem
 from apps.acos.models import ACO, ECQMPhase, ModelParameters
+from lead_portal.formatting import long_date
 
 from .models import (
     CareGap,
     CareGapEvent,
     CareGapItem,
+    CloseReason,
     DataSource,
     Direction,
     GapStatus,
@@ -368,16 +370,14 @@ def care_gap_item_units(*, aco: ACO, performance_year: int) -> list[str]:
 def care_gap_run_changes(*, aco: ACO, run: QualityRun) -> dict[str, int]:
     """What ``run`` did to the ACO's worklist: items found new, closed by a later claim, closed as no
     longer found, reopened (the ACO's own counts only)."""
-    counts = {"found": 0, "closed_by_claim": 0, "no_longer_found": 0, "reopened": 0}
-    events = CareGapEvent.objects.filter(run=run, item__aco=aco, actor__isnull=True)
-    for kind, reason in events.values_list("kind", "changes__close_reason__1"):
-        if kind == CareGapEvent.Kind.FOUND:
-            counts["found"] += 1
-        elif kind == CareGapEvent.Kind.REOPENED:
-            counts["reopened"] += 1
-        elif kind == CareGapEvent.Kind.CLOSED and reason in counts:
-            counts[reason] += 1
-    return counts
+    closed = Q(kind=CareGapEvent.Kind.CLOSED)
+    counts = CareGapEvent.objects.filter(run=run, item__aco=aco, actor__isnull=True).aggregate(
+        found=Count("id", filter=Q(kind=CareGapEvent.Kind.FOUND)),
+        closed_by_claim=Count("id", filter=closed & Q(changes__close_reason__1=CloseReason.CLOSED_BY_CLAIM)),
+        no_longer_found=Count("id", filter=closed & Q(changes__close_reason__1=CloseReason.NO_LONGER_FOUND)),
+        reopened=Count("id", filter=Q(kind=CareGapEvent.Kind.REOPENED)),
+    )
+    return {key: int(n or 0) for key, n in counts.items()}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -400,15 +400,18 @@ def care_gap_attention(aco: ACO, performance_year: int, today: dt.date) -> list[
     """Care gaps due this week (the portal's date and the six days after it), one item per
     performance year, due on the first one's date."""
     end = today + dt.timedelta(days=CARE_GAP_WEEK_DAYS - 1)
-    by_year: dict[int, list[CareGapItem]] = {}
-    for gap in gaps_due_between(aco=aco, start=today, end=end):
-        by_year.setdefault(gap.performance_year, []).append(gap)
+    by_year = (
+        gaps_due_between(aco=aco, start=today, end=end)
+        .order_by()
+        .values("performance_year")
+        .annotate(count=Count("id"), unassigned=Count("id", filter=Q(assignee__isnull=True)), first=Min("due_date"))
+        .order_by("performance_year")
+    )
     items = []
-    for py, gaps in sorted(by_year.items()):
-        unassigned = sum(1 for g in gaps if g.assignee_id is None)
-        count = len(gaps)
+    for year in by_year:
+        py, count, unassigned = year["performance_year"], year["count"], year["unassigned"]
         verb = "is" if count == 1 else "are"
-        detail = f"{count} of PY{py}'s open care gaps {verb} due by {end:%B} {end.day}, {end.year}"
+        detail = f"{count} of PY{py}'s open care gaps {verb} due by {long_date(end)}"
         detail += f"; {unassigned} {'has' if unassigned == 1 else 'have'} no one assigned." if unassigned else "."
         url = reverse("quality:care_gaps", kwargs={"aco_id": aco.aco_id})
         items.append(
@@ -420,7 +423,7 @@ def care_gap_attention(aco: ACO, performance_year: int, today: dt.date) -> list[
                 action="Work the care gaps",
                 read_action="See the care gaps",
                 severity=URGENT,
-                deadline=gaps[0].due_date,
+                deadline=year["first"],
             )
         )
     return items

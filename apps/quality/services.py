@@ -406,9 +406,7 @@ def care_gap_update(
                 **({"close_reason": [item.close_reason, ""]} if item.close_reason else {}),
             },
         )
-        item.status, item.close_reason, item.close_note = new_status, "", ""
-        item.closed_at, item.closed_by, item.closed_by_run = None, None, None
-        item.closing_claim_id, item.closing_claim_date, item.closing_claim_code = None, None, ""
+        item.reopen(new_status)
     if note:
         log(CareGapEvent.Kind.NOTE, "Note added.", text=note)
     if events:

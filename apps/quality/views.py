@@ -19,7 +19,6 @@ from django.views.generic import TemplateView
 
 from apps.accounts.models import AccessLog
 from apps.accounts.selectors import request_user
-from apps.accounts.services import access_log_record
 from apps.acos.mixins import ACOScopedMixin
 from apps.acos.selectors import portal_today
 from lead_portal import formatting
@@ -116,16 +115,6 @@ class QualityRunMixin(ACOScopedMixin):
         )
         context.update(run=self.run, runs=list(selectors.quality_runs(performance_year=self.performance_year)[:20]))
         return context
-
-    def log(self, object_type: str, object_id: str, detail: str = "", action: str = AccessLog.Action.VIEW) -> None:
-        access_log_record(
-            request=self.request,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            aco_code=self.aco.aco_id,
-            detail=detail,
-        )
 
 
 def _unit(row: selectors.MeasureRow) -> str:

@@ -45,6 +45,7 @@ from lead_portal.formatting import when
 
 from .models import (
     GAP_KIND_OF_TYPE,
+    RUN_CLOSE_REASONS,
     CareGap,
     CareGapEvent,
     CareGapItem,
@@ -307,7 +308,7 @@ def _refresh_found(run: QualityRun, now: dt.datetime) -> tuple[int, int]:
         CareGapItem.objects.filter(
             gaps__run=run,
             status=GapStatus.CLOSED,
-            close_reason__in=[CloseReason.CLOSED_BY_CLAIM, CloseReason.NO_LONGER_FOUND],
+            close_reason__in=RUN_CLOSE_REASONS,
         ).distinct()
     )
     for item in reopen:
@@ -321,24 +322,9 @@ def _refresh_found(run: QualityRun, now: dt.datetime) -> tuple[int, int]:
                 changes={"status": [GapStatus.CLOSED, GapStatus.OPEN], "close_reason": [item.close_reason, ""]},
             )
         )
-        item.status, item.close_reason, item.close_note = GapStatus.OPEN, "", ""
-        item.closed_at, item.closed_by_run = None, None
-        item.closing_claim_id, item.closing_claim_date, item.closing_claim_code = None, None, ""
+        item.reopen()
         item.updated_at = now
-    CareGapItem.objects.bulk_update(
-        reopen,
-        [
-            "status",
-            "close_reason",
-            "close_note",
-            "closed_at",
-            "closed_by_run",
-            "closing_claim_id",
-            "closing_claim_date",
-            "closing_claim_code",
-            "updated_at",
-        ],
-    )
+    CareGapItem.objects.bulk_update(reopen, ["status", *CareGapItem.CLOSURE_FIELDS, "updated_at"])
     CareGapEvent.objects.bulk_create(events, batch_size=1000)
     gaps, items = CareGap._meta.db_table, CareGapItem._meta.db_table
     with connection.cursor() as cursor:
@@ -408,22 +394,7 @@ def _close_gone(run: QualityRun, aco_pks: Sequence[int], now: dt.datetime) -> tu
                 },
             )
         )
-    CareGapItem.objects.bulk_update(
-        gone,
-        [
-            "status",
-            "close_reason",
-            "close_note",
-            "closed_at",
-            "closed_by",
-            "closed_by_run",
-            "closing_claim_id",
-            "closing_claim_date",
-            "closing_claim_code",
-            "updated_at",
-        ],
-        batch_size=1000,
-    )
+    CareGapItem.objects.bulk_update(gone, ["status", *CareGapItem.CLOSURE_FIELDS, "updated_at"], batch_size=1000)
     CareGapEvent.objects.bulk_create(events, batch_size=1000)
     return by_claim, len(gone) - by_claim
 

@@ -16,7 +16,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.generic import TemplateView
 
 from apps.accounts.models import AccessLog
-from apps.accounts.services import access_log_record
 from apps.acos import selectors as aco_selectors
 from apps.acos.mixins import ACOScopedMixin, CMSOnlyMixin, resolve_performance_year
 from apps.acos.models import ACO
@@ -195,16 +194,6 @@ class OverviewMixin(ACOScopedMixin):
     nav = "rural"
     request: HttpRequest
 
-    def log(self, object_type: str, run: RuralRun, detail: str, action: str = AccessLog.Action.VIEW) -> None:
-        access_log_record(
-            request=self.request,
-            action=action,
-            object_type=object_type,
-            object_id=f"rural run {run.pk}",
-            aco_code=self.aco.aco_id,
-            detail=detail,
-        )
-
 
 class OverviewView(OverviewMixin, TemplateView):
     template_name = "rural/overview.html"
@@ -279,7 +268,7 @@ class ExportView(OverviewMixin, TemplateView):
             detail = f"{len(tins)} TINs, {len(months)} months"
             if fmt == "csv":
                 detail = f"{len(months)} months" if self.table == "schedule" else f"{len(tins)} TINs"
-            self.log("rural_addon", run, f"{fmt} export, {detail}", AccessLog.Action.EXPORT)
+            self.log("rural_addon", f"rural run {run.pk}", f"{fmt} export, {detail}", AccessLog.Action.EXPORT)
         if fmt == "csv":
             response = HttpResponse(content_type="text/csv; charset=utf-8")
             writer = csv_writer(response)
@@ -428,5 +417,5 @@ class BeneficiariesView(OverviewMixin, TemplateView):
         page = Paginator(mbis.values_list("mbi", flat=True), 50).get_page(self.request.GET.get("page"))
         rows = selectors.beneficiary_rows(aco=self.aco, run=run, mbis=list(page.object_list))
         context.update(page=page, rows=rows)
-        self.log("rural_beneficiaries", run, f"page {page.number}")
+        self.log("rural_beneficiaries", f"rural run {run.pk}", f"page {page.number}")
         return context

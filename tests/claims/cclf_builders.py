@@ -145,6 +145,19 @@ def dme(uniq: int, cntl: str, line: int = 1, **kw: Any) -> str:
     return record("CCLF6", values | kw)
 
 
+def part_a_paid(uniq: int, mbi_id: str, claim_type: int, day: str, paid: str, **kw: Any) -> str:
+    """CCLF1: a one-day claim of ``mbi_id`` of type ``claim_type`` on ``day``, paid ``paid``."""
+    return part_a_header(
+        uniq, BENE_MBI_ID=mbi_id, CLM_TYPE_CD=claim_type, CLM_FROM_DT=day, CLM_THRU_DT=day, CLM_PMT_AMT=paid, **kw
+    )
+
+
+def part_b_paid(uniq: int, cntl: str, mbi_id: str, day: str, paid: str, **kw: Any) -> str:
+    """CCLF5: a visit line of ``mbi_id`` on ``day``, paid ``paid``."""
+    dates = {"CLM_FROM_DT": day, "CLM_THRU_DT": day, "CLM_LINE_FROM_DT": day, "CLM_LINE_THRU_DT": day}
+    return part_b(uniq, cntl, BENE_MBI_ID=mbi_id, CLM_LINE_CVRD_PD_AMT=paid, **(dates | kw))
+
+
 def part_d(uniq: int, rx: int, **kw: Any) -> str:
     """CCLF7: a 30-day fill of prescription ``rx`` at pharmacy 1234567893, fill number 1."""
     values = {

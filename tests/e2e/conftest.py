@@ -94,6 +94,37 @@ def demo(live_server: Any, settings: Any) -> list[Any]:
     return demo_load()
 
 
+def _generated_demo(settings: Any, folder: Path, *, computed: bool) -> list[Any]:
+    from django.core.management import call_command
+
+    from apps.acos.demo import demo_load
+
+    settings.PORTAL_TODAY = PORTAL_TODAY
+    bundle = folder / "bundle"
+    call_command(
+        "generate_cclf", out=str(bundle), beneficiaries=400, acos=2, seed=2027, performance_year=2027, workers=1
+    )
+    call_command("load_dataset", str(bundle))
+    if computed:
+        call_command("run_pipeline", performance_year=2027)
+    return demo_load()
+
+
+# A test file works on a generated world by overriding ``demo``: ``def demo(computed_demo): return computed_demo``.
+@pytest.fixture
+def computed_demo(live_server: Any, settings: Any, tmp_path: Path) -> list[Any]:
+    """The demo as ``make run`` builds it, smaller: a generated bundle (two ACOs, 400 beneficiaries with
+    their claims, PY2027) loaded and computed by the pipeline (alignment, quality, money, summaries),
+    then the demo accounts, in the live server's database, with the portal's date pinned."""
+    return _generated_demo(settings, tmp_path, computed=True)
+
+
+@pytest.fixture
+def loaded_demo(live_server: Any, settings: Any, tmp_path: Path) -> list[Any]:
+    """The same generated bundle, loaded, with the demo accounts; nothing computed yet."""
+    return _generated_demo(settings, tmp_path, computed=False)
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]

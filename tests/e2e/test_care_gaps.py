@@ -5,16 +5,13 @@ reason; its history says who closed it, when and why. The read-only analyst sees
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from apps.quality.models import CareGapItem
 from tests.e2e.browser import check_a11y, follow, sign_in, sign_out, submit, visit
-from tests.e2e.conftest import PORTAL_TODAY
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -22,17 +19,8 @@ ANALYST = "Omar Haddad"  # cvhp.analyst, a user of L0001
 
 
 @pytest.fixture
-def demo(live_server: Any, settings: Any, tmp_path: Path) -> list[Any]:
-    from apps.acos.demo import demo_load
-
-    settings.PORTAL_TODAY = PORTAL_TODAY
-    bundle = tmp_path / "bundle"
-    call_command(
-        "generate_cclf", out=str(bundle), beneficiaries=400, acos=2, seed=2027, performance_year=2027, workers=1
-    )
-    call_command("load_dataset", str(bundle))
-    call_command("run_pipeline", performance_year=2027)
-    return demo_load()
+def demo(computed_demo: list[Any]) -> list[Any]:
+    return computed_demo
 
 
 def test_a_care_manager_assigns_two_gaps_filters_by_assignee_and_closes_one(page: Page) -> None:

@@ -14,29 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from apps.performance import charts
 from apps.performance.models import BeneficiarySpendingFact, PerformanceSummary
 from tests.e2e.browser import check_a11y, follow, sign_in, visit
-from tests.e2e.conftest import PORTAL_TODAY
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture
-def demo(live_server: Any, settings: Any, tmp_path: Path) -> list[Any]:
-    from apps.acos.demo import demo_load
-
-    settings.PORTAL_TODAY = PORTAL_TODAY
-    bundle = tmp_path / "bundle"
-    call_command(
-        "generate_cclf", out=str(bundle), beneficiaries=400, acos=2, seed=2027, performance_year=2027, workers=1
-    )
-    call_command("load_dataset", str(bundle))
-    call_command("run_pipeline", performance_year=2027)
-    return demo_load()
+def demo(computed_demo: list[Any]) -> list[Any]:
+    return computed_demo
 
 
 def test_admin_goes_from_the_money_page_to_a_beneficiarys_claims(page: Page) -> None:

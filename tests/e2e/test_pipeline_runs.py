@@ -5,33 +5,21 @@ published benchmark; a failed run shows why; a CMS reviewer sees the runs but ca
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from apps.performance.models import PerformanceSummary, PipelineRun
 from tests.e2e.browser import check_a11y, follow, sign_in, sign_out, submit, visit
-from tests.e2e.conftest import PORTAL_TODAY
 from tests.factories import pipeline_run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture
-def demo(live_server: Any, settings: Any, tmp_path: Path) -> list[Any]:
-    """Two ACOs and 400 beneficiaries with their claims, loaded; nothing computed yet."""
-    from apps.acos.demo import demo_load
-
-    settings.PORTAL_TODAY = PORTAL_TODAY
-    bundle = tmp_path / "bundle"
-    call_command(
-        "generate_cclf", out=str(bundle), beneficiaries=400, acos=2, seed=2027, performance_year=2027, workers=1
-    )
-    call_command("load_dataset", str(bundle))
-    return demo_load()
+def demo(loaded_demo: list[Any]) -> list[Any]:
+    return loaded_demo
 
 
 def test_cms_admin_runs_the_pipeline_and_compares_the_acos(page: Page) -> None:

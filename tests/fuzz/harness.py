@@ -112,6 +112,23 @@ def _operations(schema: Any) -> Iterator[Any]:
         yield result.ok()
 
 
+def own_path_values(aco: Any) -> Callable[[str, str], str | None]:
+    """``fuzz``'s ``path_values`` for ``aco``: the value ``tests/routes.py`` builds for a path parameter
+    of one of its own rows, or None where it builds none (the case keeps the generated value)."""
+    from tests.routes import API_ROUTES_BY_SCHEMA_PATH, KWARG_VALUES
+
+    def value(path: str, name: str) -> str | None:
+        route = API_ROUTES_BY_SCHEMA_PATH.get(path)
+        if route is None or name not in KWARG_VALUES:
+            return None
+        try:
+            return str(KWARG_VALUES[name](aco, route))
+        except LookupError:
+            return None
+
+    return value
+
+
 def fuzz(
     *,
     app: Any,

@@ -19,9 +19,8 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.test import Client
 
 from tests.factories import PASSWORD
-from tests.fuzz.harness import fuzz
+from tests.fuzz.harness import fuzz, own_path_values
 from tests.leaks.world import LeakWorld, world_in_transaction
-from tests.routes import API_ROUTES_BY_SCHEMA_PATH, KWARG_VALUES
 
 pytestmark = pytest.mark.django_db
 
@@ -51,25 +50,12 @@ def schema_document() -> dict[str, Any]:
     return document
 
 
-def path_values_for(world: LeakWorld) -> Any:
-    def value(path: str, name: str) -> str | None:
-        route = API_ROUTES_BY_SCHEMA_PATH.get(path)
-        if route is None or name not in KWARG_VALUES:
-            return None
-        try:
-            return str(KWARG_VALUES[name](world.a.aco, route))
-        except LookupError:
-            return None
-
-    return value
-
-
 def test_no_generated_request_gets_a_server_error(fuzz_world: LeakWorld) -> None:
     report = fuzz(
         app=WSGIHandler(),
         schema_document=schema_document(),
         headers={"Authorization": f"Token {api_token(fuzz_world.a.admin.username)}"},
-        path_values=path_values_for(fuzz_world),
+        path_values=own_path_values(fuzz_world.a.aco),
         examples=EXAMPLES,
         time_budget=SECONDS,
     )

@@ -18,13 +18,11 @@ from email.message import Message
 from pathlib import Path
 from subprocess import STDOUT, Popen, TimeoutExpired  # noqa: S404 (the worker is our own program)
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-# After PY2027's list deadline (2026-10-31), before PY2028's: PY2027 list changes need CMS approval.
-PORTAL_TODAY = "2026-12-01"
+from tests.integration.private_services import PORTAL_TODAY, ROOT, database_url
+
 WORKER_START_TIMEOUT = 60
 MAIL_SEPARATOR = b"\n" + b"-" * 79 + b"\n"
 
@@ -69,19 +67,6 @@ def _integration_defaults(real_services: None, settings: Any) -> Iterator[None]:
     settings.CELERY_TASK_ALWAYS_EAGER = True
     yield
     app.conf.task_always_eager = eager
-
-
-def _database_url() -> str:
-    """The URL of the database this test run uses (pytest-django's test_<name>)."""
-    from django.db import connection
-
-    db = connection.settings_dict
-    user = quote(db.get("USER") or "", safe="")
-    password = quote(db.get("PASSWORD") or "", safe="")
-    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = db.get("HOST") or "127.0.0.1"
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    return f"postgresql://{auth}{host}{port}/{quote(db['NAME'], safe='')}"
 
 
 class Worker:
@@ -145,7 +130,7 @@ def celery_worker(
         # The base settings, not the test ones: those force the in-memory e-mail backend.
         "DJANGO_SETTINGS_MODULE": "lead_portal.settings.base",
         "DJANGO_SECRET_KEY": "integration-test-worker-key-not-a-secret-0123456789",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "DB_CONN_MAX_AGE": "0",
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_TASK_ALWAYS_EAGER": "false",

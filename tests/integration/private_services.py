@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[2]
+# After PY2027's list deadline (2026-10-31), before PY2028's: PY2027 list changes need CMS approval.
 PORTAL_TODAY = "2026-12-01"
 
 

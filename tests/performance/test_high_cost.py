@@ -42,23 +42,12 @@ from apps.alignment.models import AlignedBeneficiary
 from apps.performance import selectors_high_cost as high_cost
 from apps.performance import services
 from apps.performance.models import BeneficiarySpendingFact, CostFact, PerformanceSummary, PipelineRun
-from tests.claims.cclf_builders import beneficiary, dme, ingest, mbi, part_a_header, part_b, write_package
+from tests.claims.cclf_builders import beneficiary, dme, ingest, mbi, part_a_paid, part_b_paid, write_package
 from tests.factories import alignment_run
 
 PY = 2027
 M1, M2, M3, M4, M5 = mbi(1), mbi(2), mbi(3), mbi(4), mbi(5)
 D = dt.date
-
-
-def visit(uniq: int, cntl: str, who: str, day: str, paid: str, **kw: Any) -> str:
-    dates = {"CLM_FROM_DT": day, "CLM_THRU_DT": day, "CLM_LINE_FROM_DT": day, "CLM_LINE_THRU_DT": day}
-    return part_b(uniq, cntl, BENE_MBI_ID=who, CLM_LINE_CVRD_PD_AMT=paid, **(dates | kw))
-
-
-def claim(uniq: int, who: str, claim_type: int, day: str, paid: str, **kw: Any) -> str:
-    return part_a_header(
-        uniq, BENE_MBI_ID=who, CLM_TYPE_CD=claim_type, CLM_FROM_DT=day, CLM_THRU_DT=day, CLM_PMT_AMT=paid, **kw
-    )
 
 
 @pytest.fixture
@@ -67,8 +56,8 @@ def world(tmp_path: Path, aco: ACO, other_aco: ACO) -> PipelineRun:
     files = {
         "CCLF8": [beneficiary(m) for m in (M1, M2, M3, M4, M5)],
         "CCLF1": [
-            claim(101, M1, 60, "2027-03-01", "10000.00", CLM_EFCTV_DT="2027-03-10", PRVDR_OSCAR_NUM="210001"),
-            claim(
+            part_a_paid(101, M1, 60, "2027-03-01", "10000.00", CLM_EFCTV_DT="2027-03-10", PRVDR_OSCAR_NUM="210001"),
+            part_a_paid(
                 102,
                 M1,
                 60,
@@ -78,17 +67,17 @@ def world(tmp_path: Path, aco: ACO, other_aco: ACO) -> PipelineRun:
                 CLM_EFCTV_DT="2027-03-20",
                 PRVDR_OSCAR_NUM="210001",
             ),
-            claim(103, M2, 20, "2027-09-01", "3000.00", PRVDR_OSCAR_NUM="215001"),
-            claim(104, M3, 40, "2027-06-10", "500.00", PRVDR_OSCAR_NUM="210002"),
-            claim(106, M4, 50, "2027-01-15", "20000.00", PRVDR_OSCAR_NUM="211501"),
+            part_a_paid(103, M2, 20, "2027-09-01", "3000.00", PRVDR_OSCAR_NUM="215001"),
+            part_a_paid(104, M3, 40, "2027-06-10", "500.00", PRVDR_OSCAR_NUM="210002"),
+            part_a_paid(106, M4, 50, "2027-01-15", "20000.00", PRVDR_OSCAR_NUM="211501"),
         ],  # fmt: skip
         "CCLF5": [
-            visit(1, "B1", M1, "2027-02-01", "100.00"),
-            visit(2, "B2", M1, "2027-04-01", "500.00", CLM_EFCTV_DT="2027-04-05"),
-            visit(3, "B2", M1, "2027-04-01", "500.00", CLM_ADJSMT_TYPE_CD="1", CLM_EFCTV_DT="2027-04-20"),
-            visit(4, "B4", M2, "2027-05-01", "400.00"),
-            visit(5, "B5", M2, "2027-08-01", "600.00", CLM_RNDRG_PRVDR_TAX_NUM="555000001"),
-            visit(6, "B6", M3, "2027-02-02", "80.00", CLM_CARR_PMT_DNL_CD="0"),
+            part_b_paid(1, "B1", M1, "2027-02-01", "100.00"),
+            part_b_paid(2, "B2", M1, "2027-04-01", "500.00", CLM_EFCTV_DT="2027-04-05"),
+            part_b_paid(3, "B2", M1, "2027-04-01", "500.00", CLM_ADJSMT_TYPE_CD="1", CLM_EFCTV_DT="2027-04-20"),
+            part_b_paid(4, "B4", M2, "2027-05-01", "400.00"),
+            part_b_paid(5, "B5", M2, "2027-08-01", "600.00", CLM_RNDRG_PRVDR_TAX_NUM="555000001"),
+            part_b_paid(6, "B6", M3, "2027-02-02", "80.00", CLM_CARR_PMT_DNL_CD="0"),
         ],
         "CCLF6": [dme(7, "D1", BENE_MBI_ID=M3, CLM_LINE_FROM_DT="2027-04-01", CLM_LINE_CVRD_PD_AMT="250.00")],
     }

@@ -49,20 +49,21 @@ def run_pipeline(**options: Any) -> QualityRun:
     return QualityRun.objects.order_by("-id")[0]
 
 
-def test_a_later_claim_closes_the_gap_with_that_claim(
-    loaded: tuple[ACO, ACO],  # noqa: F811
-    tmp_path: Path,
-    settings: Any,
-) -> None:
-    settings.PORTAL_TODAY = "2027-07-01"
+@pytest.fixture
+def care_manager(loaded: tuple[ACO, ACO]) -> User:  # noqa: F811
+    """Casey Moore, an administrator of the pipeline world's first ACO (L0001)."""
     first_aco, _ = loaded
-    admin = MembershipFactory.create(
+    return MembershipFactory.create(
         aco=first_aco,
         role=Membership.Role.ADMIN,
         user__username="cm.one",
         user__first_name="Casey",
         user__last_name="Moore",
     ).user
+
+
+def test_a_later_claim_closes_the_gap_with_that_claim(care_manager: User, tmp_path: Path, settings: Any) -> None:
+    settings.PORTAL_TODAY = "2027-07-01"
     first = run_pipeline()
     item = CareGapItem.objects.get()
     assert (item.mbi, item.kind, item.opening_claim_id, item.gap_type, item.opened_on, item.window_ends) == (
@@ -75,7 +76,9 @@ def test_a_later_claim_closes_the_gap_with_that_claim(
     )
     # A missed follow-up has no window left: due 14 days after the portal's date (Jul 1 + 14 = Jul 15).
     assert (item.status, item.due_date, item.tin, item.last_run_id) == ("open", D(2027, 7, 15), TIN_1, first.pk)
-    services.care_gap_update(item=item, acting_user=admin, assignee=admin, status="in_progress", note="Called twice.")
+    services.care_gap_update(
+        item=item, acting_user=care_manager, assignee=care_manager, status="in_progress", note="Called twice."
+    )
 
     # The later package: an office visit on Jun 20, inside the Jun 11-24 window.
     later = {"CCLF5": [part_b(4, "B4", BENE_MBI_ID=M1, CLM_FROM_DT="2027-06-20", CLM_THRU_DT="2027-06-20",
@@ -99,7 +102,7 @@ def test_a_later_claim_closes_the_gap_with_that_claim(
     )
     assert item.close_note == "Follow-up visit on 20 Jun 2027 (claim 4, HCPCS 99214)."
     # The care manager's work stays with it.
-    assert item.assignee == admin and item.due_date == D(2027, 7, 15)
+    assert item.assignee == care_manager and item.due_date == D(2027, 7, 15)
     closed = CareGapEvent.objects.filter(item=item).order_by("id").last()
     assert closed is not None
     assert (closed.kind, closed.actor, closed.run_id) == ("closed", None, second.pk)
@@ -116,24 +119,15 @@ def test_a_later_claim_closes_the_gap_with_that_claim(
     }
 
 
-def test_a_gap_still_open_keeps_its_assignee_and_notes_across_runs(
-    loaded: tuple[ACO, ACO],  # noqa: F811
-    settings: Any,
-) -> None:
+def test_a_gap_still_open_keeps_its_assignee_and_notes_across_runs(care_manager: User, settings: Any) -> None:
     settings.PORTAL_TODAY = "2027-06-16"
-    first_aco, _ = loaded
-    admin = MembershipFactory.create(
-        aco=first_aco,
-        role=Membership.Role.ADMIN,
-        user__username="cm.one",
-        user__first_name="Casey",
-        user__last_name="Moore",
-    ).user
     # Claims through Jun 16: the Jun 11-24 window is still open, the gap is a follow-up due on Jun 24.
     first = run_pipeline(as_of=D(2027, 6, 16))
     item = CareGapItem.objects.get()
     assert (item.gap_type, item.due_date, item.window_ends) == ("tfu_open", D(2027, 6, 24), D(2027, 6, 24))
-    services.care_gap_update(item=item, acting_user=admin, assignee=admin, status="in_progress", note="Left a message.")
+    services.care_gap_update(
+        item=item, acting_user=care_manager, assignee=care_manager, status="in_progress", note="Left a message."
+    )
 
     # The whole year: the window closed without a visit. Same item, same work; the change is logged.
     second = run_pipeline()
@@ -142,7 +136,7 @@ def test_a_gap_still_open_keeps_its_assignee_and_notes_across_runs(
     assert (again.gap_type, again.status, again.assignee, again.due_date, again.last_run_id) == (
         "tfu_missed",
         "in_progress",
-        admin,
+        care_manager,
         D(2027, 6, 24),
         second.pk,
     )
@@ -393,6 +387,37 @@ def test_a_run_closes_what_it_no_longer_finds_and_reopens_what_it_finds_again(
     g2.refresh_from_db()
     assert (g2.status, g2.close_reason, g2.closed_by_run_id) == ("open", "", None)
     assert CareGapEvent.objects.filter(item=g2, kind="reopened", run=third).count() == 1
+
+
+def test_a_gap_found_again_is_open_with_nothing_left_of_its_closing(
+    aco: ACO, admin: User, worklist: dict[str, CareGapItem]
+) -> None:
+    # The second run no longer finds G2 and closes it; the care manager adds why to that closing.
+    gaps_run(
+        aco,
+        [(G1, "tfu_missed", 501, D(2027, 11, 15)), (G3, "readmission", 503, None)],
+        dt.datetime(2027, 12, 1, tzinfo=dt.UTC),
+    )
+    g2 = CareGapItem.objects.get(pk=worklist[G2].pk)
+    services.care_gap_update(item=g2, acting_user=admin, status="closed", close_note="Moved to Florida.")
+    g2.refresh_from_db()
+    assert (g2.status, g2.close_reason, g2.close_note, g2.closed_by) == (
+        "closed",
+        "no_longer_found",
+        "Moved to Florida.",
+        admin,
+    )
+    # The third run finds it again: open, and no one closed it any more.
+    gaps_run(aco, [(G2, "index_stay_followup", 502, D(2027, 12, 1))], dt.datetime(2027, 12, 5, tzinfo=dt.UTC))
+    g2.refresh_from_db()
+    assert (g2.status, g2.close_reason, g2.close_note, g2.closed_at, g2.closed_by, g2.closed_by_run) == (
+        "open",
+        "",
+        "",
+        None,
+        None,
+        None,
+    )
 
 
 def test_gaps_due_between_reads_the_work_due_dates(aco: ACO, admin: User, worklist: dict[str, CareGapItem]) -> None:
