@@ -1,6 +1,11 @@
 """What every background job shares: queueing that says when it failed, a heartbeat, and the sweep.
 
-- ``send``: put a task on the queue, or raise ``QueueUnavailable`` (the broker did not take it) for the
+- ``dispatch``: the one place a task is queued, by its registered name (each app's ``task_names``), so
+  a service never imports its app's ``tasks`` module (which imports the service: a circle). The task is
+  looked up in the Celery app's registry and queued with its own ``apply_async``: routes
+  (``CELERY_TASK_ROUTES``), options and eager mode (``CELERY_TASK_ALWAYS_EAGER``, which ``send_task``
+  would ignore) are exactly those of the task. The tasks modules are imported by Celery's autodiscovery.
+- ``send``: ``dispatch``, or raise ``QueueUnavailable`` (the broker did not take it) for the
   service to record on its job row and the page to show. A job row is created and committed first and
   queued after the commit; when the queueing fails the row is marked failed with that message, so a row
   never waits, "requested", for a message that was never sent (and a message that did reach the broker
@@ -27,6 +32,7 @@ from collections.abc import Callable
 from importlib import import_module
 from typing import Any
 
+from celery import Task, current_app
 from django.conf import settings
 from django.db import close_old_connections, connection, models
 from django.utils import timezone
@@ -63,25 +69,40 @@ class QueueUnavailable(APIException):
         )
 
 
-def send(task: Any, *args: Any, what: str, task_id: str | None = None) -> None:
-    """Queue ``task(*args)`` now (call it after the job row has committed: ``transaction.on_commit``)."""
-    if task.app.conf.task_always_eager:  # embedded mode: no broker; the task's own errors are its own
-        task.apply_async(args=args, task_id=task_id)
+def task(name: str) -> Task:
+    """The task registered under ``name``. A worker imports every app's tasks module when it starts; a web
+    process has Celery's autodiscovery import them the first time it queues (``NotRegistered`` for a
+    name no app defines)."""
+    if name not in current_app.tasks:
+        current_app.autodiscover_tasks(force=True)
+    return current_app.tasks[name]
+
+
+def dispatch(name: str, *args: Any, task_id: str | None = None) -> None:
+    """Queue the task registered under ``name`` with ``args`` (after the commit that made its rows), routed
+    and run eagerly exactly as its own ``apply_async``. A broker that is away raises its own error."""
+    task(name).apply_async(args=args, task_id=task_id)
+
+
+def send(name: str, *args: Any, what: str, task_id: str | None = None) -> None:
+    """Queue ``name(*args)`` now (call it after the job row has committed: ``transaction.on_commit``)."""
+    if current_app.conf.task_always_eager:  # embedded mode: no broker; the task's own errors are its own
+        dispatch(name, *args, task_id=task_id)
         return
     try:
-        task.apply_async(args=args, task_id=task_id)
+        dispatch(name, *args, task_id=task_id)
     except BROKER_ERRORS as exc:
-        log.warning("could not queue %s%r: %s", getattr(task, "name", task), args, exc)
+        log.warning("could not queue %s%r: %s", name, args, exc)
         raise QueueUnavailable(what) from exc
 
 
-def send_notification(task: Any, *args: Any) -> None:
+def send_notification(name: str, *args: Any) -> None:
     """Queue an e-mail notification about a change already committed: if the queue is away the change
     stands (the person's action succeeded) and the lost notification is logged, not answered with a 500."""
     try:
-        send(task, *args, what="The notification")
+        send(name, *args, what="The notification")
     except QueueUnavailable:
-        log.error("notification %s%r not sent: the job queue is not answering", getattr(task, "name", task), args)
+        log.error("notification %s%r not sent: the job queue is not answering", name, args)
 
 
 def is_stale(heartbeat_at: Any, *, now: Any = None) -> bool:

@@ -12,7 +12,7 @@ from pytest_django.fixtures import Settings
 from apps.accounts.models import User
 from apps.acos.models import ACO
 from apps.benefits import services as benefit_services
-from apps.medicaid import services_states
+from apps.medicaid.states import services as state_services
 from apps.reviews.uploads import bytes_match_extension, content_problem
 from tests.benefits.builders import draft_plan
 from tests.factories import medicaid_state
@@ -61,11 +61,11 @@ def test_a_framework_document_that_is_a_web_page_behind_a_pdf_header_is_refused(
     settings.MEDIA_ROOT = str(tmp_path)
     state = medicaid_state("MD")
     with pytest.raises(ValidationError) as refused:
-        services_states.document_upload(
+        state_services.document_upload(
             state=state, acting_user=cms_admin, title="Framework", upload=SimpleUploadedFile("framework.pdf", HTML_PDF)
         )
     assert refused.value.message_dict == {"file": ["The file's contents are not a .pdf file."]}
-    document = services_states.document_upload(
+    document = state_services.document_upload(
         state=state, acting_user=cms_admin, title="Framework", upload=SimpleUploadedFile("framework.pdf", PDF)
     )
     assert document.content_type == "application/pdf"

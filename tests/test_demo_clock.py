@@ -28,9 +28,10 @@ from apps.alignment.models import AlignmentRun
 from apps.benefits import services as benefits_services
 from apps.claims.management.commands.demo import Command as DemoCommand
 from apps.claims.models import CCLFFile, IngestRun
-from apps.medicaid import charts_states, selectors_states
 from apps.medicaid.demo import demo_load as medicaid_demo_load
 from apps.medicaid.models import Milestone
+from apps.medicaid.states import charts as state_charts
+from apps.medicaid.states import selectors as state_selectors
 from apps.performance import services as pipeline_services
 from apps.performance.models import PipelineRun
 from apps.rural.models import RuralPaymentLine
@@ -258,8 +259,8 @@ def test_the_high_needs_window_is_tied_to_the_assessment_date_not_the_computatio
 def test_the_medicaid_demo_on_the_demo_date_finds_the_planning_phase_over(demo_day: DemoClock, cms_admin: User) -> None:
     medicaid_demo_load()
     assert set(Milestone.objects.values_list("status", flat=True)) == {Milestone.Status.DONE}
-    rows = selectors_states.timeline_rows(selectors_states.milestones_for_cms(user=cms_admin))
-    figure = charts_states.timeline_figure(rows, today=DEMO_DAY)
+    rows = state_selectors.timeline_rows(state_selectors.milestones_for_cms(user=cms_admin))
+    figure = state_charts.timeline_figure(rows, today=DEMO_DAY)
     # The planning phase (2026-03-01 to 2027-12-31) and today, 15 days either side.
     assert list(figure["layout"]["xaxis"]["range"]) == ["2026-02-14", "2028-04-18"]
     # Today's label sits left of its line, inside the figure, as the end-of-phase one does.

@@ -180,7 +180,7 @@ def _victim_attachment_create(aco: ACO) -> None:
 def _victim_arrangement_create(aco: ACO, admin: User) -> None:
     """A submitted Medicaid partnership arrangement of the victim (made in the world, before any
     snapshot: its review case is part of what a refused write must leave alone)."""
-    from apps.medicaid import services_arrangements as arrangements
+    from apps.medicaid.arrangements import services as arrangements
     from apps.medicaid.models import MedicaidState
 
     code = str(aco.states[0])

@@ -19,7 +19,7 @@ from apps.acos.models import ACO
 from apps.benefits import services as benefit_services
 from apps.benefits.forms import PlanForm
 from apps.benefits.models import ImplementationPlan
-from apps.medicaid import services_arrangements as arrangement_services
+from apps.medicaid.arrangements import services as arrangement_services
 from apps.medicaid.models import DeliverySystem, MedicaidState, PartnershipArrangement, StateStatus
 from lead_portal.text import TEXT_LIMIT, too_long
 from tests.benefits.builders import draft_plan

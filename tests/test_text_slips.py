@@ -14,7 +14,7 @@ from django.urls import reverse
 from apps.accounts.models import User
 from apps.acos.models import ACO
 from apps.benefits.forms import WithdrawForm
-from apps.medicaid.forms_arrangements import WithdrawForm as ArrangementWithdrawForm
+from apps.medicaid.arrangements.forms import WithdrawForm as ArrangementWithdrawForm
 from apps.performance.models import PipelineStep
 from apps.reviews.registry import get as review_kind
 from lead_portal.text import in_sentence
@@ -59,7 +59,7 @@ def test_coming_pages_keep_the_area_name_as_written(
 @pytest.mark.django_db
 def test_review_messages_name_the_kind_with_its_capitals() -> None:
     from apps.benefits.services import BENEFIT_PLAN_KIND
-    from apps.medicaid.services_arrangements import ARRANGEMENT_KIND
+    from apps.medicaid.arrangements.services import ARRANGEMENT_KIND
 
     assert in_sentence(review_kind(BENEFIT_PLAN_KIND).label) == "BE/BEI implementation plan"
     assert in_sentence(review_kind(ARRANGEMENT_KIND).label) == "Medicaid partnership arrangement"

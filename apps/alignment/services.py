@@ -33,7 +33,7 @@ from lead_portal import jobs
 from lead_portal.exports import csv_writer, xlsx_workbook, xlsx_write, xlsx_write_row
 from lead_portal.formatting import when
 
-from . import cohort_inputs, cohorts, engine, runs
+from . import cohort_inputs, cohorts, engine, runs, task_names
 from .inputs import load_inputs
 from .models import AlignedBeneficiary, AlignmentExport, AlignmentRun, HighNeedsHistory
 
@@ -64,14 +64,14 @@ def alignment_run_request(
 ) -> AlignmentRun:
     """Create a run and queue it for a worker once the transaction commits. When the queue does not take
     it, the run is failed with the reason and ``jobs.QueueUnavailable`` raised for the page to say so."""
-    from .tasks import alignment_run_task
-
     run = alignment_run_create(performance_year=performance_year, as_of=as_of, acting_user=acting_user)
-    transaction.on_commit(partial(_queue_or_fail, alignment_run_task, AlignmentRun, run.pk, "The alignment run"))
+    transaction.on_commit(
+        partial(_queue_or_fail, task_names.ALIGNMENT_RUN_TASK, AlignmentRun, run.pk, "The alignment run")
+    )
     return run
 
 
-def _queue_or_fail(task: Any, model: Any, pk: int, what: str) -> None:
+def _queue_or_fail(task: str, model: Any, pk: int, what: str) -> None:
     """Queue a job row's task after the commit; when the queue does not take it, the row (still
     requested) is failed with the reason, so it never waits for a message that was never sent."""
     try:
@@ -381,15 +381,15 @@ EXPORT_COLUMNS = (
 
 def alignment_export_request(*, aco: ACO, run: AlignmentRun, fmt: str, acting_user: User) -> AlignmentExport:
     """Queue an export of the ACO's aligned beneficiaries in ``run`` (CSV or XLSX)."""
-    from .tasks import alignment_export_task
-
     if fmt not in AlignmentExport.Format.values:
         raise ValidationError({"format": "Choose CSV or XLSX."})
     if run.status != AlignmentRun.Status.SUCCEEDED:
         raise ValidationError("Only a finished alignment run can be exported.")
     export = AlignmentExport.objects.create(aco=aco, run=run, format=fmt, created_by=acting_user)
     # Queued once the row is committed; a queue that does not answer fails the row, with the reason.
-    transaction.on_commit(partial(_queue_or_fail, alignment_export_task, AlignmentExport, export.pk, "The export"))
+    transaction.on_commit(
+        partial(_queue_or_fail, task_names.ALIGNMENT_EXPORT_TASK, AlignmentExport, export.pk, "The export")
+    )
     return export
 
 

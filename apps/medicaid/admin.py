@@ -18,7 +18,7 @@ from .models import (
 )
 
 # --- partner states, milestones, framework documents ---------------------------------------------
-# Read-only here: every change goes through the portal's pages or API (services_states checks the
+# Read-only here: every change goes through the portal's pages or API (states/services.py checks the
 # status moves, the planning-phase dates and the document types, and records the history).
 
 
@@ -69,7 +69,7 @@ class FrameworkDocumentAdmin(StatesReadOnlyAdmin):
 
 # --- dual eligibles and data-sharing opt-outs ------------------------------------------------------
 # Read-only: the pipeline writes dual runs; opt-outs are recorded and revoked by the ACO's
-# administrators through the portal (services_duals checks the MBI and keeps who did what).
+# administrators through the portal (duals/services.py checks the MBI and keeps who did what).
 
 
 @admin.register(DualRun)
@@ -88,7 +88,7 @@ class DataSharingOptOutAdmin(StatesReadOnlyAdmin):
 
 # --- partnership arrangements ----------------------------------------------------------------------
 # Read-only: an arrangement's content, versions and decisions go through the review workflow
-# (services_arrangements), which keeps who did what and when.
+# (arrangements/services.py), which keeps who did what and when.
 
 
 @admin.register(PartnershipArrangement)

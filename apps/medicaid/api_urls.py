@@ -1,5 +1,7 @@
 """Medicaid integration API routes, included under ``/api/``."""
 
-from . import urls_arrangements, urls_duals, urls_states
+from .arrangements import urls as arrangement_urls
+from .duals import urls as dual_urls
+from .states import urls as state_urls
 
-urlpatterns = [*urls_states.api_urlpatterns, *urls_arrangements.api_urlpatterns, *urls_duals.api_urlpatterns]
+urlpatterns = [*state_urls.api_urlpatterns, *arrangement_urls.api_urlpatterns, *dual_urls.api_urlpatterns]

@@ -10,9 +10,9 @@ class MedicaidConfig(AppConfig):
         from apps.acos.attention import register_attention_source
         from apps.acos.panels import register_home_panel
 
-        from .selectors_arrangements import arrangement_changes_attention
-        from .services_arrangements import register_review_kinds
-        from .views_arrangements import home_panel
+        from .arrangements.selectors import arrangement_changes_attention
+        from .arrangements.services import register_review_kinds
+        from .arrangements.views import home_panel
 
         register_review_kinds()
         register_home_panel(home_panel)

@@ -263,7 +263,8 @@ def demo_load(*, acting_user: User | None = None) -> DemoCounts:
 def _arrangement_and_opt_outs(selected: MedicaidState) -> None:
     """L0001's approved arrangement in the selected state and two opt-outs, through the real services,
     once; nothing when L0001 does not serve that state."""
-    from . import services_arrangements, services_duals
+    from .arrangements import services as arrangement_services
+    from .duals import services as dual_services
 
     aco = ACO.objects.filter(aco_id=ARRANGEMENT_ACO).first()
     admin = User.objects.filter(username="cvhp.admin").first()
@@ -271,7 +272,7 @@ def _arrangement_and_opt_outs(selected: MedicaidState) -> None:
     if aco is None or admin is None or reviewer is None or selected.code not in (aco.states or []):
         return
     if not PartnershipArrangement.objects.filter(aco=aco).exists():
-        arrangement = services_arrangements.arrangement_create(
+        arrangement = arrangement_services.arrangement_create(
             aco=aco,
             state=selected,
             acting_user=admin,
@@ -279,11 +280,11 @@ def _arrangement_and_opt_outs(selected: MedicaidState) -> None:
             partner_name=ARRANGEMENT["partner_name"],
         )
         contacts = [{**c, "organization": c["organization"] or aco.legal_name} for c in ARRANGEMENT["contacts"]]
-        arrangement = services_arrangements.arrangement_save_draft(
+        arrangement = arrangement_services.arrangement_save_draft(
             arrangement=arrangement, content={**ARRANGEMENT, "contacts": contacts}, acting_user=admin
         )
-        arrangement = services_arrangements.arrangement_submit(arrangement=arrangement, acting_user=admin)
-        services_arrangements.arrangement_decide(
+        arrangement = arrangement_services.arrangement_submit(arrangement=arrangement, acting_user=admin)
+        arrangement_services.arrangement_decide(
             arrangement=arrangement,
             acting_user=reviewer,
             approve=True,
@@ -298,7 +299,7 @@ def _arrangement_and_opt_outs(selected: MedicaidState) -> None:
     for mbi, source in zip(
         full[:2], (DataSharingOptOut.Source.BENEFICIARY, DataSharingOptOut.Source.FORM), strict=False
     ):
-        services_duals.optout_record(
+        dual_services.optout_record(
             aco=aco, acting_user=admin, mbi=mbi, declined_on=dt.date(2026, 10, 5), source=source,
             note="Declined sharing with Medicaid partners at the annual wellness visit.",
         )  # fmt: skip

@@ -1,7 +1,9 @@
 """The ACO's Medicaid integration pages, included under ``/acos/``."""
 
-from . import urls_arrangements, urls_duals, urls_states
+from .arrangements import urls as arrangement_urls
+from .duals import urls as dual_urls
+from .states import urls as state_urls
 
 app_name = "medicaid"
 
-urlpatterns = [*urls_states.aco_urlpatterns, *urls_arrangements.aco_urlpatterns, *urls_duals.aco_urlpatterns]
+urlpatterns = [*state_urls.aco_urlpatterns, *arrangement_urls.aco_urlpatterns, *dual_urls.aco_urlpatterns]

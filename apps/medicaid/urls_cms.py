@@ -1,7 +1,8 @@
 """CMS's Medicaid integration pages, included under ``/medicaid/``."""
 
-from . import urls_arrangements, urls_states
+from .arrangements import urls as arrangement_urls
+from .states import urls as state_urls
 
 app_name = "medicaid_cms"
 
-urlpatterns = [*urls_states.cms_urlpatterns, *urls_arrangements.cms_urlpatterns]
+urlpatterns = [*state_urls.cms_urlpatterns, *arrangement_urls.cms_urlpatterns]

@@ -54,6 +54,7 @@ from lead_portal import jobs
 from lead_portal.exports import csv_writer, xlsx_workbook, xlsx_write, xlsx_write_row
 from lead_portal.formatting import when
 
+from . import task_names
 from .charts import measure_name, parameter_rows
 from .models import PerformanceReport, PerformanceSummary, PipelineRun
 from .snapshot import sequestration_shown
@@ -669,8 +670,6 @@ def report_request(
     """Queue a report of ``aco`` for ``performance_year`` from ``summary`` (default: the year's latest
     successful run). Building a report only reads, so anyone who sees the ACO may ask: its administrators,
     its read-only analysts and CMS staff. The same report still being built is returned, not doubled."""
-    from .tasks import report_build_task
-
     if not aco_selectors.aco_list_for_user(user=acting_user).filter(pk=aco.pk).exists():
         raise PermissionDenied("You cannot see this ACO.")
     if fmt not in PerformanceReport.Format.values:
@@ -694,11 +693,11 @@ def report_request(
         )
         report.full_clean()
         report.save()
-        transaction.on_commit(partial(_queue_or_fail, report_build_task, report.pk))
+        transaction.on_commit(partial(_queue_or_fail, task_names.REPORT_BUILD_TASK, report.pk))
     return report
 
 
-def _queue_or_fail(task: Any, report_id: int) -> None:
+def _queue_or_fail(task: str, report_id: int) -> None:
     """Queue the build once the row is committed; a queue that does not answer fails the row with the
     reason (never a report "being built" for ever) and the caller hears why."""
     try:

@@ -52,7 +52,7 @@ from apps.alignment import selectors as alignment_selectors
 from apps.alignment import services as alignment_services
 from apps.alignment.models import AlignmentRun
 from apps.claims.models import CCLFFile, PartABenefitCodes, PartBBenefitCodes
-from apps.medicaid import services_duals as medicaid_services
+from apps.medicaid.duals import services as medicaid_services
 from apps.quality import pipeline as quality_pipeline
 from apps.quality.models import MeasureCode, MeasureDefinition, MeasureResult, QualityRun, QualityScore
 from apps.rural import services as rural_services
@@ -61,7 +61,7 @@ from lead_portal import jobs
 from lead_portal.formatting import when
 from lead_portal.text import in_sentence
 
-from . import engine, inputs, snapshot
+from . import engine, inputs, snapshot, task_names
 from .models import (
     CapitationReductionFact,
     Category,
@@ -241,9 +241,7 @@ def pipeline_after_ingest(*, performance_years: list[int]) -> list[PipelineRun]:
 
 
 def _enqueue(run_id: int, step: str, *, task_id: str | None = None) -> None:
-    from .tasks import pipeline_step_task
-
-    jobs.send(pipeline_step_task, run_id, step, what=f"Pipeline run {run_id}", task_id=task_id)
+    jobs.send(task_names.PIPELINE_STEP_TASK, run_id, step, what=f"Pipeline run {run_id}", task_id=task_id)
 
 
 def _queue_or_fail(run_id: int, step: str, *, what: str) -> None:
@@ -263,9 +261,7 @@ def _queue_or_fail(run_id: int, step: str, *, what: str) -> None:
 
 
 def _enqueue_summary(run_id: int, aco_pk: int) -> None:
-    from .tasks import aco_summary_task
-
-    aco_summary_task.delay(run_id, aco_pk)
+    jobs.dispatch(task_names.ACO_SUMMARY_TASK, run_id, aco_pk)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -441,8 +437,6 @@ def reports_take_over() -> int:
     lost its worker (or its message) and is queued again. A live build holds the report's row lock, so
     it is skipped here; a build queued twice is built once (``reports.report_build`` claims under that
     lock and finds it ready the second time)."""
-    from .tasks import report_build_task
-
     cutoff = jobs.stale_before()
     taken = []
     with transaction.atomic():
@@ -456,7 +450,7 @@ def reports_take_over() -> int:
             taken.append(report.pk)
     for report_id in taken:
         try:
-            jobs.send(report_build_task, report_id, what="The report")
+            jobs.send(task_names.REPORT_BUILD_TASK, report_id, what="The report")
         except jobs.QueueUnavailable:
             pass  # tried again once this stamp is stale
     return len(taken)

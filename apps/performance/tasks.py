@@ -4,11 +4,12 @@ the step, taken under a lock and written in one transaction, is redone by whoeve
 
 from celery import shared_task
 
-from . import services
+from . import services, task_names
 from .services import TRANSIENT
 
 
 @shared_task(
+    name=task_names.PIPELINE_STEP_TASK,
     bind=True,
     acks_late=True,
     time_limit=2 * 3600,
@@ -29,6 +30,7 @@ def pipeline_step_task(self, run_id: int, step: str) -> str:
 
 
 @shared_task(
+    name=task_names.ACO_SUMMARY_TASK,
     bind=True,
     acks_late=True,
     time_limit=900,
@@ -43,6 +45,7 @@ def aco_summary_task(self, run_id: int, aco_pk: int) -> str:
 
 
 @shared_task(
+    name=task_names.REPORT_BUILD_TASK,
     acks_late=True,
     time_limit=300,
     soft_time_limit=270,

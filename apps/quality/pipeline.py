@@ -48,8 +48,9 @@ from apps.alignment import runs
 from apps.alignment import selectors as alignment_selectors
 from apps.alignment.models import AlignedBeneficiary, AlignmentRun
 from apps.claims.models import CCLFFile
+from lead_portal import jobs
 
-from . import engine, selectors
+from . import engine, selectors, task_names
 from .inputs import load_quality_inputs
 from .models import (
     CareGap,
@@ -116,12 +117,10 @@ def quality_run_request(
     acting_user: User | None = None,
 ) -> QualityRun:
     """Create a run and queue it for a worker once the transaction commits."""
-    from .tasks import quality_run_task
-
     run = quality_run_create(
         performance_year=performance_year, alignment_run=alignment_run, as_of=as_of, acting_user=acting_user
     )
-    transaction.on_commit(lambda: quality_run_task.delay(run.pk))
+    transaction.on_commit(lambda: jobs.dispatch(task_names.QUALITY_RUN_TASK, run.pk))
     return run
 
 

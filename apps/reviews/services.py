@@ -22,7 +22,7 @@ from apps.accounts.models import User
 from lead_portal import jobs
 from lead_portal.text import in_sentence
 
-from . import registry
+from . import registry, task_names
 from .models import ReviewCase, ReviewComment, ReviewState, ReviewTransition, ReviewVersion
 
 S = ReviewState
@@ -47,13 +47,11 @@ def _require_reason(reason: str) -> str:
 
 def _move(case: ReviewCase, to_state: str, user: User, reason: str = "") -> ReviewTransition:
     """Record one transition and queue the notification once the transaction commits."""
-    from .tasks import review_transition_notify  # tasks import services; import here, not at top
-
     transition = ReviewTransition.objects.create(
         case=case, from_state=case.state, to_state=to_state, actor=user, reason=reason
     )
     case.state = to_state
-    transaction.on_commit(lambda: jobs.send_notification(review_transition_notify, transition.pk))
+    transaction.on_commit(lambda: jobs.send_notification(task_names.REVIEW_TRANSITION_NOTIFY, transition.pk))
     return transition
 
 

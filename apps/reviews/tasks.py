@@ -1,11 +1,12 @@
 from celery import shared_task
 
-from . import services
+from . import services, task_names
 
 
 # The soft limit must not exceed the hard one: without it the project-wide soft limit (3300 s)
 # applies and Celery refuses to queue the task at all ("soft_time_limit must be less than ...").
 @shared_task(
+    name=task_names.REVIEW_TRANSITION_NOTIFY,
     acks_late=True,
     autoretry_for=(ConnectionError, TimeoutError),
     retry_backoff=True,

@@ -24,7 +24,7 @@ from apps.alignment.models import AlignedBeneficiary, AlignmentExport, Alignment
 from apps.alignment.selectors import MinimumsStatus, minimum_shortfall_text
 from apps.benefits import services as benefit_services
 from apps.claims.models import CCLFFile, IngestRun
-from apps.medicaid import services_arrangements as arrangement_services
+from apps.medicaid.arrangements import services as arrangement_services
 from apps.medicaid.models import DeliverySystem, MedicaidState, StateStatus
 from apps.performance.models import PerformanceReport
 from apps.quality.models import CareGapItem, GapKind, GapStatus

@@ -4,7 +4,7 @@ administrator sees the dual-eligible dashboard, records a data-sharing opt-out a
 beneficiary on the full-benefit dual list shared with the Medicaid partner.
 
 The demo's Medicaid states (apps.medicaid.demo: Virginia under consideration; the demo's L0001 serves
-Ohio, and here Virginia too) and a dual run (apps.medicaid.services_duals, the real computation) over
+Ohio, and here Virginia too) and a dual run (apps.medicaid.duals.services, the real computation) over
 the hand-worked world of tests/medicaid: L0001 has two full-benefit duals (codes 02 and 08), one
 partial (01) and one non-dual.
 """
@@ -19,8 +19,8 @@ from playwright.sync_api import Locator, Page, expect
 
 from apps.acos.models import ACO
 from apps.medicaid.demo import demo_load as medicaid_demo_load
+from apps.medicaid.duals.services import dual_run_execute
 from apps.medicaid.models import PartnershipArrangement
-from apps.medicaid.services_duals import dual_run_execute
 from tests.e2e.browser import follow, sign_in, submit, visit
 from tests.factories import DUAL_FULL, DUAL_FULL_LATE, dual_world
 

@@ -191,8 +191,8 @@ def _side_data(side: Side, cms: User, run: AlignmentRun, tin: str) -> None:
     arrangement, an opt-out, ALR exports and performance reports: each named with the side's word."""
     from apps.alignment import services as alignment_services
     from apps.benefits import services as benefits
-    from apps.medicaid import services_arrangements as arrangements
-    from apps.medicaid import services_duals as duals
+    from apps.medicaid.arrangements import services as arrangements
+    from apps.medicaid.duals import services as duals
     from apps.medicaid.models import MedicaidState
     from apps.performance import reports
     from tests.benefits.builders import FULL_PLAN

@@ -79,7 +79,7 @@ def maryland(make_state: Callable[..., MedicaidState]) -> MedicaidState:
 def make_arrangement(maryland: MedicaidState) -> Callable[..., PartnershipArrangement]:
     """An arrangement through the real services: ``stage`` draft (complete content unless
     ``content`` is given), submitted, or approved (``reviewer`` needed)."""
-    from apps.medicaid import services_arrangements as services
+    from apps.medicaid.arrangements import services
 
     def make(
         aco: ACO,

@@ -14,9 +14,9 @@ from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from apps.accounts.models import User
 from apps.acos.models import ACO
-from apps.medicaid import services_arrangements as services
+from apps.medicaid.arrangements import services
+from apps.medicaid.arrangements.views import home_panel
 from apps.medicaid.models import MedicaidState, PartnershipArrangement, StateStatus
-from apps.medicaid.views_arrangements import home_panel
 from apps.reviews import registry
 from apps.reviews.models import ReviewState, ReviewVersion
 from apps.reviews.selectors import version_diff

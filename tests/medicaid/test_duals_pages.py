@@ -16,9 +16,9 @@ from django.test import Client
 
 from apps.accounts.models import AccessLog, User
 from apps.acos.models import ACO
-from apps.medicaid import services_duals
+from apps.medicaid.duals import services
+from apps.medicaid.duals.views import EXPORT_HEADER
 from apps.medicaid.models import DataSharingOptOut, DualRun
-from apps.medicaid.views_duals import EXPORT_HEADER
 from tests.factories import DUAL_FULL, DUAL_FULL_LATE, DUAL_PARTIAL, NOT_DUAL, OLD_MBI
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ def url(aco: ACO, tail: str = "duals/") -> str:
 
 @pytest.fixture
 def dual_run(dual_world: Any) -> DualRun:
-    return services_duals.dual_run_execute(alignment_run=dual_world)
+    return services.dual_run_execute(alignment_run=dual_world)
 
 
 @pytest.fixture
@@ -147,7 +147,7 @@ def test_the_list_searches_and_sorts(aco: ACO, admin: User, dual_run: DualRun, c
 def test_a_revoked_opt_out_shows_the_beneficiary_again(
     aco: ACO, admin: User, dual_run: DualRun, opted_out: DataSharingOptOut, client_for: Clients
 ) -> None:
-    services_duals.optout_revoke(optout=opted_out, acting_user=admin)
+    services.optout_revoke(optout=opted_out, acting_user=admin)
     page = text(client_for(admin).get(url(aco, "duals/full/")))
     assert DUAL_FULL in page and "declined data sharing is not listed" not in page
 

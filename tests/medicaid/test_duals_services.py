@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from apps.acos.models import ACO
-from apps.medicaid import selectors_duals, services_duals
+from apps.medicaid.duals import selectors, services
 from apps.medicaid.models import DualBeneficiary, DualRun
 from tests.factories import DUAL_FULL, DUAL_FULL_LATE, DUAL_PARTIAL, NOT_DUAL, OTHER_ACO_DUAL
 
@@ -45,7 +45,7 @@ def rows(run: DualRun) -> dict[str, tuple[Any, ...]]:
 
 
 def test_each_beneficiary_hand_worked(dual_world: Any, aco: ACO, other_aco: ACO) -> None:
-    run = services_duals.dual_run_execute(alignment_run=dual_world)
+    run = services.dual_run_execute(alignment_run=dual_world)
     assert run.status == DualRun.Status.SUCCEEDED and run.finished_at is not None
     assert run.performance_year == 2027 and run.through == dt.date(2027, 11, 30)
     a, o = aco.aco_id, other_aco.aco_id
@@ -64,7 +64,7 @@ def test_each_beneficiary_hand_worked(dual_world: Any, aco: ACO, other_aco: ACO)
 def test_as_of_ends_the_window_and_the_member_months(dual_world: Any) -> None:
     # Through June 30: DUAL_FULL keeps the stay, the ED visit and the Part B line ($10,600; the 07-01
     # clinic visit and the 08-15 DME line fall after); NOT_DUAL keeps everything; member-months end in June.
-    run = services_duals.dual_run_execute(alignment_run=dual_world, as_of=dt.date(2027, 6, 30))
+    run = services.dual_run_execute(alignment_run=dual_world, as_of=dt.date(2027, 6, 30))
     assert run.through == dt.date(2027, 6, 30)
     found = rows(run)
     assert found[DUAL_FULL][3:6] == (6, Decimal("10600.00"), 1)
@@ -76,7 +76,7 @@ def test_as_of_ends_the_window_and_the_member_months(dual_world: Any) -> None:
 def test_a_mid_year_alignment_runs_as_of_is_the_default(dual_world: Any) -> None:
     dual_world.as_of = dt.date(2027, 5, 31)
     dual_world.save(update_fields=["as_of"])
-    run = services_duals.dual_run_execute(alignment_run=dual_world)
+    run = services.dual_run_execute(alignment_run=dual_world)
     assert run.through == dt.date(2027, 5, 31)
     assert rows(run)[DUAL_FULL][3:5] == (5, Decimal("10600.00"))
 
@@ -87,7 +87,7 @@ def test_no_claims_yet_means_no_member_months(aco: ACO) -> None:
     run = alignment_run(2027)
     aligned(run, aco, DUAL_FULL)
     cclf8_beneficiary(DUAL_FULL, dual_status="04")
-    dual = services_duals.dual_run_execute(alignment_run=run)
+    dual = services.dual_run_execute(alignment_run=run)
     assert dual.through is None
     assert rows(dual)[DUAL_FULL][1:5] == ("04", "full", 0, Decimal("0.00"))
     assert "no claims of the year yet" in dual.message
@@ -98,27 +98,27 @@ def test_an_aligned_beneficiary_without_a_cclf8_record_is_not_dual(aco: ACO) -> 
 
     run = alignment_run(2027)
     aligned(run, aco, DUAL_FULL)
-    dual = services_duals.dual_run_execute(alignment_run=run)
+    dual = services.dual_run_execute(alignment_run=run)
     assert rows(dual)[DUAL_FULL][1:3] == ("", "none")
 
 
 def test_a_rerun_is_a_new_run_and_the_latest_is_read(dual_world: Any, aco: ACO) -> None:
     from apps.claims.models import PartBLine
 
-    first = services_duals.dual_run_execute(alignment_run=dual_world)
+    first = services.dual_run_execute(alignment_run=dual_world)
     line = PartBLine.objects.filter(current_mbi=DUAL_PARTIAL).first()
     assert line is not None
     PartBLine.objects.create(
         file_id=line.file_id, current_mbi=DUAL_PARTIAL, is_current=True, clm_line_from_dt=dt.date(2027, 9, 21),
         clm_line_cvrd_pd_amt=Decimal("44.00"),
     )  # fmt: skip
-    second = services_duals.dual_run_execute(alignment_run=dual_world)
+    second = services.dual_run_execute(alignment_run=dual_world)
     assert second.pk != first.pk
     assert rows(first)[DUAL_PARTIAL][4] == Decimal("700.00")  # the first run is left as it was
     assert rows(second)[DUAL_PARTIAL][4] == Decimal("744.00")
     assert DualBeneficiary.objects.filter(run=first).count() == DualBeneficiary.objects.filter(run=second).count() == 5
-    assert selectors_duals.latest_run(performance_year=2027) == second
-    summary = selectors_duals.dual_summary(aco=aco, performance_year=2027)
+    assert selectors.latest_run(performance_year=2027) == second
+    summary = selectors.dual_summary(aco=aco, performance_year=2027)
     assert summary.groups["partial"].spending == Decimal("744.00")
 
 
@@ -126,18 +126,18 @@ def test_a_failed_run_keeps_the_reason_and_raises(dual_world: Any, monkeypatch: 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("claims table missing")
 
-    monkeypatch.setattr(services_duals, "_claims", broken)
+    monkeypatch.setattr(services, "_claims", broken)
     with pytest.raises(RuntimeError):
-        services_duals.dual_run_execute(alignment_run=dual_world)
+        services.dual_run_execute(alignment_run=dual_world)
     run = DualRun.objects.get()
     assert run.status == DualRun.Status.FAILED and "claims table missing" in run.message
     assert not DualBeneficiary.objects.exists()
-    assert selectors_duals.latest_run(performance_year=2027) is None
+    assert selectors.latest_run(performance_year=2027) is None
 
 
 def test_the_summary_by_group_hand_worked(dual_world: Any, aco: ACO) -> None:
-    services_duals.dual_run_execute(alignment_run=dual_world)
-    s = selectors_duals.dual_summary(aco=aco, performance_year=2027)
+    services.dual_run_execute(alignment_run=dual_world)
+    s = selectors.dual_summary(aco=aco, performance_year=2027)
     full, partial, none, duals = s.groups["full"], s.groups["partial"], s.groups["none"], s.duals
     # Full: DUAL_FULL + DUAL_FULL_LATE (the other ACO's dual is not ours): 19 member-months,
     # $15,850.00 → $834.21 PBPM; 1 admission and 1 ED visit → 1 / 19 × 12,000 = 631.6 each.
@@ -164,22 +164,22 @@ def test_the_summary_by_group_hand_worked(dual_world: Any, aco: ACO) -> None:
 
 
 def test_the_summary_without_a_run_is_empty(aco: ACO) -> None:
-    s = selectors_duals.dual_summary(aco=aco, performance_year=2027)
+    s = selectors.dual_summary(aco=aco, performance_year=2027)
     assert s.run is None and s.aligned.beneficiaries == 0 and s.dual_share is None
     assert len(s.codes) == 13 and all(c.beneficiaries == 0 for c in s.codes)
 
 
 def test_the_full_list_is_the_acos_full_duals_sorted_and_searched(dual_world: Any, aco: ACO) -> None:
-    services_duals.dual_run_execute(alignment_run=dual_world)
-    found = selectors_duals.full_dual_list(aco=aco, performance_year=2027)
+    services.dual_run_execute(alignment_run=dual_world)
+    found = selectors.full_dual_list(aco=aco, performance_year=2027)
     assert [r.mbi for r in found.rows] == [DUAL_FULL, DUAL_FULL_LATE]  # Full, Late (by last name)
     assert found.suppressed == 0
-    by_spending = selectors_duals.full_dual_list(aco=aco, performance_year=2027, sort="-spending")
+    by_spending = selectors.full_dual_list(aco=aco, performance_year=2027, sort="-spending")
     assert [r.mbi for r in by_spending.rows] == [DUAL_FULL, DUAL_FULL_LATE]
-    assert [r.mbi for r in selectors_duals.full_dual_list(aco=aco, performance_year=2027, sort="spending").rows] == [
+    assert [r.mbi for r in selectors.full_dual_list(aco=aco, performance_year=2027, sort="spending").rows] == [
         DUAL_FULL_LATE, DUAL_FULL,
     ]  # fmt: skip
-    late = selectors_duals.full_dual_list(aco=aco, performance_year=2027, q="late").rows
+    late = selectors.full_dual_list(aco=aco, performance_year=2027, q="late").rows
     # Name and cohort are annotations from the alignment run.
     assert [(r.mbi, vars(r)["first_name"], vars(r)["cohort"]) for r in late] == [(DUAL_FULL_LATE, "Dee", "high_needs")]
-    assert [r.mbi for r in selectors_duals.full_dual_list(aco=aco, performance_year=2027, q="1eg4").rows] == [DUAL_FULL]
+    assert [r.mbi for r in selectors.full_dual_list(aco=aco, performance_year=2027, q="1eg4").rows] == [DUAL_FULL]

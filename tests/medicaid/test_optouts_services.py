@@ -14,7 +14,7 @@ from pytest_django.fixtures import Settings
 
 from apps.accounts.models import User
 from apps.acos.models import ACO
-from apps.medicaid import selectors_duals, services_duals
+from apps.medicaid.duals import selectors, services
 from apps.medicaid.models import DataSharingOptOut
 from tests.factories import DUAL_FULL, DUAL_FULL_LATE, OLD_MBI
 
@@ -29,7 +29,7 @@ def today(settings: Settings) -> None:
 
 
 def record(aco: ACO, user: User, mbi: str = DUAL_FULL, declined_on: str = "2027-05-01", **kw: Any) -> DataSharingOptOut:
-    return services_duals.optout_record(
+    return services.optout_record(
         aco=aco, acting_user=user, mbi=mbi, declined_on=declined_on, source=kw.pop("source", "form"), **kw
     )
 
@@ -66,7 +66,7 @@ def test_a_bad_entry_is_refused(
     aco: ACO, admin: User, mbi: str, declined_on: str, source: str, field: str, words: str
 ) -> None:
     with pytest.raises(ValidationError) as caught:
-        services_duals.optout_record(aco=aco, acting_user=admin, mbi=mbi, declined_on=declined_on, source=source)
+        services.optout_record(aco=aco, acting_user=admin, mbi=mbi, declined_on=declined_on, source=source)
     assert words.lower() in " ".join(caught.value.message_dict[field]).lower()
     assert not DataSharingOptOut.objects.exists()
 
@@ -95,11 +95,11 @@ def test_an_earlier_mbi_is_resolved_to_the_current_one(dual_world: Any, aco: ACO
 def test_revoking_keeps_the_row_and_allows_a_new_opt_out(aco: ACO, admin: User, analyst: User) -> None:
     optout = record(aco, admin)
     with pytest.raises(PermissionDenied):
-        services_duals.optout_revoke(optout=optout, acting_user=analyst)
-    revoked = services_duals.optout_revoke(optout=optout, acting_user=admin)
+        services.optout_revoke(optout=optout, acting_user=analyst)
+    revoked = services.optout_revoke(optout=optout, acting_user=admin)
     assert revoked.revoked_at is not None and revoked.revoked_by == admin
     with pytest.raises(ValidationError):
-        services_duals.optout_revoke(optout=optout, acting_user=admin)
+        services.optout_revoke(optout=optout, acting_user=admin)
     again = record(aco, admin, declined_on="2027-05-30")
     assert DataSharingOptOut.objects.filter(aco=aco, mbi=DUAL_FULL).count() == 2 and again.revoked_at is None
 
@@ -109,7 +109,7 @@ def upload(text: str, name: str = "optouts.csv") -> SimpleUploadedFile:
 
 
 def test_an_upload_records_every_row(dual_world: Any, aco: ACO, admin: User) -> None:
-    outcome = services_duals.optout_upload(
+    outcome = services.optout_upload(
         aco=aco,
         acting_user=admin,
         file=upload(
@@ -134,7 +134,7 @@ def test_an_upload_with_problems_records_nothing_and_says_which_lines(aco: ACO, 
         f"{DUAL_FULL},2027-05-02,form,\n"  # line 5: the same beneficiary as line 2
         "4EG4TE5MK74,2027-05-01,fax,\n"  # line 6: already open, and an unknown source
     )
-    outcome = services_duals.optout_upload(aco=aco, acting_user=admin, file=upload(text))
+    outcome = services.optout_upload(aco=aco, acting_user=admin, file=upload(text))
     assert outcome.added == 0
     assert [(e.line, e.field) for e in outcome.errors] == [
         (3, "mbi"), (4, "declined_on"), (5, "mbi"), (6, "source"),
@@ -146,7 +146,7 @@ def test_an_upload_with_problems_records_nothing_and_says_which_lines(aco: ACO, 
 
 def test_an_upload_reports_the_already_open_beneficiary(aco: ACO, admin: User) -> None:
     record(aco, admin)
-    outcome = services_duals.optout_upload(
+    outcome = services.optout_upload(
         aco=aco, acting_user=admin, file=upload(f"mbi,declined_on\n{DUAL_FULL},2027-05-01\n")
     )
     assert [(e.line, e.field) for e in outcome.errors] == [(2, "mbi")]
@@ -162,38 +162,38 @@ def test_an_upload_reports_the_already_open_beneficiary(aco: ACO, admin: User) -
     ],
 )
 def test_an_unusable_file_is_refused(aco: ACO, admin: User, text: str, field: str) -> None:
-    outcome = services_duals.optout_upload(aco=aco, acting_user=admin, file=upload(text))
+    outcome = services.optout_upload(aco=aco, acting_user=admin, file=upload(text))
     assert [e.field for e in outcome.errors] == [field] and not DataSharingOptOut.objects.exists()
 
 
 def test_an_analyst_cannot_upload(aco: ACO, analyst: User) -> None:
     with pytest.raises(PermissionDenied):
-        services_duals.optout_upload(aco=aco, acting_user=analyst, file=upload("mbi,declined_on\n"))
+        services.optout_upload(aco=aco, acting_user=analyst, file=upload("mbi,declined_on\n"))
 
 
 # --- suppression ---------------------------------------------------------------------------------
 
 
 def listed(aco: ACO) -> tuple[list[str], int]:
-    found = selectors_duals.full_dual_list(aco=aco, performance_year=2027)
+    found = selectors.full_dual_list(aco=aco, performance_year=2027)
     return [r.mbi for r in found.rows], found.suppressed
 
 
 def test_an_open_opt_out_leaves_the_beneficiary_out_and_revoking_brings_them_back(
     dual_world: Any, aco: ACO, admin: User
 ) -> None:
-    services_duals.dual_run_execute(alignment_run=dual_world)
+    services.dual_run_execute(alignment_run=dual_world)
     assert listed(aco) == ([DUAL_FULL, DUAL_FULL_LATE], 0)
     optout = record(aco, admin)
     assert listed(aco) == ([DUAL_FULL_LATE], 1)
-    services_duals.optout_revoke(optout=optout, acting_user=admin)
+    services.optout_revoke(optout=optout, acting_user=admin)
     assert listed(aco) == ([DUAL_FULL, DUAL_FULL_LATE], 0)
 
 
 def test_an_opt_out_filed_under_an_earlier_mbi_still_suppresses(dual_world: Any, aco: ACO, admin: User) -> None:
     # Recorded before the crosswalk linked the two MBIs: the row keeps the old one.
     DataSharingOptOut.objects.create(aco=aco, mbi=OLD_MBI, declined_on=dt.date(2027, 1, 5), recorded_by=admin)
-    services_duals.dual_run_execute(alignment_run=dual_world)
+    services.dual_run_execute(alignment_run=dual_world)
     assert listed(aco) == ([DUAL_FULL_LATE], 1)
 
 
@@ -202,7 +202,7 @@ def test_an_opt_out_under_the_newer_mbi_suppresses_a_run_made_before_the_crosswa
 ) -> None:
     from apps.claims.models import MBIMap
 
-    services_duals.dual_run_execute(alignment_run=dual_world)  # the run lists DUAL_FULL_LATE under that MBI
+    services.dual_run_execute(alignment_run=dual_world)  # the run lists DUAL_FULL_LATE under that MBI
     MBIMap.objects.create(mbi=DUAL_FULL_LATE, current_mbi="5EG4TE5MK77", hops=1)  # then CMS issued a new one
     record(aco, admin, mbi="5EG4TE5MK77")
     assert listed(aco) == ([DUAL_FULL], 1)
@@ -210,5 +210,5 @@ def test_an_opt_out_under_the_newer_mbi_suppresses_a_run_made_before_the_crosswa
 
 def test_another_acos_opt_out_does_not_suppress(dual_world: Any, aco: ACO, other_aco: ACO, outsider: User) -> None:
     record(other_aco, outsider)
-    services_duals.dual_run_execute(alignment_run=dual_world)
+    services.dual_run_execute(alignment_run=dual_world)
     assert listed(aco) == ([DUAL_FULL, DUAL_FULL_LATE], 0)

@@ -98,7 +98,7 @@ def test_the_command_prints_one_line(demo_today: None, cms_admin: User) -> None:
 
 def test_with_the_demo_accounts_l0001_gets_an_approved_arrangement_and_two_opt_outs(demo_today: None) -> None:
     from apps.acos.demo import demo_load as accounts_load
-    from apps.medicaid.services_duals import dual_run_execute
+    from apps.medicaid.duals.services import dual_run_execute
     from tests.factories import DUAL_FULL, DUAL_FULL_LATE, dual_world
 
     accounts_load()

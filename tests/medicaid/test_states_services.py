@@ -15,8 +15,8 @@ from django.http import Http404
 
 from apps.accounts.models import User
 from apps.acos.models import ACO, Membership
-from apps.medicaid import charts_states, selectors_states, services_states
 from apps.medicaid.models import FrameworkDocument, MedicaidState, Milestone, PartnershipArrangement, StateStatusChange
+from apps.medicaid.states import charts, selectors, services
 from apps.reviews.models import ReviewState
 from tests.factories import (
     MembershipFactory,
@@ -69,7 +69,7 @@ def arrangement(aco: ACO, state: MedicaidState, review_state: str) -> Partnershi
 
 
 def test_cms_admin_adds_a_state_as_interested_with_its_first_history_row(cms_admin: User) -> None:
-    state = services_states.state_create(
+    state = services.state_create(
         acting_user=cms_admin, code=" md ", name="Maryland", delivery_system="managed_care", medicaid_agency=" MDH "
     )
     assert (state.code, state.status, state.medicaid_agency) == ("MD", "interested", "MDH")
@@ -80,7 +80,7 @@ def test_cms_admin_adds_a_state_as_interested_with_its_first_history_row(cms_adm
 @pytest.mark.parametrize("who", REFUSED)
 def test_only_a_cms_admin_adds_a_state(who: str, request: pytest.FixtureRequest) -> None:
     with pytest.raises(PermissionDenied):
-        services_states.state_create(
+        services.state_create(
             acting_user=person(request, who), code="MD", name="Maryland", delivery_system="managed_care"
         )
     assert not MedicaidState.objects.exists()
@@ -89,27 +89,25 @@ def test_only_a_cms_admin_adds_a_state(who: str, request: pytest.FixtureRequest)
 def test_a_state_code_is_unique_and_two_letters(cms_admin: User) -> None:
     medicaid_state("MD")
     with pytest.raises(ValidationError) as exc:
-        services_states.state_create(acting_user=cms_admin, code="md", name="Maryland", delivery_system="ffs")
+        services.state_create(acting_user=cms_admin, code="md", name="Maryland", delivery_system="ffs")
     assert exc.value.message_dict["code"] == ["MD is already on the list of states."]
     for bad in ("M1", "MDX", ""):
         with pytest.raises(ValidationError) as exc:
-            services_states.state_create(acting_user=cms_admin, code=bad, name="X", delivery_system="ffs")
+            services.state_create(acting_user=cms_admin, code=bad, name="X", delivery_system="ffs")
         assert "code" in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
-        services_states.state_create(acting_user=cms_admin, code="VA", name="Virginia", delivery_system="capitated")
+        services.state_create(acting_user=cms_admin, code="VA", name="Virginia", delivery_system="capitated")
     assert "delivery_system" in exc.value.message_dict
     assert MedicaidState.objects.count() == 1
 
 
 def test_cms_admin_edits_details_but_not_the_status(cms_admin: User) -> None:
     state = medicaid_state("VA", delivery_system="ffs")
-    services_states.state_update(
-        state=state, acting_user=cms_admin, medicaid_agency="DMAS", delivery_system="managed_care"
-    )
+    services.state_update(state=state, acting_user=cms_admin, medicaid_agency="DMAS", delivery_system="managed_care")
     state.refresh_from_db()
     assert (state.medicaid_agency, state.delivery_system) == ("DMAS", "managed_care")
     with pytest.raises(ValidationError) as exc:
-        services_states.state_update(state=state, acting_user=cms_admin, status="selected")
+        services.state_update(state=state, acting_user=cms_admin, status="selected")
     assert "status change" in exc.value.message_dict["status"][0]
     state.refresh_from_db()
     assert state.status == "interested"
@@ -119,7 +117,7 @@ def test_cms_admin_edits_details_but_not_the_status(cms_admin: User) -> None:
 def test_only_a_cms_admin_edits_a_state(who: str, request: pytest.FixtureRequest) -> None:
     state = medicaid_state("VA")
     with pytest.raises(PermissionDenied):
-        services_states.state_update(state=state, acting_user=person(request, who), name="Changed")
+        services.state_update(state=state, acting_user=person(request, who), name="Changed")
     state.refresh_from_db()
     assert state.name == "Virginia"
 
@@ -127,7 +125,7 @@ def test_only_a_cms_admin_edits_a_state(who: str, request: pytest.FixtureRequest
 @pytest.mark.parametrize(("from_status", "to_status"), ALLOWED)
 def test_every_allowed_move_is_made_and_recorded(from_status: str, to_status: str, cms_admin: User) -> None:
     state = medicaid_state("VA", status=from_status)
-    services_states.state_status_change(state=state, acting_user=cms_admin, to_status=to_status, reason="Because.")
+    services.state_status_change(state=state, acting_user=cms_admin, to_status=to_status, reason="Because.")
     state.refresh_from_db()
     assert state.status == to_status
     change = StateStatusChange.objects.get(state=state)
@@ -143,7 +141,7 @@ def test_every_allowed_move_is_made_and_recorded(from_status: str, to_status: st
 def test_every_other_move_is_refused_naming_both_statuses(from_status: str, to_status: str, cms_admin: User) -> None:
     state = medicaid_state("VA", status=from_status)
     with pytest.raises(ValidationError) as exc:
-        services_states.state_status_change(state=state, acting_user=cms_admin, to_status=to_status, reason="Because.")
+        services.state_status_change(state=state, acting_user=cms_admin, to_status=to_status, reason="Because.")
     message = exc.value.message_dict["to_status"][0]
     assert f"Virginia is {LABELS[from_status]}; it cannot move to {LABELS[to_status]}" in message
     state.refresh_from_db()
@@ -155,7 +153,7 @@ def test_every_other_move_is_refused_naming_both_statuses(from_status: str, to_s
 def test_only_a_cms_admin_changes_a_status(who: str, request: pytest.FixtureRequest) -> None:
     state = medicaid_state("VA", status="under_consideration")
     with pytest.raises(PermissionDenied):
-        services_states.state_status_change(state=state, acting_user=person(request, who), to_status="selected")
+        services.state_status_change(state=state, acting_user=person(request, who), to_status="selected")
     state.refresh_from_db()
     assert state.status == "under_consideration"
 
@@ -178,12 +176,12 @@ def test_a_reason_is_required_to_not_select_or_reopen(
     state = medicaid_state("VA", status=from_status)
     if needs_reason:
         with pytest.raises(ValidationError) as exc:
-            services_states.state_status_change(state=state, acting_user=cms_admin, to_status=to_status, reason="  ")
+            services.state_status_change(state=state, acting_user=cms_admin, to_status=to_status, reason="  ")
         assert "Give a reason" in exc.value.message_dict["reason"][0]
         state.refresh_from_db()
         assert state.status == from_status
     else:
-        services_states.state_status_change(state=state, acting_user=cms_admin, to_status=to_status, reason="")
+        services.state_status_change(state=state, acting_user=cms_admin, to_status=to_status, reason="")
         state.refresh_from_db()
         assert state.status == to_status
 
@@ -193,7 +191,7 @@ def test_at_most_two_states_are_selected_at_once(cms_admin: User) -> None:
     medicaid_state("VA", status="selected")
     pennsylvania = medicaid_state("PA", status="under_consideration")
     with pytest.raises(ValidationError) as exc:
-        services_states.state_status_change(state=pennsylvania, acting_user=cms_admin, to_status="selected")
+        services.state_status_change(state=pennsylvania, acting_user=cms_admin, to_status="selected")
     assert exc.value.message_dict["to_status"] == [
         "At most 2 states can be selected at once; Maryland (MD) and Virginia (VA) already are. "
         "Reopen one of them first."
@@ -201,10 +199,10 @@ def test_at_most_two_states_are_selected_at_once(cms_admin: User) -> None:
     pennsylvania.refresh_from_db()
     assert pennsylvania.status == "under_consideration"
     # Reopening Maryland frees a place.
-    services_states.state_status_change(
+    services.state_status_change(
         state=maryland, acting_user=cms_admin, to_status="under_consideration", reason="Budget."
     )
-    services_states.state_status_change(state=pennsylvania, acting_user=cms_admin, to_status="selected")
+    services.state_status_change(state=pennsylvania, acting_user=cms_admin, to_status="selected")
     assert set(MedicaidState.objects.filter(status="selected").values_list("code", flat=True)) == {"VA", "PA"}
 
 
@@ -227,7 +225,7 @@ def test_a_state_with_open_or_approved_arrangements_stays_selected(
     arrangement(aco, maryland, review_state)
     if held:
         with pytest.raises(ValidationError) as exc:
-            services_states.state_status_change(
+            services.state_status_change(
                 state=maryland, acting_user=cms_admin, to_status="under_consideration", reason="Reopen."
             )
         assert exc.value.message_dict["to_status"] == [
@@ -236,7 +234,7 @@ def test_a_state_with_open_or_approved_arrangements_stays_selected(
         maryland.refresh_from_db()
         assert maryland.status == "selected"
     else:
-        services_states.state_status_change(
+        services.state_status_change(
             state=maryland, acting_user=cms_admin, to_status="under_consideration", reason="Reopen."
         )
         maryland.refresh_from_db()
@@ -249,7 +247,7 @@ def test_the_refusal_counts_every_holding_arrangement(aco: ACO, other_aco: ACO, 
     arrangement(other_aco, maryland, ReviewState.APPROVED)
     arrangement(other_aco, maryland, ReviewState.DRAFT)  # not counted
     with pytest.raises(ValidationError) as exc:
-        services_states.state_status_change(
+        services.state_status_change(
             state=maryland, acting_user=cms_admin, to_status="under_consideration", reason="Reopen."
         )
     assert "Maryland has 2 partnership arrangements submitted" in exc.value.message_dict["to_status"][0]
@@ -272,7 +270,7 @@ def test_selecting_a_state_emails_the_admins_of_the_acos_serving_it(
     MembershipFactory.create(aco=aco, role=Membership.Role.ADMIN, user__username="gone", user__is_active=False)
     maryland = medicaid_state("MD", status="under_consideration")
     with django_capture_on_commit_callbacks(execute=True):
-        services_states.state_status_change(state=maryland, acting_user=cms_admin, to_status="selected")
+        services.state_status_change(state=maryland, acting_user=cms_admin, to_status="selected")
     assert sorted(m.to[0] for m in mail.outbox) == sorted([admin.email, second.email])
     assert all(len(m.to) == 1 for m in mail.outbox)
     assert mail.outbox[0].subject == "[LEAD Portal] Medicaid integration: Maryland selected"
@@ -284,7 +282,7 @@ def test_other_moves_send_no_email(
 ) -> None:
     maryland = medicaid_state("MD", status="interested")
     with django_capture_on_commit_callbacks(execute=True):
-        services_states.state_status_change(state=maryland, acting_user=cms_admin, to_status="under_consideration")
+        services.state_status_change(state=maryland, acting_user=cms_admin, to_status="under_consideration")
     assert mail.outbox == []
 
 
@@ -293,10 +291,10 @@ def test_other_moves_send_no_email(
 
 def test_cms_admin_adds_milestones_for_the_model_and_for_a_state(cms_admin: User) -> None:
     maryland = medicaid_state("MD", status="selected")
-    model_wide = services_states.milestone_create(
+    model_wide = services.milestone_create(
         acting_user=cms_admin, title="State selection", start="2026-07-01", end="2026-10-30", status="done"
     )
-    own = services_states.milestone_create(
+    own = services.milestone_create(
         acting_user=cms_admin, title="Data sharing", start=dt.date(2026, 11, 16), end=dt.date(2027, 3, 31), state="md"
     )
     assert (model_wide.state, model_wide.start, model_wide.end, model_wide.status) == (
@@ -309,8 +307,8 @@ def test_cms_admin_adds_milestones_for_the_model_and_for_a_state(cms_admin: User
 
 
 def test_the_first_and_last_days_of_the_planning_phase_are_inside(cms_admin: User) -> None:
-    m = services_states.milestone_create(acting_user=cms_admin, title="Whole", start="2026-03-01", end="2027-12-31")
-    one_day = services_states.milestone_create(acting_user=cms_admin, title="Day", start="2027-12-31", end="2027-12-31")
+    m = services.milestone_create(acting_user=cms_admin, title="Whole", start="2026-03-01", end="2027-12-31")
+    one_day = services.milestone_create(acting_user=cms_admin, title="Day", start="2027-12-31", end="2027-12-31")
     assert (m.start, m.end, one_day.start) == (dt.date(2026, 3, 1), dt.date(2027, 12, 31), dt.date(2027, 12, 31))
 
 
@@ -335,29 +333,27 @@ def test_the_first_and_last_days_of_the_planning_phase_are_inside(cms_admin: Use
 )
 def test_milestone_dates_are_checked(start: str, end: str, field: str, message: str, cms_admin: User) -> None:
     with pytest.raises(ValidationError) as exc:
-        services_states.milestone_create(acting_user=cms_admin, title="Bad", start=start, end=end)
+        services.milestone_create(acting_user=cms_admin, title="Bad", start=start, end=end)
     assert exc.value.message_dict[field] == [message]
     assert not Milestone.objects.exists()
 
 
 def test_a_milestone_for_an_unknown_state_is_refused(cms_admin: User) -> None:
     with pytest.raises(ValidationError) as exc:
-        services_states.milestone_create(
-            acting_user=cms_admin, title="X", start="2026-05-01", end="2026-06-01", state="ZZ"
-        )
+        services.milestone_create(acting_user=cms_admin, title="X", start="2026-05-01", end="2026-06-01", state="ZZ")
     assert exc.value.message_dict["state"] == ["There is no state ZZ on the list."]
 
 
 def test_cms_admin_updates_and_deletes_a_milestone(cms_admin: User) -> None:
     m = medicaid_milestone(title="Framework design")
-    services_states.milestone_update(milestone=m, acting_user=cms_admin, status="done", end="2027-01-31")
+    services.milestone_update(milestone=m, acting_user=cms_admin, status="done", end="2027-01-31")
     m.refresh_from_db()
     assert (m.status, m.end, m.start) == ("done", dt.date(2027, 1, 31), dt.date(2026, 9, 1))
     with pytest.raises(ValidationError):
-        services_states.milestone_update(milestone=m, acting_user=cms_admin, end="2026-08-31")
+        services.milestone_update(milestone=m, acting_user=cms_admin, end="2026-08-31")
     m.refresh_from_db()
     assert m.end == dt.date(2027, 1, 31)
-    services_states.milestone_delete(milestone=m, acting_user=cms_admin)
+    services.milestone_delete(milestone=m, acting_user=cms_admin)
     assert not Milestone.objects.exists()
 
 
@@ -366,11 +362,11 @@ def test_only_a_cms_admin_writes_milestones(who: str, request: pytest.FixtureReq
     user = person(request, who)
     m = medicaid_milestone()
     with pytest.raises(PermissionDenied):
-        services_states.milestone_create(acting_user=user, title="X", start="2026-05-01", end="2026-06-01")
+        services.milestone_create(acting_user=user, title="X", start="2026-05-01", end="2026-06-01")
     with pytest.raises(PermissionDenied):
-        services_states.milestone_update(milestone=m, acting_user=user, title="Changed")
+        services.milestone_update(milestone=m, acting_user=user, title="Changed")
     with pytest.raises(PermissionDenied):
-        services_states.milestone_delete(milestone=m, acting_user=user)
+        services.milestone_delete(milestone=m, acting_user=user)
     assert list(Milestone.objects.values_list("title", flat=True)) == ["Framework design"]
 
 
@@ -379,13 +375,13 @@ def test_only_a_cms_admin_writes_milestones(who: str, request: pytest.FixtureReq
 
 def test_a_same_title_upload_is_the_next_version(cms_admin: User) -> None:
     maryland = medicaid_state("MD", status="selected")
-    first = services_states.document_upload(
+    first = services.document_upload(
         state=maryland, acting_user=cms_admin, title="Framework", upload=upload("framework.txt", b"v1")
     )
-    second = services_states.document_upload(
+    second = services.document_upload(
         state=maryland, acting_user=cms_admin, title="  framework ", upload=upload("framework-v2.csv", b"a,b\n1,2\n")
     )
-    other = services_states.document_upload(
+    other = services.document_upload(
         state=maryland, acting_user=cms_admin, title="Data-sharing template", upload=upload("dsa.txt", b"x")
     )
     assert (first.title, first.version, first.size, first.content_type) == ("Framework", 1, 2, "text/plain")
@@ -401,7 +397,7 @@ def test_a_same_title_upload_is_the_next_version(cms_admin: User) -> None:
     # Versions are per state: Virginia's "Framework" starts at 1.
     virginia = medicaid_state("VA")
     assert (
-        services_states.document_upload(
+        services.document_upload(
             state=virginia, acting_user=cms_admin, title="Framework", upload=upload("f.txt", b"va")
         ).version
         == 1
@@ -428,7 +424,7 @@ def test_each_allowed_type_is_accepted(cms_admin: User) -> None:
         ("a.csv", b"a,b\n", "text/csv"),
     ]
     for name, data, content_type in files:
-        doc = services_states.document_upload(state=state, acting_user=cms_admin, title=name, upload=upload(name, data))
+        doc = services.document_upload(state=state, acting_user=cms_admin, title=name, upload=upload(name, data))
         assert doc.content_type == content_type
 
 
@@ -447,7 +443,7 @@ def test_each_allowed_type_is_accepted(cms_admin: User) -> None:
 def test_other_types_and_bad_contents_are_refused(name: str, data: bytes, message: str, cms_admin: User) -> None:
     state = medicaid_state("MD")
     with pytest.raises(ValidationError) as exc:
-        services_states.document_upload(state=state, acting_user=cms_admin, title="Doc", upload=upload(name, data))
+        services.document_upload(state=state, acting_user=cms_admin, title="Doc", upload=upload(name, data))
     assert exc.value.message_dict["file"] == [message]
     assert not FrameworkDocument.objects.exists()
 
@@ -456,11 +452,11 @@ def test_documents_are_limited_to_ten_megabytes(cms_admin: User) -> None:
     state = medicaid_state("MD")
     limit = 10 * 1024 * 1024
     with pytest.raises(ValidationError) as exc:
-        services_states.document_upload(
+        services.document_upload(
             state=state, acting_user=cms_admin, title="Big", upload=upload("big.txt", b"a" * (limit + 1))
         )
     assert exc.value.message_dict["file"] == ["The file is 10.0 MB; documents are limited to 10 MB."]
-    doc = services_states.document_upload(
+    doc = services.document_upload(
         state=state, acting_user=cms_admin, title="Just fits", upload=upload("fits.txt", b"a" * limit)
     )
     assert doc.size == limit
@@ -468,7 +464,7 @@ def test_documents_are_limited_to_ten_megabytes(cms_admin: User) -> None:
 
 def test_a_document_needs_a_title(cms_admin: User) -> None:
     with pytest.raises(ValidationError) as exc:
-        services_states.document_upload(
+        services.document_upload(
             state=medicaid_state("MD"), acting_user=cms_admin, title="  ", upload=upload("a.txt", b"a")
         )
     assert "title" in exc.value.message_dict
@@ -482,17 +478,17 @@ def test_only_a_cms_admin_uploads_and_removes_documents(
     state = medicaid_state("MD", status="selected")
     doc = framework_document(state, cms_admin)
     with pytest.raises(PermissionDenied):
-        services_states.document_upload(state=state, acting_user=user, title="X", upload=upload("a.txt", b"a"))
+        services.document_upload(state=state, acting_user=user, title="X", upload=upload("a.txt", b"a"))
     with pytest.raises(PermissionDenied):
-        services_states.document_remove(document=doc, acting_user=user)
+        services.document_remove(document=doc, acting_user=user)
     assert list(FrameworkDocument.objects.values_list("pk", flat=True)) == [doc.pk]
 
 
 def test_cms_admin_removes_one_version(cms_admin: User) -> None:
     state = medicaid_state("MD")
-    v1 = services_states.document_upload(state=state, acting_user=cms_admin, title="F", upload=upload("a.txt", b"1"))
-    v2 = services_states.document_upload(state=state, acting_user=cms_admin, title="F", upload=upload("b.txt", b"2"))
-    services_states.document_remove(document=v2, acting_user=cms_admin)
+    v1 = services.document_upload(state=state, acting_user=cms_admin, title="F", upload=upload("a.txt", b"1"))
+    v2 = services.document_upload(state=state, acting_user=cms_admin, title="F", upload=upload("b.txt", b"2"))
+    services.document_remove(document=v2, acting_user=cms_admin)
     assert list(FrameworkDocument.objects.values_list("pk", "version")) == [(v1.pk, 1)]
 
 
@@ -518,13 +514,13 @@ def planning(aco: ACO, cms_admin: User) -> dict[str, Any]:
 
 
 def test_an_aco_sees_only_its_states_and_their_milestones(aco: ACO, planning: dict[str, Any]) -> None:
-    assert [s.code for s in selectors_states.states_for_aco(aco=aco)] == ["MD"]
-    assert selectors_states.state_get_for_aco(aco=aco, code="md") == planning["md"]
+    assert [s.code for s in selectors.states_for_aco(aco=aco)] == ["MD"]
+    assert selectors.state_get_for_aco(aco=aco, code="md") == planning["md"]
     with pytest.raises(Http404):
-        selectors_states.state_get_for_aco(aco=aco, code="VA")  # on CMS's list, not the ACO's state
+        selectors.state_get_for_aco(aco=aco, code="VA")  # on CMS's list, not the ACO's state
     with pytest.raises(Http404):
-        selectors_states.state_get_for_aco(aco=aco, code="PA")  # the ACO's state, not on CMS's list
-    titles = {m.title for m in selectors_states.milestones_for_aco(aco=aco)}
+        selectors.state_get_for_aco(aco=aco, code="PA")  # the ACO's state, not on CMS's list
+    titles = {m.title for m in selectors.milestones_for_aco(aco=aco)}
     assert titles == {"State selection", "Maryland kickoff"}
 
 
@@ -532,16 +528,16 @@ def test_an_aco_sees_a_states_documents_only_once_it_is_selected(
     aco: ACO, planning: dict[str, Any], cms_admin: User
 ) -> None:
     md = planning["md"]
-    assert list(selectors_states.documents_for_aco(aco=aco, state=md)) == []
+    assert list(selectors.documents_for_aco(aco=aco, state=md)) == []
     with pytest.raises(Http404):
-        selectors_states.document_get_for_aco(aco=aco, state=md, document_id=planning["md_doc"].pk)
+        selectors.document_get_for_aco(aco=aco, state=md, document_id=planning["md_doc"].pk)
     md.status = "selected"
     md.save()
-    assert [d.pk for d in selectors_states.documents_for_aco(aco=aco, state=md)] == [planning["md_doc"].pk]
-    assert selectors_states.document_get_for_aco(aco=aco, state=md, document_id=planning["md_doc"].pk)
+    assert [d.pk for d in selectors.documents_for_aco(aco=aco, state=md)] == [planning["md_doc"].pk]
+    assert selectors.document_get_for_aco(aco=aco, state=md, document_id=planning["md_doc"].pk)
     # Another state's document through this state's URL is not found.
     with pytest.raises(Http404):
-        selectors_states.document_get_for_aco(aco=aco, state=md, document_id=planning["va_doc"].pk)
+        selectors.document_get_for_aco(aco=aco, state=md, document_id=planning["va_doc"].pk)
 
 
 @pytest.mark.parametrize("who", ["cms_reviewer", "cms_admin"])
@@ -549,10 +545,10 @@ def test_cms_staff_see_every_state_milestone_and_document(
     who: str, request: pytest.FixtureRequest, planning: dict[str, Any]
 ) -> None:
     user = person(request, who)
-    assert [s.code for s in selectors_states.states_for_cms(user=user)] == ["MD", "VA"]
-    assert selectors_states.milestones_for_cms(user=user).count() == 3
-    md = selectors_states.state_get_for_cms(user=user, code="MD")
-    assert [d.title for d in selectors_states.documents_for_cms(user=user, state=md)] == ["Maryland framework"]
+    assert [s.code for s in selectors.states_for_cms(user=user)] == ["MD", "VA"]
+    assert selectors.milestones_for_cms(user=user).count() == 3
+    md = selectors.state_get_for_cms(user=user, code="MD")
+    assert [d.title for d in selectors.documents_for_cms(user=user, state=md)] == ["Maryland framework"]
 
 
 @pytest.mark.parametrize("who", ["admin", "analyst", "plain_user"])
@@ -561,11 +557,11 @@ def test_aco_people_do_not_reach_the_cms_reads(
 ) -> None:
     user = person(request, who)
     with pytest.raises(Http404):
-        selectors_states.states_for_cms(user=user)
+        selectors.states_for_cms(user=user)
     with pytest.raises(Http404):
-        selectors_states.state_get_for_cms(user=user, code="MD")
+        selectors.state_get_for_cms(user=user, code="MD")
     with pytest.raises(Http404):
-        selectors_states.milestones_for_cms(user=user)
+        selectors.milestones_for_cms(user=user)
 
 
 def test_the_cms_list_counts_arrangements_by_review_state(aco: ACO, other_aco: ACO, cms_reviewer: User) -> None:
@@ -574,7 +570,7 @@ def test_the_cms_list_counts_arrangements_by_review_state(aco: ACO, other_aco: A
     arrangement(aco, md, ReviewState.SUBMITTED)
     arrangement(other_aco, md, ReviewState.SUBMITTED)
     arrangement(aco, md, ReviewState.APPROVED)
-    rows = {s.code: s for s in selectors_states.states_for_cms(user=cms_reviewer)}
+    rows = {s.code: s for s in selectors.states_for_cms(user=cms_reviewer)}
     counts = {code: {k: getattr(s, f"n_{k}") for k in ("submitted", "approved", "draft")} for code, s in rows.items()}
     assert counts == {
         "MD": {"submitted": 2, "approved": 1, "draft": 0},
@@ -596,7 +592,7 @@ def test_the_timeline_has_one_bar_per_milestone_from_start_to_end(cms_reviewer: 
         None, "Readiness review", start=dt.date(2027, 10, 1), end=dt.date(2027, 12, 31), status="planned"
     )
     medicaid_milestone(None, "State applications", start=dt.date(2026, 3, 2), end=dt.date(2026, 6, 30), status="done")
-    rows = selectors_states.timeline_rows(selectors_states.milestones_for_cms(user=cms_reviewer))
+    rows = selectors.timeline_rows(selectors.milestones_for_cms(user=cms_reviewer))
     # Model-wide first (by start), then MD, then VA.
     assert [(r.state_code, r.title) for r in rows] == [
         ("", "State applications"),
@@ -604,7 +600,7 @@ def test_the_timeline_has_one_bar_per_milestone_from_start_to_end(cms_reviewer: 
         ("MD", "Kickoff"),
         ("VA", "Feasibility review"),
     ]
-    figure = charts_states.timeline_figure(rows, today=dt.date(2026, 11, 25))
+    figure = charts.timeline_figure(rows, today=dt.date(2026, 11, 25))
     bars = {}
     for trace in figure["data"]:
         for y, base, x, text in zip(trace["y"], trace["base"], trace["x"], trace["text"], strict=True):

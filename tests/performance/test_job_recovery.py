@@ -62,12 +62,12 @@ def money_running(*, heartbeat_ago: dt.timedelta, attempts: int = 1, task_id: st
 
 
 @pytest.fixture
-def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, tuple[Any, ...], str | None]]:
-    """What the code under test queued (task, args, task id) instead of a broker."""
-    queued: list[tuple[Any, tuple[Any, ...], str | None]] = []
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[Any, ...], str | None]]:
+    """What the code under test queued (task name, args, task id) instead of a broker."""
+    queued: list[tuple[str, tuple[Any, ...], str | None]] = []
 
-    def send(task: Any, *args: Any, what: str, task_id: str | None = None) -> None:
-        queued.append((task, args, task_id))
+    def send(name: str, *args: Any, what: str, task_id: str | None = None) -> None:
+        queued.append((name, args, task_id))
 
     monkeypatch.setattr(jobs, "send", send)
     return queued
@@ -94,8 +94,8 @@ def test_the_sweep_takes_over_a_step_whose_worker_stopped_heartbeating(sent: lis
     money = run.steps.get(name="money")
     # Queued again under a new task id: the dead worker's own message, redelivered hours later by the
     # broker, finds the step owned by another task and does nothing.
-    [(task, args, task_id)] = sent
-    assert (task, args) == (pipeline_step_task, (run.pk, "money"))
+    [(name, args, task_id)] = sent
+    assert (name, args) == (pipeline_step_task.name, (run.pk, "money"))
     assert task_id and task_id.startswith("takeover-") and money.task_id == task_id
     assert money.status == PipelineStep.Status.RUNNING and jobs.is_stale(money.heartbeat_at) is False
     assert money.message.startswith("Taken over: the worker running it stopped reporting (last heard from ")
@@ -173,7 +173,7 @@ def test_a_report_still_waiting_long_after_it_was_queued_is_queued_again_once(ac
     recent = PerformanceReport.objects.create(summary=summary, aco=aco, performance_year=2027, format="csv")
     PerformanceReport.objects.filter(pk=waiting.pk).update(created_at=timezone.now() - STALE)
     assert services.reports_take_over() == 1
-    assert sent == [(report_build_task, (waiting.pk,), None)]
+    assert sent == [(report_build_task.name, (waiting.pk,), None)]
     assert services.reports_take_over() == 0  # not again until that stamp is stale too
     recent.refresh_from_db()
     assert recent.queued_at is None
@@ -377,4 +377,4 @@ def test_a_notification_the_queue_does_not_take_leaves_the_change_standing(
     assert ReviewCase.objects.get(pk=draft.pk).state == "submitted"
     assert "not sent: the job queue is not answering" in caplog.text
     with pytest.raises(jobs.QueueUnavailable, match="^The report could not be started: the job queue"):
-        jobs.send(review_transition_notify, 1, what="The report")
+        jobs.send(review_transition_notify.name, 1, what="The report")

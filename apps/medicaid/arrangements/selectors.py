@@ -17,8 +17,8 @@ from apps.acos.attention import AttentionItem, changes_requested_items
 from apps.acos.models import ACO
 from apps.reviews.models import OPEN_STATES, ReviewState
 
-from .models import MedicaidState as State
-from .models import PartnershipArrangement, StateStatus
+from ..models import MedicaidState as State
+from ..models import PartnershipArrangement, StateStatus
 
 
 @dataclass(frozen=True)

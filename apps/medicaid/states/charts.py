@@ -17,8 +17,8 @@ import plotly.graph_objects as go
 
 from lead_portal.charts import figure_json
 
-from .models import PLANNING_END, PLANNING_START, Milestone
-from .selectors_states import TimelineRow
+from ..models import PLANNING_END, PLANNING_START, Milestone
+from .selectors import TimelineRow
 
 FONT = {"family": "Open Sans, Helvetica, Arial, sans-serif", "size": 13}
 # CMS design system colours with enough contrast against white; status is also in the text.

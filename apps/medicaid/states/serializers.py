@@ -1,5 +1,5 @@
 """API shapes for partner states, milestones and framework documents. Serializers only shape data:
-the rules live in ``services_states``."""
+the rules live in ``services``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from .models import DeliverySystem, FrameworkDocument, MedicaidState, Milestone, StateStatus, StateStatusChange
+from ..models import DeliverySystem, FrameworkDocument, MedicaidState, Milestone, StateStatus, StateStatusChange
 
 
 class StatusChangeSerializer(serializers.ModelSerializer[StateStatusChange]):

@@ -7,7 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from .models import DataSharingOptOut, DualRun
+from ..models import DataSharingOptOut, DualRun
 
 
 class DualRunSerializer(serializers.ModelSerializer[DualRun]):

@@ -1,5 +1,5 @@
 """Forms for the arrangement pages. They only shape input: every rule (required at submission,
-formats, the state's delivery system) lives in ``services_arrangements`` (shared with the API),
+formats, the state's delivery system) lives in ``services`` (shared with the API),
 whose ``ValidationError`` the views put back on these forms."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 
 from lead_portal.text import TEXT_LIMIT, LimitedCharField
 
-from .models import ARRANGEMENT_FIELDS, STRATEGIES, AgreementStatus, MedicaidState, PartnerType
-from .services_arrangements import CONTACT_KEYS, CONTACT_SIDES, DATA_SHARING_STATUSES, field_label
+from ..models import ARRANGEMENT_FIELDS, STRATEGIES, AgreementStatus, MedicaidState, PartnerType
+from .services import CONTACT_KEYS, CONTACT_SIDES, DATA_SHARING_STATUSES, field_label
 
 MIN_CONTACT_ROWS = 4
 MAX_CONTACT_ROWS = 20

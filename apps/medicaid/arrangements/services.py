@@ -37,7 +37,7 @@ from apps.reviews import services as review_services
 from apps.reviews.models import ReviewCase, ReviewComment, ReviewState
 from lead_portal.text import TEXT_LIMIT, too_long
 
-from .models import (
+from ..models import (
     ARRANGEMENT_FIELDS,
     STRATEGIES,
     AgreementStatus,

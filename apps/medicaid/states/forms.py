@@ -1,5 +1,5 @@
 """Forms for the partner-state pages. They only shape input: the rules (codes, transitions, the
-two-state limit, planning-phase dates, document types) live in ``services_states``, whose
+two-state limit, planning-phase dates, document types) live in ``services``, whose
 ``ValidationError`` the views put back on these forms with ``add_service_errors``."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .models import STATE_TRANSITIONS, DeliverySystem, MedicaidState, Milestone, StateStatus
+from ..models import STATE_TRANSITIONS, DeliverySystem, MedicaidState, Milestone, StateStatus
 
 
 class StateForm(forms.Form):

@@ -33,8 +33,9 @@ from apps.acos.mixins import ACOScopedMixin, CMSOnlyMixin
 from apps.reviews.models import ReviewState
 from lead_portal.exports import csv_writer
 
-from . import charts_states, selectors_states, services_states
-from .forms_states import (
+from ..models import PLANNING_END, PLANNING_START, FrameworkDocument, MedicaidState, Milestone, StateStatus
+from . import charts, selectors, services
+from .forms import (
     ConfirmForm,
     DocumentForm,
     MilestoneForm,
@@ -43,7 +44,6 @@ from .forms_states import (
     add_service_errors,
     error_text,
 )
-from .models import PLANNING_END, PLANNING_START, FrameworkDocument, MedicaidState, Milestone, StateStatus
 
 TIMELINE_HEADER = ["Milestone", "State", "Start", "End", "Status"]
 ARRANGEMENT_COLUMNS = [
@@ -73,11 +73,11 @@ def _download(document: FrameworkDocument) -> HttpResponseBase:
 
 def timeline_context(milestones: Any, *, slug: str) -> dict[str, Any]:
     """The Gantt figure, its rows (for the data table) and the planning phase, for a template."""
-    rows = selectors_states.timeline_rows(milestones)
+    rows = selectors.timeline_rows(milestones)
     today = aco_selectors.portal_today()
     return {
         "timeline_rows": rows,
-        "timeline_figure": charts_states.timeline_figure(rows, today=today) if rows else None,
+        "timeline_figure": charts.timeline_figure(rows, today=today) if rows else None,
         "timeline_figure_id": f"figure-{slug}",
         "planning_start": PLANNING_START,
         "planning_end": PLANNING_END,
@@ -88,7 +88,7 @@ def timeline_context(milestones: Any, *, slug: str) -> dict[str, Any]:
 def timeline_csv(milestones: Any, *, filename: str) -> HttpResponse:
     """The milestones as CSV, the header first (nothing above it: Excel and pandas read the first row as
     the header); the page that links to it says which milestones and which planning phase."""
-    rows = selectors_states.timeline_rows(milestones)
+    rows = selectors.timeline_rows(milestones)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv_writer(response)
@@ -127,7 +127,7 @@ class StateListView(CMSStatesMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        states = list(selectors_states.states_for_cms(user=self.user))
+        states = list(selectors.states_for_cms(user=self.user))
         rows = []
         for state in states:
             changes = list(state.status_changes.all())
@@ -158,7 +158,7 @@ class StateCreateView(CMSStatesMixin, TemplateView):
         form = StateForm(request.POST)
         if form.is_valid():
             try:
-                state = services_states.state_create(acting_user=self.user, **form.cleaned_data)
+                state = services.state_create(acting_user=self.user, **form.cleaned_data)
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -170,7 +170,7 @@ class StateCreateView(CMSStatesMixin, TemplateView):
 class StateMixin(CMSStatesMixin):
     @cached_property
     def state(self) -> MedicaidState:
-        return selectors_states.state_get_for_cms(user=self.user, code=self.kwargs["state_code"])
+        return selectors.state_get_for_cms(user=self.user, code=self.kwargs["state_code"])
 
 
 class StateDetailView(StateMixin, TemplateView):
@@ -181,10 +181,10 @@ class StateDetailView(StateMixin, TemplateView):
         state = self.state
         context.update(
             state=state,
-            history=selectors_states.history_for(state=state),
-            milestones=selectors_states.milestones_for_cms(user=self.user).filter(state=state),
-            documents=selectors_states.documents_for_cms(user=self.user, state=state),
-            arrangements=services_states.holding_arrangements(state),
+            history=selectors.history_for(state=state),
+            milestones=selectors.milestones_for_cms(user=self.user).filter(state=state),
+            documents=selectors.documents_for_cms(user=self.user, state=state),
+            arrangements=services.holding_arrangements(state),
             breadcrumbs=self.crumbs((str(state), "")),
         )
         if context["can_write"]:
@@ -211,7 +211,7 @@ class StateEditView(StateDetailView):
         form = StateForm(request.POST, editing=True)
         if form.is_valid():
             try:
-                services_states.state_update(state=self.state, acting_user=self.user, **form.cleaned_data)
+                services.state_update(state=self.state, acting_user=self.user, **form.cleaned_data)
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -229,7 +229,7 @@ class StateStatusView(StateDetailView):
         form = StatusChangeForm(request.POST, state=self.state)
         if form.is_valid():
             try:
-                state = services_states.state_status_change(
+                state = services.state_status_change(
                     state=self.state,
                     acting_user=self.user,
                     to_status=form.cleaned_data["to_status"],
@@ -255,7 +255,7 @@ class DocumentUploadView(StateDetailView):
         form = DocumentForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                document = services_states.document_upload(
+                document = services.document_upload(
                     state=self.state,
                     acting_user=self.user,
                     title=form.cleaned_data["title"],
@@ -274,7 +274,7 @@ class DocumentUploadView(StateDetailView):
 
 class DocumentDownloadView(StateMixin, View):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        document = selectors_states.document_get_for_cms(
+        document = selectors.document_get_for_cms(
             user=self.user, state=self.state, document_id=self.kwargs["document_id"]
         )
         return _download(document)
@@ -283,12 +283,12 @@ class DocumentDownloadView(StateMixin, View):
 class DocumentRemoveView(StateMixin, View):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.require_admin()
-        document = selectors_states.document_get_for_cms(
+        document = selectors.document_get_for_cms(
             user=self.user, state=self.state, document_id=self.kwargs["document_id"]
         )
         label = f"“{document.title}”, version {document.version}"
         try:
-            services_states.document_remove(document=document, acting_user=self.user)
+            services.document_remove(document=document, acting_user=self.user)
         except ValidationError as exc:
             messages.error(request, error_text(exc))
         else:
@@ -305,10 +305,10 @@ class MilestoneFormView(CMSStatesMixin, TemplateView):
     def milestone(self) -> Milestone | None:
         if "milestone_id" not in self.kwargs:
             return None
-        return selectors_states.milestone_get_for_cms(user=self.user, milestone_id=self.kwargs["milestone_id"])
+        return selectors.milestone_get_for_cms(user=self.user, milestone_id=self.kwargs["milestone_id"])
 
     def _states(self) -> list[MedicaidState]:
-        return list(selectors_states.states_for_cms(user=self.user))
+        return list(selectors.states_for_cms(user=self.user))
 
     def _back(self, state_code: str) -> str:
         if state_code:
@@ -351,11 +351,9 @@ class MilestoneFormView(CMSStatesMixin, TemplateView):
             values = form.values()
             try:
                 if self.milestone is None:
-                    milestone = services_states.milestone_create(acting_user=self.user, **values)
+                    milestone = services.milestone_create(acting_user=self.user, **values)
                 else:
-                    milestone = services_states.milestone_update(
-                        milestone=self.milestone, acting_user=self.user, **values
-                    )
+                    milestone = services.milestone_update(milestone=self.milestone, acting_user=self.user, **values)
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -379,7 +377,7 @@ class MilestoneDeleteView(MilestoneFormView):
         if milestone is None:  # the delete route always carries a milestone id
             raise Http404("No such milestone.")
         back = self._back(milestone.state.code if milestone.state else "")
-        services_states.milestone_delete(milestone=milestone, acting_user=self.user)
+        services.milestone_delete(milestone=milestone, acting_user=self.user)
         messages.success(request, f"Milestone “{milestone.title}” deleted.")
         return redirect(back)
 
@@ -392,7 +390,7 @@ class CMSTimelineView(CMSStatesMixin, TemplateView):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.GET.get("format") == "csv":
             return timeline_csv(
-                selectors_states.milestones_for_cms(user=self.user),
+                selectors.milestones_for_cms(user=self.user),
                 filename=f"medicaid-planning-timeline-{PLANNING_START}-to-{PLANNING_END}.csv",
             )
         return super().get(request, *args, **kwargs)
@@ -400,7 +398,7 @@ class CMSTimelineView(CMSStatesMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context.update(
-            timeline_context(selectors_states.milestones_for_cms(user=self.user), slug="medicaid-timeline"),
+            timeline_context(selectors.milestones_for_cms(user=self.user), slug="medicaid-timeline"),
             csv_url=reverse("medicaid_cms:timeline") + "?format=csv",
             is_cms_page=True,
             breadcrumbs=self.crumbs(("Planning-phase timeline", "")),
@@ -417,7 +415,7 @@ class ACOStatesMixin(ACOScopedMixin):
 
     @cached_property
     def state(self) -> MedicaidState:
-        return selectors_states.state_get_for_aco(aco=self.aco, code=self.kwargs["state_code"])
+        return selectors.state_get_for_aco(aco=self.aco, code=self.kwargs["state_code"])
 
     def crumbs(self, label: str) -> list[tuple[str, str]]:
         return [("Medicaid integration", reverse("medicaid:overview", kwargs={"aco_id": self.aco.aco_id})), (label, "")]
@@ -431,7 +429,7 @@ class ACOTimelineView(ACOStatesMixin, TemplateView):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.GET.get("format") == "csv":
             return timeline_csv(
-                selectors_states.milestones_for_aco(aco=self.aco),
+                selectors.milestones_for_aco(aco=self.aco),
                 filename=f"medicaid-planning-timeline-{self.aco.aco_id}-{PLANNING_START}-to-{PLANNING_END}.csv",
             )
         return super().get(request, *args, **kwargs)
@@ -439,9 +437,9 @@ class ACOTimelineView(ACOStatesMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context.update(
-            timeline_context(selectors_states.milestones_for_aco(aco=self.aco), slug="medicaid-timeline"),
+            timeline_context(selectors.milestones_for_aco(aco=self.aco), slug="medicaid-timeline"),
             csv_url=reverse("medicaid:timeline", kwargs={"aco_id": self.aco.aco_id}) + "?format=csv",
-            states=selectors_states.states_for_aco(aco=self.aco),
+            states=selectors.states_for_aco(aco=self.aco),
             is_cms_page=False,
             breadcrumbs=self.crumbs("Planning-phase timeline"),
         )
@@ -456,8 +454,8 @@ class ACOStateDetailView(ACOStatesMixin, TemplateView):
         state = self.state
         context.update(
             state=state,
-            milestones=selectors_states.milestones_for_aco(aco=self.aco, state=state),
-            documents=selectors_states.documents_for_aco(aco=self.aco, state=state),
+            milestones=selectors.milestones_for_aco(aco=self.aco, state=state),
+            documents=selectors.documents_for_aco(aco=self.aco, state=state),
             breadcrumbs=self.crumbs(str(state)),
         )
         return context
@@ -465,7 +463,7 @@ class ACOStateDetailView(ACOStatesMixin, TemplateView):
 
 class ACODocumentDownloadView(ACOStatesMixin, View):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        document = selectors_states.document_get_for_aco(
+        document = selectors.document_get_for_aco(
             aco=self.aco, state=self.state, document_id=self.kwargs["document_id"]
         )
         return _download(document)

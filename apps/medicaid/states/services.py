@@ -30,7 +30,8 @@ from apps.reviews.uploads import bytes_match_extension, clean_file_name
 from lead_portal import jobs
 from lead_portal.formatting import long_date
 
-from .models import (
+from .. import task_names
+from ..models import (
     MAX_SELECTED_STATES,
     PLANNING_END,
     PLANNING_START,
@@ -181,10 +182,8 @@ def state_status_change(*, state: MedicaidState, acting_user: User, to_status: s
         state=state, from_status=from_status, to_status=to_status, reason=reason, changed_by=acting_user
     )
     if to_status == StateStatus.SELECTED:
-        from .tasks import state_selected_notify as notify_task  # tasks import services; import here
-
         state_id = state.pk
-        transaction.on_commit(lambda: jobs.send_notification(notify_task, state_id))
+        transaction.on_commit(lambda: jobs.send_notification(task_names.STATE_SELECTED_NOTIFY, state_id))
     return state
 
 

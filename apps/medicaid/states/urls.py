@@ -2,8 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from . import api_states
-from . import views_states as views
+from . import api, views
 
 A = "<str:aco_id>/medicaid/"
 S = "states/<str:state_code>/"
@@ -32,47 +31,47 @@ cms_urlpatterns: list[URLPattern] = [
 api_urlpatterns: list[URLPattern] = [
     path(
         "medicaid/states/",
-        api_states.StateViewSet.as_view({"get": "list", "post": "create"}),
+        api.StateViewSet.as_view({"get": "list", "post": "create"}),
         name="api_medicaid_states",
     ),
     path(
         "medicaid/states/<str:state_code>/",
-        api_states.StateViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+        api.StateViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
         name="api_medicaid_state_detail",
     ),
     path(
         "medicaid/states/<str:state_code>/status/",
-        api_states.StateStatusViewSet.as_view({"post": "create"}),
+        api.StateStatusViewSet.as_view({"post": "create"}),
         name="api_medicaid_state_status",
     ),
     path(
         "medicaid/states/<str:state_code>/documents/",
-        api_states.DocumentViewSet.as_view({"get": "list"}),
+        api.DocumentViewSet.as_view({"get": "list"}),
         name="api_medicaid_state_documents",
     ),
     path(
         "medicaid/milestones/",
-        api_states.MilestoneViewSet.as_view({"get": "list", "post": "create"}),
+        api.MilestoneViewSet.as_view({"get": "list", "post": "create"}),
         name="api_medicaid_milestones",
     ),
     path(
         "medicaid/milestones/<int:milestone_id>/",
-        api_states.MilestoneViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
+        api.MilestoneViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
         name="api_medicaid_milestone_detail",
     ),
     path(
         "acos/<str:aco_id>/medicaid/states/",
-        api_states.ACOStateViewSet.as_view({"get": "list"}),
+        api.ACOStateViewSet.as_view({"get": "list"}),
         name="api_aco_medicaid_states",
     ),
     path(
         "acos/<str:aco_id>/medicaid/states/<str:state_code>/",
-        api_states.ACOStateViewSet.as_view({"get": "retrieve"}),
+        api.ACOStateViewSet.as_view({"get": "retrieve"}),
         name="api_aco_medicaid_state_detail",
     ),
     path(
         "acos/<str:aco_id>/medicaid/milestones/",
-        api_states.ACOMilestoneViewSet.as_view({"get": "list"}),
+        api.ACOMilestoneViewSet.as_view({"get": "list"}),
         name="api_aco_medicaid_milestones",
     ),
 ]

@@ -18,7 +18,7 @@ from apps.acos.models import ACO
 from apps.acos.selectors import aco_list_for_user
 from apps.reviews.models import ReviewState
 
-from .models import FrameworkDocument, MedicaidState, Milestone, StateStatusChange
+from ..models import FrameworkDocument, MedicaidState, Milestone, StateStatusChange
 
 
 def _require_cms(user: User) -> None:

@@ -1,4 +1,4 @@
-"""Forms of the data-sharing opt-outs. They only shape input; the rules live in ``services_duals``
+"""Forms of the data-sharing opt-outs. They only shape input; the rules live in ``services``
 (shared with the API)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from .models import DataSharingOptOut
+from ..models import DataSharingOptOut
 
 
 class OptOutForm(forms.Form):

@@ -1,5 +1,5 @@
 """API shapes of partnership arrangements. Serializers only shape data: the rules live in
-``services_arrangements``."""
+``services``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rest_framework import serializers
 from apps.reviews import services as review_services
 from apps.reviews.serializers import ReviewHistoryMixin
 
-from .models import ARRANGEMENT_FIELDS, PartnershipArrangement, PartnerType
+from ..models import ARRANGEMENT_FIELDS, PartnershipArrangement, PartnerType
 
 
 class ArrangementSerializer(serializers.ModelSerializer[PartnershipArrangement]):

@@ -2,8 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from . import api_arrangements as api
-from . import views_arrangements as views
+from . import api, views
 
 M = "<str:aco_id>/medicaid/"
 A = f"{M}arrangements/<int:arrangement_id>/"

@@ -25,9 +25,10 @@ from apps.acos.presentation import ChartBlock, DataTable, money
 from apps.alignment.models import AlignedBeneficiary
 from lead_portal.exports import XLSX_CONTENT_TYPE, csv_writer, xlsx_workbook, xlsx_write, xlsx_write_row
 
-from . import charts_duals, engine, selectors_duals, services_duals
-from .forms_duals import OptOutForm, OptOutUploadForm
-from .models import DataSharingOptOut, DualBeneficiary, DualRun
+from .. import engine
+from ..models import DataSharingOptOut, DualBeneficiary, DualRun
+from . import charts, selectors, services
+from .forms import OptOutForm, OptOutUploadForm
 
 PAGE_SIZE = 50
 XLSX_TYPE = XLSX_CONTENT_TYPE
@@ -76,7 +77,7 @@ MEASURES = [
 ]  # fmt: skip
 
 
-def comparison_rows(summary: selectors_duals.DualSummary) -> list[tuple[str, selectors_duals.GroupFigures]]:
+def comparison_rows(summary: selectors.DualSummary) -> list[tuple[str, selectors.GroupFigures]]:
     return [
         (GROUP_LABELS[engine.FULL], summary.groups[engine.FULL]),
         (GROUP_LABELS[engine.PARTIAL], summary.groups[engine.PARTIAL]),
@@ -86,7 +87,7 @@ def comparison_rows(summary: selectors_duals.DualSummary) -> list[tuple[str, sel
     ]
 
 
-def comparison_table(summary: selectors_duals.DualSummary) -> DataTable:
+def comparison_table(summary: selectors.DualSummary) -> DataTable:
     rows = [
         [
             label, f.beneficiaries, f.member_months, money(f.spending), money(f.pbpm), f.admissions,
@@ -97,7 +98,7 @@ def comparison_table(summary: selectors_duals.DualSummary) -> DataTable:
     return DataTable("dual-comparison", "Use of care by dual status", COMPARISON_HEADER, rows)
 
 
-def ratio_rows(summary: selectors_duals.DualSummary) -> list[list[str]]:
+def ratio_rows(summary: selectors.DualSummary) -> list[list[str]]:
     """Each rate of the full-benefit, partial-benefit and all duals as a multiple of the non-duals'."""
     none = summary.groups[engine.NONE]
     groups = [
@@ -111,7 +112,7 @@ def ratio_rows(summary: selectors_duals.DualSummary) -> list[list[str]]:
     ]
 
 
-def chart_blocks(summary: selectors_duals.DualSummary) -> list[ChartBlock]:
+def chart_blocks(summary: selectors.DualSummary) -> list[ChartBlock]:
     groups = list(engine.GROUPS)
     labels = [GROUP_LABELS[g] for g in groups]
     blocks = []
@@ -119,7 +120,7 @@ def chart_blocks(summary: selectors_duals.DualSummary) -> list[ChartBlock]:
         values: list[Decimal | None] = [getattr(summary.groups[g], attr) for g in groups]
         cells = [[lab, fmt(v)] for lab, v in zip(labels, values, strict=True)]
         table = DataTable(f"duals-{slug}", f"{title}, by dual status", ["Group", title], cells)
-        figure = charts_duals.comparison_figure(
+        figure = charts.comparison_figure(
             groups,
             labels,
             [float(v) if v is not None else None for v in values],
@@ -131,7 +132,7 @@ def chart_blocks(summary: selectors_duals.DualSummary) -> list[ChartBlock]:
     return blocks
 
 
-def code_table(summary: selectors_duals.DualSummary) -> DataTable:
+def code_table(summary: selectors.DualSummary) -> DataTable:
     rows = [[c.code or "(blank)", c.label, c.group_label, c.beneficiaries] for c in summary.codes]
     return DataTable(
         "dual-codes",
@@ -156,7 +157,7 @@ class DualsView(DualsMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        summary = selectors_duals.dual_summary(aco=self.aco, performance_year=self.performance_year)
+        summary = selectors.dual_summary(aco=self.aco, performance_year=self.performance_year)
         context.update(summary=summary, run=summary.run)
         if summary.run is None:
             return context
@@ -185,7 +186,7 @@ class DualsDataView(DualsMixin, View):
     table = "care"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        summary = selectors_duals.dual_summary(aco=self.aco, performance_year=self.performance_year)
+        summary = selectors.dual_summary(aco=self.aco, performance_year=self.performance_year)
         run = summary.run
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         what = "dual-eligibles" if self.table == "care" else "dual-status-codes"
@@ -229,7 +230,7 @@ EXPORT_HEADER = [
 
 def list_sort(value: str | None) -> str:
     sort = value or "name"
-    return sort if sort.removeprefix("-") in selectors_duals.LIST_SORTS else "name"
+    return sort if sort.removeprefix("-") in selectors.LIST_SORTS else "name"
 
 
 def list_headers(sort: str) -> list[dict[str, str]]:
@@ -268,7 +269,7 @@ class DualListView(DualsMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         q = self.request.GET.get("q", "").strip()
         sort = list_sort(self.request.GET.get("sort"))
-        found = selectors_duals.full_dual_list(aco=self.aco, performance_year=self.performance_year, q=q, sort=sort)
+        found = selectors.full_dual_list(aco=self.aco, performance_year=self.performance_year, q=q, sort=sort)
         context.update(run=found.run, q=q, sort=sort, suppressed=found.suppressed, headers=list_headers(sort))
         if found.run is None:
             return context
@@ -292,7 +293,7 @@ class DualExportView(DualsMixin, View):
         fmt = kwargs["fmt"]
         if fmt not in ("csv", "xlsx"):
             raise Http404("Choose CSV or XLSX.")
-        found = selectors_duals.full_dual_list(aco=self.aco, performance_year=self.performance_year, sort="name")
+        found = selectors.full_dual_list(aco=self.aco, performance_year=self.performance_year, sort="name")
         run = found.run
         rows = export_rows(found.rows)
         stamp = _stamp(self.aco.aco_id, self.performance_year, run, "full-benefit dual eligibles")
@@ -358,7 +359,7 @@ class OptOutsView(DualsMixin, TemplateView):
         q = self.request.GET.get("q", "").strip()
         status = self.request.GET.get("status", "")
         status = status if status in ("open", "revoked") else ""
-        page = Paginator(selectors_duals.optout_list(aco=self.aco, q=q, status=status), PAGE_SIZE).get_page(
+        page = Paginator(selectors.optout_list(aco=self.aco, q=q, status=status), PAGE_SIZE).get_page(
             self.request.GET.get("page")
         )
         context.setdefault("form", OptOutForm())
@@ -368,8 +369,8 @@ class OptOutsView(DualsMixin, TemplateView):
             rows=list(page.object_list),
             q=q,
             status=status,
-            counts=selectors_duals.optout_counts(aco=self.aco),
-            columns=services_duals.OPTOUT_COLUMNS,
+            counts=selectors.optout_counts(aco=self.aco),
+            columns=services.OPTOUT_COLUMNS,
             sources=[(value, str(label)) for value, label in DataSharingOptOut.Source.choices],
         )
         detail = f"page {page.number}" + (f", search {q!r}" if q else "") + (f", {status}" if status else "")
@@ -382,9 +383,7 @@ class OptOutsView(DualsMixin, TemplateView):
         form = OptOutForm(request.POST)
         if form.is_valid():
             try:
-                optout = services_duals.optout_record(
-                    aco=self.aco, acting_user=request_user(request), **form.cleaned_data
-                )
+                optout = services.optout_record(aco=self.aco, acting_user=request_user(request), **form.cleaned_data)
             except ValidationError as exc:
                 for name, errors in exc.message_dict.items():
                     for e in errors:
@@ -397,7 +396,7 @@ class OptOutsView(DualsMixin, TemplateView):
                 return HttpResponseRedirect(self.url("optouts"))
         else:
             # Show every problem at once: the service's checks for the fields the form did not refuse.
-            for problem in services_duals.optout_entry_check(data=request.POST.dict()):
+            for problem in services.optout_entry_check(data=request.POST.dict()):
                 if problem.field in form.fields and problem.field not in form.errors:
                     form.add_error(problem.field, f"{problem.reason[:1].upper()}{problem.reason[1:]}.")
         return self.render_to_response(self.get_context_data(form=form, form_failed=True), status=400)
@@ -407,7 +406,7 @@ class OptOutsView(DualsMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(upload_form=form, upload_failed=True), status=400)
         upload = form.cleaned_data["file"]
-        outcome = services_duals.optout_upload(aco=self.aco, acting_user=request_user(request), file=upload)
+        outcome = services.optout_upload(aco=self.aco, acting_user=request_user(request), file=upload)
         if outcome.errors:
             context = self.get_context_data(
                 upload_form=OptOutUploadForm(prefix="upload"), row_errors=outcome.errors, filename=upload.name
@@ -421,9 +420,9 @@ class OptOutRevokeView(DualsMixin, View):
     """POST only: the beneficiary agreed to data sharing again."""
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        optout = selectors_duals.optout_get(aco=self.aco, optout_id=int(kwargs["optout_id"]))
+        optout = selectors.optout_get(aco=self.aco, optout_id=int(kwargs["optout_id"]))
         try:
-            services_duals.optout_revoke(optout=optout, acting_user=request_user(request))
+            services.optout_revoke(optout=optout, acting_user=request_user(request))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:

@@ -49,8 +49,8 @@ from apps.claims.mbi import mbi_is_valid
 from apps.claims.models import Beneficiary, DMELine, MBIMap, PartAClaim, PartARevenueLine, PartBLine
 from lead_portal.uploads import MB, FileTooLarge, read_csv, upload_bytes
 
-from . import engine
-from .models import DataSharingOptOut, DualBeneficiary, DualRun
+from .. import engine
+from ..models import DataSharingOptOut, DualBeneficiary, DualRun
 
 if TYPE_CHECKING:
     from apps.accounts.models import User

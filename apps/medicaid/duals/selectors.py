@@ -15,8 +15,8 @@ from apps.acos.models import ACO
 from apps.alignment.models import AlignedBeneficiary
 from apps.claims.models import MBIMap
 
-from . import engine
-from .models import DataSharingOptOut, DualBeneficiary, DualGroup, DualRun
+from .. import engine
+from ..models import DataSharingOptOut, DualBeneficiary, DualGroup, DualRun
 
 ZERO = Decimal("0.00")
 

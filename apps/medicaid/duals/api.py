@@ -18,8 +18,9 @@ from apps.accounts.selectors import request_user
 from apps.accounts.services import access_log_record
 from apps.acos.api import PY_PARAM, ACOScopedViewSet
 
-from . import engine, selectors_duals, services_duals
-from .serializers_duals import (
+from .. import engine
+from . import selectors, services
+from .serializers import (
     DualRunSerializer,
     DualSummarySerializer,
     FullDualSerializer,
@@ -27,10 +28,10 @@ from .serializers_duals import (
     OptOutSerializer,
     OptOutUploadSerializer,
 )
-from .views_duals import COHORT_LABELS, GROUP_LABELS, list_sort
+from .views import COHORT_LABELS, GROUP_LABELS, list_sort
 
 
-def _figures(group: str, label: str, f: selectors_duals.GroupFigures) -> dict[str, Any]:
+def _figures(group: str, label: str, f: selectors.GroupFigures) -> dict[str, Any]:
     return {
         "group": group,
         "title": label,
@@ -52,7 +53,7 @@ class DualsViewSet(ACOScopedViewSet):
 
     @extend_schema(parameters=[PY_PARAM], responses=DualSummarySerializer)
     def summary(self, request: Request, aco_id: str) -> Response:
-        s = selectors_duals.dual_summary(aco=self.aco, performance_year=self.performance_year)
+        s = selectors.dual_summary(aco=self.aco, performance_year=self.performance_year)
         body = {
             "aco_id": self.aco.aco_id,
             "performance_year": self.performance_year,
@@ -87,7 +88,7 @@ class DualsViewSet(ACOScopedViewSet):
         """Full-benefit duals for care coordination with the Medicaid partner; beneficiaries who declined
         data sharing are left out (``suppressed`` says how many). Access-logged."""
         q = request.query_params.get("q", "").strip()
-        found = selectors_duals.full_dual_list(
+        found = selectors.full_dual_list(
             aco=self.aco, performance_year=self.performance_year, q=q, sort=list_sort(request.query_params.get("sort"))
         )
         page = self.paginate_queryset(found.rows) or []
@@ -135,7 +136,7 @@ class OptOutViewSet(ACOScopedViewSet):
         responses=OptOutSerializer(many=True),
     )
     def list(self, request: Request, aco_id: str) -> Response:
-        rows = selectors_duals.optout_list(
+        rows = selectors.optout_list(
             aco=self.aco, q=request.query_params.get("q", ""), status=request.query_params.get("status", "")
         )
         page = self.paginate_queryset(rows)
@@ -146,7 +147,7 @@ class OptOutViewSet(ACOScopedViewSet):
     def create(self, request: Request, aco_id: str) -> Response:
         data = OptOutInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        optout = services_duals.optout_record(aco=self.aco, acting_user=request_user(request), **data.validated_data)
+        optout = services.optout_record(aco=self.aco, acting_user=request_user(request), **data.validated_data)
         return Response(OptOutSerializer(optout).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request={"multipart/form-data": OptOutUploadSerializer}, responses=dict)
@@ -155,7 +156,7 @@ class OptOutViewSet(ACOScopedViewSet):
         """Record every opt-out of a CSV file or none; problems come back with their line numbers."""
         data = OptOutUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        outcome = services_duals.optout_upload(
+        outcome = services.optout_upload(
             aco=self.aco, acting_user=request_user(request), file=data.validated_data["file"]
         )
         if outcome.errors:
@@ -167,6 +168,6 @@ class OptOutViewSet(ACOScopedViewSet):
 
     @extend_schema(request=None, responses=OptOutSerializer)
     def revoke(self, request: Request, aco_id: str, optout_id: int) -> Response:
-        optout = selectors_duals.optout_get(aco=self.aco, optout_id=int(optout_id))
-        revoked = services_duals.optout_revoke(optout=optout, acting_user=request_user(request))
+        optout = selectors.optout_get(aco=self.aco, optout_id=int(optout_id))
+        revoked = services.optout_revoke(optout=optout, acting_user=request_user(request))
         return Response(OptOutSerializer(revoked).data)

@@ -19,9 +19,9 @@ from apps.accounts.models import User
 from apps.accounts.selectors import request_user
 from apps.acos.api import ACOScopedViewSet
 
-from . import selectors_states, services_states
-from .models import MedicaidState, Milestone
-from .serializers_states import (
+from ..models import MedicaidState, Milestone
+from . import selectors, services
+from .serializers import (
     ACOStateDetailSerializer,
     DocumentSerializer,
     MilestoneSerializer,
@@ -51,7 +51,7 @@ class CMSViewSet(viewsets.GenericViewSet):
         return request_user(self.request)
 
     def get_state(self) -> MedicaidState:
-        return selectors_states.state_get_for_cms(user=self.user, code=self.kwargs["state_code"])
+        return selectors.state_get_for_cms(user=self.user, code=self.kwargs["state_code"])
 
 
 class StateViewSet(CMSViewSet):
@@ -59,14 +59,14 @@ class StateViewSet(CMSViewSet):
 
     @extend_schema(responses=StateSerializer(many=True))
     def list(self, request: Request) -> Response:
-        return Response(StateSerializer(selectors_states.states_for_cms(user=self.user), many=True).data)
+        return Response(StateSerializer(selectors.states_for_cms(user=self.user), many=True).data)
 
     @extend_schema(request=StateCreateSerializer, responses={201: StateDetailSerializer})
     def create(self, request: Request) -> Response:
         """Add a state (CMS admins); it starts as interested."""
         serializer = StateCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        state = services_states.state_create(acting_user=self.user, **serializer.validated_data)
+        state = services.state_create(acting_user=self.user, **serializer.validated_data)
         return Response(StateDetailSerializer(state).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request: Request, state_code: str) -> Response:
@@ -78,7 +78,7 @@ class StateViewSet(CMSViewSet):
         state = self.get_state()
         serializer = StateUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        state = services_states.state_update(state=state, acting_user=self.user, **serializer.validated_data)
+        state = services.state_update(state=state, acting_user=self.user, **serializer.validated_data)
         return Response(StateDetailSerializer(state).data)
 
 
@@ -92,7 +92,7 @@ class StateStatusViewSet(CMSViewSet):
         state = self.get_state()
         serializer = StateStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        state = services_states.state_status_change(state=state, acting_user=self.user, **serializer.validated_data)
+        state = services.state_status_change(state=state, acting_user=self.user, **serializer.validated_data)
         return Response(StateDetailSerializer(state).data)
 
 
@@ -100,7 +100,7 @@ class DocumentViewSet(CMSViewSet):
     serializer_class = DocumentSerializer
 
     def list(self, request: Request, state_code: str) -> Response:
-        documents = selectors_states.documents_for_cms(user=self.user, state=self.get_state())
+        documents = selectors.documents_for_cms(user=self.user, state=self.get_state())
         return Response(self.get_serializer(documents, many=True).data)
 
 
@@ -108,10 +108,10 @@ class MilestoneViewSet(CMSViewSet):
     serializer_class = MilestoneSerializer
 
     def get_milestone(self) -> Milestone:
-        return selectors_states.milestone_get_for_cms(user=self.user, milestone_id=int(self.kwargs["milestone_id"]))
+        return selectors.milestone_get_for_cms(user=self.user, milestone_id=int(self.kwargs["milestone_id"]))
 
     def list(self, request: Request) -> Response:
-        return Response(self.get_serializer(selectors_states.milestones_for_cms(user=self.user), many=True).data)
+        return Response(self.get_serializer(selectors.milestones_for_cms(user=self.user), many=True).data)
 
     @extend_schema(request=MilestoneWriteSerializer, responses={201: MilestoneSerializer})
     def create(self, request: Request) -> Response:
@@ -119,7 +119,7 @@ class MilestoneViewSet(CMSViewSet):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data["state"] = data.get("state") or None
-        milestone = services_states.milestone_create(acting_user=self.user, **data)
+        milestone = services.milestone_create(acting_user=self.user, **data)
         return Response(self.get_serializer(milestone).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request: Request, milestone_id: int) -> Response:
@@ -133,11 +133,11 @@ class MilestoneViewSet(CMSViewSet):
         data = {k: v for k, v in serializer.validated_data.items() if k in request.data}
         if "state" in data:
             data["state"] = data["state"] or None
-        milestone = services_states.milestone_update(milestone=milestone, acting_user=self.user, **data)
+        milestone = services.milestone_update(milestone=milestone, acting_user=self.user, **data)
         return Response(self.get_serializer(milestone).data)
 
     def destroy(self, request: Request, milestone_id: int) -> Response:
-        services_states.milestone_delete(milestone=self.get_milestone(), acting_user=self.user)
+        services.milestone_delete(milestone=self.get_milestone(), acting_user=self.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -148,17 +148,17 @@ class ACOStateViewSet(ACOScopedViewSet):
     pagination_class = None
 
     def list(self, request: Request, aco_id: str) -> Response:
-        return Response(self.get_serializer(selectors_states.states_for_aco(aco=self.aco), many=True).data)
+        return Response(self.get_serializer(selectors.states_for_aco(aco=self.aco), many=True).data)
 
     @extend_schema(responses=ACOStateDetailSerializer)
     def retrieve(self, request: Request, aco_id: str, state_code: str) -> Response:
         """One of the ACO's states with its milestones (and the model-wide ones) and, once the state
         is selected, its framework documents."""
-        state = selectors_states.state_get_for_aco(aco=self.aco, code=state_code)
+        state = selectors.state_get_for_aco(aco=self.aco, code=state_code)
         data = {
             "state": state,
-            "milestones": selectors_states.milestones_for_aco(aco=self.aco, state=state),
-            "documents": selectors_states.documents_for_aco(aco=self.aco, state=state),
+            "milestones": selectors.milestones_for_aco(aco=self.aco, state=state),
+            "documents": selectors.documents_for_aco(aco=self.aco, state=state),
         }
         return Response(ACOStateDetailSerializer(data).data)
 
@@ -170,4 +170,4 @@ class ACOMilestoneViewSet(ACOScopedViewSet):
     pagination_class = None
 
     def list(self, request: Request, aco_id: str) -> Response:
-        return Response(self.get_serializer(selectors_states.milestones_for_aco(aco=self.aco), many=True).data)
+        return Response(self.get_serializer(selectors.milestones_for_aco(aco=self.aco), many=True).data)

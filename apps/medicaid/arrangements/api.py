@@ -17,10 +17,9 @@ from apps.acos.api import ACOScopedViewSet
 from apps.reviews import services as review_services
 from apps.reviews.serializers import ReviewCommentSerializer
 
-from . import selectors_arrangements as selectors
-from . import services_arrangements as services
-from .models import MedicaidState, PartnershipArrangement
-from .serializers_arrangements import (
+from ..models import MedicaidState, PartnershipArrangement
+from . import selectors, services
+from .serializers import (
     ArrangementContentSerializer,
     ArrangementCreateSerializer,
     ArrangementDetailSerializer,

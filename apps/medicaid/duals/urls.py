@@ -2,20 +2,20 @@
 
 from django.urls import URLPattern, path
 
-from . import views_duals
-from .api_duals import DualsViewSet, OptOutViewSet
+from . import views
+from .api import DualsViewSet, OptOutViewSet
 
 B = "<str:aco_id>/medicaid/"
 A = "acos/<str:aco_id>/medicaid/"
 
 aco_urlpatterns: list[URLPattern] = [
-    path(f"{B}duals/", views_duals.DualsView.as_view(), name="duals"),
-    path(f"{B}duals/data.csv", views_duals.DualsDataView.as_view(), name="duals_data"),
-    path(f"{B}duals/codes.csv", views_duals.DualsDataView.as_view(table="codes"), name="duals_codes"),
-    path(f"{B}duals/full/", views_duals.DualListView.as_view(), name="dual_list"),
-    path(f"{B}duals/full/export.<str:fmt>", views_duals.DualExportView.as_view(), name="dual_export"),
-    path(f"{B}opt-outs/", views_duals.OptOutsView.as_view(), name="optouts"),
-    path(f"{B}opt-outs/<int:optout_id>/revoke/", views_duals.OptOutRevokeView.as_view(), name="optout_revoke"),
+    path(f"{B}duals/", views.DualsView.as_view(), name="duals"),
+    path(f"{B}duals/data.csv", views.DualsDataView.as_view(), name="duals_data"),
+    path(f"{B}duals/codes.csv", views.DualsDataView.as_view(table="codes"), name="duals_codes"),
+    path(f"{B}duals/full/", views.DualListView.as_view(), name="dual_list"),
+    path(f"{B}duals/full/export.<str:fmt>", views.DualExportView.as_view(), name="dual_export"),
+    path(f"{B}opt-outs/", views.OptOutsView.as_view(), name="optouts"),
+    path(f"{B}opt-outs/<int:optout_id>/revoke/", views.OptOutRevokeView.as_view(), name="optout_revoke"),
 ]
 cms_urlpatterns: list[URLPattern] = []
 api_urlpatterns: list[URLPattern] = [

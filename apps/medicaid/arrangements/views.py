@@ -25,9 +25,18 @@ from apps.reviews import services as review_services
 from apps.reviews.models import ReviewState
 from apps.reviews.selectors import version_diff
 
-from . import selectors_arrangements as selectors
-from . import services_arrangements as services
-from .forms_arrangements import (
+from ..models import (
+    PLANNING_END,
+    PLANNING_START,
+    STRATEGIES,
+    AgreementStatus,
+    PartnershipArrangement,
+    PartnerType,
+    StateStatus,
+)
+from ..models import MedicaidState as State
+from . import selectors, services
+from .forms import (
     GENERAL_SECTION,
     ArrangementCreateForm,
     ArrangementForm,
@@ -39,16 +48,6 @@ from .forms_arrangements import (
     initial_content,
     section_label,
 )
-from .models import (
-    PLANNING_END,
-    PLANNING_START,
-    STRATEGIES,
-    AgreementStatus,
-    PartnershipArrangement,
-    PartnerType,
-    StateStatus,
-)
-from .models import MedicaidState as State
 
 S = ReviewState
 QUEUE_STATES = [

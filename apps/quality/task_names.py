@@ -1,0 +1,6 @@
+"""The registered names of this app's Celery tasks (``tasks.py``), for services to queue them by name
+(``lead_portal.jobs.dispatch``) without importing the tasks module, which imports the services. Each is
+the name Celery gives the task function by default: messages already on a queue stay valid, and
+``CELERY_TASK_ROUTES`` routes by these names."""
+
+QUALITY_RUN_TASK = "apps.quality.tasks.quality_run_task"
