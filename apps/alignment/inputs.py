@@ -1,5 +1,6 @@
 """The alignment engine's inputs, read set-based from the database: beneficiaries (one CCLF8 row
-per current MBI), netted qualifying service lines of the two alignment years, the Participant TIN and
+per current MBI), netted qualifying service lines of the two alignment years (the narrow claim facts,
+``ClaimFact``), the Participant TIN and
 CCN map of the performance year, and voluntary alignment records, as numpy columns.
 
 What SQL already does (so only candidate lines leave the database):
@@ -40,12 +41,13 @@ from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Trim
 
 from apps.acos.models import ParticipantTIN
-from apps.claims.models import Beneficiary, MBIMap, PartAClaim, PartARevenueLine, PartBLine, VoluntaryAlignment
+from apps.claims.models import Beneficiary, ClaimFact, MBIMap, PartAClaim, PartBLine, VoluntaryAlignment
 
 from . import engine
 
 Array = npt.NDArray[Any]
 
+FACTS = ClaimFact._meta.db_table
 RHC_FQHC_REVENUE_CENTERS = ("0521", "0522", "0524", "0525")
 # Lines of any other specialty are in neither step (rules 6 and 7).
 STEP_SPECIALTIES = tuple(sorted(engine.STEP1_SPECIALTIES | engine.STEP2_SPECIALTIES))
@@ -69,8 +71,8 @@ def pqem_codes() -> tuple[str, ...]:
 # ---------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Field:
-    """One column: ``text`` (trimmed, at most ``width`` characters), ``day`` (a date) or ``cents``
-    (an amount)."""
+    """One column: ``text`` (trimmed, at most ``width`` characters), ``day`` (a date), ``cents`` (an
+    amount, read as whole cents) or ``int`` (a whole number, such as cents already)."""
 
     name: str
     kind: str
@@ -99,6 +101,7 @@ class Source:
     late: str = "1 = 1"
     joins: str = ""
     chunked: bool = False
+    years: tuple[int, int] | None = None  # a chunked read of the claim facts: the partitions read
 
     def sent(self, fields: Sequence[Field]) -> list[Field]:
         return [f for f in fields if f.name in self.exprs]
@@ -113,6 +116,8 @@ class Source:
                 parts.append(f"COALESCE({expr}, '')")
             elif f.kind == "day":
                 parts.append(f"COALESCE(({expr}) - DATE '1970-01-01', {NULL_DAY})")
+            elif f.kind == "int":
+                parts.append(f"COALESCE({expr}, 0)")
             else:
                 parts.append(f"CAST(COALESCE({expr}, 0) * 100 AS BIGINT)")
         return f"concat_ws(chr({SEPARATOR}), {', '.join(parts)})"
@@ -122,6 +127,8 @@ class Source:
         return ", ".join(
             f"CAST(ROUND(COALESCE({self.exprs[f.name]}, 0) * 100) AS BIGINT)"
             if f.kind == "cents"
+            else f"COALESCE({self.exprs[f.name]}, 0)"
+            if f.kind == "int"
             else f"{self.exprs[f.name]} AS {f.name}"
             for f in self.sent(fields)
         )
@@ -272,17 +279,29 @@ def _read_rows(fields: Sequence[Field], sources: Sequence[Source]) -> dict[str, 
     return columns.arrays()
 
 
-def _page_ranges(cursor: Any, table: str) -> list[tuple[int, int | None]]:
-    """[start, end) page ranges of ``PAGES_PER_CHUNK`` covering the table (its largest partition if it is
-    partitioned: a TID range applies to each partition); the last range is open, for pages added since."""
+def _chunks(cursor: Any, table: str, years: tuple[int, int] | None) -> list[tuple[str, int, int | None]]:
+    """(heap, start page, end page) ranges of ``PAGES_PER_CHUNK`` covering the table, or each partition of
+    a partitioned one (of the service years ``years`` only, for the claim facts' ``_y<year>`` partitions);
+    the last range of each is open, for pages added since."""
     cursor.execute(
-        "SELECT COALESCE(max(pg_relation_size(relid)), pg_relation_size(%s::regclass)) "
-        "/ current_setting('block_size')::bigint FROM pg_partition_tree(%s::regclass)",
-        [table, table],
+        "SELECT c.relname, pg_relation_size(c.oid) / current_setting('block_size')::bigint "
+        "FROM pg_partition_tree(%s::regclass) p JOIN pg_class c ON c.oid = p.relid WHERE p.isleaf ORDER BY 1",
+        [table],
     )
-    row = cursor.fetchone()
-    starts = list(range(0, max(int(row[0] if row else 0), 1), PAGES_PER_CHUNK))
-    return [(start, start + PAGES_PER_CHUNK) for start in starts[:-1]] + [(starts[-1], None)]
+    heaps = cursor.fetchall()
+    if not heaps:  # not partitioned
+        cursor.execute(
+            "SELECT %s, pg_relation_size(%s::regclass) / current_setting('block_size')::bigint", [table, table]
+        )
+        heaps = cursor.fetchall()
+    out: list[tuple[str, int, int | None]] = []
+    for name, pages in heaps:
+        suffix = name.rsplit("_y", 1)[-1]
+        if years is not None and name != table and suffix.isdigit() and not years[0] <= int(suffix) <= years[1]:
+            continue
+        starts = list(range(0, max(int(pages), 1), PAGES_PER_CHUNK))
+        out += [(name, start, start + PAGES_PER_CHUNK) for start in starts[:-1]] + [(name, starts[-1], None)]
+    return out
 
 
 def _read_copy(fields: Sequence[Field], sources: Sequence[Source]) -> dict[str, Array]:
@@ -298,19 +317,21 @@ def _read_copy(fields: Sequence[Field], sources: Sequence[Source]) -> dict[str, 
         # The leader only forwards the workers' rows: running branches itself, it left them blocked on full
         # queues (6–9 s instead of 5–6 s for the Part B read of 100,000 beneficiaries on 2 cores).
         cursor.execute("SET LOCAL parallel_leader_participation = off")
+        # Tables fresh from a load carry no statistics (loads do not ANALYZE): a nested loop the planner
+        # would choose on its guess of a few rows runs for minutes over millions of claim facts.
+        cursor.execute("SET LOCAL enable_nestloop = off")
         for s in sources:
             if "%s" in s.late:  # FILTER clauses precede the WHERE: parameters there would be misplaced
                 raise ValueError("a source's late condition takes no parameters")
             head = (
                 f"SELECT count(*) FILTER (WHERE {s.late}) AS n, "
                 f"string_agg({s.record_sql(fields)}, chr({SEPARATOR})) FILTER (WHERE {s.late}) AS data "
-                f"FROM {s.table} t {s.joins} WHERE "
             )
             selects: list[str] = []
-            for start, end in _page_ranges(cursor, s.table) if s.chunked else [(0, None)]:
+            for heap, start, end in _chunks(cursor, s.table, s.years) if s.chunked else [(s.table, 0, None)]:
                 tids = f"t.ctid >= '({start},0)'::tid AND " if s.chunked else ""
                 tids += f"t.ctid < '({end},0)'::tid AND " if end is not None else ""
-                selects.append(f"{head}{tids}({s.where})")
+                selects.append(f"{head} FROM {heap} t {s.joins} WHERE {tids}({s.where})")
             sql = f"COPY ({' UNION ALL '.join(selects)}) TO STDOUT (FORMAT binary)"
             # The driver's own cursor: Django's debug wrapper (DEBUG on) takes no COPY parameters.
             with cursor.cursor.copy(sql, list(s.params) * len(selects)) as copy:
@@ -350,7 +371,7 @@ SERVICES = (
     Field("npi", "text", _width(PartBLine, "rndrg_prvdr_npi_num")),
     Field("ccn", "text", _width(PartAClaim, "prvdr_oscar_num")),
     Field("from_date", "day"),
-    Field("charge_cents", "cents"),
+    Field("charge_cents", "int"),  # the facts hold whole cents
 )
 
 
@@ -369,51 +390,52 @@ def beneficiary_source() -> Source:
 
 
 def service_sources(performance_year: int) -> list[Source]:
-    """Rule 3 candidates of AY1–AY2: Part B PQEM lines of a step specialty, and RHC/FQHC lines."""
+    """Rule 3 candidates of AY1–AY2, from the narrow claim facts (``ClaimFact``): Part B PQEM lines of a
+    step specialty, and RHC/FQHC revenue lines under their claim's header."""
     (ay1_start, _), (_, ay2_end) = engine.alignment_years(performance_year)
     pqem = pqem_codes()
+    years = f"t.service_year BETWEEN {ay1_start.year} AND {ay2_end.year}"
     part_b = Source(
-        table=PartBLine._meta.db_table,
+        table=FACTS,
         exprs={
             "mbi": "TRIM(t.current_mbi)",
-            "hcpcs": "t.clm_line_hcpcs_cd",
-            "pos": "TRIM(t.clm_pos_cd)",
-            "specialty": "t.clm_prvdr_spclty_cd",
-            "tin": "TRIM(t.clm_rndrg_prvdr_tax_num)",
-            "npi": "TRIM(t.rndrg_prvdr_npi_num)",
-            "from_date": "t.clm_line_from_dt",
-            "charge_cents": "t.clm_line_alowd_chrg_amt",
+            "hcpcs": "CAST(t.hcpcs AS TEXT)",
+            "pos": "CAST(t.pos AS TEXT)",
+            "specialty": "CAST(t.specialty AS TEXT)",
+            "tin": "CAST(t.tin AS TEXT)",
+            "npi": "CAST(t.npi AS TEXT)",
+            "from_date": "t.from_date",
+            "charge_cents": "t.allowed_cents",
         },
         constants={"kind": "B", "ccn": ""},
         where=(
-            "t.is_current AND t.current_mbi <> '' AND t.clm_line_from_dt BETWEEN %s AND %s "
-            f"AND t.clm_line_hcpcs_cd IN ({_marks(pqem)}) AND t.clm_prvdr_spclty_cd IN ({_marks(STEP_SPECIALTIES)})"
+            f"t.source = 5 AND {years} AND t.is_current AND NOT t.is_denied AND t.current_mbi <> '' "
+            f"AND t.from_date BETWEEN %s AND %s AND t.hcpcs IN ({_marks(pqem)}) "
+            f"AND t.specialty IN ({_marks(STEP_SPECIALTIES)})"
         ),
         params=(ay1_start, ay2_end, *pqem, *STEP_SPECIALTIES),
-        late="NOT t.is_denied",
         chunked=True,
+        years=(ay1_start.year, ay2_end.year),
     )
     # 3b: lines of current claims of type 40, bill type 71x (RHC) or 77x (FQHC); the claim's CCN is the
     # provider. Few lines (tens of thousands for 100,000 beneficiaries): read in one piece.
     rural = Source(
-        table=PartARevenueLine._meta.db_table,
+        table=FACTS,
         exprs={
             "mbi": "TRIM(t.current_mbi)",
-            "hcpcs": "TRIM(t.clm_line_hcpcs_cd)",
-            "ccn": "TRIM(h.prvdr_oscar_num)",
-            "from_date": "t.clm_line_from_dt",
-            "charge_cents": "t.clm_line_cvrd_pd_amt",
+            "hcpcs": "CAST(t.hcpcs AS TEXT)",
+            "ccn": "CAST(h.ccn AS TEXT)",
+            "from_date": "t.from_date",
+            "charge_cents": "t.paid_cents",
         },
         constants={"kind": "R", "pos": "", "specialty": "", "tin": "", "npi": ""},
         where=(
-            "t.is_current AND t.current_mbi <> '' AND t.clm_line_from_dt BETWEEN %s AND %s "
-            f"AND (t.clm_line_prod_rev_ctr_cd IN ({_marks(RHC_FQHC_REVENUE_CENTERS)}) "
-            f"OR t.clm_line_hcpcs_cd IN ({_marks(pqem)})) "
-            "AND h.is_current AND h.clm_type_cd = 40 AND h.clm_bill_fac_type_cd = '7' "
-            "AND h.clm_bill_clsfctn_cd IN ('1', '7')"
+            f"t.source = 2 AND {years} AND t.is_current AND t.current_mbi <> '' AND t.from_date BETWEEN %s AND %s "
+            f"AND (t.revenue_center IN ({_marks(RHC_FQHC_REVENUE_CENTERS)}) OR t.hcpcs IN ({_marks(pqem)})) "
+            "AND h.source = 1 AND h.is_current AND h.claim_type = 40 AND h.bill_type IN ('71', '77')"
         ),
         params=(ay1_start, ay2_end, *RHC_FQHC_REVENUE_CENTERS, *pqem),
-        joins=f"JOIN {PartAClaim._meta.db_table} h ON h.cur_clm_uniq_id = t.cur_clm_uniq_id",
+        joins=f"JOIN {FACTS} h ON h.claim_id = t.claim_id",
     )
     return [part_b, rural]
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from django.db import connection
@@ -87,10 +88,11 @@ def stage_lines(cursor: CursorWrapper, data: bytes) -> None:
         cursor.executemany(f"INSERT INTO {STAGE} (line) VALUES (%s)", [(x,) for x in lines[i : i + SQLITE_BATCH]])
 
 
-def copy_columns(file_type: str) -> list[str]:
+def copy_columns(file_type: str, with_ids: bool = False) -> list[str]:
     """Columns of a ``copy_rows`` row: the derived columns of ``copy_lead``, then the layout's."""
     model = TABLES[file_type]
-    columns = ["file_id", "current_mbi"]
+    columns = ["id"] if with_ids else []
+    columns += ["file_id", "current_mbi"]
     if issubclass(model, models.NettedRow):
         columns.append("is_current")
     if model in (models.PartBLine, models.DMELine):
@@ -98,15 +100,35 @@ def copy_columns(file_type: str) -> list[str]:
     return columns + [f.name.lower() for f in layout(file_type).fields]
 
 
-def copy_lead(
-    matrix: np.ndarray, file_type: str, file_id: int, mbi_map: dict[bytes, bytes]
-) -> tuple[np.ndarray, np.ndarray]:
-    """The derived columns of each record, tab-terminated, as a byte matrix and keep-mask:
-    file id; current MBI (through the MBI map; empty when the MBI's chain is broken); whether
-    the row starts out current (everything but cancellations: netting later demotes the
-    superseded versions); and, for Part B, whether the line was denied."""
-    n = matrix.shape[0]
+def current_mbis(matrix: np.ndarray, file_type: str, mbi_map: dict[bytes, bytes]) -> np.ndarray:
+    """Each record's current MBI (``S11``) through the MBI map; empty when the MBI's chain is broken."""
+    source = layout(file_type).field(MBI_FIELD.get(file_type, "BENE_MBI_ID"))
+    mbis = np.ascontiguousarray(matrix[:, source.slice]).view(f"S{source.length}").ravel()
+    if mbi_map:
+        uniques, inverse = np.unique(mbis, return_inverse=True)
+        mapped = np.array([mbi_map.get(u.rstrip(), u.rstrip()) for u in uniques], dtype="S11")
+        return mapped[inverse]
+    return np.char.rstrip(mbis).astype("S11")
+
+
+def starts_current(matrix: np.ndarray, file_type: str) -> np.ndarray:
+    """Whether each record starts out current: everything but cancellations (netting later demotes the
+    superseded versions)."""
     file_layout = layout(file_type)
+    if "CLM_ADJSMT_TYPE_CD" not in file_layout.names:
+        return np.ones(matrix.shape[0], dtype=bool)
+    col = matrix[:, file_layout.field("CLM_ADJSMT_TYPE_CD").slice]
+    cancel = ((col[:, 0] == ord("1")) & (col[:, 1] == 32)) | ((col[:, 0] == 32) & (col[:, 1] == ord("1")))
+    return ~cancel
+
+
+def copy_lead(
+    matrix: np.ndarray, file_type: str, file_id: int, current: np.ndarray, first_id: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The derived columns of each record, tab-terminated, as a byte matrix and keep-mask: the row id
+    (``first_id`` onwards, when ids were reserved); file id; current MBI (``current_mbis``); whether the
+    row starts out current (``starts_current``); and, for Part B, whether the line was denied."""
+    n = matrix.shape[0]
     model = TABLES[file_type]
     parts: list[np.ndarray] = []
     keeps: list[np.ndarray] = []
@@ -122,15 +144,13 @@ def copy_lead(
         parts.append(col)
         keeps.append(np.ones((n, 2), dtype=bool))
 
+    if first_id is not None:
+        ids = np.empty((n, 20), dtype=np.uint8)
+        ids[:, :19] = _digits(first_id + np.arange(n, dtype=np.int64), 19)
+        ids[:, 19] = 9
+        parts.append(ids)
+        keeps.append(np.ones((n, 20), dtype=bool))
     const(f"{int(file_id)}\t".encode())
-    source = file_layout.field(MBI_FIELD.get(file_type, "BENE_MBI_ID"))
-    mbis = np.ascontiguousarray(matrix[:, source.slice]).view(f"S{source.length}").ravel()
-    if mbi_map:
-        uniques, inverse = np.unique(mbis, return_inverse=True)
-        mapped = np.array([mbi_map.get(u.rstrip(), u.rstrip()) for u in uniques], dtype="S11")
-        current = mapped[inverse]
-    else:
-        current = np.char.rstrip(mbis)
     mbi_col = np.full((n, 12), 32, dtype=np.uint8)
     mbi_col[:, :11] = np.frombuffer(current.astype("S11").tobytes(), dtype=np.uint8).reshape(n, 11)
     mbi_col[:, 11] = 9
@@ -141,17 +161,9 @@ def copy_lead(
     parts.append(mbi_col)
     keeps.append(mbi_keep)
     if issubclass(model, models.NettedRow):
-        if "CLM_ADJSMT_TYPE_CD" in file_layout.names:
-            col = matrix[:, file_layout.field("CLM_ADJSMT_TYPE_CD").slice]
-            cancel = ((col[:, 0] == ord("1")) & (col[:, 1] == 32)) | ((col[:, 0] == 32) & (col[:, 1] == ord("1")))
-            flag(~cancel)
-        else:
-            flag(np.ones(n, dtype=bool))
+        flag(starts_current(matrix, file_type))
     if model in (models.PartBLine, models.DMELine):
-        # Denied: the denial code is 0, left- or right-justified (as the checker reads codes).
-        dnl = matrix[:, file_layout.field("CLM_CARR_PMT_DNL_CD").slice]  # X(02)
-        left, right = dnl[:, 0], dnl[:, 1]
-        flag(((left == ord("0")) & (right == 32)) | ((left == 32) & (right == ord("0"))))
+        flag(_denied(matrix, file_type))
     return np.concatenate(parts, axis=1), np.concatenate(keeps, axis=1)
 
 
@@ -341,9 +353,11 @@ def refresh_current_mbi(cursor: CursorWrapper, changed: dict[str, tuple[str, str
     for file_type, model in TABLES.items():
         table = model._meta.db_table
         source = MBI_FIELD.get(file_type, "BENE_MBI_ID").lower()
-        cursor.execute(
+        tracked_update(
+            cursor,
+            file_type,
             f"UPDATE {table} SET current_mbi = c.new FROM cclf_mbi_changes c "
-            f"WHERE {table}.current_mbi = c.old AND {table}.{source} = c.mbi AND {table}.current_mbi <> c.new"
+            f"WHERE {table}.current_mbi = c.old AND {table}.{source} = c.mbi AND {table}.current_mbi <> c.new",
         )
     cursor.execute("DROP TABLE cclf_mbi_changes")
     return sorted(({old for old, _ in changed.values()} | {new for _, new in changed.values()}) - {""})
@@ -436,7 +450,9 @@ def net_table(cursor: CursorWrapper, file_type: str, file_ids: list[int], touche
         return
     # When most rows are new, grouping the whole table is cheaper than finding the touched keys.
     scope = "" if new * 2 >= total else f"WHERE ({cols}) IN (SELECT {cols} FROM {table} WHERE {touched})"
-    cursor.execute(
+    tracked_update(
+        cursor,
+        file_type,
         f"""
         WITH multi AS (
             SELECT {cols} FROM {table}
@@ -482,8 +498,10 @@ def _follow_headers(cursor: CursorWrapper, ids: str, touched_mbis: list[str]) ->
     if _postgres():
         cursor.execute("ANALYZE cclf_touched_claims")
     claims = "cur_clm_uniq_id IN (SELECT cur_clm_uniq_id FROM cclf_touched_claims)"
-    for table in line_tables:
-        cursor.execute(
+    for file_type, table in zip(("CCLF2", "CCLF3", "CCLF4", "CCLFA"), line_tables, strict=True):
+        tracked_update(
+            cursor,
+            file_type,
             f"""
             UPDATE {table} SET is_current = x.cur
             FROM (
@@ -496,7 +514,7 @@ def _follow_headers(cursor: CursorWrapper, ids: str, touched_mbis: list[str]) ->
                            GROUP BY cur_clm_uniq_id) h ON h.cur_clm_uniq_id = l.cur_clm_uniq_id
             ) x
             WHERE {table}.id = x.id AND {table}.is_current <> x.cur
-            """
+            """,
         )
     cursor.execute("DROP TABLE cclf_touched_claims")
 
@@ -543,5 +561,388 @@ def after_load(
         touched = refresh_current_mbi(cursor, mbi.changed)
     say("Netting claim versions")
     net_claims(cursor, file_ids, touched, already_netted)
+    say("Updating claim facts")
+    sync_facts(cursor)
     say("Updating beneficiaries")
     rebuild_beneficiaries(cursor)
+
+
+# --- narrow claim facts ------------------------------------------------------------------------
+#
+# ``ClaimFact`` rows are cut from the same records as the wide rows, in the same load: on the COPY path
+# from the block's byte matrix (numpy, in the preparing thread), with the wide rows' ids reserved from
+# their sequence beforehand so both carry the same id; on the staged path (SQLite, and records COPY
+# cannot carry) by one INSERT … SELECT from the wide rows just written. Whatever later changes a wide
+# row's ``is_current`` or ``current_mbi`` (netting, headers followed, MBI changes) records the row in
+# ``cclf_changed``, and ``sync_facts`` copies the two columns over at the end of the load.
+
+FACT_SOURCES = {"CCLF1": 1, "CCLF2": 2, "CCLF5": 5, "CCLF6": 6}
+FACTS = models.ClaimFact._meta.db_table
+CHANGED = "cclf_changed"
+FACT_TEXT = {  # fact column -> width (char(n) on PostgreSQL)
+    "current_mbi": 11,
+    "tin": 10,
+    "ccn": 6,
+    "npi": 10,
+    "specialty": 2,
+    "hcpcs": 5,
+    "pos": 2,
+    "revenue_center": 4,
+    "bill_type": 2,
+}
+FACT_COLUMNS = (
+    "source",
+    "row_id",
+    "service_year",
+    "claim_id",
+    "current_mbi",
+    "from_date",
+    "thru_date",
+    "claim_type",
+    *[c for c in FACT_TEXT if c != "current_mbi"],
+    "allowed_cents",
+    "paid_cents",
+    "is_current",
+    "is_denied",
+)
+# Per source, the CCLF field each fact column is cut from (bill_type: two one-character fields).
+FACT_FIELDS: dict[str, dict[str, str | tuple[str, ...]]] = {
+    "CCLF1": {
+        "claim_id": "CUR_CLM_UNIQ_ID",
+        "from_date": "CLM_FROM_DT",
+        "thru_date": "CLM_THRU_DT",
+        "claim_type": "CLM_TYPE_CD",
+        "ccn": "PRVDR_OSCAR_NUM",
+        "npi": "ATNDG_PRVDR_NPI_NUM",
+        "bill_type": ("CLM_BILL_FAC_TYPE_CD", "CLM_BILL_CLSFCTN_CD"),
+        "paid_cents": "CLM_PMT_AMT",
+    },
+    "CCLF2": {
+        "claim_id": "CUR_CLM_UNIQ_ID",
+        "from_date": "CLM_LINE_FROM_DT",
+        "thru_date": "CLM_LINE_THRU_DT",
+        "claim_type": "CLM_TYPE_CD",
+        "ccn": "PRVDR_OSCAR_NUM",
+        "hcpcs": "CLM_LINE_HCPCS_CD",
+        "revenue_center": "CLM_LINE_PROD_REV_CTR_CD",
+        "paid_cents": "CLM_LINE_CVRD_PD_AMT",
+    },
+    "CCLF5": {
+        "claim_id": "CUR_CLM_UNIQ_ID",
+        "from_date": "CLM_LINE_FROM_DT",
+        "thru_date": "CLM_LINE_THRU_DT",
+        "claim_type": "CLM_TYPE_CD",
+        "tin": "CLM_RNDRG_PRVDR_TAX_NUM",
+        "npi": "RNDRG_PRVDR_NPI_NUM",
+        "specialty": "CLM_PRVDR_SPCLTY_CD",
+        "hcpcs": "CLM_LINE_HCPCS_CD",
+        "pos": "CLM_POS_CD",
+        "allowed_cents": "CLM_LINE_ALOWD_CHRG_AMT",
+        "paid_cents": "CLM_LINE_CVRD_PD_AMT",
+    },
+    "CCLF6": {
+        "claim_id": "CUR_CLM_UNIQ_ID",
+        "from_date": "CLM_LINE_FROM_DT",
+        "thru_date": "CLM_LINE_THRU_DT",
+        "claim_type": "CLM_TYPE_CD",
+        "npi": "PAYTO_PRVDR_NPI_NUM",
+        "hcpcs": "CLM_LINE_HCPCS_CD",
+        "pos": "CLM_POS_CD",
+        "allowed_cents": "CLM_LINE_ALOWD_CHRG_AMT",
+        "paid_cents": "CLM_LINE_CVRD_PD_AMT",
+    },
+}
+
+
+def has_facts(file_type: str) -> bool:
+    return file_type in FACT_SOURCES
+
+
+def create_changed(cursor: CursorWrapper) -> None:
+    """The rows of fact sources whose current flag or current MBI a load changes after writing them."""
+    cursor.execute(f"DROP TABLE IF EXISTS {CHANGED}")
+    suffix = " ON COMMIT DROP" if _postgres() else ""
+    cursor.execute(f"CREATE TEMP TABLE {CHANGED} (source smallint, row_id bigint){suffix}")
+
+
+def tracked_update(cursor: CursorWrapper, file_type: str, sql: str, params: Iterable[Any] = ()) -> None:
+    """Run an UPDATE of ``file_type``'s table (it must not end in RETURNING), recording the rows it
+    changed in ``cclf_changed`` when the table feeds claim facts."""
+    params = list(params)
+    if not has_facts(file_type):
+        cursor.execute(sql, params)
+        return
+    table = TABLES[file_type]._meta.db_table
+    source = FACT_SOURCES[file_type]
+    if _postgres():
+        cursor.execute(
+            f"WITH u AS ({sql} RETURNING {table}.id) INSERT INTO {CHANGED} (source, row_id) SELECT {source}, id FROM u",
+            params,
+        )
+        return
+    cursor.execute(f"{sql} RETURNING {table}.id", params)
+    ids = [(source, row[0]) for row in cursor.fetchall()]
+    for i in range(0, len(ids), SQLITE_BATCH):
+        cursor.executemany(f"INSERT INTO {CHANGED} (source, row_id) VALUES (%s, %s)", ids[i : i + SQLITE_BATCH])
+
+
+def sync_facts(cursor: CursorWrapper) -> int:
+    """Copy ``is_current`` and ``current_mbi`` of the changed wide rows onto their facts."""
+    total = 0
+    for file_type, source in FACT_SOURCES.items():
+        table = TABLES[file_type]._meta.db_table
+        cursor.execute(
+            f"""
+            UPDATE {FACTS} SET is_current = w.is_current, current_mbi = w.current_mbi
+            FROM (SELECT DISTINCT row_id FROM {CHANGED} WHERE source = {source}) c
+            JOIN {table} w ON w.id = c.row_id
+            WHERE {FACTS}.source = {source} AND {FACTS}.row_id = c.row_id
+              AND ({FACTS}.is_current <> w.is_current OR {FACTS}.current_mbi <> w.current_mbi)
+            """
+        )
+        total += max(cursor.rowcount, 0)
+    cursor.execute(f"DELETE FROM {CHANGED}")
+    return total
+
+
+def ensure_partitions(cursor: CursorWrapper, years: Iterable[int]) -> None:
+    """PostgreSQL: one partition of the facts per service year (0: no date), created when first needed."""
+    if not _postgres():
+        return
+    for year in sorted({int(y) for y in years}):
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {FACTS}_y{year} PARTITION OF {FACTS} FOR VALUES IN ({year})")
+
+
+def reserve_ids(cursor: CursorWrapper, file_type: str, count: int) -> int:
+    """PostgreSQL: lock the file type's table against other writers until commit and take ``count`` ids
+    from its sequence; returns the first. The COPY path writes these ids into the wide rows and their
+    facts, so both are known without reading anything back."""
+    table = TABLES[file_type]._meta.db_table
+    cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+    cursor.execute("SELECT s, nextval(s) FROM (SELECT pg_get_serial_sequence(%s, 'id') AS s) q", [table])
+    sequence, first = cursor.fetchone() or ("", 0)
+    first = int(first)
+    if count > 1:
+        cursor.execute("SELECT setval(%s, %s)", [sequence, first + count - 1])
+    return first
+
+
+def insert_facts(cursor: CursorWrapper, file_type: str, file_id: int, min_id: int = 0) -> int:
+    """The facts of a file's wide rows (those with id >= ``min_id``), by INSERT … SELECT: the staged path."""
+    if not has_facts(file_type):
+        return 0
+    table = TABLES[file_type]._meta.db_table
+    fields = FACT_FIELDS[file_type]
+    date = f"t.{str(fields['from_date']).lower()}"
+    year = (
+        f"COALESCE(EXTRACT(YEAR FROM {date})::int, 0)"
+        if _postgres()
+        else f"COALESCE(CAST(strftime('%%Y', {date}) AS INTEGER), 0)"
+    )
+    where = "t.file_id = %s AND t.id >= %s"
+    if _postgres():
+        cursor.execute(f"SELECT DISTINCT {year} FROM {table} t WHERE {where}", [file_id, min_id])
+        ensure_partitions(cursor, [r[0] for r in cursor.fetchall()])
+    exprs: list[str] = []
+    for column in FACT_COLUMNS:
+        spec = fields.get(column)
+        if column == "source":
+            exprs.append(str(FACT_SOURCES[file_type]))
+        elif column == "row_id":
+            exprs.append("t.id")
+        elif column == "service_year":
+            exprs.append(year)
+        elif column == "current_mbi":
+            exprs.append("t.current_mbi")
+        elif column in ("is_current",):
+            exprs.append("t.is_current")
+        elif column == "is_denied":
+            exprs.append("t.is_denied" if model_has(file_type, "is_denied") else ("false" if _postgres() else "0"))
+        elif column in FACT_TEXT:
+            if spec is None:
+                exprs.append("''")
+            elif isinstance(spec, tuple):
+                exprs.append(" || ".join(f"TRIM(COALESCE(t.{s.lower()}, ''))" for s in spec))
+            else:
+                exprs.append(f"TRIM(COALESCE(t.{spec.lower()}, ''))")
+        elif column == "allowed_cents":
+            exprs.append(f"CAST(ROUND(COALESCE(t.{str(spec).lower()}, 0) * 100) AS BIGINT)" if spec else "0")
+        elif column == "paid_cents":
+            exprs.append(f"CAST(ROUND(t.{str(spec).lower()} * 100) AS BIGINT)" if spec else "NULL")
+        else:  # claim_id, from_date, thru_date, claim_type
+            exprs.append(f"t.{str(spec).lower()}" if spec else "NULL")
+    cursor.execute(
+        f"INSERT INTO {FACTS} ({', '.join(FACT_COLUMNS)}) SELECT {', '.join(exprs)} FROM {table} t WHERE {where}",
+        [file_id, min_id],
+    )
+    return int(cursor.rowcount)
+
+
+def model_has(file_type: str, name: str) -> bool:
+    return any(f.name == name for f in TABLES[file_type]._meta.get_fields())
+
+
+def rebuild_facts(cursor: CursorWrapper) -> int:
+    """Every fact again from the wide rows (the migration that introduced them, and repairs)."""
+    cursor.execute(f"DELETE FROM {FACTS}")
+    total = 0
+    for file_type in FACT_SOURCES:
+        cursor.execute(f"SELECT id FROM {models.CCLFFile._meta.db_table} WHERE file_type = %s", [file_type])
+        for (file_id,) in cursor.fetchall():
+            total += insert_facts(cursor, file_type, file_id)
+    return total
+
+
+# The COPY path: fact rows cut from a block's byte matrix. Every column is laid out at a fixed width
+# (char(n) columns padded, numbers zero-padded, which PostgreSQL's input functions accept); only a NULL
+# (``\N``) is shorter, so one boolean mask drops its padding.
+_TAB, _NL, _SPACE = 9, 10, 32
+_NULL = np.frombuffer(b"\\N", dtype=np.uint8)
+
+
+def _digits(values: np.ndarray, width: int) -> np.ndarray:
+    """Non-negative integers as (n, width) zero-padded ASCII digits."""
+    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
+    return ((values[:, None] // powers) % 10 + ord("0")).astype(np.uint8)
+
+
+def _signed(values: np.ndarray, width: int = 19) -> np.ndarray:
+    out = np.empty((values.shape[0], width + 1), dtype=np.uint8)
+    out[:, 0] = np.where(values < 0, ord("-"), ord("+"))
+    out[:, 1:] = _digits(np.abs(values), width)
+    return out
+
+
+def cents(col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Checked decimal text (``parsing._decimals_ok``: spaces around, an optional leading minus,
+    digits, at most one point) as whole cents, rounded half away from zero beyond two decimals
+    (as ``ROUND(x * 100)``); returns (cents, blank)."""
+    n, width = col.shape
+    digit = (col >= ord("0")) & (col <= ord("9"))
+    blank = ~digit.any(axis=1)
+    dot = col == ord(".")
+    has_dot = dot.any(axis=1)
+    dot_at = np.where(has_dot, np.argmax(dot, axis=1), width)
+    pos = np.arange(width)
+    after = digit & (pos > dot_at[:, None])
+    decimals = after.sum(axis=1)
+    value = np.zeros(n, dtype=np.int64)
+    for i in range(width):  # a loop over character positions, not over records
+        d = digit[:, i]
+        value = np.where(d, value * 10 + (col[:, i].astype(np.int64) - ord("0")), value)
+    scale = decimals - 2
+    up = 10 ** np.clip(-scale, 0, 18)
+    down = 10 ** np.clip(scale, 0, 18)
+    rounded = np.where(scale > 0, (value + down // 2) // down, value * up)
+    negative = (col == ord("-")).any(axis=1)
+    return np.where(negative, -rounded, rounded), blank
+
+
+def _text_rows(columns: list[tuple[np.ndarray, np.ndarray | None]]) -> bytes:
+    """(n, w) byte matrices (with a keep mask where some bytes are dropped) as tab-separated COPY rows."""
+    n = columns[0][0].shape[0]
+    parts: list[np.ndarray] = []
+    keeps: list[np.ndarray] = []
+    masked = any(k is not None for _, k in columns)
+    for i, (matrix, keep) in enumerate(columns):
+        sep = np.full((n, 1), _NL if i == len(columns) - 1 else _TAB, dtype=np.uint8)
+        parts += [matrix, sep]
+        if masked:
+            keeps += [keep if keep is not None else np.ones(matrix.shape, dtype=bool), np.ones((n, 1), dtype=bool)]
+    out = np.concatenate(parts, axis=1)
+    if masked:
+        return out[np.concatenate(keeps, axis=1)].tobytes()
+    return out.tobytes()
+
+
+def _nullable(col: np.ndarray, null: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A column whose rows in ``null`` become ``\\N``."""
+    col = col.copy()
+    keep = np.ones(col.shape, dtype=bool)
+    if null.any():
+        col[null, :2] = _NULL
+        keep[null, 2:] = False
+    return col, keep
+
+
+def _text_column(matrix: np.ndarray, names: str | tuple[str, ...], file_layout: Layout, width: int) -> np.ndarray:
+    """A trimmed code (or two trimmed one-character codes, joined), left-aligned in ``width`` bytes."""
+    parts = []
+    for name in (names,) if isinstance(names, str) else names:
+        f = file_layout.field(name)
+        parts.append(np.strings.strip(np.ascontiguousarray(matrix[:, f.slice]).view(f"S{f.length}").ravel()))
+    values = parts[0] if len(parts) == 1 else np.strings.add(parts[0], parts[1])
+    padded = np.strings.ljust(values.astype(f"S{width}"), width, b" ")
+    return np.frombuffer(padded.astype(f"S{width}").tobytes(), dtype=np.uint8).reshape(-1, width)
+
+
+def fact_rows(
+    matrix: np.ndarray, file_type: str, first_id: int, current_mbi: np.ndarray, is_current: np.ndarray
+) -> tuple[bytes, set[int]]:
+    """COPY text rows of ``ClaimFact`` for a block of checked records whose wide rows get the ids
+    ``first_id``, ``first_id + 1``, …; returns the rows and the service years they fall in."""
+    from .parsing import _missing_dates  # the checker's reading of CMS's missing-date placeholders
+
+    n = matrix.shape[0]
+    file_layout = layout(file_type)
+    fields = FACT_FIELDS[file_type]
+    columns: list[tuple[np.ndarray, np.ndarray | None]] = []
+    years_out: set[int] = set()
+    date_col = {}
+    for name in ("from_date", "thru_date"):
+        col = matrix[:, file_layout.field(str(fields[name])).slice]
+        null = ~(col != _SPACE).any(axis=1) | _missing_dates(col)
+        date_col[name] = (col, null)
+    from_col, from_null = date_col["from_date"]
+    year = (from_col[:, :4].astype(np.int64) - ord("0")) @ np.array([1000, 100, 10, 1], dtype=np.int64)
+    year = np.where(from_null, 0, year)
+    years_out.update(np.unique(year).tolist())
+    for column in FACT_COLUMNS:
+        spec = fields.get(column)
+        if column == "source":
+            columns.append((np.full((n, 1), ord(str(FACT_SOURCES[file_type])), dtype=np.uint8), None))
+        elif column == "row_id":
+            columns.append((_digits(first_id + np.arange(n, dtype=np.int64), 19), None))
+        elif column == "service_year":
+            columns.append((_digits(year, 4), None))
+        elif column == "current_mbi":
+            padded = np.strings.ljust(current_mbi.astype("S11"), 11, b" ")
+            columns.append((np.frombuffer(padded.astype("S11").tobytes(), dtype=np.uint8).reshape(n, 11), None))
+        elif column in ("from_date", "thru_date"):
+            columns.append(_nullable(*date_col[column]))
+        elif column in ("claim_id", "claim_type"):
+            col = matrix[:, file_layout.field(str(spec)).slice]
+            columns.append(_nullable(col, ~(col != _SPACE).any(axis=1)))
+        elif column in FACT_TEXT:
+            width = FACT_TEXT[column]
+            if spec is None:
+                columns.append((np.full((n, width), _SPACE, dtype=np.uint8), None))
+            else:
+                columns.append((_text_column(matrix, spec, file_layout, width), None))
+        elif column in ("allowed_cents", "paid_cents"):
+            if spec is None:
+                columns.append((np.full((n, 1), ord("0"), dtype=np.uint8), None))
+                continue
+            amounts, blank = cents(matrix[:, file_layout.field(str(spec)).slice])
+            text = _signed(amounts)
+            columns.append(_nullable(text, blank) if column == "paid_cents" else (text, None))
+        elif column == "is_current":
+            columns.append((np.where(is_current, ord("t"), ord("f")).astype(np.uint8)[:, None], None))
+        elif column == "is_denied":
+            denied = _denied(matrix, file_type) if model_has(file_type, "is_denied") else np.zeros(n, dtype=bool)
+            columns.append((np.where(denied, ord("t"), ord("f")).astype(np.uint8)[:, None], None))
+    return _text_rows(columns), years_out
+
+
+def _denied(matrix: np.ndarray, file_type: str) -> np.ndarray:
+    """The denial code is 0, left- or right-justified (as the checker reads codes)."""
+    dnl = matrix[:, layout(file_type).field("CLM_CARR_PMT_DNL_CD").slice]  # X(02)
+    left, right = dnl[:, 0], dnl[:, 1]
+    return ((left == ord("0")) & (right == _SPACE)) | ((left == _SPACE) & (right == ord("0")))
+
+
+def copy_facts(cursor: CursorWrapper, data: bytes) -> None:
+    if not data:
+        return
+    with cursor.copy(f"COPY {FACTS} ({', '.join(FACT_COLUMNS)}) FROM STDIN WITH (FORMAT text)") as copy:
+        copy.write(data)

@@ -633,3 +633,51 @@ class VoluntaryAlignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mbi} → {self.tin}/{self.npi} ({self.signed_date})"
+
+
+class ClaimFact(models.Model):
+    """Narrow claim facts: per claim line (CCLF5, CCLF6, CCLF2) and per Part A claim header (CCLF1), only
+    what the computations read, kept by the loader beside the wide row it was cut from (``source``: the
+    CCLF file number, ``row_id``: the wide row's id) and exact as later packages net claims and CCLF9
+    moves MBIs. Steps read these instead of the wide tables (docs/claims.md, "Narrow claim facts").
+
+    On PostgreSQL the table is partitioned by ``service_year`` (the year of ``from_date``; 0 when the date
+    is missing), one partition per year, created by the loader as years arrive; its text columns are
+    ``char(n)``, so a binary COPY of them has a fixed width per row. Codes are trimmed; amounts are whole
+    cents (an empty allowed amount is 0, an empty paid amount NULL, as expenditure skips it)."""
+
+    pk = models.CompositePrimaryKey("source", "row_id", "service_year")
+    source = models.PositiveSmallIntegerField(help_text="CCLF file number: 1, 2, 5 or 6.")
+    row_id = models.BigIntegerField(
+        help_text="The id of the wide row (PartAClaim, PartARevenueLine, PartBLine, DMELine)."
+    )
+    service_year = models.PositiveSmallIntegerField()
+    claim_id = models.BigIntegerField(null=True, help_text="CUR_CLM_UNIQ_ID.")
+    current_mbi = models.CharField(max_length=11, blank=True)
+    from_date = models.DateField(null=True, help_text="The line's from-date (the claim's for a CCLF1 header).")
+    thru_date = models.DateField(null=True)
+    claim_type = models.SmallIntegerField(null=True, help_text="CLM_TYPE_CD.")
+    tin = models.CharField(max_length=10, blank=True, help_text="Rendering TIN (CCLF5).")
+    ccn = models.CharField(max_length=6, blank=True, help_text="PRVDR_OSCAR_NUM (CCLF1, CCLF2).")
+    npi = models.CharField(
+        max_length=10, blank=True, help_text="Rendering NPI (CCLF5), pay-to NPI (CCLF6), attending NPI (CCLF1)."
+    )
+    specialty = models.CharField(max_length=2, blank=True, help_text="CLM_PRVDR_SPCLTY_CD (CCLF5).")
+    hcpcs = models.CharField(max_length=5, blank=True)
+    pos = models.CharField(max_length=2, blank=True, help_text="Place of service (CCLF5, CCLF6).")
+    revenue_center = models.CharField(max_length=4, blank=True, help_text="CLM_LINE_PROD_REV_CTR_CD (CCLF2).")
+    bill_type = models.CharField(
+        max_length=2, blank=True, help_text="Facility type and service classification (CCLF1): '71' is an RHC."
+    )
+    allowed_cents = models.BigIntegerField(default=0, help_text="CLM_LINE_ALOWD_CHRG_AMT (CCLF5, CCLF6).")
+    paid_cents = models.BigIntegerField(
+        null=True, help_text="CLM_PMT_AMT (CCLF1), CLM_LINE_CVRD_PD_AMT (CCLF2, CCLF5, CCLF6); NULL when empty."
+    )
+    is_current = models.BooleanField(default=False)
+    is_denied = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = "claim fact"
+
+    def __str__(self) -> str:
+        return f"CCLF{self.source} row {self.row_id}"

@@ -29,7 +29,7 @@ from apps.accounts.models import User
 from lead_portal import jobs
 from lead_portal.formatting import when
 
-from . import loader
+from . import loader, task_names
 from .layouts import PRIOR_RECORD_LENGTHS, PRIOR_VERSION, layout
 from .models import CCLFFile, IngestError, IngestRun, MBIMap
 from .packages import ArchiveRefused, Package, discover, opened, sha256_of
@@ -65,10 +65,8 @@ def ingest_run_create(
 def _queue(run_id: int) -> None:
     """Queue the load after the commit; when the queue does not take it, the run is failed with the
     reason (never left waiting for a message that was never sent) and the caller hears why."""
-    from .tasks import ingest_run_task
-
     try:
-        jobs.send(ingest_run_task, run_id, what="The load")
+        jobs.send(task_names.INGEST_RUN_TASK, run_id, what="The load")
     except jobs.QueueUnavailable as exc:
         IngestRun.objects.filter(pk=run_id, status=IngestRun.Status.REQUESTED).update(
             status=IngestRun.Status.FAILED, finished_at=timezone.now(), message=str(exc)
@@ -177,6 +175,7 @@ class _LoadState:
     packages: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
     notes: list[dict[str, str]] = field(default_factory=list)
+    partitions: set[int] = field(default_factory=set)  # claim-fact partitions known to exist
 
 
 def _length_problem(file_type: str, length: int) -> str | None:
@@ -274,7 +273,13 @@ def _load_package(
             )
             size = pf.path.stat().st_size
             fast = connection.vendor == "postgresql"
-            columns = loader.copy_columns(pf.file_type)
+            # The COPY path writes the ids of rows that feed claim facts itself (reserved up front, at
+            # most one per record the file can hold), so the facts carry them too.
+            first_id = None
+            if fast and loader.has_facts(pf.file_type) and size:
+                first_id = loader.reserve_ids(cursor, pf.file_type, size // file_layout.record_length + 1)
+            reserved_end = first_id + size // file_layout.record_length + 1 if first_id is not None else 0
+            columns = loader.copy_columns(pf.file_type, with_ids=first_id is not None)
             copied = 0
             staged = False
             expected_rows = expected.get(pf.file_type, (0, 0))[0]
@@ -284,23 +289,29 @@ def _load_package(
             ):
                 buffer: Any = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
                 try:
-                    prepare = partial(
-                        _copy_text_for,
+                    prepare = _Prepare(
                         fast=fast,
                         problems=problems,
                         check=check,
                         file_type=pf.file_type,
                         file_id=record.pk,
                         mapping=state.mapping,
+                        next_id=first_id,
                     )
 
                     # Checking and cutting the next block (numpy, in a thread) overlaps with the
                     # database taking in the current one: two cores busy instead of one at a time.
-                    for block, rows_text in _ahead(iter_blocks(buffer, file_layout, check), prepare):
+                    for block, prepared in _ahead(iter_blocks(buffer, file_layout, check), prepare):
                         if not problems and not check.error_count:
-                            if rows_text is not None:
-                                # PostgreSQL: COPY the checked rows, already in columns, into the table.
+                            if prepared is not None:
+                                # PostgreSQL: COPY the checked rows, already in columns, into the table,
+                                # and their facts beside them.
+                                rows_text, facts_text, years = prepared
                                 loader.copy_rows(cursor, pf.file_type, columns, rows_text, check.non_ascii)
+                                if facts_text is not None:
+                                    loader.ensure_partitions(cursor, years - state.partitions)
+                                    state.partitions |= years
+                                    loader.copy_facts(cursor, facts_text)
                                 copied += block.good
                             else:
                                 loader.stage_lines(cursor, block.data)
@@ -344,6 +355,8 @@ def _load_package(
                 rows = copied
                 if staged:
                     rows += loader.insert_from_stage(cursor, pf.file_type, record.pk, ascii_only=not check.non_ascii)
+                    # Staged rows took their ids from the sequence, past any reserved for this file.
+                    loader.insert_facts(cursor, pf.file_type, record.pk, min_id=reserved_end)
                 record.records = rows
                 record.save(update_fields=["records"])
                 loaded[pf.path.name] = rows
@@ -371,24 +384,49 @@ def _load_package(
     return loaded
 
 
-def _copy_text_for(
-    block: Block,
-    *,
-    fast: bool,
-    problems: _Problems,
-    check: FileCheck,
-    file_type: str,
-    file_id: int,
-    mapping: dict[bytes, bytes],
-) -> bytes | None:
-    """The COPY rows of a block, or None when it must take the staged path (or nothing loads)."""
-    if not fast or not block.good or problems or check.error_count:
-        return None
-    lead, keep = loader.copy_lead(block.matrix, file_type, file_id, mapping)
-    return copy_text(block.matrix, layout(file_type), lead, keep)
+class _Prepare:
+    """The COPY rows of a block (and, for a file feeding claim facts, the facts' rows and their service
+    years), or None when it must take the staged path (or nothing loads). Called for the blocks in
+    order, in the preparing thread: the reserved ids are handed out block by block."""
+
+    def __init__(
+        self,
+        *,
+        fast: bool,
+        problems: _Problems,
+        check: FileCheck,
+        file_type: str,
+        file_id: int,
+        mapping: dict[bytes, bytes],
+        next_id: int | None,
+    ) -> None:
+        self.fast, self.problems, self.check = fast, problems, check
+        self.file_type, self.file_id, self.mapping = file_type, file_id, mapping
+        self.next_id = next_id
+
+    def __call__(self, block: Block) -> tuple[bytes, bytes | None, set[int]] | None:
+        if not self.fast or not block.good or self.problems or self.check.error_count:
+            return None
+        current = loader.current_mbis(block.matrix, self.file_type, self.mapping)
+        lead, keep = loader.copy_lead(block.matrix, self.file_type, self.file_id, current, self.next_id)
+        rows = copy_text(block.matrix, layout(self.file_type), lead, keep)
+        if rows is None:
+            return None
+        facts: bytes | None = None
+        years: set[int] = set()
+        if self.next_id is not None:
+            facts, years = loader.fact_rows(
+                block.matrix,
+                self.file_type,
+                self.next_id,
+                current,
+                loader.starts_current(block.matrix, self.file_type),
+            )
+            self.next_id += block.matrix.shape[0]
+        return rows, facts, years
 
 
-def _ahead(blocks: Iterator[Block], prepare: Callable[[Block], bytes | None]) -> Iterator[tuple[Block, bytes | None]]:
+def _ahead[T](blocks: Iterator[Block], prepare: Callable[[Block], T]) -> Iterator[tuple[Block, T]]:
     """Yield (block, prepare(block)) while a worker thread already reads and prepares the next
     block. numpy releases the GIL for the heavy work, so this runs truly in parallel."""
     sentinel: Any = object()
@@ -456,6 +494,8 @@ def _load(*, run_id: int, path: Path | None, announce: bool) -> IngestRun:
             else:
                 with transaction.atomic():
                     state.mapping = _current_mapping()
+                    with connection.cursor() as cursor:
+                        loader.create_changed(cursor)
                     for package in found.packages:
                         progress.say(f"Checking and loading {package.label}")
                         loaded.update(_load_package(package, progress, problems, run, state))

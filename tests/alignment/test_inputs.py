@@ -274,7 +274,7 @@ def test_non_ascii_text_falls_back_to_the_portable_path(loaded: ACO) -> None:
     # "É" is two bytes in UTF-8: byte and character positions differ, so the COPY records are not cut
     # and the portable path reads everything instead, with the same answer.
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE claims_partbline SET rndrg_prvdr_npi_num = 'NPÉ' WHERE clm_line_hcpcs_cd = 'G0439'")
+        cursor.execute("UPDATE claims_claimfact SET npi = 'NPÉ' WHERE source = 5 AND hcpcs = 'G0439'")
     with pytest.raises(inputs.NotRepresentable):
         inputs._read_copy(inputs.SERVICES, inputs.service_sources(PY))
     services = inputs.load_services(PY)

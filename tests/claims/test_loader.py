@@ -49,6 +49,7 @@ from tests.claims.cclf_builders import (
     xref,
     zip_folder,
 )
+from tests.claims.facts_check import assert_facts_match_wide_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +58,13 @@ M1 = mbi(1)
 AT = datetime.datetime(2027, 1, 15, 12, 30, 45, 600_000)  # D270115.T1230456
 ADJUST: dict[str, Any] = {"CLM_ADJSMT_TYPE_CD": "2"}
 CANCEL: dict[str, Any] = {"CLM_ADJSMT_TYPE_CD": "1"}
+
+
+@pytest.fixture(autouse=True)
+def facts_follow_wide_rows() -> Any:
+    """After every load of these tests, the narrow claim facts agree with the wide rows."""
+    yield
+    assert_facts_match_wide_rows()
 
 
 def aware(at: datetime.datetime) -> datetime.datetime:

@@ -10,7 +10,7 @@ import pytest
 
 from apps.claims.filenames import make_name, parse_name
 from apps.claims.layouts import layout
-from apps.claims.loader import copy_lead, resolve_chains
+from apps.claims.loader import cents, copy_lead, current_mbis, resolve_chains
 from apps.claims.parsing import FileCheck, RecordError, check_matrix, copy_text, iter_blocks
 from tests.claims.cclf_builders import mbi, part_b, splice, xref
 
@@ -290,7 +290,7 @@ def test_copy_lead_maps_mbis_and_marks_cancellations_and_denials() -> None:
     ]
     # mbi(2) has a newer MBI; mbi(3) is in a cycle (mapped to nothing); mbi(1) is its own current.
     mapping = {mbi(2).encode(): mbi(9).encode(), mbi(3).encode(): b""}
-    lead, keep = copy_lead(_matrix(lines), "CCLF5", 7, mapping)
+    lead, keep = copy_lead(_matrix(lines), "CCLF5", 7, current_mbis(_matrix(lines), "CCLF5", mapping))
     rows = [bytes(lead[i][keep[i]]) for i in range(3)]
     # file id, current MBI, is_current (not a cancellation), is_denied (denial code 0)
     assert rows == [
@@ -322,3 +322,13 @@ def test_self_links_are_ignored_and_conflicting_links_are_problems() -> None:
     resolved, problems = resolve_chains([("A", "A"), ("B", "C"), ("B", "C"), ("E", "F"), ("E", "G")])
     assert resolved == {"B": ("C", 1)}
     assert problems == {"E": "CCLF9 links E to both F and G"}
+
+
+def test_amounts_become_whole_cents_as_the_database_rounds_them() -> None:
+    """Hand-written CCLF amounts (right-justified, optional minus, at most one point) and the cents
+    ``ROUND(amount * 100)`` gives: half a cent rounds away from zero."""
+    texts = ["   80.00", "   -12.5", "       7", "   0.005", "        ", " 123.456", "  -0.005", "1.999999"]
+    col = np.frombuffer("".join(texts).encode(), dtype=np.uint8).reshape(len(texts), 8)
+    values, blank = cents(col)
+    assert values[~blank].tolist() == [8000, -1250, 700, 1, 12346, -1, 200]
+    assert blank.tolist() == [False, False, False, False, True, False, False, False]

@@ -40,12 +40,21 @@ from tests.claims.cclf_builders import (
     written,
     xref,
 )
+from tests.claims.facts_check import assert_facts_match_wide_rows
 from tests.claims.test_agreement import check_agreement
 
 pytestmark = pytest.mark.integration
 
 ADJUST: dict[str, Any] = {"CLM_ADJSMT_TYPE_CD": "2"}
 CANCEL: dict[str, Any] = {"CLM_ADJSMT_TYPE_CD": "1"}
+
+
+@pytest.fixture(autouse=True)
+def facts_follow_wide_rows() -> Iterator[None]:
+    """After every load of these tests, the narrow claim facts (cut by numpy on the COPY path) agree with
+    the wide rows."""
+    yield
+    assert_facts_match_wide_rows()
 
 
 @pytest.fixture
