@@ -49,7 +49,7 @@ def assert_facts_match_wide_rows() -> int:
     """Returns the number of facts checked."""
     checked = 0
     for file_type, source in loader.FACT_SOURCES.items():
-        wide = {row.id: row for row in loader.TABLES[file_type].objects.all()}
+        wide = {row.pk: row for row in loader.TABLES[file_type]._default_manager.all()}
         facts = {f.row_id: f for f in ClaimFact.objects.filter(source=source)}
         assert sorted(facts) == sorted(wide), f"{file_type}: facts for rows {sorted(facts)}, wide rows {sorted(wide)}"
         for row_id, row in wide.items():
