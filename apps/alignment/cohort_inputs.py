@@ -30,6 +30,7 @@ import numpy as np
 from django.db import connection
 
 from apps.claims.models import Beneficiary, DMELine, PartAClaim, PartADiagnosis, PartBLine
+from apps.claims.shards import Shard, condition
 
 from . import cohorts
 
@@ -85,13 +86,17 @@ def load_cohort_inputs(mbis: np.ndarray | None, *, as_of: dt.date) -> cohorts.Co
     return build_cohort_inputs(fetch_cohort_rows(as_of=as_of), mbis)
 
 
-def fetch_cohort_rows(*, as_of: dt.date) -> CohortRows:
-    """The rows of every beneficiary that can matter for an assessment as of ``as_of``."""
+def fetch_cohort_rows(*, as_of: dt.date, shard: Shard | None = None) -> CohortRows:
+    """The rows of every beneficiary (of one part, with ``shard``) that can matter for an assessment as of
+    ``as_of``."""
+    part = condition(shard, "current_mbi")
     start, end = cohorts.lookback_window(as_of)
     categories = list(cohorts.MOBILITY_DX_CATEGORIES)
     dme_codes = list(cohorts.FRAILTY_DME_HCPCS)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT mbi, medicare_status FROM {Beneficiary._meta.db_table}")  # noqa: S608 (table name)
+        cursor.execute(
+            f"SELECT mbi, medicare_status FROM {Beneficiary._meta.db_table} WHERE {condition(shard, 'mbi')}"  # noqa: S608 (constants)
+        )
         benes = cursor.fetchall()
         # CCLF4: one code a row.
         cursor.execute(
@@ -99,7 +104,7 @@ def fetch_cohort_rows(*, as_of: dt.date) -> CohortRows:
             f"FROM {PartADiagnosis._meta.db_table} "
             f"WHERE is_current AND current_mbi <> '' "
             f"AND COALESCE(clm_thru_dt, clm_from_dt) BETWEEN %s AND %s "
-            f"AND SUBSTR(clm_dgns_cd, 1, 3) IN ({_placeholders(categories)})",
+            f"AND SUBSTR(clm_dgns_cd, 1, 3) IN ({_placeholders(categories)}) AND {part}",
             [start, end, *categories],
         )
         part_a = cursor.fetchall()
@@ -110,7 +115,8 @@ def fetch_cohort_rows(*, as_of: dt.date) -> CohortRows:
             f"{', '.join(PART_B_DX_COLUMNS)} "
             f"FROM {PartBLine._meta.db_table} "
             f"WHERE is_current AND NOT is_denied AND current_mbi <> '' "
-            f"AND COALESCE(clm_thru_dt, clm_line_thru_dt, clm_line_from_dt) BETWEEN %s AND %s AND ({any_dx})",
+            f"AND COALESCE(clm_thru_dt, clm_line_thru_dt, clm_line_from_dt) BETWEEN %s AND %s AND ({any_dx}) "
+            f"AND {part}",
             [start, end, *(categories * len(PART_B_DX_COLUMNS))],
         )
         part_b = cursor.fetchall()
@@ -118,7 +124,8 @@ def fetch_cohort_rows(*, as_of: dt.date) -> CohortRows:
             f"SELECT DISTINCT current_mbi, clm_line_from_dt, clm_line_hcpcs_cd "  # noqa: S608 (constants)
             f"FROM {DMELine._meta.db_table} "
             f"WHERE is_current AND NOT is_denied AND current_mbi <> '' "
-            f"AND clm_line_from_dt BETWEEN %s AND %s AND clm_line_hcpcs_cd IN ({_placeholders(dme_codes)})",
+            f"AND clm_line_from_dt BETWEEN %s AND %s AND clm_line_hcpcs_cd IN ({_placeholders(dme_codes)}) "
+            f"AND {part}",
             [start, end, *dme_codes],
         )
         dme = cursor.fetchall()
@@ -128,7 +135,7 @@ def fetch_cohort_rows(*, as_of: dt.date) -> CohortRows:
             f"clm_bill_freq_cd, bene_ptnt_stus_cd "
             f"FROM {PartAClaim._meta.db_table} "
             f"WHERE is_current AND current_mbi <> '' AND clm_type_cd IN ({_placeholders(types)}) "
-            f"AND clm_from_dt <= %s AND COALESCE(clm_thru_dt, clm_from_dt) >= %s",
+            f"AND clm_from_dt <= %s AND COALESCE(clm_thru_dt, clm_from_dt) >= %s AND {part}",
             [*types, end, start],
         )
         facility = cursor.fetchall()

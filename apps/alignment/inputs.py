@@ -42,6 +42,7 @@ from django.db.models.functions import Coalesce, Trim
 
 from apps.acos.models import ParticipantTIN
 from apps.claims.models import Beneficiary, ClaimFact, MBIMap, PartAClaim, PartBLine, VoluntaryAlignment
+from apps.claims.shards import Shard, condition
 
 from . import engine
 
@@ -375,7 +376,7 @@ SERVICES = (
 )
 
 
-def beneficiary_source() -> Source:
+def beneficiary_source(shard: Shard | None = None) -> Source:
     return Source(
         table=Beneficiary._meta.db_table,
         exprs={
@@ -385,13 +386,15 @@ def beneficiary_source() -> Source:
             "part_a_start": "t.part_a_start",
             "part_b_start": "t.part_b_start",
         },
-        where="1 = 1",
+        where=condition(shard, "t.mbi"),
     )
 
 
-def service_sources(performance_year: int) -> list[Source]:
+def service_sources(performance_year: int, shard: Shard | None = None) -> list[Source]:
     """Rule 3 candidates of AY1–AY2, from the narrow claim facts (``ClaimFact``): Part B PQEM lines of a
-    step specialty, and RHC/FQHC revenue lines under their claim's header."""
+    step specialty, and RHC/FQHC revenue lines under their claim's header; of one part's beneficiaries
+    when ``shard`` is given."""
+    part = condition(shard, "t.current_mbi")
     (ay1_start, _), (_, ay2_end) = engine.alignment_years(performance_year)
     pqem = pqem_codes()
     years = f"t.service_year BETWEEN {ay1_start.year} AND {ay2_end.year}"
@@ -411,7 +414,7 @@ def service_sources(performance_year: int) -> list[Source]:
         where=(
             f"t.source = 5 AND {years} AND t.is_current AND NOT t.is_denied AND t.current_mbi <> '' "
             f"AND t.from_date BETWEEN %s AND %s AND t.hcpcs IN ({_marks(pqem)}) "
-            f"AND t.specialty IN ({_marks(STEP_SPECIALTIES)})"
+            f"AND t.specialty IN ({_marks(STEP_SPECIALTIES)}) AND {part}"
         ),
         params=(ay1_start, ay2_end, *pqem, *STEP_SPECIALTIES),
         chunked=True,
@@ -432,7 +435,8 @@ def service_sources(performance_year: int) -> list[Source]:
         where=(
             f"t.source = 2 AND {years} AND t.is_current AND t.current_mbi <> '' AND t.from_date BETWEEN %s AND %s "
             f"AND (t.revenue_center IN ({_marks(RHC_FQHC_REVENUE_CENTERS)}) OR t.hcpcs IN ({_marks(pqem)})) "
-            "AND h.source = 1 AND h.is_current AND h.claim_type = 40 AND h.bill_type IN ('71', '77')"
+            "AND h.source = 1 AND h.is_current AND h.claim_type = 40 AND h.bill_type IN ('71', '77') "
+            f"AND {part}"
         ),
         params=(ay1_start, ay2_end, *RHC_FQHC_REVENUE_CENTERS, *pqem),
         joins=f"JOIN {FACTS} h ON h.claim_id = t.claim_id",
@@ -440,9 +444,9 @@ def service_sources(performance_year: int) -> list[Source]:
     return [part_b, rural]
 
 
-def load_beneficiaries() -> engine.Beneficiaries:
+def load_beneficiaries(shard: Shard | None = None) -> engine.Beneficiaries:
     """One row per current MBI: ``Beneficiary`` is keyed by the current MBI (the latest CCLF8 record)."""
-    cols = read(BENEFICIARIES, [beneficiary_source()])
+    cols = read(BENEFICIARIES, [beneficiary_source(shard)])
     return engine.Beneficiaries(
         mbi=cols["mbi"],
         death_date=cols["death_date"],
@@ -452,8 +456,8 @@ def load_beneficiaries() -> engine.Beneficiaries:
     )
 
 
-def load_services(performance_year: int) -> engine.Services:
-    cols = read(SERVICES, service_sources(performance_year))
+def load_services(performance_year: int, shard: Shard | None = None) -> engine.Services:
+    cols = read(SERVICES, service_sources(performance_year, shard))
     return engine.Services(**cols)
 
 
@@ -469,14 +473,16 @@ def load_entities(performance_year: int) -> engine.Entities:
     return engine.Entities(tin_to_aco, ccn_to_aco)
 
 
-def load_voluntary() -> engine.Voluntary:
-    """Every voluntary record, under the current MBI of the MBI it was filed under."""
+def load_voluntary(shard: Shard | None = None) -> engine.Voluntary:
+    """Every voluntary record (of one part's beneficiaries), under the current MBI of the MBI it was filed
+    under."""
     current = MBIMap.objects.filter(mbi=OuterRef("filed_mbi")).values("current_mbi")[:1]
-    rows = list(
-        VoluntaryAlignment.objects.annotate(filed_mbi=Trim("mbi"))
-        .annotate(current_mbi=Coalesce(Subquery(current), F("filed_mbi")))
-        .values_list("current_mbi", "aco__aco_id", "tin", "npi", "signed_date")
+    records = VoluntaryAlignment.objects.annotate(filed_mbi=Trim("mbi")).annotate(
+        current_mbi=Coalesce(Subquery(current), F("filed_mbi"))
     )
+    if shard is not None:
+        records = shard.filter(records, "current_mbi")
+    rows = list(records.values_list("current_mbi", "aco__aco_id", "tin", "npi", "signed_date"))
     return engine.Voluntary(
         mbi=np.array([r[0].strip() for r in rows], dtype=str),
         aco_id=np.array([r[1].strip() for r in rows], dtype=str),
@@ -487,13 +493,14 @@ def load_voluntary() -> engine.Voluntary:
 
 
 def load_inputs(
-    performance_year: int,
+    performance_year: int, shard: Shard | None = None
 ) -> tuple[engine.Beneficiaries, engine.Services, engine.Entities, engine.Voluntary]:
     """The engine's inputs, read set-based. Claims: netted (current) lines of the two alignment
-    years; Part B lines that were denied count for nothing and are left out."""
+    years; Part B lines that were denied count for nothing and are left out. With ``shard``, only that
+    part's beneficiaries, their lines and their voluntary records (the entities are everyone's)."""
     return (
-        load_beneficiaries(),
-        load_services(performance_year),
+        load_beneficiaries(shard),
+        load_services(performance_year, shard),
         load_entities(performance_year),
-        load_voluntary(),
+        load_voluntary(shard),
     )

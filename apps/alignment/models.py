@@ -38,6 +38,10 @@ class AlignmentRun(models.Model):
     counts = models.JSONField(default=dict, blank=True)
     timings = models.JSONField(default=dict, blank=True, help_text="Seconds per step.")
     message = models.TextField(blank=True)
+    shards = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="Parts by beneficiary the run is computed in (apps.claims.shards), one task each; 1: one task.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -52,6 +56,36 @@ class AlignmentRun(models.Model):
     @property
     def kind_label(self) -> str:
         return f"mid-year as of {self.as_of:%b %-d, %Y}" if self.as_of else "prospective"
+
+
+class AlignmentShard(models.Model):
+    """One part (by beneficiary) of a sharded alignment run: claimed by one worker, which aligns the part's
+    beneficiaries and writes their rows; the run's own task waits for every part, runs parts nobody has
+    taken yet, and then adds the run-wide figures."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Waiting to start"
+        RUNNING = "running", "Computing"
+        SUCCEEDED = "succeeded", "Done"
+        FAILED = "failed", "Failed"
+
+    run = models.ForeignKey(AlignmentRun, on_delete=models.CASCADE, related_name="parts")
+    index = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True, help_text="Host and process that computed it.")
+    counts = models.JSONField(default=dict, blank=True)
+    timings = models.JSONField(default=dict, blank=True, help_text="Seconds per step.")
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="alignment_shard_unique")]
+
+    def __str__(self) -> str:
+        return f"Alignment run {self.run_id} part {self.index + 1}/{self.run.shards} ({self.status})"
 
 
 class AlignedBeneficiary(models.Model):

@@ -4,7 +4,9 @@ voluntary alignments as columns, hand them to the pure engines (``engine.align``
 
 One ``AlignmentRun`` per computation, claimed by a conditional UPDATE so a redelivered task does
 nothing twice; the run row carries its stage and percentage for the progress bar, and its timings.
-Results are written in one transaction (COPY on PostgreSQL), so a page never sees half a run.
+Results are written with COPY on PostgreSQL, in one transaction with the run's success, or (a run in
+parts, ``AlignmentRun.shards``) one transaction per part, the run turning succeeded only once every part
+has; pages read succeeded runs only, so none sees half a run.
 ALR-style exports are built in the background from the stored rows."""
 
 from __future__ import annotations
@@ -14,37 +16,48 @@ import datetime as dt
 import io
 import json
 import logging
+import os
+import socket
+import time
 from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.acos import selectors as aco_selectors
 from apps.acos.models import ACO, AlignmentApproach, Election, ParticipantTIN
 from apps.claims.models import Beneficiary, CCLFFile
+from apps.claims.shards import Shard
 from lead_portal import jobs
 from lead_portal.exports import csv_writer, xlsx_workbook, xlsx_write, xlsx_write_row
 from lead_portal.formatting import when
 
 from . import cohort_inputs, cohorts, engine, runs, task_names
 from .inputs import load_inputs
-from .models import AlignedBeneficiary, AlignmentExport, AlignmentRun, HighNeedsHistory
+from .models import AlignedBeneficiary, AlignmentExport, AlignmentRun, AlignmentShard, HighNeedsHistory
 
 log = logging.getLogger(__name__)
 BATCH = 5000
+MAX_SHARDS = 64
 
 
 def alignment_run_create(
-    *, performance_year: int, as_of: dt.date | None = None, acting_user: User | None = None
+    *,
+    performance_year: int,
+    as_of: dt.date | None = None,
+    acting_user: User | None = None,
+    shards: int | None = None,
 ) -> AlignmentRun:
-    """A run waiting for a worker. Only CMS administrators (or the command line: no user) start runs."""
+    """A run waiting for a worker, to be computed in ``shards`` parts by beneficiary (default: the
+    ``ALIGNMENT_SHARDS`` setting). Only CMS administrators (or the command line: no user) start runs."""
     if acting_user is not None and not acting_user.is_cms_admin:
         raise PermissionDenied("Only CMS administrators start alignment runs.")
     if performance_year not in aco_selectors.performance_years():
@@ -53,18 +66,25 @@ def alignment_run_create(
         raise ValidationError({"as_of": f"A mid-year run's date must fall in {performance_year}."})
     if as_of is not None and as_of == dt.date(performance_year, 1, 1):
         as_of = None  # January 1 is the prospective run
-    run = AlignmentRun(performance_year=performance_year, as_of=as_of, created_by=acting_user)
+    shards = settings.ALIGNMENT_SHARDS if shards is None else shards
+    if not 1 <= shards <= MAX_SHARDS:
+        raise ValidationError({"shards": f"Choose between 1 and {MAX_SHARDS} parts."})
+    run = AlignmentRun(performance_year=performance_year, as_of=as_of, created_by=acting_user, shards=shards)
     run.full_clean()
     run.save()
     return run
 
 
 def alignment_run_request(
-    *, performance_year: int, as_of: dt.date | None = None, acting_user: User | None = None
+    *,
+    performance_year: int,
+    as_of: dt.date | None = None,
+    acting_user: User | None = None,
+    shards: int | None = None,
 ) -> AlignmentRun:
     """Create a run and queue it for a worker once the transaction commits. When the queue does not take
     it, the run is failed with the reason and ``jobs.QueueUnavailable`` raised for the page to say so."""
-    run = alignment_run_create(performance_year=performance_year, as_of=as_of, acting_user=acting_user)
+    run = alignment_run_create(performance_year=performance_year, as_of=as_of, acting_user=acting_user, shards=shards)
     transaction.on_commit(
         partial(_queue_or_fail, task_names.ALIGNMENT_RUN_TASK, AlignmentRun, run.pk, "The alignment run")
     )
@@ -100,13 +120,16 @@ def alignment_jobs_take_over() -> int:
     )
     for run_id, last in list(stale.values_list("pk", "heartbeat_at")):
         seen = when(last, seconds=True) if last else "never"
-        taken += AlignmentRun.objects.filter(pk=run_id, status=AlignmentRun.Status.RUNNING, heartbeat_at=last).update(
+        failed = AlignmentRun.objects.filter(pk=run_id, status=AlignmentRun.Status.RUNNING, heartbeat_at=last).update(
             status=AlignmentRun.Status.FAILED,
             stage="Failed",
             finished_at=timezone.now(),
             message=f"The worker computing this run stopped (last heard from {seen}): nothing was saved. "
             "Start a new run.",
         )
+        if failed:  # what parts of it finished wrote goes too; parts still running find the run failed
+            AlignedBeneficiary.objects.filter(run_id=run_id).delete()
+        taken += failed
     given_up = timezone.now() - dt.timedelta(seconds=EXPORT_GIVE_UP_SECONDS)
     taken += AlignmentExport.objects.filter(status=AlignmentExport.Status.RUNNING, created_at__lt=given_up).update(
         status=AlignmentExport.Status.FAILED,
@@ -230,11 +253,12 @@ def _explanation(e: engine.Explanation, high_needs: dict[str, Any] | None) -> st
     )
 
 
-def _names() -> dict[str, tuple[str, str, dt.date | None, str]]:
-    """Name, birth date and sex of every beneficiary (CCLF8), read once before the COPY."""
+def _names(shard: Shard | None = None) -> dict[str, tuple[str, str, dt.date | None, str]]:
+    """Name, birth date and sex of every beneficiary (of one part) (CCLF8), read once before the COPY."""
+    people = Beneficiary.objects.all() if shard is None else shard.filter(Beneficiary.objects.all(), "mbi")
     return {
         mbi: (first, last, born, sex)
-        for mbi, first, last, born, sex in Beneficiary.objects.values_list(
+        for mbi, first, last, born, sex in people.values_list(
             "mbi", "first_name", "last_name", "birth_date", "sex"
         ).iterator(chunk_size=20000)
     }
@@ -274,7 +298,8 @@ def _rows(
 
 
 def alignment_run_execute(*, run_id: int) -> AlignmentRun:
-    """Compute and store alignment for the run's performance year (all ACOs)."""
+    """Compute and store alignment for the run's performance year (all ACOs): in one piece, or in the
+    run's parts by beneficiary (``AlignmentRun.shards``), which workers share."""
     claimed = runs.claim(AlignmentRun, run_id)
     run = AlignmentRun.objects.get(pk=run_id)
     if not claimed:
@@ -284,70 +309,118 @@ def alignment_run_execute(*, run_id: int) -> AlignmentRun:
         return _compute(run)
 
 
+@dataclasses.dataclass
+class _Part:
+    """What aligning one part (or the whole) found, for the run-wide figures."""
+
+    beneficiaries: int
+    service_lines: int
+    aligned: int
+    not_evaluated: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _align_part(run: AlignmentRun, shard: Shard | None, watch: runs.Stopwatch, *, report: bool) -> _Part:
+    """Align the beneficiaries of one part (``shard``; None: everyone) and write their rows (COPY), in the
+    caller's transaction. ``report``: move the run's progress bar (the whole run in one piece)."""
+    py = run.performance_year
+    if report:
+        runs.progress(run, "Reading netted claims, beneficiaries, lists and voluntary records", 5)
+    beneficiaries, services, entities, voluntary = load_inputs(py, shard)
+    watch.lap("inputs")
+    # The cohort criteria's claims do not depend on who is aligned: the database reads them while the
+    # engine runs (where it can: see runs.Background).
+    assessed = run.as_of or dt.date(py, 1, 1)
+    cohort_rows = runs.Background(partial(cohort_inputs.fetch_cohort_rows, as_of=assessed, shard=shard))
+    if report:
+        runs.progress(run, f"Applying the alignment rule to {len(services.mbi):,} service lines", 35)
+    base_entities, midyear = _midyear(run, entities)
+    results = engine.align(py, beneficiaries, services, base_entities, voluntary, midyear=midyear)
+    watch.lap("engine")
+    if report:
+        runs.progress(run, f"Cohorts and High Needs for {len(results):,} aligned beneficiaries", 60)
+    found = _assess_cohorts([r.mbi for r in results], as_of=assessed, rows=cohort_rows.result())
+    watch.lap("cohorts")
+    if report:
+        runs.progress(run, f"Saving {len(results):,} alignments", 75)
+    acos = dict(ACO.objects.values_list("aco_id", "pk"))
+    names = _names(shard)
+    runs.copy_rows(
+        AlignedBeneficiary,
+        STORE_COLUMNS,
+        _rows(run, results, found, acos, names),
+        json_fields=("explanation", "high_needs_criteria"),
+    )
+    return _Part(len(beneficiaries.mbi), len(services.mbi), len(results), list(found.not_evaluated))
+
+
+def _finish(run: AlignmentRun, parts: list[_Part], watch: runs.Stopwatch, data_version: int) -> None:
+    """The run-wide figures from its stored rows (whichever way they were written), the High Needs
+    history, and the run's success; in the caller's transaction."""
+    runs.analyze(AlignedBeneficiary)  # the quality and money steps join claims to these rows next
+    assessed = run.as_of or dt.date(run.performance_year, 1, 1)
+    stored = AlignedBeneficiary.objects.filter(run=run)
+    known = set(HighNeedsHistory.objects.values_list("mbi", flat=True))
+    HighNeedsHistory.objects.bulk_create(
+        [
+            HighNeedsHistory(mbi=m, first_run=run, first_met_on=assessed, criteria=c)
+            for m, c in stored.filter(high_needs=True).order_by("mbi").values_list("mbi", "high_needs_criteria")
+            if m not in known
+        ],
+        batch_size=BATCH,
+    )
+    kinds = {
+        "claims": Count("pk", filter=Q(alignment_type=AlignedBeneficiary.Type.CLAIMS)),
+        "voluntary": Count("pk", filter=Q(alignment_type=AlignedBeneficiary.Type.VOLUNTARY)),
+        "high_needs": Count("pk", filter=Q(high_needs=True)),
+        "added_midyear": Count("pk", filter=Q(added_midyear=True)),
+    }
+    by_aco: dict[str, dict[str, int]] = {
+        row[0]: dict(zip(kinds, row[1:], strict=True))
+        for row in stored.values_list("aco__aco_id").annotate(**kinds).order_by("aco__aco_id")
+    }
+    watch.lap("store")
+    aligned = sum(p.aligned for p in parts)
+    run.counts = {
+        "beneficiaries": sum(p.beneficiaries for p in parts),
+        "service_lines": sum(p.service_lines for p in parts),
+        "aligned": aligned,
+        "high_needs_not_evaluated": list(dict.fromkeys(m for p in parts for m in p.not_evaluated)),
+        "acos": by_aco,
+    }
+    if run.shards > 1:
+        run.counts["parts"] = len(parts)
+    run.timings = watch.timings
+    run.data_version = data_version
+    run.status = AlignmentRun.Status.SUCCEEDED
+    run.stage, run.percent = "Done", 100
+    run.message = f"{aligned:,} beneficiaries aligned across {len(by_aco)} ACO(s)."
+    if run.shards > 1:
+        run.message += f" Computed in {run.shards} parts."
+    run.finished_at = timezone.now()
+    run.save()
+
+
 def _compute(run: AlignmentRun) -> AlignmentRun:
     run_id = run.pk
     watch = runs.Stopwatch()
-
     try:
-        py = run.performance_year
         data_version = CCLFFile.objects.aggregate(v=Max("id"))["v"] or 0
-        runs.progress(run, "Reading netted claims, beneficiaries, lists and voluntary records", 5)
-        beneficiaries, services, entities, voluntary = load_inputs(py)
-        watch.lap("inputs")
-        # The cohort criteria's claims do not depend on who is aligned: the database reads them while
-        # the engine runs (where it can: see runs.Background).
-        assessed = run.as_of or dt.date(py, 1, 1)
-        cohort_rows = runs.Background(partial(cohort_inputs.fetch_cohort_rows, as_of=assessed))
-        runs.progress(run, f"Applying the alignment rule to {len(services.mbi):,} service lines", 35)
-        base_entities, midyear = _midyear(run, entities)
-        results = engine.align(py, beneficiaries, services, base_entities, voluntary, midyear=midyear)
-        watch.lap("engine")
-        runs.progress(run, f"Cohorts and High Needs for {len(results):,} aligned beneficiaries", 60)
-        found = _assess_cohorts([r.mbi for r in results], as_of=assessed, rows=cohort_rows.result())
-        watch.lap("cohorts")
-        runs.progress(run, f"Saving {len(results):,} alignments", 75)
-        by_aco: dict[str, dict[str, int]] = {}
-        for r in results:
-            counts = by_aco.setdefault(r.aco_id, {"claims": 0, "voluntary": 0, "high_needs": 0, "added_midyear": 0})
-            counts[r.alignment_type] += 1
-            counts["high_needs"] += r.mbi in found.high_needs
-            counts["added_midyear"] += r.added_midyear
-        with transaction.atomic():
-            AlignedBeneficiary.objects.filter(run=run).delete()
-            acos = dict(ACO.objects.values_list("aco_id", "pk"))
-            runs.copy_rows(
-                AlignedBeneficiary,
-                STORE_COLUMNS,
-                _rows(run, results, found, acos, _names()),
-                json_fields=("explanation", "high_needs_criteria"),
-            )
-            runs.analyze(AlignedBeneficiary)  # the quality and money steps join claims to these rows next
-            known = set(HighNeedsHistory.objects.values_list("mbi", flat=True))
-            HighNeedsHistory.objects.bulk_create(
-                [
-                    HighNeedsHistory(mbi=m, first_run=run, first_met_on=assessed, criteria=c)
-                    for m, c in sorted(found.high_needs.items())
-                    if m not in known
-                ],
-                batch_size=BATCH,
-            )
-            watch.lap("store")
-            run.counts = {
-                "beneficiaries": len(beneficiaries.mbi),
-                "service_lines": len(services.mbi),
-                "aligned": len(results),
-                "high_needs_not_evaluated": found.not_evaluated,
-                "acos": by_aco,
-            }
-            run.timings = watch.timings
-            run.data_version = data_version
-            run.status = AlignmentRun.Status.SUCCEEDED
-            run.stage, run.percent = "Done", 100
-            run.message = f"{len(results):,} beneficiaries aligned across {len(by_aco)} ACO(s)."
-            run.finished_at = timezone.now()
-            run.save()
+        if run.shards > 1:
+            parts = _compute_in_parts(run, watch)
+            with transaction.atomic():
+                _finish(run, parts, watch, data_version)
+        else:
+            # Rows and figures in one transaction: a page never sees half a run.
+            with transaction.atomic():
+                AlignedBeneficiary.objects.filter(run=run).delete()
+                part = _align_part(run, None, watch, report=True)
+                _finish(run, [part], watch, data_version)
     except Exception as exc:  # the run ends with its reason; the worker's log has the trace
         log.exception("Alignment run %s failed", run_id)
+        AlignedBeneficiary.objects.filter(run=run).delete()  # what finished parts wrote
         run.status = AlignmentRun.Status.FAILED
         run.stage = "Failed"
         run.timings = watch.timings
@@ -355,6 +428,94 @@ def _compute(run: AlignmentRun) -> AlignmentRun:
         run.finished_at = timezone.now()
         run.save()
     return run
+
+
+# --------------------------------------------------------------------------------------------------
+# Runs in parts (shards by beneficiary)
+# --------------------------------------------------------------------------------------------------
+# How often the run's own task looks at its parts while it waits for other workers to finish them.
+PART_POLL_SECONDS = 0.2
+
+
+def _compute_in_parts(run: AlignmentRun, watch: runs.Stopwatch) -> list[_Part]:
+    """Fan the run out: one part row and one task per part (compute queue). This task then takes parts
+    nobody has started (all of them when no other worker is free, or the queue is away; in eager mode the
+    tasks have already run), takes over parts whose worker stopped heartbeating, and waits for the rest.
+    A failed part fails the run."""
+    count = run.shards
+    with transaction.atomic():
+        AlignedBeneficiary.objects.filter(run=run).delete()
+        AlignmentShard.objects.filter(run=run).delete()
+        AlignmentShard.objects.bulk_create([AlignmentShard(run=run, index=k) for k in range(count)])
+    runs.progress(run, f"Aligning in {count} parts", 10)
+    for index in range(count):
+        try:
+            jobs.dispatch(task_names.ALIGNMENT_SHARD_TASK, run.pk, index)
+        except jobs.BROKER_ERRORS as exc:
+            log.warning("alignment run %s: parts not queued (%s); this worker computes them", run.pk, exc)
+            break
+    parts = AlignmentShard.objects.filter(run=run)
+    while True:
+        stale = parts.filter(status=AlignmentShard.Status.RUNNING, heartbeat_at__lt=jobs.stale_before())
+        for index in stale.values_list("index", flat=True):
+            log.warning("alignment run %s: part %s taken over (its worker stopped)", run.pk, index + 1)
+        stale.update(status=AlignmentShard.Status.REQUESTED)
+        waiting = parts.filter(status=AlignmentShard.Status.REQUESTED).order_by("index").first()
+        if waiting is not None:
+            alignment_shard_execute(run_id=run.pk, index=waiting.index)
+            continue
+        states = dict(parts.values_list("index", "status"))
+        failed = parts.filter(status=AlignmentShard.Status.FAILED).order_by("index").first()
+        if failed is not None:
+            raise RuntimeError(f"part {failed.index + 1} of {count} failed: {failed.message}")
+        done = sum(1 for s in states.values() if s == AlignmentShard.Status.SUCCEEDED)
+        if done == count:
+            break
+        runs.progress(run, f"Aligning in {count} parts: {done} done", 10 + 65 * done // count)
+        time.sleep(PART_POLL_SECONDS)
+    watch.lap("parts")
+    finished = list(parts.order_by("index").values_list("counts", flat=True))
+    return [_Part(**c) for c in finished]
+
+
+def alignment_shard_execute(*, run_id: int, index: int) -> str:
+    """Compute part ``index`` of a run: claimed once (a redelivery, or the run's own task getting there
+    first, finds it taken), its rows and its success written in one transaction, so a worker that dies
+    midway leaves nothing of it and the part can be taken over. Returns the part's status."""
+    claimed = AlignmentShard.objects.filter(run_id=run_id, index=index, status=AlignmentShard.Status.REQUESTED).update(
+        status=AlignmentShard.Status.RUNNING,
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        worker=f"{socket.gethostname()}:{os.getpid()}"[:200],
+    )
+    part = AlignmentShard.objects.select_related("run").get(run_id=run_id, index=index)
+    if not claimed:
+        return part.status
+    run = part.run
+    mine = AlignmentShard.objects.filter(pk=part.pk, status=AlignmentShard.Status.RUNNING, worker=part.worker)
+    watch = runs.Stopwatch()
+    try:
+        if run.status != AlignmentRun.Status.RUNNING:
+            raise RuntimeError(f"the run is {run.get_status_display().lower()}")
+        with jobs.Heartbeat(mine), transaction.atomic():
+            found = _align_part(run, Shard(index, run.shards), watch, report=False)
+            if not mine.update(
+                status=AlignmentShard.Status.SUCCEEDED,
+                finished_at=timezone.now(),
+                counts=found.as_json(),
+                timings=watch.timings,
+            ):
+                raise RuntimeError("taken over by another worker")  # rolls this part's rows back
+        return AlignmentShard.Status.SUCCEEDED
+    except Exception as exc:
+        log.exception("alignment run %s part %s failed", run_id, index + 1)
+        mine.update(
+            status=AlignmentShard.Status.FAILED,
+            finished_at=timezone.now(),
+            timings=watch.timings,
+            message=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        return AlignmentShard.Status.FAILED
 
 
 # --------------------------------------------------------------------------------------------------

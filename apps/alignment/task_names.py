@@ -5,3 +5,4 @@ the name Celery gives the task function by default: messages already on a queue 
 
 ALIGNMENT_RUN_TASK = "apps.alignment.tasks.alignment_run_task"
 ALIGNMENT_EXPORT_TASK = "apps.alignment.tasks.alignment_export_task"
+ALIGNMENT_SHARD_TASK = "apps.alignment.tasks.alignment_shard_task"

@@ -249,6 +249,9 @@ CELERY_TASK_ROUTES = {
 }
 # A successful claims load starts the performance pipeline for the years it touched.
 PIPELINE_AFTER_INGEST: bool = env.bool("PIPELINE_AFTER_INGEST", default=True)
+# Parts by beneficiary (apps.claims.shards) an alignment run is computed in, each a task of its own on the
+# compute queue, so several workers share one run. 1: the whole run in one task.
+ALIGNMENT_SHARDS: int = env.int("ALIGNMENT_SHARDS", default=1)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -109,8 +109,8 @@ def celery_worker(
 
     The test's writes must be committed for the worker to see them, hence ``transactional_db``
     (which also makes this fixture stop the worker before the tables are flushed). A test marked
-    ``@pytest.mark.worker(pool="prefork", env={...})`` gets that pool (one child process) and extra
-    environment for the worker.
+    ``@pytest.mark.worker(pool="prefork", concurrency=2, env={...})`` gets that pool (one child process
+    unless ``concurrency`` says more) and extra environment for the worker.
     """
     marker = request.node.get_closest_marker("worker")
     options = dict(marker.kwargs) if marker else {}
@@ -152,7 +152,7 @@ def celery_worker(
         "-Q",
         "default,compute",
         f"--pool={pool}",
-        *(["--concurrency=1"] if pool == "prefork" else []),
+        *([f"--concurrency={options.get('concurrency', 1)}"] if pool == "prefork" else []),
         "-l",
         "info",
         "-n",
