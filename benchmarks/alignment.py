@@ -89,13 +89,15 @@ def admin(server: str, command: str, name: str) -> None:
         conn.execute(sql.SQL(statement).format(sql.Identifier(name)))
 
 
-def child_json(script: str, url: str, args: list[str], timeout: float) -> dict[str, Any]:
-    """Run ``script`` (a benchmark's own ``--step`` mode) in a fresh interpreter on database ``url`` and
-    return the JSON object its last line of output prints."""
+def child_json(
+    script: str, url: str, args: list[str], timeout: float, env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Run ``script`` (a benchmark's own ``--step`` mode) in a fresh interpreter on database ``url`` (with
+    ``env`` added) and return the JSON object its last line of output prints."""
     done = subprocess.run(  # noqa: S603 - a benchmark script of this folder, with fixed arguments
         [PYTHON, script, *args],
         check=True,
-        env=dict(os.environ, DATABASE_URL=url),
+        env=dict(os.environ, DATABASE_URL=url, **(env or {})),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -27,13 +27,14 @@ import numpy as np
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.acos import selectors as aco_selectors
 from apps.acos.models import ACO, AlignmentApproach, Election, ParticipantTIN
+from apps.claims import loader
 from apps.claims.models import Beneficiary, CCLFFile
 from apps.claims.shards import Shard
 from lead_portal import jobs
@@ -408,6 +409,8 @@ def _compute(run: AlignmentRun) -> AlignmentRun:
     watch = runs.Stopwatch()
     try:
         data_version = CCLFFile.objects.aggregate(v=Max("id"))["v"] or 0
+        with connection.cursor() as cursor:  # the pipeline's first step: the planner's view of fresh claims
+            loader.refresh_fact_statistics(cursor)
         if run.shards > 1:
             parts = _compute_in_parts(run, watch)
             with transaction.atomic():

@@ -43,7 +43,15 @@ from django.db import connection
 
 from apps.alignment.models import AlignedBeneficiary
 from apps.alignment.runs import copy_rows
-from apps.claims.models import Beneficiary, DMELine, PartABenefitCodes, PartAClaim, PartBBenefitCodes, PartBLine
+from apps.claims.models import (
+    Beneficiary,
+    ClaimFact,
+    DMELine,
+    PartABenefitCodes,
+    PartAClaim,
+    PartBBenefitCodes,
+    PartBLine,
+)
 
 from .models import BeneficiarySpendingFact, CapitationReductionFact, Category, CostFact, MemberMonthFact
 
@@ -57,6 +65,7 @@ PART_A_CATEGORIES = {
     61: "inpatient",
 }
 BASE_YEARS = 3
+CENT = Decimal("0.01")
 
 
 def _year_month(column: str) -> tuple[str, str]:
@@ -161,12 +170,46 @@ def _run_queries(queries: list[str], params: list[Any]) -> list[tuple[Any, ...]]
     return out
 
 
+def _fact_sources(first_year: int, last_year: int) -> list[dict[str, str]]:
+    """The expenditure of ``_claim_sources`` read from the narrow claim facts (``ClaimFact``), which carry
+    the same dates (the header's from-date, the line's), paid amounts (in cents, NULL when CMS sent none),
+    claim types and flags: one entry per source, restricted to the service years' partitions."""
+    category, types = _part_a_category()
+    years = f"t.service_year BETWEEN {int(first_year)} AND {int(last_year)}"
+    return [
+        {"source": "1", "category_sql": category.replace("t.clm_type_cd", "t.claim_type"),
+         "where": f"t.source = 1 AND {years} AND {types.replace('t.clm_type_cd', 't.claim_type')}"},
+        {"source": "5", "category_sql": "'professional'", "where": f"t.source = 5 AND {years} AND NOT t.is_denied"},
+        {"source": "6", "category_sql": "'dme'", "where": f"t.source = 6 AND {years} AND NOT t.is_denied"},
+    ]  # fmt: skip
+
+
+def _fact_cost_query(*, source: str, category_sql: str, where: str) -> str:
+    """``_cost_query`` over the claim facts: amounts in cents."""
+    year, month = _year_month("t.from_date")
+    aligned = AlignedBeneficiary._meta.db_table
+    return (
+        f"SELECT ab.aco_id, ab.cohort, {year} AS y, {month} AS m, {category_sql} AS category, "  # noqa: S608
+        "SUM(t.paid_cents), COUNT(*) "
+        f"FROM {ClaimFact._meta.db_table} t JOIN {aligned} ab ON ab.run_id = %s AND ab.mbi = t.current_mbi "
+        f"WHERE {_claim_filter(date='from_date', amount='paid_cents', where=where)} "
+        "GROUP BY 1, 2, 3, 4, 5"
+    )
+
+
+def _dollars(cents: Any) -> Decimal:
+    """Whole cents (a SUM: int, or Decimal on PostgreSQL) as dollars with two places."""
+    return (Decimal(int(cents)) / 100).quantize(CENT)
+
+
 def cost_rows(*, alignment_run_id: int, performance_year: int, through: dt.date) -> list[tuple[Any, ...]]:
-    """(aco pk, cohort, year, month, category, amount, count) over the base years and the PY."""
+    """(aco pk, cohort, year, month, category, amount, count) over the base years and the PY, from the
+    claim facts."""
     start = dt.date(performance_year - BASE_YEARS, 1, 1)
     py_start = dt.date(performance_year, 1, 1)
-    queries = [_cost_query(**source) for source in _claim_sources()]
-    return _run_queries(queries, [alignment_run_id, start, through, py_start])
+    queries = [_fact_cost_query(**source) for source in _fact_sources(start.year, through.year)]
+    rows = _run_queries(queries, [alignment_run_id, start, through, py_start])
+    return [(aco, cohort, y, m, category, _dollars(cents), n) for aco, cohort, y, m, category, cents, n in rows]
 
 
 def reduction_rows(*, alignment_run_id: int, performance_year: int, through: dt.date) -> list[tuple[Any, ...]]:
@@ -184,28 +227,32 @@ def reduction_rows(*, alignment_run_id: int, performance_year: int, through: dt.
     return _run_queries(queries, [alignment_run_id, py_start, through, py_start])
 
 
-def _beneficiary_spending_query() -> str:
+def _beneficiary_spending_query(performance_year: int, through_year: int) -> str:
     """INSERT … SELECT of ``BeneficiarySpendingFact`` rows: every aligned beneficiary of the alignment run
     with their PY expenditure by category. Parameters: the pipeline run id, then per claims table the
     ``_cost_query`` parameters (alignment run, first day, last day, first day of the PY), then the
     alignment run again."""
     aligned = AlignedBeneficiary._meta.db_table
     parts = []
-    for source in _claim_sources():
-        filt = _claim_filter(date=source["date"], amount=source["amount"], where=source["where"])
+    for source in _fact_sources(performance_year, through_year):
+        filt = _claim_filter(date="from_date", amount="paid_cents", where=source["where"])
         parts.append(
             f"SELECT t.current_mbi AS mbi, {source['category_sql']} AS category, "  # noqa: S608
-            f"SUM(t.{source['amount']}) AS amount, COUNT(*) AS n "
-            f"FROM {source['table']} t JOIN {aligned} ab ON ab.run_id = %s AND ab.mbi = t.current_mbi "
+            "SUM(t.paid_cents) AS cents, COUNT(*) AS n "
+            f"FROM {ClaimFact._meta.db_table} t JOIN {aligned} ab ON ab.run_id = %s AND ab.mbi = t.current_mbi "
             f"WHERE {filt} GROUP BY 1, 2"
         )
     columns = [c.value for c in Category]
-    by_category = ", ".join(f"COALESCE(SUM(CASE WHEN s.category = '{c}' THEN s.amount END), 0)" for c in columns)
+    # Cents to dollars once per sum: exact on PostgreSQL (numeric), as the wide tables' sums were.
+    hundred = "100" if connection.vendor == "postgresql" else "100.0"
+    by_category = ", ".join(
+        f"COALESCE(SUM(CASE WHEN s.category = '{c}' THEN s.cents END), 0) / {hundred}" for c in columns
+    )
     names = ["run_id", "aco_id", "mbi", "cohort", "tin", "unit_kind", "last_name", "first_name", *columns]
     return (
         f"INSERT INTO {BeneficiarySpendingFact._meta.db_table} ({', '.join(names)}, total, claims) "  # noqa: S608
         "SELECT %s, ab.aco_id, ab.mbi, ab.cohort, ab.tin, ab.unit_kind, ab.last_name, ab.first_name, "
-        f"{by_category}, COALESCE(SUM(s.amount), 0), COALESCE(SUM(s.n), 0) "
+        f"{by_category}, COALESCE(SUM(s.cents), 0) / {hundred}, COALESCE(SUM(s.n), 0) "
         f"FROM {aligned} ab LEFT JOIN ({' UNION ALL '.join(parts)}) s ON s.mbi = ab.mbi "
         "WHERE ab.run_id = %s "
         "GROUP BY ab.aco_id, ab.mbi, ab.cohort, ab.tin, ab.unit_kind, ab.last_name, ab.first_name"
@@ -221,7 +268,7 @@ def write_beneficiary_spending(*, run_id: int, alignment_run_id: int, performanc
     params: list[int | dt.date] = [run_id, *(per_table * len(_claim_sources())), alignment_run_id]
     with connection.cursor() as cursor:
         _hash_groups(cursor)
-        cursor.execute(_beneficiary_spending_query(), params)
+        cursor.execute(_beneficiary_spending_query(performance_year, through.year), params)
         return max(cursor.rowcount, 0)
 
 

@@ -104,6 +104,24 @@ def test_every_field_loads_the_same_through_copy(tmp_path: Path, paths_taken: di
     assert Beneficiary.objects.get().last_name == "MUÑOZ"
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_fact_partitions_get_statistics_once_before_a_step_reads_them(tmp_path: Path) -> None:
+    write_package(tmp_path / "pkg", {t: [written(t)] for t in FIELDS})
+    assert ingest(tmp_path / "pkg").status == IngestRun.Status.SUCCEEDED
+    partitions = sorted(
+        f"claims_claimfact_y{y}" for y in models.ClaimFact.objects.values_list("service_year", flat=True).distinct()
+    )
+    with connection.cursor() as cursor:
+        stale = loader.refresh_fact_statistics(cursor)
+        assert set(partitions) <= set(stale)  # loaded, never analysed
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_user_tables WHERE relname = ANY(%s) AND last_analyze IS NOT NULL",
+            [partitions],
+        )
+        assert cursor.fetchone()[0] == len(partitions)
+        assert loader.refresh_fact_statistics(cursor) == []  # nothing changed since
+
+
 @pytest.mark.django_db
 def test_the_staged_path_on_postgresql_loads_the_same(tmp_path: Path, paths_taken: dict[str, list[Any]]) -> None:
     files = {t: [written(t)] for t in FIELDS}

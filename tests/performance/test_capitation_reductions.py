@@ -64,7 +64,14 @@ from apps.claims.models import (
 from apps.performance import engine, inputs, reports, services, snapshot
 from apps.performance.models import CapitationReductionFact, PerformanceSummary, PipelineRun
 from tests.claims.cclf_builders import mbi
-from tests.factories import ACOFactory, MembershipFactory, alignment_run, cclf8_beneficiary, performance_summary
+from tests.factories import (
+    ACOFactory,
+    MembershipFactory,
+    alignment_run,
+    cclf8_beneficiary,
+    claim_facts,
+    performance_summary,
+)
 from tests.performance.test_reports import pdf_text, xlsx_parts
 
 pytestmark = pytest.mark.django_db
@@ -167,6 +174,7 @@ def world(aco: ACO, other_aco: ACO, third_aco: ACO) -> Any:
     f.part_a(107, M3, 50, "2027-01-15", "2000.00", "500.00")
     f.part_b(206, 1, M5, "2027-03-03", "999.00", "0.00")
     f.part_b(207, 1, M4, "2027-03-04", "300.00", "70.00")
+    assert claim_facts() == 16  # 7 CCLF1 headers, 7 CCLF5 and 2 CCLF6 lines
 
     run = alignment_run(PY)
     jan1 = D(PY, 1, 1)
