@@ -83,6 +83,7 @@ class AlignmentRunSerializer(serializers.ModelSerializer[AlignmentRun]):
             "data_version",
             "counts",
             "timings",
+            "shards",
             "message",
         ]
         read_only_fields = [f for f in fields if f not in ("performance_year", "as_of")]

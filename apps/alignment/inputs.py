@@ -333,6 +333,8 @@ def _read_copy(fields: Sequence[Field], sources: Sequence[Source]) -> dict[str, 
                 tids = f"t.ctid >= '({start},0)'::tid AND " if s.chunked else ""
                 tids += f"t.ctid < '({end},0)'::tid AND " if end is not None else ""
                 selects.append(f"{head} FROM {heap} t {s.joins} WHERE {tids}({s.where})")
+            if not selects:  # a partitioned table with no partition of the years asked for: no rows
+                continue
             sql = f"COPY ({' UNION ALL '.join(selects)}) TO STDOUT (FORMAT binary)"
             # The driver's own cursor: Django's debug wrapper (DEBUG on) takes no COPY parameters.
             with cursor.cursor.copy(sql, list(s.params) * len(selects)) as copy:

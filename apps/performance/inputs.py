@@ -7,8 +7,9 @@ and its three base years, written as ``CostFact`` and ``MemberMonthFact`` rows o
   Part B (CCLF5, professional) and DME (CCLF6) lines' ``CLM_LINE_CVRD_PD_AMT``, dated by the claim's
   (line's) from-date. In the performance year only services on or after the beneficiary's alignment
   effective date count (a mid-year addition is the ACO's from then on), and none after the run's
-  as-of date. One GROUP BY per claims table joined to the run's aligned beneficiaries: the database
-  does the summing, only a few thousand rows come back.
+  as-of date. Read from the narrow claim facts (``ClaimFact``, which carry those same dates, amounts in
+  cents, claim types and flags), one GROUP BY per source joined to the run's aligned beneficiaries: the
+  database does the summing over the service years' partitions only, a few thousand rows come back.
 - Member-months: a month counts when the beneficiary is alive on its first day (the month of death
   counts) and, in the performance year, aligned (from the effective date's month) and within the
   claims run-through; in a base year, entitled (from the later of the Part A and Part B start dates).

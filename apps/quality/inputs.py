@@ -19,8 +19,9 @@ What SQL already does (so only rows that can matter leave the database):
   centre is 045x or 0762, one row per claim, dated by the claim's from date;
 - follow-ups: PQEM lines of CCLF5 (`apps.alignment.inputs.pqem_codes`, the engine's list spelled out),
   and RHC/FQHC visits as alignment reads them (CCLF2 lines of type-40 bill type 71x/77x claims, revenue
-  centre 0521/0522/0524/0525 or a PQEM HCPCS), dated from the first day a follow-up can count (Jan 1 PY +
-  the first window day) to the last (Dec 31 PY + the longest window): run-out claims count when loaded.
+  centre 0521/0522/0524/0525 or a PQEM HCPCS), both from the narrow claim facts, dated from the first
+  day a follow-up can count (Jan 1 PY + the first window day) to the last (Dec 31 PY + the longest
+  window): run-out claims count when loaded.
 Only current (netted) rows count, denied Part B lines count for nothing, every row is keyed by its
 `current_mbi` (the CCLF9 crosswalk followed) and rows without one are dropped. Claims of MBIs that are not
 aligned are left to the engine to ignore: filtering them in SQL would cost a join on every scanned line.
@@ -47,11 +48,12 @@ from apps.alignment import inputs as alignment_inputs
 from apps.alignment import runs
 from apps.alignment.inputs import RHC_FQHC_REVENUE_CENTERS, Field, Source, pqem_codes
 from apps.alignment.models import AlignedBeneficiary
-from apps.claims.models import Beneficiary, PartAClaim, PartADiagnosis, PartARevenueLine, PartBLine
+from apps.claims.models import Beneficiary, ClaimFact, PartAClaim, PartADiagnosis, PartARevenueLine, PartBLine
 
 from . import engine
 
 Array = npt.NDArray[Any]
+FACTS = ClaimFact._meta.db_table
 
 INPATIENT_CLAIM_TYPE = 60
 SNF_CLAIM_TYPES = (20, 30)  # SNF, swing bed
@@ -309,31 +311,32 @@ FOLLOWUPS = (
 
 
 def followup_sources(windows: Windows) -> list[Source]:
-    """PQEM services: Part B lines (not denied) and RHC/FQHC visits, as alignment's rule 3 reads them."""
+    """PQEM services: Part B lines (not denied) and RHC/FQHC visits, as alignment's rule 3 reads them, from
+    the narrow claim facts (``ClaimFact``) of the window's service years."""
     pqem = pqem_codes()
+    first, last = windows.followups
+    years = f"t.service_year BETWEEN {first.year} AND {last.year}"
     part_b = Source(
-        table=_table(PartBLine),
-        exprs={"mbi": "t.current_mbi", "date": "t.clm_line_from_dt"},
+        table=FACTS,
+        exprs={"mbi": "TRIM(t.current_mbi)", "date": "t.from_date"},
         where=(
-            "t.is_current AND t.current_mbi <> '' AND t.clm_line_from_dt BETWEEN %s AND %s "
-            f"AND t.clm_line_hcpcs_cd IN ({_marks(pqem)})"
+            f"t.source = 5 AND {years} AND t.is_current AND NOT t.is_denied AND t.current_mbi <> '' "
+            f"AND t.from_date BETWEEN %s AND %s AND t.hcpcs IN ({_marks(pqem)})"
         ),
-        params=(*windows.followups, *pqem),
-        late="NOT t.is_denied",
+        params=(first, last, *pqem),
         chunked=True,
+        years=(first.year, last.year),
     )
     rural = Source(
-        table=_table(PartARevenueLine),
-        exprs={"mbi": "t.current_mbi", "date": "t.clm_line_from_dt"},
+        table=FACTS,
+        exprs={"mbi": "TRIM(t.current_mbi)", "date": "t.from_date"},
         where=(
-            "t.is_current AND t.current_mbi <> '' AND t.clm_line_from_dt BETWEEN %s AND %s "
-            f"AND (t.clm_line_prod_rev_ctr_cd IN ({_marks(RHC_FQHC_REVENUE_CENTERS)}) "
-            f"OR t.clm_line_hcpcs_cd IN ({_marks(pqem)})) "
-            "AND h.is_current AND h.clm_type_cd = %s AND h.clm_bill_fac_type_cd = '7' "
-            "AND h.clm_bill_clsfctn_cd IN ('1', '7')"
+            f"t.source = 2 AND {years} AND t.is_current AND t.current_mbi <> '' AND t.from_date BETWEEN %s AND %s "
+            f"AND (t.revenue_center IN ({_marks(RHC_FQHC_REVENUE_CENTERS)}) OR t.hcpcs IN ({_marks(pqem)})) "
+            "AND h.source = 1 AND h.is_current AND h.claim_type = %s AND h.bill_type IN ('71', '77')"
         ),
-        params=(*windows.followups, *RHC_FQHC_REVENUE_CENTERS, *pqem, OUTPATIENT_CLAIM_TYPE),
-        joins=f"JOIN {_table(PartAClaim)} h ON h.cur_clm_uniq_id = t.cur_clm_uniq_id",
+        params=(first, last, *RHC_FQHC_REVENUE_CENTERS, *pqem, OUTPATIENT_CLAIM_TYPE),
+        joins=f"JOIN {FACTS} h ON h.claim_id = t.claim_id",
     )
     return [part_b, rural]
 

@@ -270,6 +270,15 @@ def test_copy_path_reads_what_the_portable_path_reads(loaded: ACO) -> None:
 
 @postgres_only
 @pytest.mark.django_db
+def test_a_year_without_claim_partitions_reads_no_lines(loaded: ACO) -> None:
+    # No facts partition holds PY 2031's alignment years (2029–2030): no line, no empty COPY statement.
+    fast = inputs._read_copy(inputs.SERVICES, inputs.service_sources(2031))
+    assert all(len(column) == 0 for column in fast.values())
+    assert len(inputs.load_services(2031).mbi) == 0
+
+
+@postgres_only
+@pytest.mark.django_db
 def test_non_ascii_text_falls_back_to_the_portable_path(loaded: ACO) -> None:
     # "É" is two bytes in UTF-8: byte and character positions differ, so the COPY records are not cut
     # and the portable path reads everything instead, with the same answer.
