@@ -1,5 +1,5 @@
-"""Page latency under concurrent load: the ACO dashboard, the money page and the aligned beneficiary list,
-served by gunicorn on PostgreSQL, with 20 clients at once.
+"""Page latency under concurrent load: the ACO dashboard, the money page, the aligned beneficiary list and
+a beneficiary's "why aligned" page, served by gunicorn on PostgreSQL, with 20 clients at once.
 
     .venv/bin/python benchmarks/pages.py --database-url postgresql://…/pipe_bench_100k [--clients 20]
         [--seconds 30] [--workers 4] [--aco L0001]
@@ -149,6 +149,24 @@ def wait_until_up(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
     sys.exit("gunicorn did not start within 60 s")
 
 
+def a_beneficiary(database_url: str, aco: str, py: int) -> str:
+    """An MBI aligned to ``aco`` in the PY's latest successful alignment run (the 100th by MBI), whose
+    "why aligned" page the clients read."""
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT ab.mbi FROM alignment_alignedbeneficiary ab JOIN acos_aco a ON a.id = ab.aco_id "
+            "WHERE a.aco_id = %s AND ab.run_id = (SELECT max(id) FROM alignment_alignmentrun "
+            "WHERE performance_year = %s AND status = 'succeeded' AND as_of IS NULL) "
+            "ORDER BY ab.mbi LIMIT 1 OFFSET 100",
+            [aco, py],
+        ).fetchone()
+    if row is None:
+        sys.exit(f"no beneficiary aligned to {aco} in PY{py}: run the pipeline first")
+    return str(row[0])
+
+
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
@@ -176,6 +194,7 @@ def main() -> None:
         "money": f"/acos/{args.aco}/money/?py={py}",
         "beneficiaries": f"/acos/{args.aco}/beneficiaries/?py={py}",
         "beneficiaries p.50": f"/acos/{args.aco}/beneficiaries/?py={py}&page=50&sort=name",
+        "beneficiary": f"/acos/{args.aco}/beneficiaries/{a_beneficiary(args.database_url, args.aco, py)}/?py={py}",
     }
     say("Collecting static files and creating the benchmark account")
     manage(env, "collectstatic", "--noinput", "-v0")
