@@ -87,6 +87,12 @@ class AlignmentShard(models.Model):
     def __str__(self) -> str:
         return f"Alignment run {self.run_id} part {self.index + 1}/{self.run.shards} ({self.status})"
 
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
 
 class AlignedBeneficiary(models.Model):
     """One aligned beneficiary of a run, with a snapshot of who they are (for search and the ALR)."""

@@ -322,6 +322,7 @@ class RunDetailView(CMSOnlyMixin, TemplateView):
         acos = dict(ACO.objects.values_list("aco_id", "legal_name"))
         context.update(
             run=run,
+            parts=list(run.parts.order_by("index")) if run.shards > 1 else [],
             aco_counts=[
                 (aco_id, acos.get(aco_id, ""), counts) for aco_id, counts in sorted(run.counts.get("acos", {}).items())
             ],

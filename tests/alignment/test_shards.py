@@ -78,6 +78,17 @@ def test_a_run_in_parts_equals_the_run_in_one_piece(world: None) -> None:
         assert {(m, repr(c)) for m, c in HighNeedsHistory.objects.values_list("mbi", "criteria")} == history
 
 
+def test_the_run_page_lists_its_parts(cms_admin: Any, client_for: Any, world: None) -> None:
+    client = client_for(cms_admin)
+    run = services.alignment_run_execute(run_id=services.alignment_run_create(performance_year=2027, shards=2).pk)
+    page = client.get(f"/alignment/runs/{run.pk}/").content.decode()
+    assert "Computed in 2 parts." in page and 'id="run-parts"' in page
+    for part in AlignmentShard.objects.filter(run=run):
+        assert f"{part.index + 1} of 2</th><td>Done</td><td>{part.counts['beneficiaries']:,}</td>" in page
+    whole = services.alignment_run_execute(run_id=services.alignment_run_create(performance_year=2027).pk)
+    assert 'id="run-parts"' not in client.get(f"/alignment/runs/{whole.pk}/").content.decode()
+
+
 def test_a_failed_part_fails_the_run_and_keeps_nothing(world: None, monkeypatch: pytest.MonkeyPatch) -> None:
     real = services._align_part
 
