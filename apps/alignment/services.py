@@ -502,6 +502,8 @@ def alignment_shard_execute(*, run_id: int, index: int) -> str:
             raise RuntimeError(f"the run is {run.get_status_display().lower()}")
         with jobs.Heartbeat(mine), transaction.atomic():
             found = _align_part(run, Shard(index, run.shards), watch, report=False)
+            if not AlignmentRun.objects.filter(pk=run.pk, status=AlignmentRun.Status.RUNNING).exists():
+                raise RuntimeError("the run ended while this part ran")  # its rows roll back
             if not mine.update(
                 status=AlignmentShard.Status.SUCCEEDED,
                 finished_at=timezone.now(),

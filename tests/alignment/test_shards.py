@@ -110,3 +110,28 @@ def test_the_number_of_parts_is_checked() -> None:
 
     with pytest.raises(ValidationError):
         services.alignment_run_create(performance_year=2027, shards=0)
+
+
+def test_a_part_of_a_run_that_ended_keeps_nothing(world: None) -> None:
+    run = services.alignment_run_create(performance_year=2027, shards=2)
+    AlignmentRun.objects.filter(pk=run.pk).update(status=AlignmentRun.Status.RUNNING)
+    AlignmentShard.objects.bulk_create([AlignmentShard(run=run, index=k) for k in range(2)])
+    real = services._align_part
+
+    def ended_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        part = real(*args, **kwargs)
+        # As the sweep would, from another process: the part sees it before it commits.
+        AlignmentRun.objects.filter(pk=run.pk).update(status=AlignmentRun.Status.FAILED)
+        return part
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services, "_align_part", ended_meanwhile)
+        assert services.alignment_shard_execute(run_id=run.pk, index=0) == AlignmentShard.Status.FAILED
+    part = AlignmentShard.objects.get(run=run, index=0)
+    assert part.message == "RuntimeError: the run ended while this part ran"
+    assert not AlignedBeneficiary.objects.filter(run=run).exists()
+    # A part of a run that is no longer running does not start at all. (The update above was the part's
+    # own transaction, rolled back with it; here the run ended for good.)
+    AlignmentRun.objects.filter(pk=run.pk).update(status=AlignmentRun.Status.FAILED)
+    assert services.alignment_shard_execute(run_id=run.pk, index=1) == AlignmentShard.Status.FAILED
+    assert AlignmentShard.objects.get(run=run, index=1).message == "RuntimeError: the run is failed"
