@@ -369,27 +369,37 @@ def dual_world(aco: ACO, other_aco: ACO) -> Any:
     MBIMap.objects.create(mbi=DUAL_FULL, current_mbi=DUAL_FULL)
 
     ingest = IngestRun.objects.create(source="duals")
-    file = CCLFFile.objects.create(
-        run=ingest, name="claims", file_type="CCLF1", produced_at=timezone.now(), performance_year=2027,
-        sha256="d" * 64, records=1, size=1,
-    )  # fmt: skip
+    files = {
+        file_type: CCLFFile.objects.create(
+            run=ingest,
+            name=f"claims {file_type}",
+            file_type=file_type,
+            produced_at=timezone.now(),
+            performance_year=2027,
+            sha256=str(n) * 64,
+            records=1,
+            size=1,
+        )  # fmt: skip
+        for n, file_type in enumerate(("CCLF1", "CCLF2", "CCLF5", "CCLF6"), start=1)
+    }
 
     def part_a(uniq: int, mbi: str, kind: int, day: str, paid: str, current: bool = True) -> None:
         PartAClaim.objects.create(
-            file=file, current_mbi=mbi, bene_mbi_id=mbi, is_current=current, cur_clm_uniq_id=uniq,
+            file=files["CCLF1"], current_mbi=mbi, bene_mbi_id=mbi, is_current=current, cur_clm_uniq_id=uniq,
             clm_type_cd=kind, clm_from_dt=d(day), clm_thru_dt=d(day), clm_pmt_amt=Decimal(paid),
         )  # fmt: skip
 
     def revenue(uniq: int, mbi: str, code: str, current: bool = True) -> None:
         PartARevenueLine.objects.create(
-            file=file, current_mbi=mbi, is_current=current, cur_clm_uniq_id=uniq, clm_line_num=1,
+            file=files["CCLF2"], current_mbi=mbi, is_current=current, cur_clm_uniq_id=uniq, clm_line_num=1,
             clm_type_cd=40, clm_line_prod_rev_ctr_cd=code,
         )  # fmt: skip
 
     def part_b(mbi: str, day: str, paid: str, denied: bool = False, current: bool = True, dme: bool = False) -> None:
         model = DMELine if dme else PartBLine
         model.objects.create(
-            file=file, current_mbi=mbi, is_current=current, is_denied=denied, clm_line_from_dt=d(day),
+            file=files["CCLF6" if dme else "CCLF5"], current_mbi=mbi, is_current=current, is_denied=denied,
+            clm_line_from_dt=d(day),
             clm_from_dt=d(day), clm_line_cvrd_pd_amt=Decimal(paid),
         )  # fmt: skip
 
@@ -420,6 +430,7 @@ def dual_world(aco: ACO, other_aco: ACO) -> Any:
     part_b(DUAL_FULL_LATE, "2028-01-05", "60.00")  # the next year: nothing
     # OTHER_ACO_DUAL
     part_b(OTHER_ACO_DUAL, "2027-04-04", "40.00")
+    claim_facts()
     return run
 
 

@@ -29,7 +29,7 @@ import pytest
 from apps.acos.models import ACO
 from apps.medicaid.duals import selectors, services
 from apps.medicaid.models import DualBeneficiary, DualRun
-from tests.factories import DUAL_FULL, DUAL_FULL_LATE, DUAL_PARTIAL, NOT_DUAL, OTHER_ACO_DUAL
+from tests.factories import DUAL_FULL, DUAL_FULL_LATE, DUAL_PARTIAL, NOT_DUAL, OTHER_ACO_DUAL, claim_facts
 
 pytestmark = pytest.mark.django_db
 
@@ -112,6 +112,7 @@ def test_a_rerun_is_a_new_run_and_the_latest_is_read(dual_world: Any, aco: ACO) 
         file_id=line.file_id, current_mbi=DUAL_PARTIAL, is_current=True, clm_line_from_dt=dt.date(2027, 9, 21),
         clm_line_cvrd_pd_amt=Decimal("44.00"),
     )  # fmt: skip
+    claim_facts()  # as a load would
     second = services.dual_run_execute(alignment_run=dual_world)
     assert second.pk != first.pk
     assert rows(first)[DUAL_PARTIAL][4] == Decimal("700.00")  # the first run is left as it was

@@ -19,9 +19,11 @@ money step's, apps/performance/inputs.py):
   the last month of the year with any counted claim of the run's aligned beneficiaries, or ``as_of``
   when given (kept on ``DualRun.through``; no claims and no as-of: no member-months yet).
 
-Set-based: one GROUP BY per claims table joined to the run's aligned beneficiaries by
-``current_mbi``, then one bulk insert (COPY on PostgreSQL). A run is one transaction; each call makes a
-new run (selectors read the latest successful one), so a retry never changes an earlier run.
+Set-based: one GROUP BY per source joined to the run's aligned beneficiaries by ``current_mbi``, the
+spending and admissions from the narrow claim facts (``ClaimFact``: the same dates, amounts in cents and
+flags), the ED visits from the CCLF1 headers and their CCLF2 lines, then one bulk insert (COPY on
+PostgreSQL). A run is one transaction; each call makes a new run (selectors read the latest successful
+one), so a retry never changes an earlier run.
 
 Opt-outs: an ACO administrator records that a beneficiary declined to have their data shared with the
 ACO's Medicaid partners (one at a time, or a CSV file all-or-nothing), and may revoke it.
@@ -46,7 +48,7 @@ from apps.acos.models import ACO
 from apps.alignment.models import AlignedBeneficiary, AlignmentRun
 from apps.alignment.runs import copy_rows
 from apps.claims.mbi import mbi_is_valid
-from apps.claims.models import Beneficiary, DMELine, MBIMap, PartAClaim, PartARevenueLine, PartBLine
+from apps.claims.models import Beneficiary, ClaimFact, MBIMap, PartAClaim, PartARevenueLine
 from lead_portal.uploads import MB, FileTooLarge, read_csv, upload_bytes
 
 from .. import engine
@@ -91,9 +93,9 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _money(value: Any) -> Decimal:
-    # SQLite sums decimals as floats: through str() to the cent, never Decimal(float) artefacts.
-    return ZERO if value is None else Decimal(str(value)).quantize(engine.CENT)
+def _cents(value: Any) -> Decimal:
+    """A sum of the claim facts' whole cents as dollars."""
+    return ZERO if value is None else (Decimal(int(value)) / 100).quantize(engine.CENT)
 
 
 @dataclass
@@ -119,14 +121,17 @@ def _claims(run: DualRun, start: dt.date, end: dt.date) -> tuple[dict[str, _Use]
     revenue = PartARevenueLine._meta.db_table
     join = f"JOIN {aligned} ab ON ab.run_id = %s AND ab.mbi = t.current_mbi"
     types = ", ".join(str(code) for code in PART_A_TYPES)
+    facts = ClaimFact._meta.db_table
+    years = f"t.service_year BETWEEN {start.year} AND {end.year}"
     queries: list[tuple[str, str, list[Any]]] = [
         (
             "a",
-            f"SELECT ab.mbi, SUM(t.clm_pmt_amt), "  # noqa: S608
-            f"SUM(CASE WHEN t.clm_type_cd = {INPATIENT} THEN 1 ELSE 0 END), "
-            f"MAX(CASE WHEN t.clm_type_cd = {INPATIENT} THEN t.clm_from_dt END), MAX(t.clm_from_dt) "
-            f"FROM {part_a} t {join} "
-            f"WHERE t.is_current AND t.clm_type_cd IN ({types}) AND {_window('clm_from_dt')} GROUP BY ab.mbi",
+            f"SELECT ab.mbi, SUM(t.paid_cents), "  # noqa: S608
+            f"SUM(CASE WHEN t.claim_type = {INPATIENT} THEN 1 ELSE 0 END), "
+            f"MAX(CASE WHEN t.claim_type = {INPATIENT} THEN t.from_date END), MAX(t.from_date) "
+            f"FROM {facts} t {join} "
+            f"WHERE t.source = 1 AND {years} AND t.is_current AND t.claim_type IN ({types}) "
+            f"AND {_window('from_date')} GROUP BY ab.mbi",
             [],
         ),
         (
@@ -137,17 +142,15 @@ def _claims(run: DualRun, start: dt.date, end: dt.date) -> tuple[dict[str, _Use]
             "AND r.clm_line_prod_rev_ctr_cd LIKE %s) GROUP BY ab.mbi",
             [f"{ED_REVENUE_PREFIX}%"],
         ),
+        (
+            "b",
+            f"SELECT ab.mbi, SUM(t.paid_cents), MAX(t.from_date) "  # noqa: S608
+            f"FROM {facts} t {join} "
+            f"WHERE t.source IN (5, 6) AND {years} AND t.is_current AND NOT t.is_denied AND {_window('from_date')} "
+            "GROUP BY ab.mbi",
+            [],
+        ),
     ]
-    for model in (PartBLine, DMELine):
-        queries.append(
-            (
-                "b",
-                f"SELECT ab.mbi, SUM(t.clm_line_cvrd_pd_amt), MAX(t.clm_line_from_dt) "  # noqa: S608
-                f"FROM {model._meta.db_table} t {join} "
-                f"WHERE t.is_current AND NOT t.is_denied AND {_window('clm_line_from_dt')} GROUP BY ab.mbi",
-                [],
-            )
-        )
     use: dict[str, _Use] = defaultdict(_Use)
     latest: dt.date | None = None
 
@@ -167,14 +170,14 @@ def _claims(run: DualRun, start: dt.date, end: dt.date) -> tuple[dict[str, _Use]
             for row in cursor.fetchall():
                 u = use[row[0]]
                 if kind == "a":
-                    u.spending += _money(row[1])
+                    u.spending += _cents(row[1])
                     u.admissions += int(row[2] or 0)
                     u.last_admission = _date(row[3])
                     later(row[4])
                 elif kind == "ed":
                     u.ed_visits += int(row[1])
                 else:
-                    u.spending += _money(row[1])
+                    u.spending += _cents(row[1])
                     later(row[2])
     return use, latest
 
