@@ -74,17 +74,26 @@ def step(performance_year: int, *, queued: bool = False) -> None:
 
     before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
+    peaks: dict[str, float] = {}
     if queued:
         with transaction.atomic():
-            queued_run = services.pipeline_run_request(performance_year=performance_year)
-        while PipelineRun.objects.get(pk=queued_run.pk).status not in ("succeeded", "failed"):
+            run = services.pipeline_run_request(performance_year=performance_year)
+        while PipelineRun.objects.get(pk=run.pk).status not in ("succeeded", "failed"):
             time.sleep(0.1)
-        run = queued_run
     else:
-        run = services.pipeline_run_execute(run_id=services.pipeline_run_create(performance_year=performance_year).pk)
+        # pipeline_run_execute, a step at a time: the process's peak memory after each step (the peak so
+        # far, so a step's figure is the largest any step up to it needed).
+        run = services.pipeline_run_create(performance_year=performance_year)
+        for name in services.STEPS:
+            if services.pipeline_step_execute(run_id=run.pk, name=name, inline=True) != "succeeded":
+                break
+            peaks[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     seconds = time.perf_counter() - started
     run = PipelineRun.objects.select_related("alignment_run", "quality_run").get(pk=run.pk)
-    steps = {s.name: {"seconds": s.seconds, "rows": s.rows, "message": s.message} for s in run.steps.all()}
+    steps = {
+        s.name: {"seconds": s.seconds, "rows": s.rows, "message": s.message, "peak_mb": peaks.get(s.name)}
+        for s in run.steps.all()
+    }
     summary: dict[str, Any] = {
         "run": run.pk,
         "status": run.status,
@@ -193,7 +202,11 @@ def through_workers(url: str, redis: str, workers: int, performance_year: int, t
 
 
 def split(steps: dict[str, dict[str, Any]]) -> str:
-    return ", ".join(f"{name} {s['seconds'] or 0:.1f} s" for name, s in steps.items())
+    """Seconds per step, and the peak memory so far after it when measured."""
+    return ", ".join(
+        f"{name} {s['seconds'] or 0:.1f} s" + (f" / {s['peak_mb']:,.0f} MB" if s.get("peak_mb") else "")
+        for name, s in steps.items()
+    )
 
 
 def child(url: str, performance_year: int, timeout: float) -> dict[str, Any]:
