@@ -713,22 +713,24 @@ def ensure_partitions(cursor: CursorWrapper, years: Iterable[int]) -> None:
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {FACTS}_y{year} PARTITION OF {FACTS} FOR VALUES IN ({year})")
 
 
-# A fact partition whose rows changed by more than this share since its last ANALYZE gets a new one.
+# A fact partition that grew by more than this share since its last ANALYZE gets a new one.
 STALE_STATISTICS = 0.1
 
 
 def refresh_fact_statistics(cursor: CursorWrapper) -> list[str]:
-    """PostgreSQL: ANALYZE the facts' partitions never analysed or changed by more than ``STALE_STATISTICS``
-    since; returns their names. Loads do not analyse (autovacuum may be off, and runs late anyway): a step
-    that reads facts calls this first, so the planner knows millions of rows are there (without it, it
-    guesses one row, aggregates in the leader instead of in its parallel workers, and picks nested loops
-    over millions of rows). About 2 s for 12 million facts, nothing when they are fresh."""
+    """PostgreSQL: ANALYZE the facts' partitions never analysed, or grown by more than ``STALE_STATISTICS``
+    since (their size on disk against the pages ANALYZE last counted, both read at once: the activity
+    counters of a load that just committed can lag by seconds); returns their names. Loads do not analyse
+    (autovacuum may be off, and runs late anyway): a step that reads facts calls this first, so the planner
+    knows millions of rows are there (without it, it guesses one row, aggregates in the leader instead of in
+    its parallel workers, and picks nested loops over millions of rows). About 2 s for 12 million facts,
+    nothing when they are fresh. Netting rewrites rows in place, which grows the table too."""
     if not _postgres():
         return []
     cursor.execute(
-        "SELECT s.relname FROM pg_partition_tree(%s::regclass) p JOIN pg_stat_user_tables s ON s.relid = p.relid "
-        "WHERE p.isleaf AND (s.last_analyze IS NULL AND s.last_autoanalyze IS NULL "
-        "OR s.n_mod_since_analyze > %s * GREATEST(s.n_live_tup, 1)) ORDER BY 1",
+        "SELECT c.relname FROM pg_partition_tree(%s::regclass) p JOIN pg_class c ON c.oid = p.relid "
+        "WHERE p.isleaf AND (c.reltuples < 0 OR pg_relation_size(c.oid) > "
+        "(1 + %s) * GREATEST(c.relpages, 1) * current_setting('block_size')::bigint) ORDER BY 1",
         [FACTS, STALE_STATISTICS],
     )
     stale = [name for (name,) in cursor.fetchall()]
