@@ -323,9 +323,19 @@ class _Part:
         return dataclasses.asdict(self)
 
 
-def _align_part(run: AlignmentRun, shard: Shard | None, watch: runs.Stopwatch, *, report: bool) -> _Part:
-    """Align the beneficiaries of one part (``shard``; None: everyone) and write their rows (COPY), in the
-    caller's transaction. ``report``: move the run's progress bar (the whole run in one piece)."""
+@dataclasses.dataclass
+class _Aligned:
+    """One part (or the whole) aligned, not yet stored."""
+
+    results: list[engine.Alignment]
+    found: _Cohorts
+    part: _Part
+
+
+def _align_part(run: AlignmentRun, shard: Shard | None, watch: runs.Stopwatch, *, report: bool) -> _Aligned:
+    """Align the beneficiaries of one part (``shard``; None: everyone). Outside any transaction, so the
+    progress is seen at once and the cohort claims are read on a second connection while the engine runs.
+    ``report``: move the run's progress bar (the whole run in one piece)."""
     py = run.performance_year
     if report:
         runs.progress(run, "Reading netted claims, beneficiaries, lists and voluntary records", 5)
@@ -344,17 +354,20 @@ def _align_part(run: AlignmentRun, shard: Shard | None, watch: runs.Stopwatch, *
         runs.progress(run, f"Cohorts and High Needs for {len(results):,} aligned beneficiaries", 60)
     found = _assess_cohorts([r.mbi for r in results], as_of=assessed, rows=cohort_rows.result())
     watch.lap("cohorts")
-    if report:
-        runs.progress(run, f"Saving {len(results):,} alignments", 75)
+    part = _Part(len(beneficiaries.mbi), len(services.mbi), len(results), list(found.not_evaluated))
+    return _Aligned(results, found, part)
+
+
+def _store_part(run: AlignmentRun, aligned: _Aligned, shard: Shard | None) -> _Part:
+    """Write one part's rows (COPY), in the caller's transaction."""
     acos = dict(ACO.objects.values_list("aco_id", "pk"))
-    names = _names(shard)
     runs.copy_rows(
         AlignedBeneficiary,
         STORE_COLUMNS,
-        _rows(run, results, found, acos, names),
+        _rows(run, aligned.results, aligned.found, acos, _names(shard)),
         json_fields=("explanation", "high_needs_criteria"),
     )
-    return _Part(len(beneficiaries.mbi), len(services.mbi), len(results), list(found.not_evaluated))
+    return aligned.part
 
 
 def _finish(run: AlignmentRun, parts: list[_Part], watch: runs.Stopwatch, data_version: int) -> None:
@@ -416,10 +429,12 @@ def _compute(run: AlignmentRun) -> AlignmentRun:
             with transaction.atomic():
                 _finish(run, parts, watch, data_version)
         else:
+            aligned = _align_part(run, None, watch, report=True)
+            runs.progress(run, f"Saving {len(aligned.results):,} alignments", 75)
             # Rows and figures in one transaction: a page never sees half a run.
             with transaction.atomic():
                 AlignedBeneficiary.objects.filter(run=run).delete()
-                part = _align_part(run, None, watch, report=True)
+                part = _store_part(run, aligned, None)
                 _finish(run, [part], watch, data_version)
     except Exception as exc:  # the run ends with its reason; the worker's log has the trace
         log.exception("Alignment run %s failed", run_id)
@@ -500,8 +515,11 @@ def alignment_shard_execute(*, run_id: int, index: int) -> str:
     try:
         if run.status != AlignmentRun.Status.RUNNING:
             raise RuntimeError(f"the run is {run.get_status_display().lower()}")
-        with jobs.Heartbeat(mine), transaction.atomic():
-            found = _align_part(run, Shard(index, run.shards), watch, report=False)
+        shard = Shard(index, run.shards)
+        with jobs.Heartbeat(mine):
+            aligned = _align_part(run, shard, watch, report=False)
+        with transaction.atomic():
+            found = _store_part(run, aligned, shard)
             if not AlignmentRun.objects.filter(pk=run.pk, status=AlignmentRun.Status.RUNNING).exists():
                 raise RuntimeError("the run ended while this part ran")  # its rows roll back
             if not mine.update(

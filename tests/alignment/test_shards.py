@@ -90,15 +90,15 @@ def test_the_run_page_lists_its_parts(cms_admin: Any, client_for: Any, world: No
 
 
 def test_a_failed_part_fails_the_run_and_keeps_nothing(world: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = services._align_part
+    real = services._store_part
 
-    def broken(run: AlignmentRun, shard: Shard | None, *args: Any, **kwargs: Any) -> Any:
-        part = real(run, shard, *args, **kwargs)  # rows written, then the part fails: they roll back
+    def broken(run: AlignmentRun, aligned: Any, shard: Shard | None) -> Any:
+        part = real(run, aligned, shard)  # rows written, then the part fails: they roll back
         if shard is not None and shard.index == 1:
             raise OSError("disk full")
         return part
 
-    monkeypatch.setattr(services, "_align_part", broken)
+    monkeypatch.setattr(services, "_store_part", broken)
     run = services.alignment_run_execute(run_id=services.alignment_run_create(performance_year=2027, shards=3).pk)
     assert run.status == AlignmentRun.Status.FAILED
     assert run.message == "RuntimeError: part 2 of 3 failed: OSError: disk full"
@@ -116,7 +116,7 @@ def test_a_part_of_a_run_that_ended_keeps_nothing(world: None) -> None:
     run = services.alignment_run_create(performance_year=2027, shards=2)
     AlignmentRun.objects.filter(pk=run.pk).update(status=AlignmentRun.Status.RUNNING)
     AlignmentShard.objects.bulk_create([AlignmentShard(run=run, index=k) for k in range(2)])
-    real = services._align_part
+    real = services._store_part
 
     def ended_meanwhile(*args: Any, **kwargs: Any) -> Any:
         part = real(*args, **kwargs)
@@ -125,7 +125,7 @@ def test_a_part_of_a_run_that_ended_keeps_nothing(world: None) -> None:
         return part
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(services, "_align_part", ended_meanwhile)
+        patch.setattr(services, "_store_part", ended_meanwhile)
         assert services.alignment_shard_execute(run_id=run.pk, index=0) == AlignmentShard.Status.FAILED
     part = AlignmentShard.objects.get(run=run, index=0)
     assert part.message == "RuntimeError: the run ended while this part ran"

@@ -51,8 +51,20 @@ def test_two_workers_compute_a_run_in_parts_equal_to_one_piece(
     call_command("generate_cclf", out=str(bundle), beneficiaries=600, acos=3, seed=5, performance_year=2027, workers=1)
     call_command("load_dataset", str(bundle))
 
-    whole = services.alignment_run_execute(run_id=services.alignment_run_create(performance_year=2027).pk)
+    # The whole run in this process: its reads happen outside any transaction (so its progress shows at
+    # once and the cohort claims are read on a second connection while the engine runs).
+    in_transaction: list[bool] = []
+    real_load = services.load_inputs
+
+    def load(*args: Any, **kwargs: Any) -> Any:
+        in_transaction.append(connection.in_atomic_block)
+        return real_load(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services, "load_inputs", load)
+        whole = services.alignment_run_execute(run_id=services.alignment_run_create(performance_year=2027).pk)
     assert whole.status == AlignmentRun.Status.SUCCEEDED, whole.message
+    assert in_transaction == [False]
     expected, expected_history = stored(whole), history()
     assert len(expected) > 250 and expected_history
     HighNeedsHistory.objects.all().delete()  # the parted run as the first one too
