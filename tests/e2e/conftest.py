@@ -57,7 +57,9 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
     """A test database in a file, not SQLite's shared in-memory one: the live server answers the
     browser's requests on several threads (an autosave while a form is submitted), and in shared-cache
     memory a second writer fails at once with "database table is locked", where a file database makes
-    it wait for the first (up to ``timeout`` seconds)."""
+    it wait for the first (up to ``timeout`` seconds). Transactions begin IMMEDIATE (taking the write
+    lock at once): two deferred ones that both read and then write cannot wait for each other, and one
+    failed at once with "database is locked" (a submit racing the form's autosave)."""
     from django.conf import settings
 
     db = settings.DATABASES["default"]
@@ -66,7 +68,7 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
         folder.mkdir(exist_ok=True)
         # One file per test process, so two runs on one machine do not share a database.
         db.setdefault("TEST", {})["NAME"] = str(folder / f"e2e-test-{os.getpid()}.sqlite3")
-        db.setdefault("OPTIONS", {})["timeout"] = 30
+        db.setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
 
 
 @pytest.fixture(scope="session")
