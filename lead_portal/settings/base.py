@@ -115,6 +115,13 @@ DATABASES = {
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DEBUG and DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The embedded database behind `make run`'s threaded server: a transaction takes SQLite's write lock
+    # when it begins, so two requests that both read and then write (a submit racing a form's autosave)
+    # wait for each other instead of one failing at once with "database is locked". Only with DEBUG on:
+    # BEGIN IMMEDIATE writes the header of an empty database file, and the guards that refuse to run
+    # under production settings must leave the database untouched.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 30})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
