@@ -15,6 +15,9 @@ The field classes below were written from the layout file; keep them in step wit
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -681,3 +684,9 @@ class ClaimFact(models.Model):
 
     def __str__(self) -> str:
         return f"CCLF{self.source} row {self.row_id}"
+
+    @staticmethod
+    def dollars(cents: Any) -> Decimal:
+        """A sum of fact cents (int, or Decimal from PostgreSQL's SUM; None for no rows) as dollars with
+        two places."""
+        return (Decimal(int(cents or 0)) / 100).quantize(Decimal("0.01"))

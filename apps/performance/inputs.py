@@ -66,7 +66,6 @@ PART_A_CATEGORIES = {
     61: "inpatient",
 }
 BASE_YEARS = 3
-CENT = Decimal("0.01")
 
 
 def _year_month(column: str) -> tuple[str, str]:
@@ -198,11 +197,6 @@ def _fact_cost_query(*, source: str, category_sql: str, where: str) -> str:
     )
 
 
-def _dollars(cents: Any) -> Decimal:
-    """Whole cents (a SUM: int, or Decimal on PostgreSQL) as dollars with two places."""
-    return (Decimal(int(cents)) / 100).quantize(CENT)
-
-
 def cost_rows(*, alignment_run_id: int, performance_year: int, through: dt.date) -> list[tuple[Any, ...]]:
     """(aco pk, cohort, year, month, category, amount, count) over the base years and the PY, from the
     claim facts."""
@@ -210,7 +204,7 @@ def cost_rows(*, alignment_run_id: int, performance_year: int, through: dt.date)
     py_start = dt.date(performance_year, 1, 1)
     queries = [_fact_cost_query(**source) for source in _fact_sources(start.year, through.year)]
     rows = _run_queries(queries, [alignment_run_id, start, through, py_start])
-    return [(aco, cohort, y, m, category, _dollars(cents), n) for aco, cohort, y, m, category, cents, n in rows]
+    return [(aco, cohort, y, m, cat, ClaimFact.dollars(cents), n) for aco, cohort, y, m, cat, cents, n in rows]
 
 
 def reduction_rows(*, alignment_run_id: int, performance_year: int, through: dt.date) -> list[tuple[Any, ...]]:

@@ -93,11 +93,6 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _cents(value: Any) -> Decimal:
-    """A sum of the claim facts' whole cents as dollars."""
-    return ZERO if value is None else (Decimal(int(value)) / 100).quantize(engine.CENT)
-
-
 @dataclass
 class _Use:
     spending: Decimal = ZERO
@@ -170,14 +165,14 @@ def _claims(run: DualRun, start: dt.date, end: dt.date) -> tuple[dict[str, _Use]
             for row in cursor.fetchall():
                 u = use[row[0]]
                 if kind == "a":
-                    u.spending += _cents(row[1])
+                    u.spending += ClaimFact.dollars(row[1])
                     u.admissions += int(row[2] or 0)
                     u.last_admission = _date(row[3])
                     later(row[4])
                 elif kind == "ed":
                     u.ed_visits += int(row[1])
                 else:
-                    u.spending += _cents(row[1])
+                    u.spending += ClaimFact.dollars(row[1])
                     later(row[2])
     return use, latest
 
