@@ -30,13 +30,17 @@ Choices where the rule (docs/alignment.md) is silent (each also commented where 
   (`BENE_PTNT_STUS_CD` 30, an interim bill) and a same-day stay counts one day. Stays are clipped to the
   window and overlapping claims of one beneficiary are counted once (the union of their days).
   45 days or more meet the criterion.
-- *Unplanned admissions* (shown for information; the criterion needing them also needs a risk score):
+- *Unplanned admissions* (counted for the "risk score 2.0–3.0 with 2 or more unplanned admissions" criterion):
   inpatient stays (claim type 60) whose admission type (`CLM_ADMSN_TYPE_CD`) is 1 (emergency) or 2
   (urgent) and whose admission date (the first claim's from-date) falls in the window. A claim is part of
   the previous stay, not a new admission, when it is a continuing interim bill (`CLM_BILL_FREQ_CD` 3 or 4)
   or starts on or before the through date of an earlier inpatient claim of the beneficiary (a transfer).
-- *Not evaluated*: CCLF carries no risk score, so "risk score ≥ 3.0 (A&D) / ≥ 0.35 (ESRD)" and "risk score
-  2.0–3.0 with 2 or more unplanned admissions" are listed in `NOT_EVALUATED` for every beneficiary.
+- *Risk score criteria* (`RiskInput`, from the risk step: docs/risk.md): the normalized score of the
+  assessment's year (the year of ``as_of``: diagnoses of the year before it). "Risk score ≥ 3.0 (A&D) or
+  ≥ 0.35 (ESRD)" compares a score from the ESRD model with 0.35 and any other with 3.0; "risk score 2.0–3.0
+  with 2 or more unplanned admissions" is an A&D criterion (2.0 ≤ score < 3.0; the ESRD scale is another
+  one). A beneficiary without a score (no claims in the year before) meets neither. Without risk scores at
+  all (no risk run for the year), both criteria are listed in `NOT_EVALUATED` for every beneficiary.
 - *Once High Needs, always High Needs* needs stored history: the caller passes the MBIs found High Needs
   by earlier assessments to `carry_forward`, which marks them met by `previously_high_needs`.
 - *Cohort*: ESRD first (`BENE_MDCR_STUS_CD` 11, 21, 31), then High Needs, else Aged & Disabled. An ESRD
@@ -79,8 +83,13 @@ CRITERIA_LABELS = {
     CRITERION_RISK_SCORE: "Risk score ≥ 3.0 (A&D) or ≥ 0.35 (ESRD)",
     CRITERION_RISK_AND_ADMISSIONS: "Risk score 2.0–3.0 with 2 or more unplanned admissions in the prior 12 months",
 }
-# CCLF carries no risk score: these criteria cannot be evaluated from claims.
+# Without risk scores for the assessment's year, these criteria cannot be evaluated.
 NOT_EVALUATED = (CRITERION_RISK_SCORE, CRITERION_RISK_AND_ADMISSIONS)
+
+RISK_THRESHOLD_AD = 3.0
+RISK_THRESHOLD_ESRD = 0.35
+RISK_BAND_AD = (2.0, 3.0)  # [low, high): with UNPLANNED_ADMISSIONS_MIN admissions
+UNPLANNED_ADMISSIONS_MIN = 2
 
 # Mobility-impairment diagnoses, ICD-10-CM without the dot; a code qualifies when it starts with a prefix.
 # No public CMS list was at hand: the list follows the REACH/LEAD notes' wording (conditions that impair
@@ -188,11 +197,22 @@ class FacilityClaims:
 
 
 @dataclass(frozen=True)
+class RiskInput:
+    """Risk scores of the assessment's year (the risk step's normalized scores), one row per MBI."""
+
+    year: int
+    mbi: Array
+    score: Array  # float
+    esrd_model: Array  # bool: scored with the ESRD model
+
+
+@dataclass(frozen=True)
 class CohortInputs:
     beneficiaries: Beneficiaries
     diagnoses: Diagnoses
     dme: DMELines
     facility: FacilityClaims
+    risk: RiskInput | None = None  # None: the risk-score criteria are not evaluated
 
 
 @dataclass(frozen=True)
@@ -211,11 +231,16 @@ class CohortResult:
     frailty_date: Array
     snf_days: Array  # int: SNF days in the window
     snf: Array  # bool: snf_days >= 45
-    unplanned_admissions: Array  # int: unplanned inpatient admissions in the window (information only)
+    unplanned_admissions: Array  # int: unplanned inpatient admissions in the window
     previously_high_needs: Array  # bool: set by `carry_forward`
     high_needs: Array  # bool: any evaluable criterion met
     cohort: Array  # "esrd", "high_needs" or "aged_disabled"
     not_evaluated: tuple[str, ...] = NOT_EVALUATED
+    risk_year: int | None = None  # the year of the risk scores used (None: not evaluated)
+    risk_score: Array | None = None  # float, NaN without a score
+    risk_esrd_model: Array | None = None  # bool
+    risk_high: Array | None = None  # bool: risk score >= 3.0 (A&D) / >= 0.35 (ESRD)
+    risk_admissions: Array | None = None  # bool: 2.0 <= A&D score < 3.0 and 2+ unplanned admissions
 
     def __len__(self) -> int:
         return int(self.mbi.shape[0])
@@ -231,9 +256,23 @@ class CohortResult:
             (CRITERION_MOBILITY, self.mobility[i]),
             (CRITERION_FRAILTY_DME, self.frailty_dme[i]),
             (CRITERION_SNF_DAYS, self.snf[i]),
+            (CRITERION_RISK_SCORE, self.risk_high is not None and self.risk_high[i]),
+            (CRITERION_RISK_AND_ADMISSIONS, self.risk_admissions is not None and self.risk_admissions[i]),
             (CRITERION_PREVIOUSLY, self.previously_high_needs[i]),
         )
         return [name for name, flag in met if flag]
+
+    def risk(self, i: int) -> dict[str, Any] | None:
+        """The risk score the criteria used (None when not evaluated or the beneficiary has none)."""
+        if self.risk_score is None or self.risk_esrd_model is None or np.isnan(self.risk_score[i]):
+            return None
+        esrd_model = bool(self.risk_esrd_model[i])
+        return {
+            "year": self.risk_year,
+            "score": round(float(self.risk_score[i]), 3),
+            "model": "esrd" if esrd_model else "aged_disabled",
+            "threshold": RISK_THRESHOLD_ESRD if esrd_model else RISK_THRESHOLD_AD,
+        }
 
     def criteria_lists(self) -> list[list[str]]:
         return [self.criteria(i) for i in range(len(self))]
@@ -251,6 +290,7 @@ class CohortResult:
             else None,
             "snf_days": int(self.snf_days[i]),
             "unplanned_admissions": int(self.unplanned_admissions[i]),
+            "risk": self.risk(i),
             "not_evaluated": list(self.not_evaluated),
         }
 
@@ -427,6 +467,22 @@ def high_needs(inputs: CohortInputs, *, as_of: dt.date) -> CohortResult:
 
     snf = snf_days >= SNF_DAYS_THRESHOLD
     high = mobility | frailty | snf
+    risk: dict[str, Any] = {}
+    if inputs.risk is not None:
+        score, esrd_model = _risk_scores(mbi, inputs.risk)
+        with np.errstate(invalid="ignore"):  # NaN (no score) compares False
+            risk_high = np.where(esrd_model, score >= RISK_THRESHOLD_ESRD, score >= RISK_THRESHOLD_AD)
+            band = (score >= RISK_BAND_AD[0]) & (score < RISK_BAND_AD[1])
+        risk_admissions = ~esrd_model & band & (admissions >= UNPLANNED_ADMISSIONS_MIN)
+        high = high | risk_high | risk_admissions
+        risk = {
+            "not_evaluated": (),
+            "risk_year": inputs.risk.year,
+            "risk_score": score,
+            "risk_esrd_model": esrd_model,
+            "risk_high": risk_high,
+            "risk_admissions": risk_admissions,
+        }
     return CohortResult(
         window_start=window_start,
         window_end=window_end,
@@ -444,7 +500,19 @@ def high_needs(inputs: CohortInputs, *, as_of: dt.date) -> CohortResult:
         previously_high_needs=np.zeros(n, dtype=bool),
         high_needs=high,
         cohort=_cohorts(esrd, high),
+        **risk,
     )
+
+
+def _risk_scores(mbi: Array, risk: RiskInput) -> tuple[Array, Array]:
+    """Each beneficiary's score (NaN without one) and whether the ESRD model gave it."""
+    n = mbi.shape[0]
+    score = np.full(n, np.nan, dtype=np.float64)
+    esrd_model = np.zeros(n, dtype=bool)
+    rows, known = _positions(mbi, risk.mbi)
+    score[rows[known]] = np.asarray(risk.score, dtype=np.float64)[known]
+    esrd_model[rows[known]] = np.asarray(risk.esrd_model, dtype=bool)[known]
+    return score, esrd_model
 
 
 def carry_forward(result: CohortResult, previously_high_needs_mbis: Any) -> CohortResult:

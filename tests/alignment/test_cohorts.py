@@ -5,6 +5,7 @@ answers worked out by hand. Assessed as of 2027-01-01 unless said otherwise, so 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -362,13 +363,69 @@ def test_cohort_esrd_first_then_high_needs_then_aged_disabled() -> None:
     }
 
 
-def test_risk_score_criteria_are_reported_as_not_evaluated() -> None:
+def test_risk_score_criteria_are_reported_as_not_evaluated_without_scores() -> None:
     result = cohorts.high_needs(make({"M1": "10"}), as_of=AS_OF)
     assert result.not_evaluated == (CRITERION_RISK_SCORE, CRITERION_RISK_AND_ADMISSIONS)
     explanation = result.explanation(0)
     assert explanation["not_evaluated"] == [CRITERION_RISK_SCORE, CRITERION_RISK_AND_ADMISSIONS]
     assert explanation["criteria"] == []
     assert set(cohorts.CRITERIA_LABELS) >= {CRITERION_RISK_SCORE, CRITERION_RISK_AND_ADMISSIONS}
+
+
+# --- the risk-score criteria (DOMAIN.md §3: >= 3.0 A&D, >= 0.35 ESRD; 2.0-3.0 with 2+ unplanned admissions) --
+
+
+def with_risk(inputs: CohortInputs, scores: dict[str, tuple[float, bool]], year: int = 2027) -> CohortInputs:
+    """scores: MBI -> (normalized score, scored with the ESRD model)."""
+    return replace(
+        inputs,
+        risk=cohorts.RiskInput(
+            year=year,
+            mbi=np.array(list(scores), dtype=object),
+            score=np.array([s for s, _ in scores.values()], dtype=float),
+            esrd_model=np.array([e for _, e in scores.values()], dtype=bool),
+        ),
+    )
+
+
+def test_risk_score_thresholds_by_model() -> None:
+    # A&D: 3.0 qualifies, 2.999 does not; ESRD: 0.35 qualifies, 0.349 does not (its own scale).
+    inputs = with_risk(
+        make({"A30": "10", "A29": "10", "E35": "31", "E34": "31", "NONE": "10"}),
+        {"A30": (3.0, False), "A29": (2.999, False), "E35": (0.35, True), "E34": (0.349, True)},
+    )
+    result = cohorts.high_needs(inputs, as_of=AS_OF)
+    assert by_mbi(result, "high_needs") == {"A29": False, "A30": True, "E34": False, "E35": True, "NONE": False}
+    assert result.criteria(row(result, "A30")) == [CRITERION_RISK_SCORE]
+    assert result.criteria(row(result, "E35")) == [CRITERION_RISK_SCORE]
+    assert result.not_evaluated == ()
+    # The cohort: A30 is High Needs by its score alone; E35 stays ESRD (ESRD first).
+    assert by_mbi(result, "cohort")["A30"] == COHORT_HIGH_NEEDS
+    assert by_mbi(result, "cohort")["E35"] == COHORT_ESRD
+    assert result.explanation(row(result, "A30"))["risk"] == {
+        "year": 2027, "score": 3.0, "model": "aged_disabled", "threshold": 3.0
+    }  # fmt: skip
+    assert result.explanation(row(result, "NONE"))["risk"] is None  # no claims in 2026: no score
+
+
+def test_risk_band_needs_two_unplanned_admissions_in_the_window() -> None:
+    two = [stay("B2", "2026-02-01", "2026-02-04"), stay("B2", "2026-06-01", "2026-06-03", admission="2")]
+    one = [stay("B1", "2026-02-01", "2026-02-04"), stay("B1", "2026-06-01", "2026-06-03", admission="3")]
+    lo = [stay("LO", "2026-02-01", "2026-02-04"), stay("LO", "2026-06-01", "2026-06-03")]
+    esrd = [stay("E", "2026-02-01", "2026-02-04"), stay("E", "2026-06-01", "2026-06-03")]
+    inputs = with_risk(
+        make({"B2": "10", "B1": "10", "LO": "10", "E": "31"}, facility=two + one + lo + esrd),
+        # B2: 2.0 with 2 unplanned admissions: met. B1: 2.5 with one (the other is elective): not met.
+        # LO: 1.99 with 2: below the band. E: an ESRD score of 2.5 with 2 admissions: the band is A&D's only,
+        # but 2.5 >= 0.35 meets the ESRD score criterion itself.
+        {"B2": (2.0, False), "B1": (2.5, False), "LO": (1.99, False), "E": (2.5, True)},
+    )
+    result = cohorts.high_needs(inputs, as_of=AS_OF)
+    assert by_mbi(result, "unplanned_admissions") == {"B1": 1, "B2": 2, "E": 2, "LO": 2}
+    assert result.criteria(row(result, "B2")) == [CRITERION_RISK_AND_ADMISSIONS]
+    assert result.criteria(row(result, "B1")) == []
+    assert result.criteria(row(result, "LO")) == []
+    assert result.criteria(row(result, "E")) == [CRITERION_RISK_SCORE]
 
 
 def test_all_criteria_at_once_and_the_explanation() -> None:
@@ -390,6 +447,7 @@ def test_all_criteria_at_once_and_the_explanation() -> None:
         "frailty_dme": {"hcpcs": "E0260", "date": "2026-04-01"},
         "snf_days": 50,
         "unplanned_admissions": 1,
+        "risk": None,
         "not_evaluated": [CRITERION_RISK_SCORE, CRITERION_RISK_AND_ADMISSIONS],
     }
 
