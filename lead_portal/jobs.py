@@ -52,6 +52,7 @@ SWEEPS = (
     "apps.performance.services.reports_take_over",
     "apps.claims.services.ingest_runs_take_over",
     "apps.alignment.services.alignment_jobs_take_over",
+    "apps.risk.services.risk_runs_take_over",
 )
 
 

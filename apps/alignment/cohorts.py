@@ -2,10 +2,11 @@
 functions over numpy columns.
 
 No ORM, no I/O: `cohort_inputs.load_cohort_inputs` reads the claims; `high_needs(inputs, as_of=...)` gives
-one row per beneficiary (MBIs sorted) with each criterion that claims can show, the cohort, and the
-criteria that cannot be evaluated from CCLF. Every step over claims is vectorised (sorting, `searchsorted`,
-`bincount`, running maxima); Python loops only over the few prefix lengths of the code lists, and over
-beneficiaries when a caller asks for per-beneficiary lists (`criteria_lists`, `explanation`).
+one row per beneficiary (MBIs sorted) with each criterion, the cohort, and the criteria it could not
+evaluate (the risk-score ones, when no risk scores are given). Every step over claims is vectorised
+(sorting, `searchsorted`, `bincount`, running maxima); Python loops only over the few prefix lengths of
+the code lists, and over beneficiaries when a caller asks for per-beneficiary lists (`criteria_lists`,
+`explanation`).
 
 What callers have already done (not repeated here): MBIs are current MBIs (CCLF9 followed); claims are
 netted (only current versions), cancelled claims removed, denied Part B / DME lines removed; codes are

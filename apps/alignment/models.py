@@ -38,6 +38,14 @@ class AlignmentRun(models.Model):
     counts = models.JSONField(default=dict, blank=True)
     timings = models.JSONField(default=dict, blank=True, help_text="Seconds per step.")
     message = models.TextField(blank=True)
+    risk_run = models.ForeignKey(
+        "risk.RiskRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The risk scores the High Needs risk-score criteria used; empty: not evaluated.",
+    )
     shards = models.PositiveSmallIntegerField(
         default=1,
         help_text="Parts by beneficiary the run is computed in (apps.claims.shards), one task each; 1: one task.",

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.urls import reverse
 
@@ -19,6 +20,8 @@ from apps.accounts.models import AccessLog
 from apps.acos.attention import URGENT, AttentionItem, downloads_waiting, local_date
 from apps.acos.models import ACO, Election, ModelParameters, ParticipantTIN
 from apps.claims.models import Beneficiary
+from apps.risk import selectors as risk_selectors
+from apps.risk.models import RecaptureGap, RiskRun
 
 from . import engine
 from .explain import OTHER_ACO
@@ -541,3 +544,51 @@ def export_attention(aco: ACO, performance_year: int, today: dt.date) -> list[At
             since=waiting[0].finished_at,
         )
     ]
+
+
+# --------------------------------------------------------------------------------------------------
+# Recapture gaps (docs/risk.md): the risk run's gaps of the ACO's aligned beneficiaries
+# --------------------------------------------------------------------------------------------------
+def recapture_risk_run(*, run: AlignmentRun) -> RiskRun | None:
+    """The risk run whose gaps the worklist shows: the one the alignment run used, else the PY's latest."""
+    return run.risk_run or risk_selectors.latest_run(performance_year=run.performance_year)
+
+
+def recapture_gaps(
+    *, aco: ACO, run: AlignmentRun, risk_run: RiskRun, tin: str = "", npi: str = "", hcc: str = ""
+) -> QuerySet[RecaptureGap]:
+    """Open recapture gaps of the ACO's beneficiaries aligned in ``run`` (by aligning TIN/CCN and NPI,
+    and one HCC, when given), by MBI then HCC."""
+    aligned = AlignedBeneficiary.objects.filter(run=run, aco=aco)
+    if tin:
+        aligned = aligned.filter(tin=tin)
+    if npi:
+        aligned = aligned.filter(npi=npi)
+    gaps = RecaptureGap.objects.filter(run=risk_run, mbi__in=aligned.values("mbi"))
+    if hcc:
+        gaps = gaps.filter(hcc=hcc)
+    return gaps.order_by("mbi", "hcc")
+
+
+def recapture_summary(gaps: QuerySet[RecaptureGap]) -> dict[str, Any]:
+    """Count, beneficiaries and "risk score at stake" (the sum of the open gaps' coefficients)."""
+    found = gaps.aggregate(gaps=Count("pk"), beneficiaries=Count("mbi", distinct=True), at_stake=Sum("coefficient"))
+    found["at_stake"] = round(float(found["at_stake"] or 0), 3)
+    return found
+
+
+def recapture_by_unit(*, aco: ACO, run: AlignmentRun, risk_run: RiskRun) -> list[dict[str, Any]]:
+    """Open gaps per aligning unit and NPI (one SQL aggregate): beneficiaries with a gap, gaps and risk score
+    at stake, the largest stake first."""
+    gaps, aligned = RecaptureGap._meta.db_table, AlignedBeneficiary._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT ab.tin, ab.unit_kind, ab.npi, COUNT(DISTINCT g.mbi), COUNT(*), SUM(g.coefficient) "  # noqa: S608
+            f"FROM {gaps} g JOIN {aligned} ab ON ab.mbi = g.mbi AND ab.run_id = %s AND ab.aco_id = %s "
+            "WHERE g.run_id = %s GROUP BY ab.tin, ab.unit_kind, ab.npi ORDER BY 6 DESC, 1, 3",
+            [run.pk, aco.pk, risk_run.pk],
+        )
+        return [
+            {"tin": t, "unit_kind": k, "npi": n, "beneficiaries": b, "gaps": g, "at_stake": round(float(s or 0), 3)}
+            for t, k, n, b, g, s in cursor.fetchall()
+        ]

@@ -37,6 +37,8 @@ from apps.acos.models import ACO, AlignmentApproach, Election, ParticipantTIN
 from apps.claims import loader
 from apps.claims.models import Beneficiary, CCLFFile
 from apps.claims.shards import Shard
+from apps.risk import selectors as risk_selectors
+from apps.risk.models import RiskRun, RiskScore
 from lead_portal import jobs
 from lead_portal.exports import csv_writer, xlsx_workbook, xlsx_write, xlsx_write_row
 from lead_portal.formatting import when
@@ -56,9 +58,12 @@ def alignment_run_create(
     as_of: dt.date | None = None,
     acting_user: User | None = None,
     shards: int | None = None,
+    risk_run: RiskRun | None = None,
 ) -> AlignmentRun:
     """A run waiting for a worker, to be computed in ``shards`` parts by beneficiary (default: the
-    ``ALIGNMENT_SHARDS`` setting). Only CMS administrators (or the command line: no user) start runs."""
+    ``ALIGNMENT_SHARDS`` setting), its High Needs risk-score criteria evaluated with ``risk_run``'s scores
+    (default: the PY's latest successful risk run; none: not evaluated). Only CMS administrators (or the
+    command line: no user) start runs."""
     if acting_user is not None and not acting_user.is_cms_admin:
         raise PermissionDenied("Only CMS administrators start alignment runs.")
     if performance_year not in aco_selectors.performance_years():
@@ -70,7 +75,13 @@ def alignment_run_create(
     shards = settings.ALIGNMENT_SHARDS if shards is None else shards
     if not 1 <= shards <= MAX_SHARDS:
         raise ValidationError({"shards": f"Choose between 1 and {MAX_SHARDS} parts."})
-    run = AlignmentRun(performance_year=performance_year, as_of=as_of, created_by=acting_user, shards=shards)
+    if risk_run is None:
+        risk_run = risk_selectors.latest_run(performance_year=performance_year)
+    elif risk_run.performance_year != performance_year or risk_run.status != RiskRun.Status.SUCCEEDED:
+        raise ValidationError({"risk_run": f"Choose a successful risk run of PY{performance_year}."})
+    run = AlignmentRun(
+        performance_year=performance_year, as_of=as_of, created_by=acting_user, shards=shards, risk_run=risk_run
+    )
     run.full_clean()
     run.save()
     return run
@@ -180,11 +191,34 @@ class _Cohorts:
     not_evaluated: list[str]
 
 
-def _assess_cohorts(mbis: list[str], *, as_of: dt.date, rows: cohort_inputs.CohortRows) -> _Cohorts:
+def _risk_input(run: AlignmentRun, shard: Shard | None) -> cohorts.RiskInput | None:
+    """The normalized risk scores of the assessment's year (of one part's beneficiaries) from the run's
+    risk run; None without one (the risk-score criteria are then not evaluated)."""
+    if run.risk_run_id is None:
+        return None
+    year = (run.as_of or dt.date(run.performance_year, 1, 1)).year
+    scores = RiskScore.objects.filter(run_id=run.risk_run_id, score_year=year)
+    if shard is not None:
+        scores = shard.filter(scores, "mbi")
+    rows = list(scores.values_list("mbi", "normalized_score", "esrd").iterator(chunk_size=20000))
+    mbi, score, esrd = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [])
+    return cohorts.RiskInput(
+        year=year,
+        mbi=np.array(mbi, dtype=object),
+        score=np.array(score, dtype=np.float64),
+        esrd_model=np.array(esrd, dtype=bool),
+    )
+
+
+def _assess_cohorts(
+    mbis: list[str], *, as_of: dt.date, rows: cohort_inputs.CohortRows, risk: cohorts.RiskInput | None = None
+) -> _Cohorts:
     """ESRD / High Needs / Aged & Disabled for the aligned beneficiaries, with "once High Needs,
-    always High Needs" applied from the stored history. ``rows``: the claims of the assessment."""
+    always High Needs" applied from the stored history. ``rows``: the claims of the assessment; ``risk``:
+    the scores for the risk-score criteria (None: not evaluated)."""
     mbi_array = np.array(sorted(mbis), dtype=object)
-    result = cohorts.high_needs(cohort_inputs.build_cohort_inputs(rows, mbi_array), as_of=as_of)
+    inputs = dataclasses.replace(cohort_inputs.build_cohort_inputs(rows, mbi_array), risk=risk)
+    result = cohorts.high_needs(inputs, as_of=as_of)
     # Every stored MBI (carry_forward ignores those not aligned now): no 100,000-item IN list.
     before = np.array(sorted(HighNeedsHistory.objects.values_list("mbi", flat=True)), dtype=object)
     result = cohorts.carry_forward(result, before)
@@ -352,7 +386,9 @@ def _align_part(run: AlignmentRun, shard: Shard | None, watch: runs.Stopwatch, *
     watch.lap("engine")
     if report:
         runs.progress(run, f"Cohorts and High Needs for {len(results):,} aligned beneficiaries", 60)
-    found = _assess_cohorts([r.mbi for r in results], as_of=assessed, rows=cohort_rows.result())
+    found = _assess_cohorts(
+        [r.mbi for r in results], as_of=assessed, rows=cohort_rows.result(), risk=_risk_input(run, shard)
+    )
     watch.lap("cohorts")
     part = _Part(len(beneficiaries.mbi), len(services.mbi), len(results), list(found.not_evaluated))
     return _Aligned(results, found, part)

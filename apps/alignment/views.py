@@ -20,6 +20,8 @@ from apps.accounts.services import access_log_record
 from apps.acos import selectors as aco_selectors
 from apps.acos.mixins import ACOScopedMixin, CMSOnlyMixin
 from apps.acos.models import ACO, ParticipantTIN
+from apps.risk import selectors as risk_selectors
+from lead_portal.exports import csv_writer
 from lead_portal.jobs import QueueUnavailable
 
 from . import charts, selectors, services
@@ -145,9 +147,115 @@ class BeneficiaryDetailView(RunMixin, TemplateView):
             history=list(selectors.aligned_history(aco=self.aco, mbi=row.mbi)[:12]),
             record=selectors.beneficiary_record(mbi=row.mbi),
             not_evaluated=self.run.counts.get("high_needs_not_evaluated", []),
+            **_risk_context(self.run, row.mbi),
         )
         self.log("aligned_beneficiary", row.mbi, f"run {self.run.pk}")
         return context
+
+
+def _risk_context(run: AlignmentRun, mbi: str) -> dict[str, Any]:
+    """The beneficiary's risk scores (every score year) and the condition categories behind the PY's score,
+    from the risk run the alignment run used, else the PY's latest."""
+    risk_run = run.risk_run or risk_selectors.latest_run(performance_year=run.performance_year)
+    if risk_run is None:
+        return {"risk_run": None}
+    scores = list(risk_selectors.beneficiary_scores(run=risk_run, mbi=mbi))
+    current = next((s for s in scores if s.score_year == run.performance_year), None)
+    hccs = list(risk_selectors.beneficiary_hccs(run=risk_run, mbi=mbi, score_year=run.performance_year))
+    return {"risk_run": risk_run, "risk_scores": scores, "risk_current": current, "risk_hccs": hccs}
+
+
+class RecaptureMixin(RunMixin):
+    def filters(self) -> dict[str, str]:
+        get = self.request.GET
+        return {
+            "tin": get.get("tin", "").strip()[:10],
+            "npi": get.get("npi", "").strip()[:10],
+            "hcc": get.get("hcc", "").strip()[:6],
+        }
+
+
+class RecaptureGapsView(RecaptureMixin, TemplateView):
+    """The recapture worklist: HCCs coded two years back and not since, per aligned beneficiary, by
+    aligning TIN and NPI, with the claim that last showed each (docs/risk.md)."""
+
+    template_name = "alignment/recapture.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        filters = self.filters()
+        context["filters"] = filters
+        if self.run is None:
+            return context
+        risk_run = selectors.recapture_risk_run(run=self.run)
+        context["risk_run"] = risk_run
+        if risk_run is None:
+            return context
+        gaps = selectors.recapture_gaps(aco=self.aco, run=self.run, risk_run=risk_run, **filters)
+        page = Paginator(gaps, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        people = {
+            a.mbi: a
+            for a in AlignedBeneficiary.objects.filter(
+                run=self.run, aco=self.aco, mbi__in=[g.mbi for g in page.object_list]
+            ).only("mbi", "first_name", "last_name", "tin", "unit_kind", "npi")
+        }
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            page=page,
+            rows=[(g, people.get(g.mbi)) for g in page.object_list],
+            summary=selectors.recapture_summary(gaps),
+            whole=selectors.recapture_summary(selectors.recapture_gaps(aco=self.aco, run=self.run, risk_run=risk_run)),
+            units=selectors.recapture_by_unit(aco=self.aco, run=self.run, risk_run=risk_run),
+            filtered=any(filters.values()),
+            list_query=query.urlencode(),
+        )
+        shown = ", ".join(f"{k}={v!r}" for k, v in filters.items() if v)
+        self.log("recapture_gaps", f"run {self.run.pk}", f"risk run {risk_run.pk} page {page.number} {shown}")
+        return context
+
+
+RECAPTURE_COLUMNS = (
+    "mbi", "last_name", "first_name", "aligning_unit", "aligning_npi", "hcc", "hcc_label", "coefficient",
+    "model", "last_diagnosis", "last_service_date", "last_claim_id", "cclf_file",
+)  # fmt: skip
+
+
+class RecaptureGapsExportView(RecaptureMixin, TemplateView):
+    """The worklist as filtered, as CSV (formula-safe), stamped with the runs it comes from."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.run = selectors.run_for_view(performance_year=self.performance_year, run_id=request.GET.get("run"))
+        if self.run is None:
+            raise Http404("Alignment has not been computed for this performance year.")
+        risk_run = selectors.recapture_risk_run(run=self.run)
+        if risk_run is None:
+            raise Http404("Risk scores have not been computed for this performance year.")
+        filters = self.filters()
+        gaps = selectors.recapture_gaps(aco=self.aco, run=self.run, risk_run=risk_run, **filters)
+        people: dict[str, dict[str, Any]] = {
+            a["mbi"]: dict(a)
+            for a in AlignedBeneficiary.objects.filter(run=self.run, aco=self.aco)
+            .values("mbi", "first_name", "last_name", "tin", "npi")
+            .iterator(chunk_size=5000)
+        }
+        name = f"recapture-gaps-{self.aco.aco_id}-PY{self.performance_year}-run{self.run.pk}-risk{risk_run.pk}.csv"
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        writer = csv_writer(response)
+        writer.writerow(RECAPTURE_COLUMNS)
+        for g in gaps.iterator(chunk_size=5000):
+            a: dict[str, Any] = people.get(g.mbi, {})
+            writer.writerow(
+                [
+                    g.mbi, a.get("last_name", ""), a.get("first_name", ""), a.get("tin", ""), a.get("npi", ""),
+                    g.hcc, g.label, "" if g.coefficient is None else f"{g.coefficient:.3f}", g.model, g.diagnosis,
+                    g.service_date.isoformat() if g.service_date else "", g.claim_id or "", g.source,
+                ]
+            )  # fmt: skip
+        shown = ", ".join(f"{k}={v!r}" for k, v in filters.items() if v)
+        self.log("recapture_gaps", f"run {self.run.pk}", f"CSV {shown}", action=AccessLog.Action.EXPORT)
+        return response
 
 
 class ChurnView(RunMixin, TemplateView):

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "apps.reviews",
     "apps.acos",
     "apps.claims",
+    "apps.risk",
     "apps.alignment",
     "apps.quality",
     "apps.rural",

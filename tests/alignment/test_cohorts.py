@@ -372,7 +372,7 @@ def test_risk_score_criteria_are_reported_as_not_evaluated_without_scores() -> N
     assert set(cohorts.CRITERIA_LABELS) >= {CRITERION_RISK_SCORE, CRITERION_RISK_AND_ADMISSIONS}
 
 
-# --- the risk-score criteria (DOMAIN.md §3: >= 3.0 A&D, >= 0.35 ESRD; 2.0-3.0 with 2+ unplanned admissions) --
+# --- the risk-score criteria (docs/alignment.md: >= 3.0 A&D, >= 0.35 ESRD; 2.0-3.0 with 2+ unplanned admissions) -
 
 
 def with_risk(inputs: CohortInputs, scores: dict[str, tuple[float, bool]], year: int = 2027) -> CohortInputs:
