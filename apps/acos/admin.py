@@ -41,6 +41,8 @@ class ModelParametersAdmin(admin.ModelAdmin):
                     "discount_higher_spending_pct",
                     "discount_lower_spending_pct",
                     "benchmark_trend_pct",
+                    "risk_ratio_cap_pct",
+                    "voluntary_benchmark_cap_pct",
                     "pcc_base_pct",
                     "pcc_enhanced_target_pct",
                     "pcc_enhanced_floor_pct",

@@ -90,6 +90,16 @@ class ModelParameters(models.Model):
     discount_lower_spending_pct = _pct("3.000", "Global benchmark discount for lower-spending ACOs.")
     sequestration_pct = _pct("2.000")
     benchmark_trend_pct = _pct("3.000", "Assumption: yearly trend applied to base-year PBPMs.")
+    risk_ratio_cap_pct = _pct(
+        "3.000",
+        "Assumption: the risk ratio (PY risk ÷ base-year risk) a base year's PBPM is multiplied by stays "
+        "within 1 ± this %.",
+    )
+    voluntary_benchmark_cap_pct = _pct(
+        "10.000",
+        "The voluntarily aligned beneficiaries' benchmark PBPM stays within this % of the claims-aligned one "
+        "of the same cohort, above or below.",
+    )
     pcc_base_pct = _pct("4.000", "Assumption: PCC base payment, % of benchmark.")
     pcc_enhanced_target_pct = _pct("7.000", "Enhanced PCC = max(target % x benchmark - base, floor % x benchmark).")
     pcc_enhanced_floor_pct = _pct("2.000")

@@ -42,7 +42,6 @@ LIST_PAGES = {
 
 # Parts of the model the portal does not cover yet and that have no page in the navigation.
 COMING_WITHOUT_PAGE = [
-    "risk-adjusted benchmarks (by cohort, claims-aligned and voluntarily aligned apart)",
     "a what-if planner for settlement scenarios",
 ]
 

@@ -21,6 +21,7 @@ from apps.acos import selectors as aco_selectors
 from apps.acos.mixins import ACOScopedMixin, CMSOnlyMixin
 from apps.acos.models import ACO, ParticipantTIN
 from apps.risk import selectors as risk_selectors
+from apps.risk.models import RecaptureGap
 from lead_portal.exports import csv_writer
 from lead_portal.jobs import QueueUnavailable
 
@@ -229,17 +230,21 @@ class RecaptureGapsExportView(RecaptureMixin, TemplateView):
         if self.run is None:
             raise Http404("Alignment has not been computed for this performance year.")
         risk_run = selectors.recapture_risk_run(run=self.run)
-        if risk_run is None:
-            raise Http404("Risk scores have not been computed for this performance year.")
         filters = self.filters()
-        gaps = selectors.recapture_gaps(aco=self.aco, run=self.run, risk_run=risk_run, **filters)
+        # No risk scores yet: the worklist is empty (the header row alone).
+        gaps = (
+            selectors.recapture_gaps(aco=self.aco, run=self.run, risk_run=risk_run, **filters)
+            if risk_run is not None
+            else RecaptureGap.objects.none()
+        )
         people: dict[str, dict[str, Any]] = {
             a["mbi"]: dict(a)
             for a in AlignedBeneficiary.objects.filter(run=self.run, aco=self.aco)
             .values("mbi", "first_name", "last_name", "tin", "npi")
             .iterator(chunk_size=5000)
         }
-        name = f"recapture-gaps-{self.aco.aco_id}-PY{self.performance_year}-run{self.run.pk}-risk{risk_run.pk}.csv"
+        risk = f"-risk{risk_run.pk}" if risk_run is not None else ""
+        name = f"recapture-gaps-{self.aco.aco_id}-PY{self.performance_year}-run{self.run.pk}{risk}.csv"
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         writer = csv_writer(response)
@@ -254,7 +259,7 @@ class RecaptureGapsExportView(RecaptureMixin, TemplateView):
                 ]
             )  # fmt: skip
         shown = ", ".join(f"{k}={v!r}" for k, v in filters.items() if v)
-        self.log("recapture_gaps", f"run {self.run.pk}", f"CSV {shown}", action=AccessLog.Action.EXPORT)
+        self.log("recapture_gaps", f"run {self.run.pk}", f"CSV {shown}".strip(), action=AccessLog.Action.EXPORT)
         return response
 
 

@@ -8,13 +8,21 @@ The rule, as implemented here (the choices the sources leave open are marked *ch
 - *Expenditure* and *member-months* per cohort arrive summed (``CohortInput``). PBPM = expenditure /
   member-months.
 - *Benchmark PBPM* per cohort: the figure CMS published wins and is taken as final (*choice*: no
-  discount is applied on top of it). Otherwise the estimate: each base year's PBPM of the same
-  beneficiaries (the three calendar years before the PY) trended to the PY by the trend parameter
+  discount and no risk adjustment is applied on top of it). Otherwise the estimate, set separately for
+  the cohort's claims-aligned and voluntarily aligned beneficiaries (``AlignmentGroup``; a cohort given
+  no groups is one claims-aligned group): each base year's PBPM of the same beneficiaries (the three
+  calendar years before the PY), **risk-adjusted** by the ratio PY risk ÷ that base year's risk (the
+  group's average risk scores, as the caller computed them), the ratio capped to 1 ± the risk ratio cap
+  (*assumption*: 3%); no scores, no adjustment (ratio 1). Then trended to the PY by the trend parameter
   compounded per year (*choice*: ``× (1 + trend)^(PY − year)``), weighted 1/3 each (newly entering:
   10/30/60 %); a base year with no member-months drops out and the others' weights are rescaled
-  (*choice*). Global ACOs then take the discount: the higher-spending rate when the ACO's base-year
-  PBPM is above the portal-wide one (the caller decides, *choice*), the lower-spending rate otherwise.
-- *Benchmark dollars* = Σ cohort benchmark PBPM × member-months.
+  (*choice*). The voluntarily aligned estimate is kept within ± the voluntary cap (10%) of the
+  claims-aligned one of the same cohort; a group without base-year months of its own takes the other
+  group's estimate (*choice*). Global ACOs then take the discount: the higher-spending rate when the
+  ACO's base-year PBPM is above the portal-wide one (the caller decides, *choice*), the lower-spending
+  rate otherwise.
+- *Benchmark dollars* = Σ group benchmark PBPM × the group's member-months; a cohort's benchmark PBPM is
+  its benchmark dollars ÷ its member-months.
 - *Quality withhold* = withhold % × benchmark dollars; earned back = withhold × TQS / 100 (no score:
   nothing earned back).
 - *Gross savings (loss)* = benchmark dollars − withhold + earned back − expenditure (*choice*: the
@@ -41,9 +49,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
+ONE = Decimal("1")
 HUNDRED = Decimal("100")
 EQUAL_WEIGHTS = (Decimal(1) / 3, Decimal(1) / 3, Decimal(1) / 3)
 NEWLY_ENTERING_WEIGHTS = (Decimal("0.10"), Decimal("0.30"), Decimal("0.60"))
+# The alignment types benchmarks are set for separately (AlignedBeneficiary.alignment_type).
+CLAIMS = "claims"
+VOLUNTARY = "voluntary"
 
 
 def cents(value: Decimal) -> Decimal:
@@ -85,6 +97,8 @@ class Parameters:
     pcc_target_pct: Decimal = Decimal("7")
     pcc_floor_pct: Decimal = Decimal("2")
     rural_addon: Decimal | None = None  # dollars of the PY's add-on schedule, when the ACO has one
+    risk_ratio_cap_pct: Decimal = Decimal("3")  # PY risk ÷ base-year risk stays within 1 ± this %
+    voluntary_cap_pct: Decimal = Decimal("10")  # voluntary benchmark within ± this % of the claims-aligned
 
     @property
     def is_global(self) -> bool:
@@ -96,6 +110,19 @@ class BaseYear:
     year: int
     expenditure: Decimal
     member_months: int
+    risk: Decimal | None = None  # the beneficiaries' average risk score of the year (None: no scores)
+
+
+@dataclass(frozen=True)
+class AlignmentGroup:
+    """A cohort's beneficiaries aligned one way (``CLAIMS`` or ``VOLUNTARY``): their PY member-months and
+    expenditure, their base years, and their average risk score of the PY (None: no scores)."""
+
+    alignment_type: str
+    member_months: int
+    expenditure: Decimal
+    base_years: tuple[BaseYear, ...] = ()
+    risk: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -103,9 +130,18 @@ class CohortInput:
     cohort: str
     member_months: int
     expenditure: Decimal
-    base_years: tuple[BaseYear, ...] = ()
+    base_years: tuple[BaseYear, ...] = ()  # every group's together (as spent; never risk-adjusted)
     published_pbpm: Decimal | None = None
     capitation_reduction: Decimal = ZERO  # CCLFA/CCLFB reduction amounts of the PY's claims
+    # The groups the benchmark is set for; empty: the cohort is one claims-aligned group of its own
+    # figures (``base_years`` with their risks, ``risk`` the PY's).
+    groups: tuple[AlignmentGroup, ...] = ()
+    risk: Decimal | None = None
+
+    def alignment_groups(self) -> tuple[AlignmentGroup, ...]:
+        if self.groups:
+            return self.groups
+        return (AlignmentGroup(CLAIMS, self.member_months, self.expenditure, self.base_years, self.risk),)
 
 
 @dataclass(frozen=True)
@@ -116,6 +152,58 @@ class BaseYearUse:
     trend_factor: Decimal
     member_months: int
     expenditure: Decimal
+    risk: Decimal | None = None  # the year's average risk score
+    risk_ratio_uncapped: Decimal | None = None  # PY risk ÷ the year's risk; None: not risk-adjusted
+    risk_ratio: Decimal = ONE  # the ratio applied: the uncapped one within 1 ± the cap, or 1
+
+    @property
+    def risk_capped(self) -> bool:
+        return self.risk_ratio_uncapped is not None and self.risk_ratio != self.risk_ratio_uncapped
+
+    @property
+    def adjusted_pbpm(self) -> Decimal:
+        """The year's PBPM at the PY's risk."""
+        return self.pbpm * self.risk_ratio
+
+    @property
+    def contribution(self) -> Decimal:
+        """What the year adds to the benchmark PBPM: risk-adjusted, trended and weighted."""
+        return self.adjusted_pbpm * self.trend_factor * self.weight
+
+
+@dataclass(frozen=True)
+class GroupBenchmark:
+    """The benchmark of one alignment group of a cohort, with every factor that made it."""
+
+    alignment_type: str
+    member_months: int
+    expenditure: Decimal
+    pbpm: Decimal | None  # expenditure PBPM (None without member-months)
+    # "published" (CMS's figure), "estimate" (from the group's base years), "borrowed" (no base-year
+    # months of its own: the cohort's other group's estimate) or "none"
+    source: str
+    risk: Decimal | None  # the PY's average risk score
+    risk_adjusted: bool  # at least one base year's PBPM was multiplied by a risk ratio
+    estimate: Decimal | None  # Σ base-year contributions (PBPM, cents), before the voluntary cap and discount
+    cap_low: Decimal | None  # the voluntary cap's range (PBPM), when it applied
+    cap_high: Decimal | None
+    benchmark_before_discount: Decimal | None  # PBPM
+    discount_pct: Decimal
+    benchmark: Decimal | None  # PBPM after the discount
+    base_years: tuple[BaseYearUse, ...] = ()
+
+    @property
+    def capped(self) -> bool:
+        """The voluntary cap moved the estimate."""
+        return self.cap_low is not None and self.estimate != self.benchmark_before_discount
+
+    @property
+    def benchmark_dollars(self) -> Decimal:
+        return (self.benchmark or ZERO) * self.member_months
+
+    @property
+    def benchmark_before_discount_dollars(self) -> Decimal:
+        return (self.benchmark_before_discount or ZERO) * self.member_months
 
 
 @dataclass(frozen=True)
@@ -125,17 +213,28 @@ class CohortBenchmark:
     expenditure: Decimal
     pbpm: Decimal | None  # expenditure PBPM (None without member-months)
     source: str  # "published", "estimate" or "none"
-    benchmark_before_discount: Decimal | None  # PBPM
+    benchmark_before_discount: Decimal | None  # PBPM (the groups' blended by member-months)
     discount_pct: Decimal
-    benchmark: Decimal | None  # PBPM after the discount
+    benchmark: Decimal | None  # PBPM after the discount (the groups' blended by member-months)
+    # The cohort's base years as spent, every group together, with their weights and trend factors (never
+    # risk-adjusted: each group's own base years, adjusted, are in ``groups``).
     base_years: tuple[BaseYearUse, ...] = ()
+    groups: tuple[GroupBenchmark, ...] = ()
+
+    @property
+    def risk_adjusted(self) -> bool:
+        return any(g.risk_adjusted for g in self.groups)
 
     @property
     def benchmark_dollars(self) -> Decimal:
+        if self.groups:
+            return sum((g.benchmark_dollars for g in self.groups), ZERO)
         return (self.benchmark or ZERO) * self.member_months
 
     @property
     def benchmark_before_discount_dollars(self) -> Decimal:
+        if self.groups:
+            return sum((g.benchmark_before_discount_dollars for g in self.groups), ZERO)
         return (self.benchmark_before_discount or ZERO) * self.member_months
 
 
@@ -185,6 +284,11 @@ class Settlement:
         return self.expenditure / self.member_months if self.member_months else None
 
     @property
+    def risk_adjusted(self) -> bool:
+        """Some cohort's estimated benchmark is risk-adjusted."""
+        return any(c.risk_adjusted for c in self.cohorts)
+
+    @property
     def capitation_reduction_pbpm(self) -> Decimal | None:
         return self.capitation_reduction / self.member_months if self.member_months else None
 
@@ -215,46 +319,132 @@ def _pct(value: Decimal, pct: Decimal) -> Decimal:
     return value * pct / HUNDRED
 
 
-def cohort_benchmark(item: CohortInput, params: Parameters) -> CohortBenchmark:
-    """The benchmark PBPM of one cohort, published or estimated, with the base years it came from."""
-    pbpm = item.expenditure / item.member_months if item.member_months else None
-    if item.published_pbpm is not None:
-        return CohortBenchmark(
-            item.cohort, item.member_months, item.expenditure, pbpm, "published",
-            item.published_pbpm, ZERO, item.published_pbpm,
-        )  # fmt: skip
+def _pbpm(expenditure: Decimal, member_months: int) -> Decimal | None:
+    return expenditure / member_months if member_months else None
+
+
+def _base_year_uses(
+    base_years: Sequence[BaseYear], params: Parameters, *, risk: Decimal | None
+) -> tuple[BaseYearUse, ...]:
+    """The base years that count (with member-months), each with its weight (rescaled over those),
+    trend factor and, when the PY ``risk`` and the year's are both known, its risk ratio."""
     weights = NEWLY_ENTERING_WEIGHTS if params.newly_entering else EQUAL_WEIGHTS
-    by_year = {b.year: b for b in item.base_years}
+    by_year = {b.year: b for b in base_years}
+    cap = params.risk_ratio_cap_pct / HUNDRED
     uses: list[tuple[BaseYear, Decimal, Decimal]] = []
     for offset, weight in zip((3, 2, 1), weights, strict=True):
-        year = params.performance_year - offset
-        base = by_year.get(year)
+        base = by_year.get(params.performance_year - offset)
         if base is None or base.member_months <= 0:
             continue
-        factor = (1 + params.trend_pct / HUNDRED) ** offset
-        uses.append((base, weight, factor))
-    if not uses:
-        return CohortBenchmark(item.cohort, item.member_months, item.expenditure, pbpm, "none", None, ZERO, None)
+        uses.append((base, weight, (1 + params.trend_pct / HUNDRED) ** offset))
     total_weight = sum((w for _, w, _ in uses), ZERO)
-    used = tuple(
-        BaseYearUse(
-            year=b.year,
-            pbpm=b.expenditure / b.member_months,
-            weight=w / total_weight,
-            trend_factor=f,
-            member_months=b.member_months,
-            expenditure=b.expenditure,
+    out = []
+    for b, w, f in uses:
+        uncapped = risk / b.risk if risk is not None and b.risk is not None and b.risk > 0 else None
+        ratio = ONE if uncapped is None else min(max(uncapped, ONE - cap), ONE + cap)
+        out.append(
+            BaseYearUse(
+                year=b.year,
+                pbpm=b.expenditure / b.member_months,
+                weight=w / total_weight,
+                trend_factor=f,
+                member_months=b.member_months,
+                expenditure=b.expenditure,
+                risk=b.risk,
+                risk_ratio_uncapped=uncapped,
+                risk_ratio=ratio,
+            )
         )
-        for b, w, f in uses
-    )
+    return tuple(out)
+
+
+def _estimate(uses: Sequence[BaseYearUse]) -> Decimal | None:
     # Benchmark PBPMs are dollars and cents, as CMS publishes them.
-    before = cents(sum((u.pbpm * u.trend_factor * u.weight for u in used), ZERO))
+    return cents(sum((u.contribution for u in uses), ZERO)) if uses else None
+
+
+def _blend(groups: Sequence[GroupBenchmark], pick: str, member_months: int) -> Decimal | None:
+    """A cohort's PBPM from its groups': their dollars over its member-months (without member-months,
+    the first group's that has one: claims-aligned first)."""
+    values = [(getattr(g, pick), g.member_months) for g in groups]
+    known = [v for v, _ in values if v is not None]
+    if not known:
+        return None
+    if not member_months:
+        return known[0]
+    return sum(((v or ZERO) * mm for v, mm in values), ZERO) / member_months
+
+
+def cohort_benchmark(item: CohortInput, params: Parameters) -> CohortBenchmark:
+    """The benchmark PBPM of one cohort, published or estimated, with the base years it came from and the
+    benchmark of each of its alignment groups."""
+    pbpm = _pbpm(item.expenditure, item.member_months)
+    groups_in = sorted(item.alignment_groups(), key=lambda g: (g.alignment_type != CLAIMS, g.alignment_type))
+    combined = _base_year_uses(item.base_years, params, risk=None)
+    if item.published_pbpm is not None:
+        published = tuple(
+            GroupBenchmark(
+                g.alignment_type, g.member_months, g.expenditure, _pbpm(g.expenditure, g.member_months), "published",
+                g.risk, False, None, None, None, item.published_pbpm, ZERO, item.published_pbpm,
+            )
+            for g in groups_in
+        )  # fmt: skip
+        return CohortBenchmark(
+            item.cohort, item.member_months, item.expenditure, pbpm, "published",
+            item.published_pbpm, ZERO, item.published_pbpm, combined, published,
+        )  # fmt: skip
     discount_pct = ZERO
     if params.is_global:
         discount_pct = params.discount_higher_pct if params.higher_spending else params.discount_lower_pct
-    after = cents(before * (1 - discount_pct / HUNDRED))
+    uses = {g.alignment_type: _base_year_uses(g.base_years, params, risk=g.risk) for g in groups_in}
+    estimates = {t: _estimate(u) for t, u in uses.items()}
+    claims_estimate = estimates.get(CLAIMS)
+    groups = []
+    for g in groups_in:
+        estimate = estimates[g.alignment_type]
+        before, source, low, high = estimate, "estimate", None, None
+        if estimate is None:
+            # No base-year months of its own: the other group's estimate (claims-aligned first).
+            before = next((e for t, e in estimates.items() if t != g.alignment_type and e is not None), None)
+            source = "none" if before is None else "borrowed"
+        elif g.alignment_type == VOLUNTARY and claims_estimate is not None:
+            low = cents(claims_estimate * (1 - params.voluntary_cap_pct / HUNDRED))
+            high = cents(claims_estimate * (1 + params.voluntary_cap_pct / HUNDRED))
+            before = min(max(estimate, low), high)
+        group_uses = uses[g.alignment_type]
+        groups.append(
+            GroupBenchmark(
+                alignment_type=g.alignment_type,
+                member_months=g.member_months,
+                expenditure=g.expenditure,
+                pbpm=_pbpm(g.expenditure, g.member_months),
+                source=source,
+                risk=g.risk,
+                risk_adjusted=any(u.risk_ratio_uncapped is not None for u in group_uses),
+                estimate=estimate,
+                cap_low=low,
+                cap_high=high,
+                benchmark_before_discount=before,
+                discount_pct=discount_pct,
+                benchmark=None if before is None else cents(before * (1 - discount_pct / HUNDRED)),
+                base_years=group_uses,
+            )
+        )
+    if all(g.source == "none" for g in groups):
+        return CohortBenchmark(
+            item.cohort, item.member_months, item.expenditure, pbpm, "none", None, ZERO, None, combined, tuple(groups)
+        )
     return CohortBenchmark(
-        item.cohort, item.member_months, item.expenditure, pbpm, "estimate", before, discount_pct, after, used
+        item.cohort,
+        item.member_months,
+        item.expenditure,
+        pbpm,
+        "estimate",
+        _blend(groups, "benchmark_before_discount", item.member_months),
+        discount_pct,
+        _blend(groups, "benchmark", item.member_months),
+        combined,
+        tuple(groups),
     )
 
 
@@ -290,6 +480,12 @@ def settle(cohorts: Sequence[CohortInput], params: Parameters, *, tqs: float | N
         notes.append(
             "No benchmark for " + ", ".join(missing) + ": no base-year months and no published figure; "
             "those member-months count at a benchmark of $0."
+        )
+    estimated = [b for b in benchmarks if b.source == "estimate"]
+    if estimated and not any(b.risk_adjusted for b in estimated):
+        notes.append(
+            "The estimated benchmarks are not risk-adjusted: no risk scores of the beneficiaries for the "
+            "performance year and its base years."
         )
     before = cents(sum((b.benchmark_before_discount_dollars for b in benchmarks), ZERO))
     benchmark = cents(sum((b.benchmark_dollars for b in benchmarks), ZERO))

@@ -1,6 +1,8 @@
 """The money step's inputs, set-based: netted paid amounts and member-months of the beneficiaries an
-alignment run aligned, summed by ACO, cohort, month (and service category) for the performance year
-and its three base years, written as ``CostFact`` and ``MemberMonthFact`` rows of the pipeline run.
+alignment run aligned, summed by ACO, cohort, alignment type (claims or voluntary: benchmarks are set for
+each separately), month (and service category) for the performance year and its three base years,
+written as ``CostFact`` and ``MemberMonthFact`` rows of the pipeline run; and their average risk scores
+(``CohortRiskFact``) for the risk-adjusted benchmark.
 
 - Expenditure (docs/money.md): current (netted) Part A headers' ``CLM_PMT_AMT`` by claim type (10 home
   health, 20/30 SNF, 40 outpatient incl. RHC/FQHC, 50 hospice, 60/61 inpatient), current, not denied
@@ -30,13 +32,18 @@ and its three base years, written as ``CostFact`` and ``MemberMonthFact`` rows o
   aligned beneficiary (zeros without claims). One ``INSERT … SELECT``: nothing comes back to Python. An
   ACO's rows add up to its PY ``CostFact`` rows, by cohort and by category, which is what lets the
   high-cost list reconcile with the money page.
+- Average risk (``CohortRiskFact``, when the pipeline has a risk run): per ACO, cohort, alignment type and
+  score year (the PY and each base year), the aligned beneficiaries' ``RiskScore.normalized_score`` of
+  the risk run, each weighted by their member-months of that year, counted in SQL exactly as
+  ``member_month_rows`` counts them (before any PY claims, the PY through December). One aggregate
+  joining the aligned beneficiaries with the risk run's scores: a few rows come back.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
@@ -53,8 +60,16 @@ from apps.claims.models import (
     PartBBenefitCodes,
     PartBLine,
 )
+from apps.risk.models import RiskScore
 
-from .models import BeneficiarySpendingFact, CapitationReductionFact, Category, CostFact, MemberMonthFact
+from .models import (
+    BeneficiarySpendingFact,
+    CapitationReductionFact,
+    Category,
+    CohortRiskFact,
+    CostFact,
+    MemberMonthFact,
+)
 
 PART_A_CATEGORIES = {
     10: "home_health",
@@ -66,6 +81,7 @@ PART_A_CATEGORIES = {
     61: "inpatient",
 }
 BASE_YEARS = 3
+RISK_PLACES = Decimal("0.000001")  # average risk scores are kept to 6 decimals
 
 
 def _year_month(column: str) -> tuple[str, str]:
@@ -190,21 +206,23 @@ def _fact_cost_query(*, source: str, category_sql: str, where: str) -> str:
     aligned = AlignedBeneficiary._meta.db_table
     return (
         f"SELECT ab.aco_id, ab.cohort, {year} AS y, {month} AS m, {category_sql} AS category, "  # noqa: S608
-        "SUM(t.paid_cents), COUNT(*) "
+        "SUM(t.paid_cents), COUNT(*), ab.alignment_type "
         f"FROM {ClaimFact._meta.db_table} t JOIN {aligned} ab ON ab.run_id = %s AND ab.mbi = t.current_mbi "
         f"WHERE {_claim_filter(date='from_date', amount='paid_cents', where=where)} "
-        "GROUP BY 1, 2, 3, 4, 5"
+        "GROUP BY 1, 2, 3, 4, 5, 8"
     )
 
 
 def cost_rows(*, alignment_run_id: int, performance_year: int, through: dt.date) -> list[tuple[Any, ...]]:
-    """(aco pk, cohort, year, month, category, amount, count) over the base years and the PY, from the
-    claim facts."""
+    """(aco pk, cohort, year, month, category, amount, count, alignment type) over the base years and the
+    PY, from the claim facts."""
     start = dt.date(performance_year - BASE_YEARS, 1, 1)
     py_start = dt.date(performance_year, 1, 1)
     queries = [_fact_cost_query(**source) for source in _fact_sources(start.year, through.year)]
     rows = _run_queries(queries, [alignment_run_id, start, through, py_start])
-    return [(aco, cohort, y, m, cat, ClaimFact.dollars(cents), n) for aco, cohort, y, m, cat, cents, n in rows]
+    return [
+        (aco, cohort, y, m, cat, ClaimFact.dollars(cents), n, kind) for aco, cohort, y, m, cat, cents, n, kind in rows
+    ]
 
 
 def reduction_rows(*, alignment_run_id: int, performance_year: int, through: dt.date) -> list[tuple[Any, ...]]:
@@ -344,14 +362,16 @@ def _month_index(dates: np.ndarray) -> np.ndarray:
 
 def member_month_rows(
     *, alignment_run_id: int, performance_year: int, through: dt.date | None
-) -> list[tuple[int, str, int, int, int]]:
-    """(aco pk, cohort, year, month, members) for the base years and the PY through ``through``."""
+) -> list[tuple[int, str, int, int, int, str]]:
+    """(aco pk, cohort, year, month, members, alignment type) for the base years and the PY through
+    ``through``."""
     aligned = AlignedBeneficiary._meta.db_table
     benes = Beneficiary._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT ab.aco_id, ab.cohort, ab.effective_from, b.death_date, b.part_a_start, b.part_b_start "  # noqa: S608
-            f"FROM {aligned} ab LEFT JOIN {benes} b ON b.mbi = ab.mbi WHERE ab.run_id = %s",
+            f"SELECT ab.aco_id, ab.cohort || '/' || ab.alignment_type, ab.effective_from, b.death_date, "  # noqa: S608
+            f"b.part_a_start, b.part_b_start FROM {aligned} ab LEFT JOIN {benes} b ON b.mbi = ab.mbi "
+            "WHERE ab.run_id = %s",
             [alignment_run_id],
         )
         rows = cursor.fetchall()
@@ -362,6 +382,7 @@ def member_month_rows(
         return np.array([r[i] if r[i] is not None else np.datetime64("NaT", "D") for r in rows], dtype="datetime64[D]")
 
     aco = np.array([r[0] for r in rows], dtype=np.int64)
+    # A group is (cohort, alignment type), read as one "cohort/type" key.
     cohorts = sorted({r[1] for r in rows})
     cohort = np.array([cohorts.index(r[1]) for r in rows], dtype=np.int64)
     effective, death, a_start, b_start = dates(2), dates(3), dates(4), dates(5)
@@ -403,9 +424,105 @@ def member_month_rows(
     members = np.cumsum(counts, axis=1)[:, :horizon]
     out = []
     for g, (aco_pk, c) in enumerate(groups_aco):
+        cohort_key, kind = cohorts[int(c)].split("/")
         for offset in np.nonzero(members[g])[0]:
             absolute = first + int(offset)
-            out.append((int(aco_pk), cohorts[int(c)], absolute // 12, absolute % 12 + 1, int(members[g, offset])))
+            out.append((int(aco_pk), cohort_key, absolute // 12, absolute % 12 + 1, int(members[g, offset]), kind))
+    return out
+
+
+# A month index (year × 12 + month − 1) beyond any date: "never died" (and, negated, "entitled all along"),
+# as ``member_month_rows`` uses it.
+_NEVER = 10**9
+
+
+def _month_sql(column: str) -> str:
+    """The month index (year × 12 + month − 1) of a date column; NULL stays NULL."""
+    year, month = _year_month(column)
+    return f"({year} * 12 + {month} - 1)"
+
+
+def _day_sql(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(DAY FROM {column})::int"
+    return f"CAST(strftime('%%d', {column}) AS INTEGER)"
+
+
+def _greatest(*terms: str) -> str:
+    return ("GREATEST" if connection.vendor == "postgresql" else "MAX") + f"({', '.join(terms)})"
+
+
+def _least(*terms: str) -> str:
+    return ("LEAST" if connection.vendor == "postgresql" else "MIN") + f"({', '.join(terms)})"
+
+
+def _risk_query(performance_year: int, last_py_month: int) -> str:
+    """Per (ACO, cohort, alignment type, score year): beneficiaries with member-months, those of them with
+    a score, their member-months, the scored ones' member-months and Σ score × member-months. Each
+    aligned beneficiary's member-months of each score year are counted as ``member_month_rows`` counts
+    them (alive on the 1st, the month of death counting; entitled from the later of the Part A and Part B
+    starts, a mid-month start counting from the next month; in the PY from the alignment's effective
+    month through ``last_py_month``), in SQL. Parameters: the alignment run, the risk run."""
+    aligned = AlignedBeneficiary._meta.db_table
+    benes = Beneficiary._meta.db_table
+    scores = RiskScore._meta.db_table
+    py = int(performance_year)
+    years = " UNION ALL ".join(f"SELECT {y} AS year" for y in range(py - BASE_YEARS, py + 1))
+    # Each beneficiary's dates: the later entitlement start (NULL when both are missing).
+    dates = (
+        "SELECT ab.mbi, ab.aco_id, ab.cohort, ab.alignment_type, ab.effective_from, b.death_date, "  # noqa: S608
+        "CASE WHEN b.part_a_start IS NULL THEN b.part_b_start "
+        "WHEN b.part_b_start IS NULL OR b.part_a_start > b.part_b_start THEN b.part_a_start "
+        "ELSE b.part_b_start END AS entitled "
+        f"FROM {aligned} ab LEFT JOIN {benes} b ON b.mbi = ab.mbi WHERE ab.run_id = %s"
+    )
+    # ... as month indices: the first month aligned (PY), the first entitled, the last alive.
+    months = (
+        f"SELECT d.mbi, d.aco_id, d.cohort, d.alignment_type, "  # noqa: S608
+        f"COALESCE({_month_sql('d.effective_from')}, {py * 12}) AS eff_m, "
+        f"COALESCE({_month_sql('d.death_date')}, {_NEVER}) AS death_m, "
+        f"COALESCE({_month_sql('d.entitled')} + CASE WHEN {_day_sql('d.entitled')} <> 1 THEN 1 ELSE 0 END, "
+        f"{-_NEVER}) AS ent_m "
+        f"FROM ({dates}) d"
+    )
+    first = _greatest("p.ent_m", "y.year * 12", f"CASE WHEN y.year = {py} THEN p.eff_m ELSE {-_NEVER} END")
+    last = _least("p.death_m", f"CASE WHEN y.year = {py} THEN {int(last_py_month)} ELSE y.year * 12 + 11 END")
+    per_year = (
+        f"SELECT p.aco_id, p.cohort, p.alignment_type, y.year, rs.normalized_score AS score, "  # noqa: S608
+        f"{_greatest('0', f'{last} - {first} + 1')} AS mm "
+        f"FROM ({months}) p CROSS JOIN ({years}) y "
+        f"LEFT JOIN {scores} rs ON rs.run_id = %s AND rs.score_year = y.year AND rs.mbi = p.mbi"
+    )
+    return (
+        "SELECT t.aco_id, t.cohort, t.alignment_type, t.year, "  # noqa: S608
+        "SUM(CASE WHEN t.mm > 0 THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN t.mm > 0 AND t.score IS NOT NULL THEN 1 ELSE 0 END), "
+        "SUM(t.mm), SUM(CASE WHEN t.score IS NOT NULL THEN t.mm ELSE 0 END), "
+        "SUM(CASE WHEN t.score IS NOT NULL THEN t.score * t.mm ELSE 0 END) "
+        f"FROM ({per_year}) t GROUP BY 1, 2, 3, 4"
+    )
+
+
+def risk_rows(
+    *, alignment_run_id: int, risk_run_id: int, performance_year: int, through: dt.date | None
+) -> list[tuple[int, str, str, int, int, int, int, int, Decimal | None]]:
+    """(aco pk, cohort, alignment type, score year, beneficiaries, scored, member-months, scored
+    member-months, average risk) of the alignment run's beneficiaries, from the risk run's scores: one
+    SQL aggregate. The average is member-month-weighted, to 6 decimals (None: nobody with member-months
+    has a score). PY months end with ``through`` (None: no PY claims yet, so through December)."""
+    last = performance_year * 12 + 11 if through is None else through.year * 12 + through.month - 1
+    with connection.cursor() as cursor:
+        _hash_groups(cursor)
+        cursor.execute(_risk_query(performance_year, last), [alignment_run_id, risk_run_id])
+        rows = cursor.fetchall()
+    out = []
+    for aco, cohort, kind, year, benes, scored, mm, scored_mm, weighted in rows:
+        average = None
+        if scored_mm:
+            average = (Decimal(str(weighted)) / Decimal(int(scored_mm))).quantize(RISK_PLACES, rounding=ROUND_HALF_UP)
+        out.append(
+            (int(aco), cohort, kind, int(year), int(benes), int(scored), int(mm or 0), int(scored_mm or 0), average)
+        )
     return out
 
 
@@ -421,11 +538,15 @@ def claims_through(cost: list[tuple[Any, ...]], performance_year: int, as_of: dt
     return next_first - dt.timedelta(days=1)
 
 
-def write_facts(*, run_id: int, alignment_run_id: int, performance_year: int, as_of: dt.date | None) -> dict[str, Any]:
-    """Replace the run's facts (so a retried step counts nothing twice). Call inside a transaction."""
+def write_facts(
+    *, run_id: int, alignment_run_id: int, performance_year: int, as_of: dt.date | None, risk_run_id: int | None = None
+) -> dict[str, Any]:
+    """Replace the run's facts (so a retried step counts nothing twice). Call inside a transaction.
+    Without a risk run, no ``CohortRiskFact`` rows: the benchmark estimate is not risk-adjusted."""
     CostFact.objects.filter(run_id=run_id).delete()
     MemberMonthFact.objects.filter(run_id=run_id).delete()
     CapitationReductionFact.objects.filter(run_id=run_id).delete()
+    CohortRiskFact.objects.filter(run_id=run_id).delete()
     end = as_of or dt.date(performance_year, 12, 31)
     cost = cost_rows(alignment_run_id=alignment_run_id, performance_year=performance_year, through=end)
     beneficiaries = write_beneficiary_spending(
@@ -442,15 +563,32 @@ def write_facts(*, run_id: int, alignment_run_id: int, performance_year: int, as
         else []
     )
 
+    risk = []
+    if risk_run_id is not None:
+        risk = risk_rows(
+            alignment_run_id=alignment_run_id,
+            risk_run_id=risk_run_id,
+            performance_year=performance_year,
+            through=through,
+        )
+
     def cost_out() -> Iterator[tuple[Any, ...]]:
-        for aco_pk, cohort, year, month, category, amount, count in cost:
-            yield (run_id, aco_pk, cohort, int(year), int(month), category, Decimal(amount), int(count))
+        for aco_pk, cohort, year, month, category, amount, count, kind in cost:
+            yield (run_id, aco_pk, cohort, kind, int(year), int(month), category, Decimal(amount), int(count))
 
     copy_rows(
         CostFact,
-        ["run_id", "aco_id", "cohort", "year", "month", "category", "amount", "claims"],
+        ["run_id", "aco_id", "cohort", "alignment_type", "year", "month", "category", "amount", "claims"],
         list(cost_out()),
     )
+    copy_rows(
+        CohortRiskFact,
+        [
+            "run_id", "aco_id", "cohort", "alignment_type", "year", "beneficiaries", "scored", "member_months",
+            "scored_member_months", "average_risk",
+        ],
+        [(run_id, *r) for r in risk],
+    )  # fmt: skip
     copy_rows(
         CapitationReductionFact,
         ["run_id", "aco_id", "cohort", "year", "month", "category", "amount", "claims"],
@@ -458,13 +596,14 @@ def write_facts(*, run_id: int, alignment_run_id: int, performance_year: int, as
     )
     copy_rows(
         MemberMonthFact,
-        ["run_id", "aco_id", "cohort", "year", "month", "members"],
+        ["run_id", "aco_id", "cohort", "year", "month", "members", "alignment_type"],
         [(run_id, *m) for m in months],
     )
     return {
         "cost_rows": len(cost),
         "member_month_rows": len(months),
         "reduction_rows": len(withheld),
+        "risk_rows": len(risk),
         "beneficiary_rows": beneficiaries,
         "claims_through": through.isoformat() if through else None,
     }

@@ -5,8 +5,11 @@
   ``PipelineStep`` records each step's state, attempts, timings and row counts, so a failed or
   interrupted run shows where and why.
 - ``CostFact`` and ``MemberMonthFact``: the money step's set-based aggregates (expenditure by ACO,
-  cohort, month and service category; member-months by ACO, cohort and month), for the performance
-  year and its three base years: every money figure is a sum over these rows.
+  cohort, alignment type, month and service category; member-months by ACO, cohort, alignment type and
+  month), for the performance year and its three base years: every money figure is a sum over these rows.
+- ``CohortRiskFact``: the average risk score of the same beneficiaries by ACO, cohort, alignment type and
+  score year (the PY and its base years), weighted by their member-months: what the risk-adjusted
+  benchmark estimate reads.
 - ``CapitationReductionFact``: what CMS withheld from the fee-for-service payments of the same claims
   because the provider is paid by capitation (CCLFA/CCLFB ``CLM_PBP_RDCTN_AMT``), by ACO, cohort, month
   and category of the performance year. Shown beside the settlement; never part of expenditure.
@@ -30,6 +33,14 @@ class Cohort(models.TextChoices):
     AGED_DISABLED = "aged_disabled", "Aged & Disabled"
     ESRD = "esrd", "ESRD"
     HIGH_NEEDS = "high_needs", "High Needs"
+
+
+class AlignmentType(models.TextChoices):
+    """How the beneficiaries were aligned (``AlignedBeneficiary.alignment_type``): benchmarks are set for
+    each separately (docs/money.md)."""
+
+    CLAIMS = "claims", "Claims-aligned"
+    VOLUNTARY = "voluntary", "Voluntarily aligned"
 
 
 class Category(models.TextChoices):
@@ -76,6 +87,7 @@ class PipelineRun(models.Model):
     quality_run = models.ForeignKey(
         "quality.QualityRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    risk_run = models.ForeignKey("risk.RiskRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     rural_run = models.ForeignKey("rural.RuralRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     dual_run = models.ForeignKey("medicaid.DualRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     message = models.TextField(blank=True)
@@ -100,6 +112,7 @@ class PipelineRun(models.Model):
 
 class PipelineStep(models.Model):
     class Name(models.TextChoices):
+        RISK = "risk", "Risk scores"
         ALIGNMENT = "alignment", "Alignment"
         QUALITY = "quality", "Quality measures"
         RURAL = "rural", "Rural add-on"
@@ -142,11 +155,13 @@ class PipelineStep(models.Model):
 
 
 class CostFact(models.Model):
-    """Netted paid amounts of the run's aligned beneficiaries, by ACO, cohort, month and category."""
+    """Netted paid amounts of the run's aligned beneficiaries, by ACO, cohort, alignment type, month and
+    category."""
 
     run = models.ForeignKey(PipelineRun, on_delete=models.CASCADE, related_name="cost_facts")
     aco = models.ForeignKey("acos.ACO", on_delete=models.CASCADE, related_name="+")
     cohort = models.CharField(max_length=13, choices=Cohort.choices)
+    alignment_type = models.CharField(max_length=9, choices=AlignmentType.choices, default=AlignmentType.CLAIMS)
     year = models.PositiveSmallIntegerField()
     month = models.PositiveSmallIntegerField()
     category = models.CharField(max_length=12, choices=Category.choices)
@@ -161,11 +176,13 @@ class CostFact(models.Model):
 
 
 class MemberMonthFact(models.Model):
-    """Beneficiaries alive (and, in the performance year, aligned) in a month, by ACO and cohort."""
+    """Beneficiaries alive (and, in the performance year, aligned) in a month, by ACO, cohort and alignment
+    type."""
 
     run = models.ForeignKey(PipelineRun, on_delete=models.CASCADE, related_name="member_months")
     aco = models.ForeignKey("acos.ACO", on_delete=models.CASCADE, related_name="+")
     cohort = models.CharField(max_length=13, choices=Cohort.choices)
+    alignment_type = models.CharField(max_length=9, choices=AlignmentType.choices, default=AlignmentType.CLAIMS)
     year = models.PositiveSmallIntegerField()
     month = models.PositiveSmallIntegerField()
     members = models.PositiveIntegerField()
@@ -175,6 +192,41 @@ class MemberMonthFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.aco_id} {self.cohort} {self.year}-{self.month:02d}: {self.members}"
+
+
+class CohortRiskFact(models.Model):
+    """The average risk score (``RiskScore.normalized_score`` of the pipeline's risk run) of the run's
+    aligned beneficiaries of one ACO, cohort and alignment type in one score year (the PY or a base year),
+    each beneficiary's score weighted by their member-months of that year (the same months as
+    ``MemberMonthFact``; before any PY claims, the PY's months through December). Beneficiaries without
+    a score of the year count in ``member_months`` but not in the average."""
+
+    run = models.ForeignKey(PipelineRun, on_delete=models.CASCADE, related_name="risk_facts")
+    aco = models.ForeignKey("acos.ACO", on_delete=models.CASCADE, related_name="+")
+    cohort = models.CharField(max_length=13, choices=Cohort.choices)
+    alignment_type = models.CharField(max_length=9, choices=AlignmentType.choices)
+    year = models.PositiveSmallIntegerField(help_text="The score year.")
+    beneficiaries = models.PositiveIntegerField(help_text="Aligned beneficiaries with member-months in the year.")
+    scored = models.PositiveIntegerField(help_text="Of them, those with a risk score of the year.")
+    member_months = models.PositiveIntegerField(help_text="Their member-months of the year.")
+    scored_member_months = models.PositiveIntegerField(help_text="The member-months of those with a score.")
+    average_risk = models.DecimalField(
+        max_digits=10,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="Σ score × member-months ÷ Σ member-months over those with a score; empty: nobody scored.",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "aco", "cohort", "alignment_type", "year"], name="cohort_risk_fact_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.aco_id} {self.cohort} {self.alignment_type} {self.year}: {self.average_risk}"
 
 
 class CapitationReductionFact(models.Model):

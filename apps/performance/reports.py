@@ -57,7 +57,7 @@ from lead_portal.formatting import when
 from . import task_names
 from .charts import measure_name, parameter_rows
 from .models import PerformanceReport, PerformanceSummary, PipelineRun
-from .snapshot import sequestration_shown
+from .snapshot import GROUP_SOURCES, named_parameters, sequestration_shown
 from .why import explain
 
 log = logging.getLogger(__name__)
@@ -253,7 +253,10 @@ def report_facts(data: Mapping[str, Any], *, built_at: str = "") -> list[Fact]:
             ("Discount", "discount_pct", "pct"),
             ("Benchmark PBPM", "benchmark_pbpm", "usd_pbpm"),
         ):
-            f.add("Cohorts & benchmark", "Cohorts", label, measure, c.get(key), unit)
+            value = c.get(key)
+            if key == "benchmark_source":  # in words, as the money page says it
+                value = GROUP_SOURCES.get(str(value), value)
+            f.add("Cohorts & benchmark", "Cohorts", label, measure, value, unit)
     for c in data.get("cohorts", []):
         label = c.get("label") or c.get("cohort")
         for b in c.get("base_years", []):
@@ -266,6 +269,7 @@ def report_facts(data: Mapping[str, Any], *, built_at: str = "") -> list[Fact]:
                 ("Expenditure", "expenditure", "usd"),
             ):
                 f.add("Cohorts & benchmark", "Base years", item, measure, b.get(key), unit)
+    _benchmark_group_facts(f, data)
 
     for m in data.get("months", []):
         for measure, key, unit in (
@@ -354,12 +358,17 @@ def report_facts(data: Mapping[str, Any], *, built_at: str = "") -> list[Fact]:
     f.named("Settlement", "Notes", [(f"Note {i}", text, "text") for i, text in enumerate(s.get("notes", []), 1)])
 
     # As the money page lists them: by name, codes and corridor bands in words.
-    f.named("Parameters", "Model parameters used", [(label, text, "text") for _, label, text in parameter_rows(data)])
+    f.named(
+        "Parameters",
+        "Model parameters used",
+        [(label, text, "text") for _, label, text in named_parameters(parameter_rows(data))],
+    )
 
     vintage_rows: list[tuple[str, Any, str]] = [
         ("Pipeline run", vintage.get("pipeline_run"), "number"),
         ("Alignment run", vintage.get("alignment_run"), "number"),
         ("Quality run", vintage.get("quality_run"), "number"),
+        ("Risk run (risk-adjusted benchmark)", vintage.get("risk_run"), "number"),
         ("Data version (last CCLF file id)", vintage.get("data_version"), "number"),
         ("CCLF files", len(vintage.get("files") or []), "count"),
     ]
@@ -382,6 +391,69 @@ def report_facts(data: Mapping[str, Any], *, built_at: str = "") -> list[Fact]:
         vintage_rows.append(("Report built", built_at, "text"))
     f.named("Vintage", "Data vintage", vintage_rows)
     return f.rows
+
+
+def _benchmark_group_facts(f: _Facts, data: Mapping[str, Any]) -> None:
+    """Each cohort's claims-aligned and voluntarily aligned benchmarks with every factor, as the money
+    page shows them (none in a snapshot computed before benchmarks were set per alignment type)."""
+    section = "Cohorts & benchmark"
+    groups = [
+        (f"{c.get('label') or c.get('cohort')}, {str(g.get('label') or g.get('alignment_type')).lower()}", g)
+        for c in data.get("cohorts", [])
+        for g in c.get("groups") or []
+    ]
+    if not groups:
+        return
+    adjusted = bool(data.get("settlement", {}).get("risk_adjusted"))
+    f.named(
+        section,
+        "Risk adjustment",
+        [
+            ("Benchmark estimate risk-adjusted", "yes" if adjusted else "no: no risk scores in this run", "text"),
+            ("Risk run", data.get("vintage", {}).get("risk_run"), "number"),
+        ],
+    )
+    for item, g in groups:
+        cap = g.get("voluntary_cap") or {}
+        for measure, value, unit in (
+            ("Member-months", g.get("member_months"), "count"),
+            ("Expenditure PBPM", g.get("pbpm"), "usd_pbpm"),
+            ("Benchmark source", GROUP_SOURCES.get(str(g.get("benchmark_source")), g.get("benchmark_source")), "text"),
+            ("PY risk score", g.get("risk"), "number"),
+            ("Sum of the base years", g.get("estimate"), "usd_pbpm"),
+            ("Benchmark PBPM", g.get("benchmark_pbpm"), "usd_pbpm"),
+            ("Benchmark", g.get("benchmark"), "usd"),
+        ):
+            f.add(section, "Benchmark by alignment type", item, measure, value, unit)
+        for measure, value, unit in (
+            ("Voluntary cap from", cap.get("low"), "usd_pbpm"),
+            ("Voluntary cap to", cap.get("high"), "usd_pbpm"),
+            ("Voluntary cap applied", _yes_no(cap.get("capped")) if cap else "not applicable", "text"),
+            ("Benchmark PBPM before discount", g.get("benchmark_before_discount"), "usd_pbpm"),
+            ("Discount", g.get("discount_pct"), "pct"),
+        ):
+            f.add(section, "Voluntary cap and discount", item, measure, value, unit)
+    for item, g in groups:
+        for b in g.get("base_years") or []:
+            row = f"{item}, base year {b.get('year')}"
+            ratio = b.get("risk_ratio_uncapped")
+            cap_text = "not risk-adjusted: no scores" if ratio is None else ("capped" if b.get("risk_capped") else "no")
+            for measure, value, unit in (
+                ("Base-year PBPM", b.get("pbpm"), "usd_pbpm"),
+                ("Base-year risk score", b.get("risk"), "number"),
+                ("PY risk score", g.get("risk"), "number"),
+                ("Risk ratio (PY / base year)", ratio, "number"),
+                ("Risk ratio applied", b.get("risk_ratio"), "number"),
+                ("Cap applied", cap_text, "text"),
+            ):
+                f.add(section, "Risk adjustment by base year", row, measure, value, unit)
+            for measure, value, unit in (
+                ("Risk-adjusted PBPM", b.get("adjusted_pbpm"), "usd_pbpm"),
+                ("Trend factor", b.get("trend_factor"), "number"),
+                ("Weight", b.get("weight"), "number"),
+                ("Adds to the benchmark", b.get("contribution"), "usd_pbpm"),
+            ):
+                f.add(section, "Trend and weight by base year", row, measure, value, unit)
 
 
 def _sequestration_figure(s: Mapping[str, Any], data: Mapping[str, Any]) -> tuple[str, Any, str]:

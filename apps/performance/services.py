@@ -55,6 +55,8 @@ from apps.claims.models import CCLFFile, PartABenefitCodes, PartBBenefitCodes
 from apps.medicaid.duals import services as medicaid_services
 from apps.quality import pipeline as quality_pipeline
 from apps.quality.models import MeasureCode, MeasureDefinition, MeasureResult, QualityRun, QualityScore
+from apps.risk import services as risk_services
+from apps.risk.models import RiskRun
 from apps.rural import services as rural_services
 from apps.rural.models import RuralEligibility, RuralPaymentLine
 from lead_portal import jobs
@@ -63,9 +65,11 @@ from lead_portal.text import in_sentence
 
 from . import engine, inputs, snapshot, task_names
 from .models import (
+    AlignmentType,
     CapitationReductionFact,
     Category,
     Cohort,
+    CohortRiskFact,
     CostFact,
     MemberMonthFact,
     PerformanceReport,
@@ -78,6 +82,7 @@ from .models import (
 log = logging.getLogger(__name__)
 
 STEPS = [
+    PipelineStep.Name.RISK,
     PipelineStep.Name.ALIGNMENT,
     PipelineStep.Name.QUALITY,
     PipelineStep.Name.RURAL,
@@ -87,8 +92,9 @@ STEPS = [
 ]
 # Where each step starts on the run's 0–100 progress bar, and how much of it the step covers.
 STEP_SPAN: dict[str, tuple[int, int]] = {
-    PipelineStep.Name.ALIGNMENT: (2, 43),
-    PipelineStep.Name.QUALITY: (45, 28),
+    PipelineStep.Name.RISK: (2, 10),
+    PipelineStep.Name.ALIGNMENT: (12, 35),
+    PipelineStep.Name.QUALITY: (47, 26),
     PipelineStep.Name.RURAL: (73, 2),
     PipelineStep.Name.DUALS: (75, 3),
     PipelineStep.Name.MONEY: (78, 12),
@@ -471,6 +477,27 @@ def _enqueue_next(run_id: int, step: str) -> None:
         log.warning("pipeline run %s: the %s step could not be queued", run_id, step)
 
 
+def _step_risk(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
+    """Risk scores of the PY and its base years (docs/risk.md), which alignment's High Needs criteria and
+    the money step's risk-adjusted benchmark read. A retry after a finished run keeps it."""
+    previous = run.risk_run
+    if previous is not None and previous.status == RiskRun.Status.SUCCEEDED:
+        return int(previous.counts.get("scores", 0)), f"risk run {previous.pk} (already computed)"
+    if previous is not None and not previous.is_finished:
+        RiskRun.objects.filter(pk=previous.pk).update(
+            status=RiskRun.Status.FAILED,
+            finished_at=timezone.now(),
+            message="Interrupted; the pipeline started a new run.",
+        )
+    created = risk_services.risk_run_create(performance_year=run.performance_year)
+    PipelineRun.objects.filter(pk=run.pk).update(risk_run=created)
+    run.risk_run = created
+    done = risk_services.risk_run_execute(run_id=created.pk)
+    if done.status != RiskRun.Status.SUCCEEDED:
+        raise RuntimeError(f"risk run {done.pk}: {done.message}")
+    return int(done.counts.get("scores", 0)), f"risk run {done.pk}: {done.message}"
+
+
 def _step_alignment(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
     previous = run.alignment_run
     if previous is not None and previous.status == AlignmentRun.Status.SUCCEEDED:
@@ -481,7 +508,9 @@ def _step_alignment(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
             finished_at=timezone.now(),
             message="Interrupted; the pipeline started a new run.",
         )
-    created = alignment_services.alignment_run_create(performance_year=run.performance_year, as_of=run.as_of)
+    created = alignment_services.alignment_run_create(
+        performance_year=run.performance_year, as_of=run.as_of, risk_run=run.risk_run
+    )
     PipelineRun.objects.filter(pk=run.pk).update(alignment_run=created)
     run.alignment_run = created
     done = alignment_services.alignment_run_execute(run_id=created.pk)
@@ -541,21 +570,32 @@ def _step_duals(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
 
 
 def _step_money(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
+    """The money facts of every ACO (docs/money.md): expenditure and member-months by cohort and alignment
+    type, capitation reductions, and, when the run has risk scores, the cohorts' average risk per score
+    year for the risk-adjusted benchmark (without them the benchmark is not risk-adjusted)."""
     if run.alignment_run is None:
         raise RuntimeError("no alignment run to count money for")
+    risk_run = run.risk_run
+    risk_run_id = risk_run.pk if risk_run is not None and risk_run.status == RiskRun.Status.SUCCEEDED else None
     with transaction.atomic():
         counts = inputs.write_facts(
             run_id=run.pk,
             alignment_run_id=run.alignment_run.pk,
             performance_year=run.performance_year,
             as_of=run.as_of,
+            risk_run_id=risk_run_id,
         )
         _fault("money", step.attempts)
     through = counts["claims_through"] or "no claims of the year yet"
+    risk = (
+        f"{counts['risk_rows']:,} average-risk rows from risk run {risk_run_id}"
+        if risk_run_id is not None
+        else "no risk scores: benchmarks not risk-adjusted"
+    )
     return (
-        counts["cost_rows"] + counts["member_month_rows"] + counts["reduction_rows"],
+        counts["cost_rows"] + counts["member_month_rows"] + counts["reduction_rows"] + counts["risk_rows"],
         f"{counts['cost_rows']:,} expenditure rows, {counts['member_month_rows']:,} member-month rows, "
-        f"{counts['reduction_rows']:,} capitation-reduction rows; claims through {through}",
+        f"{counts['reduction_rows']:,} capitation-reduction rows, {risk}; claims through {through}",
     )
 
 
@@ -581,6 +621,7 @@ def _step_summaries(run: PipelineRun, step: PipelineStep, *, inline: bool) -> No
 
 
 _STEP_FUNCTIONS: dict[str, Any] = {
+    PipelineStep.Name.RISK: _step_risk,
     PipelineStep.Name.ALIGNMENT: _step_alignment,
     PipelineStep.Name.QUALITY: _step_quality,
     PipelineStep.Name.RURAL: _step_rural,
@@ -684,6 +725,8 @@ def _parameters(
         pcc_target_pct=params.pcc_enhanced_target_pct,
         pcc_floor_pct=params.pcc_enhanced_floor_pct,
         rural_addon=rural,
+        risk_ratio_cap_pct=params.risk_ratio_cap_pct,
+        voluntary_cap_pct=params.voluntary_benchmark_cap_pct,
     )
 
 
@@ -706,16 +749,19 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
     election = Election.objects.filter(aco=aco, performance_year=py).first()
 
     cost: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
+    # By (cohort, alignment type, year): benchmarks are set for each alignment type separately.
+    group_cost: dict[tuple[str, str, int], Decimal] = defaultdict(Decimal)
     by_month_cost: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     by_category: dict[str, Decimal] = defaultdict(Decimal)
     claims_by_category: dict[str, int] = defaultdict(int)
     # The same beneficiaries' base-year spending and claims by (category, year).
     base_amount: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
     base_claims: dict[tuple[str, int], int] = defaultdict(int)
-    for cohort, year, month, category, amount, n in CostFact.objects.filter(run=run, aco=aco).values_list(
-        "cohort", "year", "month", "category", "amount", "claims"
+    for cohort, kind, year, month, category, amount, n in CostFact.objects.filter(run=run, aco=aco).values_list(
+        "cohort", "alignment_type", "year", "month", "category", "amount", "claims"
     ):
         cost[(cohort, year)] += amount
+        group_cost[(cohort, kind, year)] += amount
         if year == py:
             by_month_cost[(year, month)] += amount
             by_category[category] += amount
@@ -724,13 +770,17 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
             base_amount[(category, year)] += amount
             base_claims[(category, year)] += n
     mm: dict[tuple[str, int], int] = defaultdict(int)
+    group_mm: dict[tuple[str, str, int], int] = defaultdict(int)
     by_month_mm: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for cohort, year, month, members in MemberMonthFact.objects.filter(run=run, aco=aco).values_list(
-        "cohort", "year", "month", "members"
+    for cohort, kind, year, month, members in MemberMonthFact.objects.filter(run=run, aco=aco).values_list(
+        "cohort", "alignment_type", "year", "month", "members"
     ):
         mm[(cohort, year)] += members
+        group_mm[(cohort, kind, year)] += members
         if year == py:
             by_month_mm[(year, month)][cohort] += members
+    # The groups' average risk per score year (none without a risk run: not risk-adjusted).
+    risk = {(f.cohort, f.alignment_type, f.year): f for f in CohortRiskFact.objects.filter(run=run, aco=aco)}
     # What CMS withheld for capitation, by cohort (PY facts only) and by the file it came from.
     withheld: dict[str, Decimal] = defaultdict(Decimal)
     withheld_part_a = withheld_part_b = Decimal(0)
@@ -746,10 +796,33 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
             withheld_part_b += amount
     published = dict(PublishedBenchmark.objects.filter(aco=aco, performance_year=py).values_list("cohort", "pbpm"))
     cohorts = []
+    base_years = range(py - inputs.BASE_YEARS, py)
+
+    def average_risk(cohort: str, kind: str, year: int) -> Decimal | None:
+        fact = risk.get((cohort, kind, year))
+        return None if fact is None else fact.average_risk
+
+    present = {k[:2] for k in (*group_cost, *group_mm)}
     for cohort in Cohort.values:
-        base = tuple(
-            engine.BaseYear(y, cost.get((cohort, y), Decimal(0)), mm.get((cohort, y), 0))
-            for y in range(py - inputs.BASE_YEARS, py)
+        base = tuple(engine.BaseYear(y, cost.get((cohort, y), Decimal(0)), mm.get((cohort, y), 0)) for y in base_years)
+        groups = tuple(
+            engine.AlignmentGroup(
+                kind,
+                group_mm.get((cohort, kind, py), 0),
+                group_cost.get((cohort, kind, py), Decimal(0)),
+                tuple(
+                    engine.BaseYear(
+                        y,
+                        group_cost.get((cohort, kind, y), Decimal(0)),
+                        group_mm.get((cohort, kind, y), 0),
+                        average_risk(cohort, kind, y),
+                    )
+                    for y in base_years
+                ),
+                average_risk(cohort, kind, py),
+            )
+            for kind in AlignmentType.values
+            if (cohort, kind) in present
         )
         item = engine.CohortInput(
             cohort,
@@ -758,6 +831,7 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
             base,
             published.get(cohort),
             capitation_reduction=withheld.get(cohort, Decimal(0)),
+            groups=groups,
         )
         if item.member_months or item.expenditure or item.capitation_reduction or cohort in published:
             cohorts.append(item)
@@ -777,7 +851,6 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
         for (y, m) in sorted(set(by_month_mm) | set(by_month_cost))
     ]
     categories = [(c.value, str(c.label), by_category.get(c.value, Decimal(0))) for c in Category]
-    base_years = range(py - inputs.BASE_YEARS, py)
     base_mm = {y: sum(n for (_, year), n in mm.items() if year == y) for y in base_years}
     category_base_years = {
         c.value: [
@@ -863,6 +936,8 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
         "pipeline_run": run.pk,
         "alignment_run": run.alignment_run_id,
         "quality_run": run.quality_run_id,
+        # The risk scores behind the risk-adjusted benchmark (None: not risk-adjusted).
+        "risk_run": run.risk_run_id if risk else None,
         "data_version": run.data_version,
         "files": list(files.values_list("name", flat=True)),
         # Each CCLF package of the year, monthly or run-out (claims of the year paid after it closed).
@@ -880,6 +955,8 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
         "quality_withhold_pct": float(params.quality_withhold_pct),
         "sequestration_pct": float(params.sequestration_pct),
         "benchmark_trend_pct": float(params.benchmark_trend_pct),
+        "risk_ratio_cap_pct": float(params.risk_ratio_cap_pct),
+        "voluntary_benchmark_cap_pct": float(params.voluntary_benchmark_cap_pct),
         "discount_higher_spending_pct": float(params.discount_higher_spending_pct),
         "discount_lower_spending_pct": float(params.discount_lower_spending_pct),
         "pcc_base_pct": float(params.pcc_base_pct),
@@ -910,6 +987,10 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
         reductions=reductions,
         category_claims=claims_by_category,
         category_base_years=category_base_years,
+        risk_coverage={
+            key: snapshot.RiskCoverage(f.beneficiaries, f.scored, f.member_months, f.scored_member_months)
+            for key, f in risk.items()
+        },
     )
 
 

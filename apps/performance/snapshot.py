@@ -8,13 +8,25 @@ for display and download). Shape (every key always present; lists may be empty):
     estimate: true                          # money figures are estimates: label them so
     performance_year, generated_at (ISO)
     aco: {aco_id, name, risk_option, risk_option_label, capitation, capitation_label, newly_entering}
-    vintage: {pipeline_run, alignment_run, quality_run, data_version, files: [names], latest_file_date,
-              claims_through: "YYYY-MM" or null, as_of}
+    vintage: {pipeline_run, alignment_run, quality_run, risk_run (null: benchmarks not risk-adjusted),
+              data_version, files: [names], latest_file_date, claims_through: "YYYY-MM" or null, as_of}
     alignment: {total, claims, voluntary, high_needs, high_needs_share_pct, high_needs_line_pct,
                 minimum: {status, label, message}}
     cohorts: [{cohort, label, member_months, expenditure, pbpm, benchmark_source, benchmark_before_discount,
                discount_pct, benchmark_pbpm, base_years: [{year, pbpm, weight, trend_factor, member_months,
-               expenditure}]}]
+               expenditure}],          # the cohort's base years as spent, every alignment type together
+               risk_adjusted,          # some group's estimate is risk-adjusted
+               groups: [{alignment_type, label, member_months, expenditure, pbpm, benchmark_source
+                         ("published", "estimate", "borrowed": the other group's estimate, "none"), risk
+                         (PY average), risk_scored, risk_beneficiaries, risk_adjusted, estimate (PBPM
+                         before the voluntary cap and the discount), voluntary_cap: {low, high, capped} or
+                         null, benchmark_before_discount, discount_pct, benchmark_pbpm, benchmark (dollars),
+                         base_years: [{year, member_months, expenditure, pbpm, risk, risk_scored,
+                         risk_beneficiaries, risk_ratio_uncapped, risk_ratio, risk_capped, adjusted_pbpm,
+                         trend_factor, weight, contribution}]}]}]
+                                            # groups: the claims-aligned and voluntarily aligned
+                                            # beneficiaries' benchmarks, each factor (absent in snapshots
+                                            # computed before they were added; risk null: no scores)
     months: [{month: "YYYY-MM", member_months, expenditure, pbpm, benchmark_pbpm}]
     categories: [{category, label, expenditure, pbpm, share_pct, claims,
                   base_years: [{year, member_months, expenditure, pbpm, claims}]}]
@@ -25,7 +37,7 @@ for display and download). Shape (every key always present; lists may be empty):
                                             # computed before they were added)
     quality: {tqs, scored_measures, withhold_pct, withhold, earned_back, measures: [{measure, label, unit, rate,
               points, scored}]}  (label: the catalogue's name; unit: its rate's, e.g. "% of index stays")
-    settlement: {member_months, expenditure, pbpm, benchmark_before_discount, discount, benchmark,
+    settlement: {member_months, expenditure, pbpm, risk_adjusted, benchmark_before_discount, discount, benchmark,
                  benchmark_pbpm, withhold, earned_back, gross_savings, gross_savings_pct, corridor: [{low,
                  high, share, amount, aco_amount}], shared, sequestration (its change to the shared
                  amount: negative on savings, positive on a loss), shared_after_sequestration,
@@ -128,6 +140,92 @@ class CategoryYear:
     claims: int = 0
 
 
+# The risk-adjusted benchmark's parameters by name (the pages and reports list the others by
+# ``charts.PARAMETER_LABELS``).
+PARAMETER_LABELS = {
+    "risk_ratio_cap_pct": "Risk ratio cap (the ratio PY risk ÷ base-year risk stays within 1 ± this %)",
+    "voluntary_benchmark_cap_pct": "Voluntarily aligned benchmark cap (± % of the claims-aligned benchmark)",
+}
+
+
+def named_parameters(rows: Sequence[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """``charts.parameter_rows`` with the risk-adjusted benchmark's parameters named."""
+    return [(key, PARAMETER_LABELS.get(key, label), text) for key, label, text in rows]
+
+
+@dataclass(frozen=True)
+class RiskCoverage:
+    """How many of a group's beneficiaries (with member-months in a score year) have a risk score."""
+
+    beneficiaries: int
+    scored: int
+    member_months: int = 0
+    scored_member_months: int = 0
+
+
+ALIGNMENT_LABELS = {engine.CLAIMS: "Claims-aligned", engine.VOLUNTARY: "Voluntarily aligned"}
+# Where a group's benchmark comes from, in words (the money page and the reports).
+GROUP_SOURCES = {
+    "published": "Published by CMS",
+    "estimate": "Estimated from base years",
+    "borrowed": "The cohort's other estimate (no base-year months of its own)",
+    "none": "None",
+}
+
+
+def _risk(value: Decimal | None) -> float | None:
+    return None if value is None else round(float(value), 6)
+
+
+def _group(
+    cohort: str, g: engine.GroupBenchmark, coverage: Mapping[tuple[str, str, int], RiskCoverage], py: int
+) -> dict[str, Any]:
+    def covered(year: int) -> dict[str, int | None]:
+        c = coverage.get((cohort, g.alignment_type, year))
+        if c is None:
+            return {"risk_scored": None, "risk_beneficiaries": None}
+        return {"risk_scored": c.scored, "risk_beneficiaries": c.beneficiaries}
+
+    cap = None
+    if g.cap_low is not None:
+        cap = {"low": money(g.cap_low), "high": money(g.cap_high), "capped": g.capped}
+    return {
+        "alignment_type": g.alignment_type,
+        "label": ALIGNMENT_LABELS.get(g.alignment_type, g.alignment_type),
+        "member_months": g.member_months,
+        "expenditure": money(g.expenditure),
+        "pbpm": money(g.pbpm),
+        "benchmark_source": g.source,
+        "risk": _risk(g.risk),
+        **covered(py),
+        "risk_adjusted": g.risk_adjusted,
+        "estimate": money(g.estimate),
+        "voluntary_cap": cap,
+        "benchmark_before_discount": money(g.benchmark_before_discount),
+        "discount_pct": float(g.discount_pct),
+        "benchmark_pbpm": money(g.benchmark),
+        "benchmark": money(g.benchmark_dollars),
+        "base_years": [
+            {
+                "year": u.year,
+                "member_months": u.member_months,
+                "expenditure": money(u.expenditure),
+                "pbpm": money(u.pbpm),
+                "risk": _risk(u.risk),
+                **covered(u.year),
+                "risk_ratio_uncapped": _risk(u.risk_ratio_uncapped),
+                "risk_ratio": _risk(u.risk_ratio),
+                "risk_capped": u.risk_capped,
+                "adjusted_pbpm": money(u.adjusted_pbpm),
+                "trend_factor": round(float(u.trend_factor), 6),
+                "weight": round(float(u.weight), 4),
+                "contribution": money(u.contribution),
+            }
+            for u in g.base_years
+        ],
+    }
+
+
 @dataclass(frozen=True)
 class MonthRow:
     year: int
@@ -154,8 +252,10 @@ def build(
     reductions: Reductions | None = None,
     category_claims: Mapping[str, int] | None = None,
     category_base_years: Mapping[str, Sequence[CategoryYear]] | None = None,
+    risk_coverage: Mapping[tuple[str, str, int], RiskCoverage] | None = None,
 ) -> dict[str, Any]:
     reductions = reductions or Reductions()
+    risk_coverage = risk_coverage or {}
     category_claims = category_claims or {}
     category_base_years = category_base_years or {}
     bench_by_cohort = {c.cohort: c.benchmark or Decimal(0) for c in settlement.cohorts}
@@ -225,6 +325,8 @@ def build(
                     }
                     for u in c.base_years
                 ],
+                "risk_adjusted": c.risk_adjusted,
+                "groups": [_group(c.cohort, g, risk_coverage, performance_year) for g in c.groups],
             }
             for c in s.cohorts
         ],
@@ -235,6 +337,7 @@ def build(
             "member_months": s.member_months,
             "expenditure": money(s.expenditure),
             "pbpm": money(s.pbpm),
+            "risk_adjusted": s.risk_adjusted,
             "benchmark_before_discount": money(s.benchmark_before_discount),
             "discount": money(s.discount),
             "benchmark": money(s.benchmark),

@@ -18,6 +18,7 @@ from django.views.generic import TemplateView
 
 from apps.acos.mixins import ACOScopedMixin
 from apps.acos.models import ACO
+from lead_portal import formatting
 from lead_portal.exports import csv_writer
 
 from . import charts, selectors, snapshot, why
@@ -184,9 +185,176 @@ def home_panel(aco: ACO, performance_year: int) -> tuple[str, dict[str, object]]
     return "performance/_home_panel.html", context
 
 
-# The model parameters the estimate used, by name with their values in words (charts.parameter_rows: the
-# money page and the reports show them the same way).
-parameter_rows = charts.parameter_rows
+def parameter_rows(data: charts.Snapshot) -> list[tuple[str, str, str]]:
+    """The model parameters the estimate used, by name with their values in words (``charts.parameter_rows``
+    with the risk-adjusted benchmark's parameters named: the money page and the reports show them the
+    same way)."""
+    return snapshot.named_parameters(charts.parameter_rows(data))
+
+
+# --------------------------------------------------------------------------------------------------
+# The benchmark, factor by factor (risk-adjusted, claims-aligned and voluntarily aligned apart)
+# --------------------------------------------------------------------------------------------------
+FACTOR_COLUMNS = (
+    charts.Column("Base year"),
+    charts.Column("Member-months", "int"),
+    charts.Column("Base-year PBPM ($)", "money"),
+    charts.Column("Base-year risk score", "factor"),
+    charts.Column("Beneficiaries with a score"),
+    charts.Column("PY risk score", "factor"),
+    charts.Column("Risk ratio (PY ÷ base year)", "factor"),
+    charts.Column("Risk ratio applied", "factor"),
+    charts.Column("Cap"),
+    charts.Column("Risk-adjusted PBPM ($)", "money"),
+    charts.Column("Trend factor", "factor"),
+    charts.Column("Weight", "factor"),
+    charts.Column("Adds to the benchmark ($ PBPM)", "money"),
+)
+
+
+def _scored(scored: int | None, beneficiaries: int | None) -> str:
+    if scored is None or beneficiaries is None:
+        return "—"
+    return f"{formatting.count(scored)} of {formatting.count(beneficiaries)}"
+
+
+def _cap_words(row: charts.Snapshot) -> str:
+    if row.get("risk_ratio_uncapped") is None:
+        return "Not risk-adjusted: no scores"
+    if row.get("risk_capped"):
+        return f"Capped at {charts.fmt(row.get('risk_ratio'), 'factor')}"
+    return "Within the cap"
+
+
+def _factor_row(group: charts.Snapshot, row: charts.Snapshot) -> tuple[Any, ...]:
+    return (
+        row["year"],
+        row["member_months"],
+        row["pbpm"],
+        row.get("risk"),
+        _scored(row.get("risk_scored"), row.get("risk_beneficiaries")),
+        group.get("risk"),
+        row.get("risk_ratio_uncapped"),
+        row.get("risk_ratio"),
+        _cap_words(row),
+        row.get("adjusted_pbpm"),
+        row["trend_factor"],
+        row["weight"],
+        row.get("contribution"),
+    )
+
+
+@dataclass(frozen=True)
+class BenchmarkGroup:
+    """One alignment group of a cohort on the money page: its factor table and the steps after it."""
+
+    cohort: str
+    label: str  # "Aged & Disabled, claims-aligned"
+    source: str  # in words
+    table: charts.DataTable | None  # None: published or without base years of its own
+    steps: tuple[tuple[str, str], ...]  # (what, figure) from the base years' sum to the benchmark dollars
+
+
+def _group_steps(group: charts.Snapshot, cohort_label: str, parameters: charts.Snapshot) -> tuple[tuple[str, str], ...]:
+    usd = formatting.money
+    source = group.get("benchmark_source")
+    steps: list[tuple[str, str]] = []
+    if source == "published":
+        steps.append(
+            (
+                "Benchmark published by CMS (final: no risk adjustment, no discount)",
+                f"{usd(group.get('benchmark_pbpm'))} PBPM",
+            )
+        )
+    elif source == "borrowed":
+        steps.append(
+            (
+                f"No base-year member-months of its own: the {cohort_label} cohort's other estimate",
+                f"{usd(group.get('benchmark_before_discount'))} PBPM",
+            )
+        )
+    elif source == "estimate":
+        steps.append(("Sum of the base years' contributions", f"{usd(group.get('estimate'))} PBPM"))
+        cap = group.get("voluntary_cap")
+        if cap:
+            pct = parameters.get("voluntary_benchmark_cap_pct")
+            rule = (
+                f"within {formatting.percent(pct)} of the claims-aligned estimate"
+                if pct is not None
+                else "within the cap around the claims-aligned estimate"
+            )
+            result = (
+                f"capped to {usd(group.get('benchmark_before_discount'))} PBPM" if cap.get("capped") else "not capped"
+            )
+            steps.append((f"Voluntarily aligned cap: {rule}, {usd(cap.get('low'))} to {usd(cap.get('high'))}", result))
+    if source in ("estimate", "borrowed"):
+        discount = group.get("discount_pct") or 0
+        steps.append(
+            (
+                "Discount (Global risk only)",
+                f"{formatting.percent(discount, 2)}: {usd(group.get('benchmark_pbpm'))} PBPM" if discount else "none",
+            )
+        )
+    if source == "none":
+        steps.append(("No base-year months and no published figure", "no benchmark: $0"))
+    steps.append(
+        (
+            f"Benchmark: {usd(group.get('benchmark_pbpm'))} PBPM × {formatting.count(group.get('member_months'))} "
+            "member-months",
+            usd(group.get("benchmark")),
+        )
+    )
+    return tuple(steps)
+
+
+def benchmark_groups(data: charts.Snapshot) -> list[BenchmarkGroup]:
+    """Every cohort's groups (claims-aligned first), each with its factors; empty for a snapshot computed
+    before benchmarks were set per alignment type (the page then shows the cohorts' base years)."""
+    out = []
+    parameters = data.get("parameters") or {}
+    for cohort in data.get("cohorts") or []:
+        for group in cohort.get("groups") or []:
+            label = f"{cohort['label']}, {group['label'][:1].lower()}{group['label'][1:]}"
+            rows = tuple(_factor_row(group, row) for row in group.get("base_years") or [])
+            table = None
+            if group.get("benchmark_source") == "estimate" and rows:
+                table = charts.DataTable(
+                    f"benchmark-{cohort['cohort']}-{group['alignment_type']}".replace("_", "-"),
+                    f"{label} beneficiaries: each base year's part of the benchmark",
+                    FACTOR_COLUMNS,
+                    rows,
+                )
+            out.append(
+                BenchmarkGroup(
+                    cohort["cohort"],
+                    label,
+                    snapshot.GROUP_SOURCES.get(str(group.get("benchmark_source")), str(group.get("benchmark_source"))),
+                    table,
+                    _group_steps(group, cohort["label"], parameters),
+                )
+            )
+    return out
+
+
+def benchmark_factors_table(data: charts.Snapshot) -> charts.DataTable:
+    """Every group's factors in one table (the page's CSV)."""
+    rows = tuple(
+        (cohort["label"], group["label"], *_factor_row(group, row))
+        for cohort in data.get("cohorts") or []
+        for group in cohort.get("groups") or []
+        if group.get("benchmark_source") == "estimate"
+        for row in group.get("base_years") or []
+    )
+    return charts.DataTable(
+        "benchmark-factors",
+        "The estimated benchmarks, base year by base year: risk adjustment, trend and weight",
+        (charts.Column("Cohort"), charts.Column("Alignment"), *FACTOR_COLUMNS),
+        rows,
+    )
+
+
+# Tables served as CSV beside the charts' (``charts.TABLES``).
+PAGE_TABLES = {"benchmark-factors": benchmark_factors_table}
 
 
 class PerformanceMixin(ACOScopedMixin):
@@ -223,6 +391,9 @@ class MoneyView(PerformanceMixin, TemplateView):
             data=data,
             blocks=blocks,
             base_years=charts.data_table(data, "base-years"),
+            benchmark_groups=benchmark_groups(data),
+            benchmark_factors_url=_csv_url(self.aco, self.performance_year, "benchmark-factors"),
+            risk_adjusted=bool(data["settlement"].get("risk_adjusted")),
             corridor=charts.data_table(data, "corridor"),
             measures=charts.data_table(data, "measures"),
             base_years_url=_csv_url(self.aco, self.performance_year, "base-years"),
@@ -244,13 +415,13 @@ class MoneyDataView(PerformanceMixin, View):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         slug = kwargs["chart"]
-        if slug not in charts.CHART_SLUGS:
+        if slug not in charts.CHART_SLUGS and slug not in PAGE_TABLES:
             raise Http404("No such chart.")
         summary = self.get_summary()
         if summary is None:
             raise Http404(f"The pipeline has not run for PY{self.performance_year} yet.")
         data = summary.data
-        table = charts.data_table(data, slug)
+        table = PAGE_TABLES[slug](data) if slug in PAGE_TABLES else charts.data_table(data, slug)
         vintage = data.get("vintage", {})
         name = f"LEAD_{self.aco.aco_id}_PY{summary.performance_year}_{slug}_run{summary.run_id}"
         name += f"_claims-through-{vintage.get('claims_through') or 'unknown'}"

@@ -61,6 +61,7 @@ def test_a_load_starts_the_pipeline_and_the_worker_computes_every_aco(
     run.refresh_from_db()
     assert run.status == PipelineRun.Status.SUCCEEDED, (run.message, celery_worker.log())
     assert [(s.name, s.status) for s in run.steps.all()] == [
+        ("risk", "succeeded"),
         ("alignment", "succeeded"),
         ("quality", "succeeded"),
         ("rural", "succeeded"),

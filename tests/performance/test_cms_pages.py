@@ -60,6 +60,7 @@ def test_a_cms_admin_starts_a_run_a_reviewer_cannot_and_aco_people_never_see_the
         cms_admin,
     )
     assert list(run.steps.values_list("name", flat=True)) == [
+        "risk",
         "alignment",
         "quality",
         "rural",

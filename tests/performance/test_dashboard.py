@@ -337,7 +337,8 @@ def test_money_page_shows_the_whole_estimate(
     assert "<dd>$3,462,240.00</dd>" in html  # shared before sequestration
     # Parameters used, and every chart's CSV.
     assert '<th scope="row">Sequestration (% of shared savings or losses)</th><td>2%</td>' in html
-    for slug in ("settlement", "corridor", "cohorts", "base-years", "months", "categories", "quality", "measures"):
+    slugs = ("settlement", "corridor", "cohorts", "benchmark-factors", "months", "categories", "quality", "measures")
+    for slug in slugs:
         assert f"/money/data/{slug}.csv?py=2027" in html
     assert set(_figures(html)) >= {"figure-settlement", "figure-cohorts", "figure-months", "figure-categories"}
 
@@ -400,11 +401,37 @@ def test_money_page_traces_an_estimated_benchmark_to_its_base_years(aco: ACO, ad
     estimated_summary(aco)
     html = client_for(admin).get(f"/acos/{aco.aco_id}/money/?py=2027").content.decode()
     assert re.search(r"<td>Estimated from base years</td><td>\$1,007.10</td><td>3%</td><td>\$976.89</td>", html)
-    assert '<th scope="row">Aged &amp; Disabled</th><td>2024</td><td>1,200</td><td>$1,080,000.00</td>' in html
-    assert "<td>$900.00</td><td>0.3333</td><td>1.0927</td>" in html
-    assert "<td>$1,000.00</td><td>0.3333</td><td>1.0300</td>" in html
+    # Each base year's factors: no risk scores here, so each counts at its PBPM as spent (ratio 1):
+    # 900 × 1.092727 / 3 = $327.82; 1,000 × 1.03 / 3 = $343.33.
+    assert '<h4 id="benchmark-group-1">Aged &amp; Disabled, claims-aligned</h4>' in html
+    assert (
+        '<th scope="row">2024</th><td>1,200</td><td>$900.00</td><td>—</td><td>—</td><td>—</td><td>—</td>'
+        "<td>1.0000</td><td>Not risk-adjusted: no scores</td><td>$900.00</td><td>1.0927</td><td>0.3333</td>"
+        "<td>$327.82</td>"
+    ) in html
+    assert "<td>$1,000.00</td><td>1.0300</td><td>0.3333</td><td>$343.33</td>" in html
+    assert "<dt>Discount (Global risk only)</dt><dd>3%: $976.89 PBPM</dd>" in html
+    assert "<dd>$1,172,268.00</dd>" in html  # 976.89 × 1,200 member-months
+    assert "<strong>Not risk-adjusted:</strong>" in html
     assert "No Total Quality Score yet" in html  # the engine's note
     assert "No figures in this estimate." in html  # no months, no categories
+
+
+def test_a_snapshot_from_before_risk_adjustment_shows_its_base_years_as_it_was(
+    aco: ACO, admin: User, client_for: Any
+) -> None:
+    """A snapshot computed before benchmarks were set per alignment type has no ``groups``: the page shows
+    the cohorts' base years as it did, and says the estimate is not risk-adjusted."""
+    summary = estimated_summary(aco)
+    for cohort in summary.data["cohorts"]:
+        del cohort["groups"], cohort["risk_adjusted"]
+    del summary.data["settlement"]["risk_adjusted"]
+    summary.save()
+    html = client_for(admin).get(f"/acos/{aco.aco_id}/money/?py=2027").content.decode()
+    assert '<th scope="row">Aged &amp; Disabled</th><td>2024</td><td>1,200</td><td>$1,080,000.00</td>' in html
+    assert "<td>$900.00</td><td>0.3333</td><td>1.0927</td>" in html
+    assert "it is not risk-adjusted" in html
+    assert 'id="benchmark-group-1"' not in html and "/money/data/base-years.csv?py=2027" in html
 
 
 def test_money_page_empty_state_and_py_switch(aco: ACO, admin: User, client_for: Any) -> None:

@@ -216,7 +216,7 @@ def test_a_run_no_worker_picked_up_is_stalled_too(cms_admin: User, client_for: C
     run.steps.update(status=PipelineStep.Status.WAITING, attempts=0, finished_at=None)
     PipelineRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - STALE)
     page = client_for(cms_admin).get(f"/performance/runs/{run.pk}/").content.decode()
-    assert "No worker has taken the alignment step for over 3 minutes." in page and "Resume run" in page
+    assert "No worker has taken the risk scores step for over 3 minutes." in page and "Resume run" in page
 
 
 def test_a_run_that_is_working_is_not_resumed(cms_admin: User, client_for: Clients) -> None:

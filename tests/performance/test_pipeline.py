@@ -253,6 +253,7 @@ def test_run_pipeline_command_runs_every_step_and_prints_the_money(loaded: tuple
     run = PipelineRun.objects.get()
     assert run.status == PipelineRun.Status.SUCCEEDED and run.percent == 100
     assert [(s.name, s.status, s.attempts) for s in run.steps.all()] == [
+        ("risk", "succeeded", 1),
         ("alignment", "succeeded", 1),
         ("quality", "succeeded", 1),
         ("rural", "succeeded", 1),
@@ -260,10 +261,14 @@ def test_run_pipeline_command_runs_every_step_and_prints_the_money(loaded: tuple
         ("money", "succeeded", 1),
         ("summaries", "succeeded", 1),
     ]
+    # Risk first: the alignment run evaluated the High Needs risk-score criteria with the pipeline's scores.
+    assert run.risk_run is not None and run.risk_run.status == "succeeded"
+    assert run.alignment_run is not None and run.alignment_run.risk_run_id == run.risk_run_id
+    assert run.alignment_run.counts["high_needs_not_evaluated"] == []
     # The duals step read every aligned beneficiary of the run's alignment into its own dual run.
     assert run.dual_run is not None and run.dual_run.alignment_run_id == run.alignment_run_id
     assert run.dual_run.status == "succeeded"
-    assert run.dual_run.beneficiaries.count() == run.alignment_run.aligned.count()  # type: ignore[union-attr]
+    assert run.dual_run.beneficiaries.count() == run.alignment_run.aligned.count()
     summaries = run.steps.get(name="summaries")
     assert (summaries.shards_total, summaries.shards_done) == (2, 2)  # both ACOs have an election
     assert set(run.summaries.values_list("aco__aco_id", flat=True)) == {"L0001", "L0002"}
@@ -289,6 +294,7 @@ def test_a_failed_step_keeps_its_reason_and_resume_redoes_it_without_double_coun
     assert run.status == PipelineRun.Status.SUCCEEDED, run.message
     assert run.alignment_run_id == alignment_before
     assert [(s.name, s.attempts) for s in run.steps.all()] == [
+        ("risk", 1),
         ("alignment", 1),
         ("quality", 1),
         ("rural", 1),

@@ -53,12 +53,13 @@ def test_a_cms_admin_starts_a_run_and_a_reviewer_cannot(
     body = created.json()
     assert body["trigger"] == "api" and body["status"] == "requested" and body["created_by"] == "cms.admin"
     assert [(s["order"], s["name"], s["status"]) for s in body["steps"]] == [
-        (1, "alignment", "waiting"),
-        (2, "quality", "waiting"),
-        (3, "rural", "waiting"),
-        (4, "duals", "waiting"),
-        (5, "money", "waiting"),
-        (6, "summaries", "waiting"),
+        (1, "risk", "waiting"),
+        (2, "alignment", "waiting"),
+        (3, "quality", "waiting"),
+        (4, "rural", "waiting"),
+        (5, "duals", "waiting"),
+        (6, "money", "waiting"),
+        (7, "summaries", "waiting"),
     ]
     run = PipelineRun.objects.get()
     assert run.created_by == cms_admin and run.trigger == PipelineRun.Trigger.API
@@ -67,7 +68,7 @@ def test_a_cms_admin_starts_a_run_and_a_reviewer_cannot(
     assert [r["id"] for r in listed["results"]] == [run.pk]
     assert reviewer.get("/api/performance/runs/?performance_year=2028").json()["results"] == []
     detail = reviewer.get(f"/api/performance/runs/{run.pk}/").json()
-    assert detail["id"] == run.pk and len(detail["steps"]) == 6
+    assert detail["id"] == run.pk and len(detail["steps"]) == 7
     assert reviewer.get("/api/performance/runs/999999/").status_code == 404
 
 
@@ -91,6 +92,7 @@ def test_a_failed_run_is_resumed_by_an_admin_only(cms_admin: User, cms_reviewer:
     assert body["status"] == "running" and body["stage"] == "Resuming: Quality measures" and body["message"] == ""
     steps = {s["name"]: s["status"] for s in body["steps"]}
     assert steps == {
+        "risk": "succeeded",
         "alignment": "succeeded",
         "quality": "waiting",
         "rural": "waiting",
