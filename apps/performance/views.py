@@ -198,6 +198,21 @@ def parameter_rows(data: charts.Snapshot) -> list[tuple[str, str, str]]:
 FACTOR_COLUMNS = (
     charts.Column("Base year"),
     charts.Column("Member-months", "int"),
+    charts.Column("PBPM ($)", "money"),
+    charts.Column("Risk", "factor"),
+    charts.Column("Scored"),
+    charts.Column("PY risk", "factor"),
+    charts.Column("Ratio (PY ÷ base)", "factor"),
+    charts.Column("Ratio applied"),
+    charts.Column("Adjusted PBPM ($)", "money"),
+    charts.Column("Trend", "factor"),
+    charts.Column("Weight", "factor"),
+    charts.Column("Adds ($ PBPM)", "money"),
+)
+# The CSV download's columns: the long names (no paragraph above explains the short ones), the cap apart.
+FACTOR_CSV_COLUMNS = (
+    charts.Column("Base year"),
+    charts.Column("Member-months", "int"),
     charts.Column("Base-year PBPM ($)", "money"),
     charts.Column("Base-year risk score", "factor"),
     charts.Column("Beneficiaries with a score"),
@@ -224,6 +239,17 @@ def _cap_words(row: charts.Snapshot) -> str:
     if row.get("risk_capped"):
         return f"Capped at {charts.fmt(row.get('risk_ratio'), 'factor')}"
     return "Within the cap"
+
+
+def _page_factor_row(group: charts.Snapshot, row: charts.Snapshot) -> tuple[Any, ...]:
+    """``_factor_row`` for the page: the applied ratio and the cap in one cell, so the table fits."""
+    cells = list(_factor_row(group, row))
+    applied = charts.fmt(row.get("risk_ratio"), "factor")
+    if row.get("risk_ratio_uncapped") is None:
+        applied = f"{applied} (no scores)"
+    elif row.get("risk_capped"):
+        applied = f"{applied} (capped)"
+    return (*cells[:7], applied, *cells[9:])
 
 
 def _factor_row(group: charts.Snapshot, row: charts.Snapshot) -> tuple[Any, ...]:
@@ -315,7 +341,7 @@ def benchmark_groups(data: charts.Snapshot) -> list[BenchmarkGroup]:
     for cohort in data.get("cohorts") or []:
         for group in cohort.get("groups") or []:
             label = f"{cohort['label']}, {group['label'][:1].lower()}{group['label'][1:]}"
-            rows = tuple(_factor_row(group, row) for row in group.get("base_years") or [])
+            rows = tuple(_page_factor_row(group, row) for row in group.get("base_years") or [])
             table = None
             if group.get("benchmark_source") == "estimate" and rows:
                 table = charts.DataTable(
@@ -348,7 +374,7 @@ def benchmark_factors_table(data: charts.Snapshot) -> charts.DataTable:
     return charts.DataTable(
         "benchmark-factors",
         "The estimated benchmarks, base year by base year: risk adjustment, trend and weight",
-        (charts.Column("Cohort"), charts.Column("Alignment"), *FACTOR_COLUMNS),
+        (charts.Column("Cohort"), charts.Column("Alignment"), *FACTOR_CSV_COLUMNS),
         rows,
     )
 

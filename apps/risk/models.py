@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
-from .parameters import DEFAULT_PARAMETERS, HCCStatus, Parameters, score_years
+from .parameters import DEFAULT_PARAMETERS, SEGMENT_LABELS, HCCStatus, Parameters, score_years, term_label
 
 
 class RiskParameters(models.Model):
@@ -159,6 +159,23 @@ class RiskScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mbi} {self.score_year}: {self.normalized_score:.3f} ({self.segment})"
+
+    @property
+    def segment_label(self) -> str:
+        return SEGMENT_LABELS.get(self.segment, self.segment)
+
+    @property
+    def hcc_list(self) -> str:
+        """The counted HCCs for reading: "18, 52, 85"."""
+        return ", ".join(self.hccs.split(";")) if self.hccs else ""
+
+    @property
+    def demographic_rows(self) -> list[tuple[str, float]]:
+        return [(term_label(k), v) for k, v in self.demographic_terms.items()]
+
+    @property
+    def interaction_rows(self) -> list[tuple[str, float]]:
+        return [(term_label(k), v) for k, v in self.interactions.items()]
 
 
 class RiskHCC(models.Model):

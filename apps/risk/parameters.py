@@ -4,6 +4,7 @@ year, and the names of what becomes of a condition category (docs/risk.md)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -44,3 +45,46 @@ class HCCStatus:
     HIERARCHY = "hierarchy"  # dropped: a higher category of its hierarchy is present (``dropped_by``)
     MODEL_RULE = "model_rule"  # dropped by the model's own rule (engine.ALWAYS_DROPPED, DROPPED_UNLESS)
     NOT_IN_SEGMENT = "not_in_segment"  # the segment has no coefficient for it (new enrollees: demographics only)
+
+
+# The segments as CMS labels them, in words for the pages.
+SEGMENT_LABELS = {
+    "CNA": "community, non-dual, aged",
+    "CND": "community, non-dual, disabled",
+    "CFA": "community, full-benefit dual, aged",
+    "CFD": "community, full-benefit dual, disabled",
+    "CPA": "community, partial-benefit dual, aged",
+    "CPD": "community, partial-benefit dual, disabled",
+    "INS": "long-term institutional",
+    "NE": "new enrollee",
+    "SNPNE": "new enrollee in a special needs plan",
+    "DI": "dialysis",
+    "DNE": "dialysis, new enrollee",
+}
+
+_DUALS = {"FBDual": "full-benefit dual", "PBDual": "partial-benefit dual", "NonDual": "non-dual"}
+_WORDS = {
+    "Male": "male", "Female": "female", "Aged": "aged", "NonAged": "disabled", "Disabled": "disabled",
+    "OriginallyDisabled": "originally disabled", "Origdis": "originally disabled", "LTI": "long-term institutional",
+    "CHF": "heart failure", "DIABETES": "diabetes", "gCopdCF": "COPD", "RENAL": "kidney disease",
+    "SEPSIS": "sepsis", "CANCER": "cancer", "IMMUNE": "immune disorder", "CARD_RESP_FAIL": "cardio-respiratory failure",
+    "gSubUseDisorder": "substance use disorder", "gPsych": "psychiatric condition", "gDiabetesMellit": "diabetes",
+}  # fmt: skip
+
+
+def term_label(term: str) -> str:
+    """A model term as words: "M70_74" → "male, 70–74"; "D3" → "3 payment HCCs"; "HCC85_HCC96" → "HCC 85 ×
+    HCC 96"; "FBDual_Male_Aged" → "full-benefit dual, male, aged"; other names with their parts spelled out."""
+    if m := re.fullmatch(r"([FM])(\d+)_(\d+|GT)", term):
+        sex = "female" if m[1] == "F" else "male"
+        return f"{sex}, {m[2]}–{m[3]}" if m[3] != "GT" else f"{sex}, {m[2]} and over"
+    if m := re.fullmatch(r"D(\d+)(P?)", term):
+        return f"{m[1]}{' or more' if m[2] else ''} payment HCCs"
+    if re.fullmatch(r"HCC\d+(_HCC\d+)+", term):
+        return " × ".join(f"HCC {p[3:]}" for p in term.split("_"))
+    parts = term.split("_")
+    if parts[0] in _DUALS:
+        return ", ".join([_DUALS[parts[0]], *(_WORDS.get(p, p) for p in parts[1:])])
+    for joined in (k for k in _WORDS if "_" in k and k in term):  # names that hold an underscore themselves
+        term = term.replace(joined, joined.replace("_", "~"))
+    return " × ".join(_WORDS.get(p.replace("~", "_"), p.replace("~", " ")) for p in term.split("_"))

@@ -35,12 +35,20 @@ def test_cms_admin_runs_the_pipeline_and_compares_the_acos(page: Page) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Pipeline run {run.pk}: PY2027")
     expect(page.locator("#run-status")).to_have_text("Done", timeout=60_000)
     steps = page.locator("#run-steps tbody tr")
-    expect(steps).to_have_count(6)
-    names = ["Alignment", "Quality measures", "Rural add-on", "Dual eligibles", "Money inputs", "ACO summaries"]
+    expect(steps).to_have_count(7)
+    names = [
+        "Risk scores",
+        "Alignment",
+        "Quality measures",
+        "Rural add-on",
+        "Dual eligibles",
+        "Money inputs",
+        "ACO summaries",
+    ]
     for i, name in enumerate(names):
         expect(steps.nth(i).locator("th")).to_contain_text(name)
         expect(steps.nth(i).locator("td").first).to_have_text("Done")
-    expect(steps.nth(5)).to_contain_text("2 of 2")  # one summary per ACO
+    expect(steps.nth(6)).to_contain_text("2 of 2")  # one summary per ACO
     expect(page.locator("#run-acos")).to_contain_text("L0001")
     expect(page.locator("#run-acos")).to_contain_text("(estimate)")
     assert PerformanceSummary.objects.filter(run=run).count() == 2

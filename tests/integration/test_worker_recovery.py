@@ -80,7 +80,7 @@ def test_a_worker_killed_mid_step_is_taken_over_and_the_run_completes_with_the_s
         run = services.pipeline_run_create(performance_year=2027)
         app.conf.task_always_eager = False  # (the integration fixture turns it back on after the test)
         with app.connection_for_write(redis.url) as connection:
-            pipeline_step_task.apply_async((run.pk, "alignment"), producer=connection.Producer())
+            pipeline_step_task.apply_async((run.pk, services.STEPS[0]), producer=connection.Producer())
         money = PipelineStep.objects.filter(run=run, name="money")
         wait_until(lambda: money.get().status == "running", seconds=240, what="the money step starting", log=first.log)
         time.sleep(2)  # well inside the step: its heartbeat has beaten, its transaction is open

@@ -214,11 +214,11 @@ def test_the_money_page_and_the_report_explain_each_factor(world: ACO, client_fo
     # Claims-aligned 2025: $83.33 PBPM, risk 1.0333 (2 of 2 scored), PY 1.0200, ratio 0.9871 inside the cap.
     assert (
         '<th scope="row">2025</th><td>18</td><td>$83.33</td><td>1.0333</td><td>2 of 2</td><td>1.0200</td>'
-        "<td>0.9871</td><td>0.9871</td><td>Within the cap</td><td>$82.26</td><td>1.0000</td><td>0.3333</td>"
+        "<td>0.9871</td><td>0.9871</td><td>$82.26</td><td>1.0000</td><td>0.3333</td>"
         "<td>$27.42</td>"
     ) in html
     # Voluntarily aligned 2024: no score, so no adjustment.
-    assert "<td>0 of 1</td><td>1.0200</td><td>—</td><td>1.0000</td><td>Not risk-adjusted: no scores</td>" in html
+    assert "<td>0 of 1</td><td>1.0200</td><td>—</td><td>1.0000 (no scores)</td>" in html
     assert "capped to $94.28 PBPM" in html
     assert "$77.14 to $94.28" in html
     assert "<dd>$565.68</dd>" in html

@@ -406,7 +406,7 @@ def test_money_page_traces_an_estimated_benchmark_to_its_base_years(aco: ACO, ad
     assert '<h4 id="benchmark-group-1">Aged &amp; Disabled, claims-aligned</h4>' in html
     assert (
         '<th scope="row">2024</th><td>1,200</td><td>$900.00</td><td>—</td><td>—</td><td>—</td><td>—</td>'
-        "<td>1.0000</td><td>Not risk-adjusted: no scores</td><td>$900.00</td><td>1.0927</td><td>0.3333</td>"
+        "<td>1.0000 (no scores)</td><td>$900.00</td><td>1.0927</td><td>0.3333</td>"
         "<td>$327.82</td>"
     ) in html
     assert "<td>$1,000.00</td><td>1.0300</td><td>0.3333</td><td>$343.33</td>" in html

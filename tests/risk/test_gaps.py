@@ -69,3 +69,16 @@ def test_nothing_shown_since_leaves_every_counted_hcc_open_and_no_prior_no_gaps(
     assert gaps.open_gaps(rows, {"A": MODEL}, [], PARENTS).hcc.tolist() == ["37"]
     empty = prior([("A", "37", HCCStatus.NOT_IN_SEGMENT, float("nan"), "E1122", "2025-03-01")])
     assert len(gaps.open_gaps(empty, {"A": MODEL}, [], PARENTS)) == 0
+
+
+def test_model_terms_and_segments_read_as_words() -> None:
+    from apps.risk.parameters import SEGMENT_LABELS, term_label
+
+    assert term_label("M70_74") == "male, 70–74"
+    assert term_label("F95_GT") == "female, 95 and over"
+    assert term_label("FBDual_Male_Aged") == "full-benefit dual, male, aged"
+    assert term_label("DIABETES_CHF") == "diabetes × heart failure"
+    assert term_label("gCopdCF_CARD_RESP_FAIL") == "COPD × cardio-respiratory failure"
+    assert term_label("HCC85_HCC96") == "HCC 85 × HCC 96"
+    assert term_label("D10P") == "10 or more payment HCCs"
+    assert SEGMENT_LABELS["CPD"] == "community, partial-benefit dual, disabled"
