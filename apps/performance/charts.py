@@ -360,6 +360,20 @@ def _high_needs_table(data: Snapshot) -> DataTable:
     )
 
 
+def _risk_table(data: Snapshot) -> DataTable:
+    risk = data["alignment"].get("risk") or {}
+    years = risk.get("years") or []
+    return DataTable(
+        "risk",
+        "Average risk score by cohort, base years and the performance year",
+        (
+            Column("Cohort"),
+            *(Column(f"{y}{' (PY)' if y == data['performance_year'] else ''}", "factor") for y in years),
+        ),
+        tuple((r["label"], *(r["scores"].get(str(y)) for y in years)) for r in risk.get("cohorts") or []),
+    )
+
+
 TABLES: dict[str, Callable[[Snapshot], DataTable]] = {
     "months": _months_table,
     "categories": _categories_table,
@@ -370,6 +384,7 @@ TABLES: dict[str, Callable[[Snapshot], DataTable]] = {
     "settlement": _settlement_table,
     "corridor": _corridor_table,
     "high-needs": _high_needs_table,
+    "risk": _risk_table,
 }
 CHART_SLUGS = frozenset(TABLES)
 
@@ -583,6 +598,33 @@ def high_needs_figure(data: Snapshot) -> dict[str, Any]:
     )
 
 
+def risk_figure(data: Snapshot) -> dict[str, Any] | None:
+    """Average risk score per cohort, one line per cohort across the base years and the PY."""
+    risk = data["alignment"].get("risk") or {}
+    years = risk.get("years") or []
+    if not years or not risk.get("cohorts"):
+        return None
+    colors = {"aged_disabled": BLUE, "esrd": RED, "high_needs": GOLD, "all": "#1a1a1a"}
+    traces = [
+        go.Scatter(
+            x=[str(y) for y in years],
+            y=[r["scores"].get(str(y)) for y in years],
+            mode="lines+markers",
+            name=r["label"],
+            line={"color": colors.get(r["cohort"], BLUE), "width": 3 if r["cohort"] == "all" else 2,
+                  "dash": "solid" if r["cohort"] == "all" else "dot"},
+            hovertemplate=f"{r['label']}, %{{x}}: %{{y:.3f}}<extra></extra>",
+        )
+        for r in risk["cohorts"]
+    ]  # fmt: skip
+    return _layout(
+        go.Figure(traces),
+        height=320,
+        xaxis={"title": {"text": "Score year (diagnoses of the year before)"}, "type": "category"},
+        yaxis={"title": {"text": "Average risk score"}, "rangemode": "tozero", "tickformat": ".2f"},
+    )
+
+
 FIGURES: dict[str, Callable[[Snapshot], dict[str, Any] | None]] = {
     "months": months_figure,
     "categories": categories_figure,
@@ -590,4 +632,5 @@ FIGURES: dict[str, Callable[[Snapshot], dict[str, Any] | None]] = {
     "quality": quality_figure,
     "settlement": settlement_figure,
     "high-needs": high_needs_figure,
+    "risk": risk_figure,
 }

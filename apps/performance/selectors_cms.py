@@ -72,7 +72,7 @@ class Column:
     label: str  # the page's column heading (the page says once that money figures are estimates)
     long_label: str  # the CSV's, which stands alone
     value: Callable[[dict[str, Any]], Any]
-    kind: str  # how the page shows it: "count", "pct", "dollars" (cents), "dollars0" (whole), "score"
+    kind: str  # how the page shows it: "count", "pct", "dollars" (cents), "dollars0" (whole), "score", "risk"
 
 
 def _get(*path: str) -> Callable[[dict[str, Any]], Any]:
@@ -87,10 +87,18 @@ def _get(*path: str) -> Callable[[dict[str, Any]], Any]:
     return read
 
 
+def _py_risk(data: dict[str, Any]) -> float | None:
+    """All aligned beneficiaries' average risk score of the PY (empty without risk scores)."""
+    risk = (data.get("alignment") or {}).get("risk") or {}
+    rows = [r for r in risk.get("cohorts") or [] if r.get("cohort") == "all"]
+    return rows[0]["scores"].get(str(data.get("performance_year"))) if rows else None
+
+
 # The comparison's columns, in table order; each can sort the table (``?sort=key`` or ``-key``).
 COLUMNS: list[Column] = [
     Column("aligned", "Aligned", "Aligned beneficiaries", _get("alignment", "total"), "count"),
     Column("high_needs", "High Needs share", "High Needs share (%)", _get("alignment", "high_needs_share_pct"), "pct"),
+    Column("risk", "Average risk score", "Average risk score (PY, CMS-HCC, normalized)", _py_risk, "risk"),
     Column("member_months", "Member-months", "Member-months", _get("settlement", "member_months"), "count"),
     Column("pbpm", "PBPM", "PBPM ($, estimate)", _get("settlement", "pbpm"), "dollars"),
     Column(

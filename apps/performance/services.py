@@ -34,6 +34,7 @@ import os
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -742,6 +743,37 @@ def _base_pbpm(run_id: int, performance_year: int, aco_pk: int | None) -> Decima
     return amount / mm if mm else None
 
 
+def _risk_trend(facts: Iterable[CohortRiskFact], py: int) -> dict[str, Any]:
+    """The average risk score per cohort (claims-aligned and voluntarily aligned together) and for all
+    aligned beneficiaries, per score year from the first base year to the PY: each group's average
+    weighted by its scored member-months, as the groups' averages are. Empty without a risk run."""
+    sums: dict[tuple[str, int], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for f in facts:
+        if f.average_risk is None or not f.scored_member_months:
+            continue
+        for key in ((f.cohort, f.year), ("all", f.year)):
+            sums[key][0] += f.average_risk * f.scored_member_months
+            sums[key][1] += f.scored_member_months
+    if not sums:
+        return {}
+    years = list(range(py - inputs.BASE_YEARS, py + 1))
+
+    def average(key: str, year: int) -> float | None:
+        total, months = sums.get((key, year), (Decimal(0), Decimal(0)))
+        return round(float(total / months), 4) if months else None
+
+    rows = [
+        {
+            "cohort": key,
+            "label": "All aligned beneficiaries" if key == "all" else str(Cohort(key).label),
+            "scores": {str(y): average(key, y) for y in years},
+        }
+        for key in [*Cohort.values, "all"]
+        if any((key, y) in sums for y in years)
+    ]
+    return {"years": years, "cohorts": rows}
+
+
 def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
     """The ACO's snapshot document (``snapshot.py``), from the run's facts, alignment and quality."""
     py = run.performance_year
@@ -864,7 +896,7 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
 
     align = run.alignment_run
     minimum = alignment_selectors.minimums_status(aco=aco, performance_year=py, run=align)
-    alignment = {
+    alignment: dict[str, Any] = {
         "total": minimum.total,
         "claims": minimum.claims,
         "voluntary": minimum.total - minimum.claims,
@@ -885,6 +917,7 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
             ),
         },
     }
+    alignment["risk"] = _risk_trend(risk.values(), py)
     # Each measure's unit in the year's catalogue ("% of index stays readmitted"), for its rate.
     units = dict(MeasureDefinition.objects.filter(performance_year=py).values_list("code", "unit"))
     quality: dict[str, Any] = {

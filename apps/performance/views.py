@@ -161,6 +161,13 @@ def _home_specs(data: charts.Snapshot) -> list[BlockSpec]:
             "bars add, red bars take away.",
         ),
         (
+            "risk",
+            "risk",
+            "Average risk score by cohort",
+            "Each cohort's average CMS-HCC risk score (normalized), weighted by member-months, for the base "
+            "years and the performance year: a score year's diagnoses come from the year before.",
+        ),
+        (
             "high_needs",
             "high-needs",
             "High Needs share",

@@ -48,6 +48,8 @@ def display(kind: str, value: Any) -> str:
     if kind in ("dollars", "dollars0"):
         places = 2 if kind == "dollars" else 0
         return f"{'−' if value < 0 else ''}${abs(value):,.{places}f}"
+    if kind == "risk":
+        return f"{value:.3f}"
     return f"{value:.1f}"
 
 

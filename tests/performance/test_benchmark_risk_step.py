@@ -173,6 +173,12 @@ def test_the_benchmark_is_risk_adjusted_per_group_and_the_voluntary_one_capped(w
     assert data["vintage"]["risk_run"] == pipeline.risk_run_id
     assert data["parameters"]["risk_ratio_cap_pct"] == 3.0
     assert data["parameters"]["voluntary_benchmark_cap_pct"] == 10.0
+    # The dashboard's trend: claims and voluntary groups together, weighted by scored member-months.
+    # 2025: (1.033333 × 18 + 1.00 × 12) / 30 = 1.02; 2026: (1.00 × 12 + 1.00 × 12) / 24 = 1.00.
+    expected = {"2024": 1.05, "2025": 1.02, "2026": 1.0, "2027": 1.02}
+    trend = data["alignment"]["risk"]
+    assert trend["years"] == [2024, 2025, 2026, 2027]
+    assert [(r["cohort"], r["scores"]) for r in trend["cohorts"]] == [("aged_disabled", expected), ("all", expected)]
 
 
 def test_without_a_risk_run_the_benchmark_is_not_risk_adjusted(world: ACO) -> None:
@@ -185,6 +191,7 @@ def test_without_a_risk_run_the_benchmark_is_not_risk_adjusted(world: ACO) -> No
     assert (groups["claims"]["benchmark_pbpm"], groups["voluntary"]["benchmark_pbpm"]) == (86.11, 94.72)
     assert data["settlement"]["benchmark"] == 1084.98
     assert data["settlement"]["risk_adjusted"] is False
+    assert data["alignment"]["risk"] == {}  # no trend either
     assert any("not risk-adjusted" in n for n in data["settlement"]["notes"])
     assert "no risk scores" in pipeline.steps.get(name="money").message
 

@@ -167,6 +167,10 @@ def three_acos() -> dict[str, ACO]:
     run = pipeline_run()
     performance_summary(acos["low"], run, expenditure="6120000")
     mid = performance_summary(acos["mid"], run, expenditure="9000000")
+    mid.data["alignment"]["risk"] = {
+        "years": [2027],
+        "cohorts": [{"cohort": "all", "label": "All", "scores": {"2027": 1.0375}}],
+    }
     mid.data["quality"]["tqs"] = None
     mid.save()
     performance_summary(acos["high"], run, expenditure="12240000")
@@ -195,6 +199,7 @@ def test_the_comparison_shows_every_acos_figures_as_estimates(
     assert table.count("29.4%") == 3  # High Needs share
     assert table.count("12,240") == 3
     assert table.count("80.0") == 2  # the TQS; the middle ACO has none
+    assert "Average risk score" in table and "1.038" in table  # the middle ACO's PY average (1.0375)
     assert f'href="/acos/{three_acos["low"].aco_id}/?py=2027"' in page  # drill-down to the ACO
     assert 'data-figure="settlement-figure"' in page and 'id="settlement-figure"' in page
     assert 'data-figure="pbpm-figure"' in page and 'id="pbpm-table"' in page  # each chart has its table
