@@ -46,6 +46,15 @@ def test_admin_finds_a_beneficiary_reads_why_and_exports(page: Page) -> None:
     expect(why).to_contain_text("has the largest weighted charge")
     expect(page.locator("#competitors tbody tr").first).to_contain_text("L0001")
     expect(page.locator(".portal-chart .main-svg").first).to_be_visible()  # Plotly drew the chart
+    # The risk score, computed by the pipeline's first step, with the terms behind it.
+    expect(page.locator("#risk-years tbody tr")).to_have_count(4)  # three base years and the PY
+    check_a11y(page)
+
+    # The recapture worklist: open gaps by aligning TIN and NPI, each linking to its beneficiary.
+    visit(page, "/acos/L0001/beneficiaries/recapture-gaps/?py=2027")
+    expect(page.locator("#recapture-summary")).to_contain_text("Risk score at stake")
+    expect(page.locator("#recapture-gaps tbody tr").first).to_be_visible()
+    check_a11y(page)
 
     # The other views of the run: counts by TIN (with its chart), changes since the last run, voluntary records.
     visit(page, "/acos/L0001/beneficiaries/by-tin/?py=2027")
