@@ -45,8 +45,10 @@ def test_admin_reads_the_dashboard_and_the_money_page(page: Page) -> None:
         charts.money_text(data["settlement"]["estimated_settlement"])
     )
 
-    # The five charts are drawn (Plotly turned each container into a graph) with the snapshot's data.
-    expect(panel.locator(".js-plotly-plot")).to_have_count(5)
+    # The six charts are drawn (Plotly turned each container into a graph) with the snapshot's data; the
+    # risk chart has a line per cohort (and one for everyone), a point per score year.
+    risk = data["alignment"]["risk"]
+    expect(panel.locator(".js-plotly-plot")).to_have_count(6)
     points = page.evaluate(TRACE_POINTS)
     assert points == {
         "figure-months": [len(months), len(months)],
@@ -54,6 +56,7 @@ def test_admin_reads_the_dashboard_and_the_money_page(page: Page) -> None:
         "figure-quality": [1, 1],
         "figure-settlement": [len(lines)],
         "figure-high-needs": [1],
+        "figure-risk": [len(risk["years"])] * len(risk["cohorts"]),
     }
     expect(page.locator("#chart-months .main-svg .bars .point")).to_have_count(len(months))
     expect(page.locator("#chart-settlement .main-svg .point")).to_have_count(len(lines))
