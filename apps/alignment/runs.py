@@ -5,16 +5,16 @@ COPY on PostgreSQL (batched INSERTs elsewhere)."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection
 from django.utils import timezone
 
-BATCH = 5000
+from lead_portal.bulk import analyze as analyze
+from lead_portal.bulk import copy_rows as copy_rows
 
 
 def claim(model: Any, run_id: int) -> bool:
@@ -83,33 +83,3 @@ class Background[T]:
         if self._error is not None:
             raise self._error
         return self._value  # type: ignore[return-value]
-
-
-def copy_rows(
-    model: type[models.Model], names: Sequence[str], rows: Iterable[tuple[Any, ...]], *, json_fields: Sequence[str] = ()
-) -> None:
-    """Write ``rows`` (values in the order of ``names``; ``json_fields`` as JSON text) into the model's
-    table. The rows must be ready before the COPY starts: nothing may query the database inside it."""
-    if connection.vendor == "postgresql":
-        table = model._meta.db_table
-        with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    decode = {i for i, name in enumerate(names) if name in json_fields}
-    objs = (
-        model(**{name: json.loads(v) if i in decode else v for i, (name, v) in enumerate(zip(names, row, strict=True))})
-        for row in rows
-    )
-    while batch := [o for _, o in zip(range(BATCH), objs, strict=False)]:
-        model._default_manager.bulk_create(batch)
-
-
-def analyze(model: type[models.Model]) -> None:
-    """Refresh the planner's statistics of a table a run has just filled (PostgreSQL). Without it the
-    new run's id is unknown to them: PostgreSQL then expects one row for it and joins the claims to tens
-    of thousands of beneficiaries one index probe at a time. Sampling takes a fraction of a second, and
-    inside the run's transaction it sees the rows just written."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {model._meta.db_table}")

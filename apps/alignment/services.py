@@ -38,7 +38,7 @@ from apps.claims import loader
 from apps.claims.models import Beneficiary, CCLFFile
 from apps.claims.shards import Shard
 from apps.risk import selectors as risk_selectors
-from apps.risk.models import RiskRun, RiskScore
+from apps.risk.models import RiskRun
 from lead_portal import jobs
 from lead_portal.exports import csv_writer, xlsx_workbook, xlsx_write, xlsx_write_row
 from lead_portal.formatting import when
@@ -194,20 +194,11 @@ class _Cohorts:
 def _risk_input(run: AlignmentRun, shard: Shard | None) -> cohorts.RiskInput | None:
     """The normalized risk scores of the assessment's year (of one part's beneficiaries) from the run's
     risk run; None without one (the risk-score criteria are then not evaluated)."""
-    if run.risk_run_id is None:
+    if run.risk_run is None:
         return None
     year = (run.as_of or dt.date(run.performance_year, 1, 1)).year
-    scores = RiskScore.objects.filter(run_id=run.risk_run_id, score_year=year)
-    if shard is not None:
-        scores = shard.filter(scores, "mbi")
-    rows = list(scores.values_list("mbi", "normalized_score", "esrd").iterator(chunk_size=20000))
-    mbi, score, esrd = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [])
-    return cohorts.RiskInput(
-        year=year,
-        mbi=np.array(mbi, dtype=object),
-        score=np.array(score, dtype=np.float64),
-        esrd_model=np.array(esrd, dtype=bool),
-    )
+    found = risk_selectors.score_columns(run=run.risk_run, score_year=year, shard=shard)
+    return cohorts.RiskInput(year=year, mbi=found.mbi, score=found.score, esrd_model=found.esrd)
 
 
 def _assess_cohorts(

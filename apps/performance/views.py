@@ -202,35 +202,28 @@ def parameter_rows(data: charts.Snapshot) -> list[tuple[str, str, str]]:
 # --------------------------------------------------------------------------------------------------
 # The benchmark, factor by factor (risk-adjusted, claims-aligned and voluntarily aligned apart)
 # --------------------------------------------------------------------------------------------------
-FACTOR_COLUMNS = (
-    charts.Column("Base year"),
-    charts.Column("Member-months", "int"),
-    charts.Column("PBPM ($)", "money"),
-    charts.Column("Risk", "factor"),
-    charts.Column("Scored"),
-    charts.Column("PY risk", "factor"),
-    charts.Column("Ratio (PY ÷ base)", "factor"),
-    charts.Column("Ratio applied"),
-    charts.Column("Adjusted PBPM ($)", "money"),
-    charts.Column("Trend", "factor"),
-    charts.Column("Weight", "factor"),
-    charts.Column("Adds ($ PBPM)", "money"),
+# Each factor's column: (heading on the page, heading in the CSV, kind). The page's short headings are
+# explained by the paragraph above the tables; the CSV stands alone. The page shows the cap in the
+# "Ratio applied" cell (``_page_factor_row``); the CSV keeps it apart.
+_FACTORS = (
+    ("Base year", "Base year", "text"),
+    ("Member-months", "Member-months", "int"),
+    ("PBPM ($)", "Base-year PBPM ($)", "money"),
+    ("Risk", "Base-year risk score", "factor"),
+    ("Scored", "Beneficiaries with a score", "text"),
+    ("PY risk", "PY risk score", "factor"),
+    ("Ratio (PY ÷ base)", "Risk ratio (PY ÷ base year)", "factor"),
+    ("Ratio applied", "Risk ratio applied", "factor"),
+    ("", "Cap", "text"),
+    ("Adjusted PBPM ($)", "Risk-adjusted PBPM ($)", "money"),
+    ("Trend", "Trend factor", "factor"),
+    ("Weight", "Weight", "factor"),
+    ("Adds ($ PBPM)", "Adds to the benchmark ($ PBPM)", "money"),
 )
-# The CSV download's columns: the long names (no paragraph above explains the short ones), the cap apart.
-FACTOR_CSV_COLUMNS = (
-    charts.Column("Base year"),
-    charts.Column("Member-months", "int"),
-    charts.Column("Base-year PBPM ($)", "money"),
-    charts.Column("Base-year risk score", "factor"),
-    charts.Column("Beneficiaries with a score"),
-    charts.Column("PY risk score", "factor"),
-    charts.Column("Risk ratio (PY ÷ base year)", "factor"),
-    charts.Column("Risk ratio applied", "factor"),
-    charts.Column("Cap"),
-    charts.Column("Risk-adjusted PBPM ($)", "money"),
-    charts.Column("Trend factor", "factor"),
-    charts.Column("Weight", "factor"),
-    charts.Column("Adds to the benchmark ($ PBPM)", "money"),
+_APPLIED, _CAP = 7, 8
+FACTOR_CSV_COLUMNS = tuple(charts.Column(long, kind) for _, long, kind in _FACTORS)
+FACTOR_COLUMNS = tuple(
+    charts.Column(short, "text" if i == _APPLIED else kind) for i, (short, _, kind) in enumerate(_FACTORS) if i != _CAP
 )
 
 
@@ -256,7 +249,7 @@ def _page_factor_row(group: charts.Snapshot, row: charts.Snapshot) -> tuple[Any,
         applied = f"{applied} (no scores)"
     elif row.get("risk_capped"):
         applied = f"{applied} (capped)"
-    return (*cells[:7], applied, *cells[9:])
+    return (*cells[:_APPLIED], applied, *cells[_CAP + 1 :])
 
 
 def _factor_row(group: charts.Snapshot, row: charts.Snapshot) -> tuple[Any, ...]:

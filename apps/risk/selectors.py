@@ -12,6 +12,8 @@ import numpy as np
 import numpy.typing as npt
 from django.db.models import QuerySet
 
+from apps.claims.shards import Shard
+
 from .models import RiskHCC, RiskParameters, RiskRun, RiskScore
 from .parameters import DEFAULT_PARAMETERS, Parameters
 
@@ -78,10 +80,13 @@ class ScoreColumns:
     model: Array
 
 
-def score_columns(*, run: RiskRun, score_year: int) -> ScoreColumns:
+def score_columns(*, run: RiskRun, score_year: int, shard: Shard | None = None) -> ScoreColumns:
+    """The run's scores of ``score_year`` (of one part's beneficiaries when ``shard`` is given)."""
+    scores = RiskScore.objects.filter(run=run, score_year=score_year)
+    if shard is not None:
+        scores = shard.filter(scores, "mbi")
     rows = list(
-        RiskScore.objects.filter(run=run, score_year=score_year)
-        .order_by("mbi")
+        scores.order_by("mbi")
         .values_list("mbi", "normalized_score", "raw_score", "esrd", "segment", "model")
         .iterator(chunk_size=20_000)
     )

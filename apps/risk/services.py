@@ -10,16 +10,15 @@ computing a run again replaces its rows."""
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -27,7 +26,7 @@ from apps.accounts.models import User
 from apps.acos import selectors as aco_selectors
 from apps.claims import loader
 from apps.claims.models import CCLFFile
-from lead_portal import jobs
+from lead_portal import bulk, jobs
 from lead_portal.formatting import when
 
 from . import gaps, selectors
@@ -38,7 +37,6 @@ if TYPE_CHECKING:
     from . import engine
 
 log = logging.getLogger(__name__)
-BATCH = 5000
 
 SCORE_COLUMNS = (
     "run_id",
@@ -181,10 +179,11 @@ def _compute(run: RiskRun) -> RiskRun:
             RiskScore.objects.filter(run=run).delete()
             RecaptureGap.objects.filter(run=run).delete()
             for result in results:
-                _write(RiskScore, SCORE_COLUMNS, _score_rows(run.pk, result), json_fields=SCORE_JSON)
-                _write(RiskHCC, HCC_COLUMNS, _hcc_rows(run.pk, result))
-            _write(RecaptureGap, GAP_COLUMNS, _gap_rows(run.pk, gaps))
-            _analyze(RiskScore, RiskHCC, RecaptureGap)
+                bulk.copy_rows(RiskScore, SCORE_COLUMNS, _score_rows(run.pk, result), json_fields=SCORE_JSON)
+                bulk.copy_rows(RiskHCC, HCC_COLUMNS, _hcc_rows(run.pk, result))
+            bulk.copy_rows(RecaptureGap, GAP_COLUMNS, _gap_rows(run.pk, gaps))
+            for table in (RiskScore, RiskHCC, RecaptureGap):
+                bulk.analyze(table)
             watch.lap("store")
             scored = sum(len(r.scores.mbi) for r in results)
             counts["beneficiaries"] = len(people.mbi)
@@ -322,36 +321,3 @@ def _gap_rows(run_id: int, found: gaps.Gaps) -> Iterator[tuple[Any, ...]]:
         found.source.tolist(),
         strict=True,
     )
-
-
-def _write(
-    model: type[models.Model],
-    names: Sequence[str],
-    rows: Iterable[tuple[Any, ...]],
-    *,
-    json_fields: Sequence[str] = (),
-) -> None:
-    """Write ``rows`` (values in the order of ``names``; ``json_fields`` as JSON text) into the model's
-    table: COPY on PostgreSQL, INSERTs in batches elsewhere."""
-    if connection.vendor == "postgresql":
-        table = model._meta.db_table
-        with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    decode = {i for i, name in enumerate(names) if name in json_fields}
-    objects = (
-        model(**{name: json.loads(v) if i in decode else v for i, (name, v) in enumerate(zip(names, row, strict=True))})
-        for row in rows
-    )
-    while batch := [o for _, o in zip(range(BATCH), objects, strict=False)]:
-        model._default_manager.bulk_create(batch)
-
-
-def _analyze(*tables: type[models.Model]) -> None:
-    """Fresh planner statistics for tables a run has just filled (PostgreSQL): the steps after this one
-    join beneficiaries to these rows by run."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for model in tables:
-                cursor.execute(f"ANALYZE {model._meta.db_table}")
