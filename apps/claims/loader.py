@@ -604,7 +604,11 @@ FACT_COLUMNS = (
     "paid_cents",
     "is_current",
     "is_denied",
+    "diagnoses",
 )
+# The CCLF5 diagnosis codes a Part B fact carries in ``diagnoses`` (the line's, then the claim's twelve).
+FACT_DIAGNOSES = {"CCLF5": ("CLM_LINE_DGNS_CD", *(f"CLM_DGNS_{i}_CD" for i in range(1, 13)))}
+DIAGNOSIS_SEPARATOR = ","
 # Per source, the CCLF field each fact column is cut from (bill_type: two one-character fields).
 FACT_FIELDS: dict[str, dict[str, str | tuple[str, ...]]] = {
     "CCLF1": {
@@ -784,6 +788,8 @@ def insert_facts(cursor: CursorWrapper, file_type: str, file_id: int, min_id: in
             exprs.append("t.is_current")
         elif column == "is_denied":
             exprs.append("t.is_denied" if model_has(file_type, "is_denied") else ("false" if _postgres() else "0"))
+        elif column == "diagnoses":
+            exprs.append(diagnoses_sql(file_type, "t"))
         elif column in FACT_TEXT:
             if spec is None:
                 exprs.append("''")
@@ -802,6 +808,21 @@ def insert_facts(cursor: CursorWrapper, file_type: str, file_id: int, min_id: in
         [file_id, min_id],
     )
     return int(cursor.rowcount)
+
+
+def diagnoses_sql(file_type: str, alias: str) -> str:
+    """SQL: the ``diagnoses`` text of a fact from its wide row ``alias`` (the staged path, and the
+    migration that added the column): each non-blank code trimmed, preceded by the separator, the
+    first separator cut off."""
+    names = FACT_DIAGNOSES.get(file_type)
+    if not names:
+        return "''"
+    sep = DIAGNOSIS_SEPARATOR
+    pieces = []
+    for name in names:
+        code = f"TRIM(COALESCE({alias}.{name.lower()}, ''))"
+        pieces.append(f"(CASE WHEN {code} <> '' THEN '{sep}' || {code} ELSE '' END)")
+    return f"SUBSTR({' || '.join(pieces)}, 2)"
 
 
 def model_has(file_type: str, name: str) -> bool:
@@ -957,7 +978,50 @@ def fact_rows(
         elif column == "is_denied":
             denied = _denied(matrix, file_type) if model_has(file_type, "is_denied") else np.zeros(n, dtype=bool)
             columns.append((np.where(denied, ord("t"), ord("f")).astype(np.uint8)[:, None], None))
+        elif column == "diagnoses":
+            columns.append(_diagnoses_column(matrix, file_type, file_layout))
     return _text_rows(columns), years_out
+
+
+def _diagnoses_column(matrix: np.ndarray, file_type: str, file_layout: Layout) -> tuple[np.ndarray, np.ndarray | None]:
+    """The ``diagnoses`` text of each record: the code fields' bytes as they stand, each followed by the
+    separator, with a keep mask that trims every code (blanks before and after), and drops the blank
+    codes and the separator after the last code. Whole-block array operations: one gather of the code
+    bytes, (records × codes × bytes) masks."""
+    names = FACT_DIAGNOSES.get(file_type, ())
+    n = matrix.shape[0]
+    if not names:
+        return np.zeros((n, 0), dtype=np.uint8), None
+    fields = [file_layout.field(name) for name in names]
+    width = fields[0].length
+    if any(f.length != width for f in fields):
+        raise ValueError(f"{file_type}: the diagnosis code fields differ in width")
+    runs: list[list[int]] = []  # fields that follow one another are copied as one slice
+    for f in fields:
+        if runs and runs[-1][1] == f.slice.start:
+            runs[-1][1] = f.slice.stop
+        else:
+            runs.append([f.slice.start, f.slice.stop])
+    codes = np.concatenate([matrix[:, a:b] for a, b in runs], axis=1).reshape(n, len(fields), width)
+    filled = codes != _SPACE
+    # Between the first and the last non-blank byte of each code (an empty code keeps nothing): a loop
+    # over byte positions, not over records.
+    after_first, before_last = filled.copy(), filled.copy()
+    for i in range(1, width):
+        after_first[:, :, i] |= after_first[:, :, i - 1]
+        before_last[:, :, width - 1 - i] |= before_last[:, :, width - i]
+    inside = after_first & before_last
+    present = after_first[:, :, -1]
+    # Every present code but the last of its record is followed by the separator.
+    last = len(fields) - 1 - np.argmax(present[:, ::-1], axis=1)
+    separated = present & (np.arange(len(fields)) != last[:, None])
+    cells = np.empty((n, len(fields), width + 1), dtype=np.uint8)
+    cells[:, :, :width] = codes
+    cells[:, :, width] = ord(DIAGNOSIS_SEPARATOR)
+    keep = np.empty(cells.shape, dtype=bool)
+    keep[:, :, :width] = inside
+    keep[:, :, width] = separated
+    return cells.reshape(n, -1), keep.reshape(n, -1)
 
 
 def _denied(matrix: np.ndarray, file_type: str) -> np.ndarray:

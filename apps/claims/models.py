@@ -647,7 +647,8 @@ class ClaimFact(models.Model):
     On PostgreSQL the table is partitioned by ``service_year`` (the year of ``from_date``; 0 when the date
     is missing), one partition per year, created by the loader as years arrive; its text columns are
     ``char(n)``, so a binary COPY of them has a fixed width per row. Codes are trimmed; amounts are whole
-    cents (an empty allowed amount is 0, an empty paid amount NULL, as expenditure skips it)."""
+    cents (an empty allowed amount is 0, an empty paid amount NULL, as expenditure skips it). A Part B line's
+    diagnosis codes travel in one comma-separated text (``diagnoses``), which the risk step splits."""
 
     pk = models.CompositePrimaryKey("source", "row_id", "service_year")
     source = models.PositiveSmallIntegerField(help_text="CCLF file number: 1, 2, 5 or 6.")
@@ -678,6 +679,14 @@ class ClaimFact(models.Model):
     )
     is_current = models.BooleanField(default=False)
     is_denied = models.BooleanField(default=False)
+    diagnoses = models.TextField(
+        blank=True,
+        default="",
+        help_text=(
+            "CCLF5: the line's diagnosis code and the claim's twelve, trimmed, in file order, the empty ones "
+            "left out, joined by commas; empty for the other sources."
+        ),
+    )
 
     class Meta:
         verbose_name = "claim fact"

@@ -7,8 +7,9 @@ current MBI, from risk-adjustment-eligible services:
   inpatient (type 60), RHC/FQHC (type 40, bill type 71x/77x), or outpatient (type 40) with a current
   revenue line (CCLF2 claim fact) whose HCPCS is on CMS's eligible list of the line's year (a line without
   a date: the latest list read); the service date is the claim's through date (its from date when empty);
-- CCLF5 (``PartBLine``) lines, not denied, whose HCPCS is on the eligible list of the line's year: the
-  line diagnosis and the claim's twelve diagnosis codes; the service date is the line's from date.
+- CCLF5 lines, not denied, whose HCPCS is on the eligible list of the line's year: the line diagnosis and
+  the claim's twelve diagnosis codes, read from the Part B claim facts, which carry them as one text
+  (``ClaimFact.diagnoses``); the service date is the line's from date.
 Only codes that map to a condition category of either model leave the database (no other code can
 enter a score), compared as the loader stores them (trimmed), without a dot as CMS sends them or with one
 after the category; they leave without the dot. The eligible lists and the mapped codes are bound to the
@@ -33,15 +34,13 @@ from typing import Any
 import numpy as np
 from django.db import connection, transaction
 
-from apps.claims.models import Beneficiary, ClaimFact, PartADiagnosis, PartBLine
+from apps.claims.models import Beneficiary, ClaimFact, PartADiagnosis
 
 from . import engine
 from .parameters import Parameters
 
 FACTS = ClaimFact._meta.db_table
 PART_A_DX = PartADiagnosis._meta.db_table
-PART_B = PartBLine._meta.db_table
-PART_B_DX_COLUMNS = ("clm_line_dgns_cd", *(f"clm_dgns_{i}_cd" for i in range(1, 13)))
 RHC_FQHC_BILL_TYPES = ("71", "77")
 FETCH = 100_000
 
@@ -95,14 +94,6 @@ def stored_forms(codes: Iterable[str]) -> list[str]:
     return sorted(forms)
 
 
-def _unpivot(columns: Sequence[str]) -> tuple[str, str]:
-    """SQL: a join giving one row per column value of ``t``, and the value's expression."""
-    values = ", ".join(f"t.{c}" for c in columns)
-    if _postgres():
-        return f"CROSS JOIN LATERAL unnest(ARRAY[{values}]) AS d(code)", "d.code"
-    return f"JOIN json_each(json_array({values})) AS d", "d.value"
-
-
 def _part_a(years: Sequence[int], codes: Sequence[str]) -> tuple[str, list[Any]]:
     """CCLF4 diagnoses of eligible Part A claims: inpatient and RHC/FQHC claims, and outpatient claims
     with an eligible revenue line."""
@@ -151,21 +142,38 @@ def _part_a(years: Sequence[int], codes: Sequence[str]) -> tuple[str, list[Any]]
     return sql, p.values
 
 
+def _split(column: str) -> tuple[str, str]:
+    """SQL: a join giving one row per code of a fact's comma-separated ``diagnoses`` text, and the code."""
+    if _postgres():
+        return f"CROSS JOIN LATERAL unnest(string_to_array({column}, ',')) AS d(code)", "d.code"
+    return f"""JOIN json_each('["' || REPLACE({column}, ',', '","') || '"]') AS d""", "d.value"
+
+
 def _part_b(years: Sequence[int], codes: Sequence[str]) -> tuple[str, list[Any]]:
-    """CCLF5 line and claim diagnoses of current, paid lines with an eligible HCPCS."""
+    """CCLF5 line and claim diagnoses of current, paid lines with an eligible HCPCS, from the Part B
+    claim facts (``ClaimFact.diagnoses``): the years' partitions only, and no wide row read. The lines
+    of a beneficiary and year with the same codes (a claim's twelve repeat on each of its lines, a chronic
+    condition on most visits) are reduced to one, with the evidence the engine would pick among them,
+    before their codes are split: a fifth of the lines."""
     p = _Params()
-    join, value = _unpivot(PART_B_DX_COLUMNS)
+    join, value = _split("l.diagnoses")
     first, last = dt.date(years[0], 1, 1), dt.date(years[-1], 12, 31)
-    sql = f"""
-        SELECT {_bytes("TRIM(t.current_mbi)")}, {_clean(value)}, MAX({_best("t.clm_line_from_dt", "t.cur_clm_uniq_id")})
-        FROM {PART_B} t
-        {join}
-        WHERE t.is_current AND NOT t.is_denied AND t.current_mbi <> ''
-          AND t.clm_line_from_dt BETWEEN {p.value(first)} AND {p.value(last)}
-          AND {p.eligible("t.clm_line_hcpcs_cd", "t.clm_line_from_dt", years)}
-          AND {p.among(value, codes)}
-        GROUP BY 1, 2, {_year_of("t.clm_line_from_dt")}
+    lines = f"""
+        SELECT f.current_mbi, f.service_year, f.diagnoses, MAX({_best("f.from_date", "f.claim_id")}) AS best
+        FROM {FACTS} f
+        WHERE f.source = 5 AND f.is_current AND NOT f.is_denied AND f.current_mbi <> '' AND f.diagnoses <> ''
+          AND f.service_year BETWEEN {p.value(years[0])} AND {p.value(years[-1])}
+          AND f.from_date BETWEEN {p.value(first)} AND {p.value(last)}
+          AND {p.eligible("f.hcpcs", "f.service_year", years, year_given=True)}
+        GROUP BY f.current_mbi, f.service_year, f.diagnoses
     """  # noqa: S608 (table and column names from the models and this module; values are bound)
+    sql = f"""
+        SELECT {_bytes("TRIM(l.current_mbi)")}, {_clean(value)}, MAX(l.best)
+        FROM ({lines}) l
+        {join}
+        WHERE {p.among(value, codes)}
+        GROUP BY 1, 2, l.service_year
+    """  # noqa: S608 (as above)
     return sql, p.values
 
 
@@ -279,10 +287,15 @@ def load_diagnoses(service_years: Sequence[int], parameters: Parameters) -> dict
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")
                 cursor.execute("SET LOCAL enable_nestloop = off")
-                # Each parallel worker sorts its part of the Part B diagnoses (about 100 MB for 100,000
-                # beneficiaries over four years) in memory rather than on disk.
-                cursor.execute("SET LOCAL work_mem = '128MB'")
+                # The Part B lines' aggregates are hashed in memory (about 200 MB for 100,000 beneficiaries
+                # over five years) rather than sorted on disk.
+                cursor.execute("SET LOCAL work_mem = '256MB'")
         part_a = _fetch(*_part_a(years, codes), engine.SOURCE_CCLF4)
+        if _postgres():
+            with connection.cursor() as cursor:
+                # Splitting each line's codes is a nested loop over a function, not over a table; with
+                # nested loops off the planner gives up its parallel plan for it.
+                cursor.execute("SET LOCAL enable_nestloop = on")
         part_b = _fetch(*_part_b(years, codes), engine.SOURCE_CCLF5)
     both = engine.Diagnoses(
         mbi=np.concatenate([part_a.mbi, part_b.mbi]),

@@ -1,6 +1,7 @@
 """The narrow claim facts against the wide rows they were cut from, re-derived here in Python from the
 wide rows (not through the loader's SQL or numpy): one fact per wide row of CCLF1, CCLF2, CCLF5 and
-CCLF6, with the same current flag and current MBI, trimmed codes and whole cents."""
+CCLF6, with the same current flag and current MBI, trimmed codes, whole cents, and a Part B line's
+diagnosis codes joined by commas."""
 
 from __future__ import annotations
 
@@ -42,7 +43,14 @@ def expected_fact(file_type: str, row: Any) -> dict[str, Any]:
         "paid_cents": _cents(getattr(row, str(paid).lower())) if paid else None,
         "is_current": row.is_current,
         "is_denied": bool(getattr(row, "is_denied", False)),
+        "diagnoses": ",".join(code for code in _part_b_codes(row) if code) if file_type == "CCLF5" else "",
     }
+
+
+def _part_b_codes(row: Any) -> list[str]:
+    """A Part B line's diagnosis code, then its claim's twelve, trimmed."""
+    names = ["clm_line_dgns_cd", *(f"clm_dgns_{i}_cd" for i in range(1, 13))]
+    return [(getattr(row, name) or "").strip() for name in names]
 
 
 def assert_facts_match_wide_rows() -> int:

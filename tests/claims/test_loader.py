@@ -956,3 +956,25 @@ def test_be_and_demo_codes_follow_their_claims_versions(tmp_path: Path) -> None:
     ]
     assert models.PartBBenefitCodes.objects.filter(cur_clm_uniq_id=20, is_current=True).get().file.run == run2
     assert models.PartBBenefitCodes.objects.count() == 5
+
+
+# --- a Part B fact's diagnosis codes --------------------------------------------------------------
+
+
+def test_a_part_b_fact_carries_its_codes_in_file_order_without_blanks() -> None:
+    """The COPY path's numpy cut of ``ClaimFact.diagnoses`` on records written by hand: blanks between
+    codes, a code written right-justified, a code with its dot, a record with no code at all."""
+    import numpy as np
+
+    from apps.claims import loader
+
+    first = part_b(1, "C1", CLM_LINE_DGNS_CD="J449", CLM_DGNS_1_CD="J449", CLM_DGNS_3_CD="E11.65", CLM_DGNS_12_CD="I10")
+    first = splice(first, "CCLF5", "CLM_DGNS_5_CD", "  N184")  # right-justified: trimmed
+    blank = part_b(2, "C2")
+    for name in loader.FACT_DIAGNOSES["CCLF5"]:
+        blank = splice(blank, "CCLF5", name, "")
+    matrix = np.frombuffer((first + blank).encode("ascii"), dtype=np.uint8).reshape(2, -1)
+    cells, keep = loader._diagnoses_column(matrix, "CCLF5", layout("CCLF5"))
+    assert keep is not None
+    got = [cells[i][keep[i]].tobytes().decode() for i in range(2)]
+    assert got == ["J449,J449,E11.65,N184,I10", ""]
