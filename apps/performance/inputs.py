@@ -60,6 +60,7 @@ from apps.claims.models import (
     PartBBenefitCodes,
     PartBLine,
 )
+from apps.risk import parameters as risk_parameters
 from apps.risk.models import RiskScore
 
 from .models import (
@@ -457,8 +458,9 @@ def _least(*terms: str) -> str:
 
 
 def _risk_query(performance_year: int, last_py_month: int) -> str:
-    """Per (ACO, cohort, alignment type, score year): beneficiaries with member-months, those of them with
-    a score, their member-months, the scored ones' member-months and Σ score × member-months. Each
+    """Per (ACO, cohort, alignment type, score year with diagnoses in the CCLF): beneficiaries with
+    member-months, those of them with a score, their member-months, the scored ones' member-months and
+    Σ score × member-months. Each
     aligned beneficiary's member-months of each score year are counted as ``member_month_rows`` counts
     them (alive on the 1st, the month of death counting; entitled from the later of the Part A and Part B
     starts, a mid-month start counting from the next month; in the PY from the alignment's effective
@@ -467,7 +469,11 @@ def _risk_query(performance_year: int, last_py_month: int) -> str:
     benes = Beneficiary._meta.db_table
     scores = RiskScore._meta.db_table
     py = int(performance_year)
-    years = " UNION ALL ".join(f"SELECT {y} AS year" for y in range(py - BASE_YEARS, py + 1))
+    # Only score years whose diagnoses lie within the CCLF (not the first base year: docs/risk.md): a
+    # base year without an average keeps a risk ratio of 1.
+    years = " UNION ALL ".join(
+        f"SELECT {y} AS year" for y in range(py - BASE_YEARS, py + 1) if risk_parameters.diagnoses_in_cclf(y, py)
+    )
     # Each beneficiary's dates: the later entitlement start (NULL when both are missing).
     dates = (
         "SELECT ab.mbi, ab.aco_id, ab.cohort, ab.alignment_type, ab.effective_from, b.death_date, "  # noqa: S608

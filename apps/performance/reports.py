@@ -437,7 +437,13 @@ def _benchmark_group_facts(f: _Facts, data: Mapping[str, Any]) -> None:
         for b in g.get("base_years") or []:
             row = f"{item}, base year {b.get('year')}"
             ratio = b.get("risk_ratio_uncapped")
-            cap_text = "not risk-adjusted: no scores" if ratio is None else ("capped" if b.get("risk_capped") else "no")
+            cap_text = "capped" if b.get("risk_capped") else "no"
+            if ratio is None:
+                cap_text = "not risk-adjusted: " + (
+                    "diagnoses before the CCLF"
+                    if g.get("risk") is not None and b.get("risk_before_cclf")
+                    else "no scores"
+                )
             for measure, value, unit in (
                 ("Base-year PBPM", b.get("pbpm"), "usd_pbpm"),
                 ("Base-year risk score", b.get("risk"), "number"),

@@ -56,6 +56,7 @@ from apps.claims.models import CCLFFile, PartABenefitCodes, PartBBenefitCodes
 from apps.medicaid.duals import services as medicaid_services
 from apps.quality import pipeline as quality_pipeline
 from apps.quality.models import MeasureCode, MeasureDefinition, MeasureResult, QualityRun, QualityScore
+from apps.risk import parameters as risk_parameters
 from apps.risk import services as risk_services
 from apps.risk.models import RiskRun
 from apps.rural import services as rural_services
@@ -745,8 +746,9 @@ def _base_pbpm(run_id: int, performance_year: int, aco_pk: int | None) -> Decima
 
 def _risk_trend(facts: Iterable[CohortRiskFact], py: int) -> dict[str, Any]:
     """The average risk score per cohort (claims-aligned and voluntarily aligned together) and for all
-    aligned beneficiaries, per score year from the first base year to the PY: each group's average
-    weighted by its scored member-months, as the groups' averages are. Empty without a risk run."""
+    aligned beneficiaries, per score year whose diagnoses lie within the CCLF (the second base year to the
+    PY), and the years left out: each group's average weighted by its scored member-months, as the groups'
+    averages are. Empty without a risk run."""
     sums: dict[tuple[str, int], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for f in facts:
         if f.average_risk is None or not f.scored_member_months:
@@ -756,7 +758,8 @@ def _risk_trend(facts: Iterable[CohortRiskFact], py: int) -> dict[str, Any]:
             sums[key][1] += f.scored_member_months
     if not sums:
         return {}
-    years = list(range(py - inputs.BASE_YEARS, py + 1))
+    # The first base year has no average: its diagnoses lie before the CCLF (docs/risk.md).
+    years = [y for y in range(py - inputs.BASE_YEARS, py + 1) if risk_parameters.diagnoses_in_cclf(y, py)]
 
     def average(key: str, year: int) -> float | None:
         total, months = sums.get((key, year), (Decimal(0), Decimal(0)))
@@ -771,7 +774,7 @@ def _risk_trend(facts: Iterable[CohortRiskFact], py: int) -> dict[str, Any]:
         for key in [*Cohort.values, "all"]
         if any((key, y) in sums for y in years)
     ]
-    return {"years": years, "cohorts": rows}
+    return {"years": years, "cohorts": rows, "demographic_only_years": list(risk_parameters.demographic_only_years(py))}
 
 
 def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:

@@ -58,6 +58,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from apps.risk import parameters as risk_parameters
+
 from . import engine
 
 # 2: ``settlement.sequestration`` is the change sequestration makes to the shared amount (negative on
@@ -213,6 +215,8 @@ def _group(
                 "pbpm": money(u.pbpm),
                 "risk": _risk(u.risk),
                 **covered(u.year),
+                # No average risk can exist: the year's diagnoses lie before the CCLF (docs/risk.md).
+                "risk_before_cclf": not risk_parameters.diagnoses_in_cclf(u.year, py),
                 "risk_ratio_uncapped": _risk(u.risk_ratio_uncapped),
                 "risk_ratio": _risk(u.risk_ratio),
                 "risk_capped": u.risk_capped,

@@ -108,6 +108,19 @@ def drill_down(aco: ACO, data: charts.Snapshot, slug: str) -> list[tuple[str, st
     return []
 
 
+def _caption_note(data: charts.Snapshot, slug: str) -> str:
+    """What a chart leaves out and why, from its data."""
+    if slug == "risk":
+        left_out = (data["alignment"].get("risk") or {}).get("demographic_only_years") or []
+        if left_out:
+            years = ", ".join(str(y) for y in left_out)
+            return (
+                f" {years} is not shown: its diagnoses would come from claims of {left_out[0] - 1}, and CMS sends "
+                f"claims going back 36 months before the performance year only."
+            )
+    return ""
+
+
 def _blocks(aco: ACO, data: charts.Snapshot, specs: list[BlockSpec]) -> dict[str, ChartBlock]:
     drawn = figures(data, [slug for _, slug, _, _ in specs if slug in charts.FIGURES])
     blocks = {}
@@ -116,7 +129,7 @@ def _blocks(aco: ACO, data: charts.Snapshot, specs: list[BlockSpec]) -> dict[str
         blocks[key] = ChartBlock(
             slug,
             title,
-            caption + (CLICK_HINTS.get(slug, "") if links and drawn.get(slug) else ""),
+            caption + _caption_note(data, slug) + (CLICK_HINTS.get(slug, "") if links and drawn.get(slug) else ""),
             drawn.get(slug),
             charts.data_table(data, slug),
             _csv_url(aco, data["performance_year"], slug),
@@ -233,7 +246,15 @@ def _scored(scored: int | None, beneficiaries: int | None) -> str:
     return f"{formatting.count(scored)} of {formatting.count(beneficiaries)}"
 
 
-def _cap_words(row: charts.Snapshot) -> str:
+def _before_cclf(group: charts.Snapshot, row: charts.Snapshot) -> bool:
+    """The base year has no average risk because its diagnoses lie before the CCLF (only said when the
+    group is risk-adjusted at all: without scores, none of its years has any)."""
+    return group.get("risk") is not None and bool(row.get("risk_before_cclf"))
+
+
+def _cap_words(group: charts.Snapshot, row: charts.Snapshot) -> str:
+    if row.get("risk_ratio_uncapped") is None and _before_cclf(group, row):
+        return "Not risk-adjusted: diagnoses before the CCLF"
     if row.get("risk_ratio_uncapped") is None:
         return "Not risk-adjusted: no scores"
     if row.get("risk_capped"):
@@ -246,7 +267,7 @@ def _page_factor_row(group: charts.Snapshot, row: charts.Snapshot) -> tuple[Any,
     cells = list(_factor_row(group, row))
     applied = charts.fmt(row.get("risk_ratio"), "factor")
     if row.get("risk_ratio_uncapped") is None:
-        applied = f"{applied} (no scores)"
+        applied = f"{applied} ({'before the CCLF' if _before_cclf(group, row) else 'no scores'})"
     elif row.get("risk_capped"):
         applied = f"{applied} (capped)"
     return (*cells[:_APPLIED], applied, *cells[_CAP + 1 :])
@@ -262,7 +283,7 @@ def _factor_row(group: charts.Snapshot, row: charts.Snapshot) -> tuple[Any, ...]
         group.get("risk"),
         row.get("risk_ratio_uncapped"),
         row.get("risk_ratio"),
-        _cap_words(row),
+        _cap_words(group, row),
         row.get("adjusted_pbpm"),
         row["trend_factor"],
         row["weight"],

@@ -10,7 +10,16 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
-from .parameters import DEFAULT_PARAMETERS, SEGMENT_LABELS, HCCStatus, Parameters, score_years, term_label
+from .parameters import (
+    DEFAULT_PARAMETERS,
+    SEGMENT_LABELS,
+    HCCStatus,
+    Parameters,
+    demographic_only_years,
+    first_claims_year,
+    score_years,
+    term_label,
+)
 
 
 class RiskParameters(models.Model):
@@ -120,6 +129,15 @@ class RiskRun(models.Model):
     @property
     def score_years(self) -> tuple[int, ...]:
         return score_years(self.performance_year)
+
+    @property
+    def demographic_only_years(self) -> tuple[int, ...]:
+        """Score years scored on demographic factors only: their diagnoses lie before the CCLF."""
+        return demographic_only_years(self.performance_year)
+
+    @property
+    def first_claims_year(self) -> int:
+        return first_claims_year(self.performance_year)
 
 
 # The result rows are written by the hundred thousand with COPY: no database-level foreign key (a

@@ -17,6 +17,28 @@ def score_years(performance_year: int) -> tuple[int, ...]:
     return tuple(range(performance_year - BASE_YEARS, performance_year + 1))
 
 
+# CMS sends an ACO's beneficiaries' claims "going back 36 months prior to the PY" (CCLF Information Packet
+# v38, historical and monthly CCLFs): the CCLF's first service year is PY − 3, the first base year. A
+# score year's diagnoses come from the year before, so the first base year's would come from before the
+# CCLF: that year is scored on demographic factors only (docs/risk.md, "Diagnoses before the CCLF").
+CCLF_HISTORY_YEARS = 3
+
+
+def first_claims_year(performance_year: int) -> int:
+    """The first service year of the claims CMS sends for ``performance_year``."""
+    return performance_year - CCLF_HISTORY_YEARS
+
+
+def diagnoses_in_cclf(score_year: int, performance_year: int) -> bool:
+    """Whether the diagnoses of ``score_year`` (its year before) lie within the CCLF of the PY."""
+    return score_year - 1 >= first_claims_year(performance_year)
+
+
+def demographic_only_years(performance_year: int) -> tuple[int, ...]:
+    """The score years of the PY whose diagnoses lie before the CCLF (PY2027: 2024)."""
+    return tuple(y for y in score_years(performance_year) if not diagnoses_in_cclf(y, performance_year))
+
+
 @dataclass(frozen=True)
 class Parameters:
     """The risk model of a performance year (docs/risk.md, "Parameters"). Defaults are assumptions: the

@@ -31,7 +31,7 @@ from lead_portal.formatting import when
 
 from . import gaps, selectors
 from .models import RecaptureGap, RiskHCC, RiskRun, RiskScore
-from .parameters import score_years
+from .parameters import diagnoses_in_cclf, first_claims_year, score_years
 
 if TYPE_CHECKING:
     from . import engine
@@ -155,19 +155,25 @@ def _compute(run: RiskRun) -> RiskRun:
             loader.refresh_fact_statistics(cursor)
         _progress(run, "Reading beneficiaries and diagnoses of eligible services", 5)
         people = inputs.load_people()
-        # The PY's own diagnoses too: they close recapture gaps ("the PY so far").
-        diagnoses = inputs.load_diagnoses([*(y - 1 for y in years), run.performance_year], parameters)
+        # The PY's own diagnoses too: they close recapture gaps ("the PY so far"). None from before the
+        # CCLF's first service year: the few claims of it a package carries (a stay that began in it) are
+        # not a year's diagnoses.
+        first = first_claims_year(run.performance_year)
+        service_years = [y for y in [*(y - 1 for y in years), run.performance_year] if y >= first]
+        diagnoses = inputs.load_diagnoses(service_years, parameters)
         watch.lap("inputs")
         results: list[engine.Result] = []
         counts: dict[str, Any] = {"years": {}}
         for i, year in enumerate(years):
             _progress(run, f"Scoring {year}", 30 + 40 * i // len(years))
             demographics, left_out = people.for_year(year)
-            result = engine.score(year, demographics, diagnoses.get(year - 1, engine.Diagnoses.empty()), parameters)
+            year_diagnoses = diagnoses.get(year - 1, engine.Diagnoses.empty())
+            result = engine.score(year, demographics, year_diagnoses, parameters)
             results.append(result)
-            counts["years"][str(year)] = _year_counts(
-                result, left_out, len(diagnoses.get(year - 1, engine.Diagnoses.empty()).mbi)
-            )
+            counts["years"][str(year)] = {
+                **_year_counts(result, left_out, len(year_diagnoses.mbi)),
+                "diagnoses_in_cclf": diagnoses_in_cclf(year, run.performance_year),
+            }
             watch.lap("engine")
         _progress(run, "Recapture gaps", 70)
         gaps = _open_gaps(run.performance_year, results, people, diagnoses, parameters)

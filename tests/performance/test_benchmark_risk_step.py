@@ -15,15 +15,18 @@ adjustment stands alone (every figure below is worked out by hand from docs/mone
 - V1, voluntarily aligned from 2027-01-01, alive: $2,400 on 2024-05-02, 2025-05-02 and 2026-05-02, $300 on
   2027-03-01. Risk 1.00 in 2025 and 2026, 1.02 in 2027, no score in 2024.
 
+The first base year, 2024, takes no average risk whatever its scores: its diagnoses would come from
+2023, before the claims CMS sends for PY2027 (36 months back), so its risk ratio is 1 (docs/risk.md).
+
 Claims-aligned group: base-year PBPMs 2024 $1,800 / 24 = $75.00, 2025 $1,500 / 18 = $83.333333, 2026
-$1,200 / 12 = $100.00. Average risk, member-month-weighted: 2024 (1.00 × 12 + 1.10 × 12) / 24 = 1.05;
-2025 (1.00 × 12 + 1.10 × 6) / 18 = 18.6 / 18 = 1.033333 (a plain mean would say 1.05); 2026 1.00 (C2 has
-no months); PY 1.02 (C2 has no months). Ratios: 1.02 / 1.05 = 0.971429 (inside 0.97–1.03),
-1.02 / 1.033333 = 0.987097, 1.02 / 1.00 = 1.02. Risk-adjusted: 72.857143, 82.258090, 102.00; weighted
-1/3 each: 257.115233 / 3 = $85.71.
-Voluntarily aligned group: $200.00 PBPM every base year; 2024 has no score (ratio 1), 2025 and 2026 ratio
-1.02: (200 + 204 + 204) / 3 = $202.67, above the claims-aligned 85.71 × 1.10 = $94.28: capped there.
-Benchmark dollars: 85.71 × 6 + 94.28 × 6 = 514.26 + 565.68 = $1,079.94 (expenditure $900.00).
+$1,200 / 12 = $100.00. Average risk, member-month-weighted: 2025 (1.00 × 12 + 1.10 × 6) / 18 = 18.6 / 18
+= 1.033333 (a plain mean would say 1.05); 2026 1.00 (C2 has no months); PY 1.02 (C2 has no months).
+Ratios: 2024 1 (no average), 1.02 / 1.033333 = 0.987097, 1.02 / 1.00 = 1.02. Risk-adjusted: 75.00,
+82.258091, 102.00; weighted 1/3 each: 259.258091 / 3 = $86.42.
+Voluntarily aligned group: $200.00 PBPM every base year; 2024 ratio 1, 2025 and 2026 ratio 1.02:
+(200 + 204 + 204) / 3 = $202.67, above the claims-aligned 86.42 × 1.10 = $95.06: capped there (the range
+86.42 × 0.90 = $77.78 to $95.06).
+Benchmark dollars: 86.42 × 6 + 95.06 × 6 = 518.52 + 570.36 = $1,088.88 (expenditure $900.00).
 """
 
 from __future__ import annotations
@@ -131,11 +134,9 @@ def test_the_money_step_stores_each_groups_member_month_weighted_risk(world: ACO
         for f in CohortRiskFact.objects.filter(run=pipeline, aco=world, cohort="aged_disabled")
     }
     assert facts == {
-        ("claims", 2024): (2, 2, 24, 24, Decimal("1.050000")),
         ("claims", 2025): (2, 2, 18, 18, Decimal("1.033333")),  # weighted: C2 counts 6 months
         ("claims", 2026): (1, 1, 12, 12, Decimal("1.000000")),  # C2 has no months: no weight
         ("claims", 2027): (1, 1, 6, 6, Decimal("1.020000")),
-        ("voluntary", 2024): (1, 0, 12, 0, None),  # V1 has no 2024 score
         ("voluntary", 2025): (1, 1, 12, 12, Decimal("1.000000")),
         ("voluntary", 2026): (1, 1, 12, 12, Decimal("1.000000")),
         ("voluntary", 2027): (1, 1, 6, 6, Decimal("1.020000")),
@@ -156,28 +157,29 @@ def test_the_benchmark_is_risk_adjusted_per_group_and_the_voluntary_one_capped(w
     assert [
         (b["year"], b["pbpm"], b["risk"], b["risk_ratio_uncapped"], b["risk_capped"]) for b in claims["base_years"]
     ] == [
-        (2024, 75.0, 1.05, 0.971429, False),
+        (2024, 75.0, None, None, False),  # before the CCLF's diagnoses: no average, ratio 1
         (2025, 83.33, 1.033333, 0.987097, False),
         (2026, 100.0, 1.0, 1.02, False),
     ]
-    assert [b["adjusted_pbpm"] for b in claims["base_years"]] == [72.86, 82.26, 102.0]
-    assert (claims["risk"], claims["estimate"], claims["benchmark_pbpm"]) == (1.02, 85.71, 85.71)
+    assert [b["adjusted_pbpm"] for b in claims["base_years"]] == [75.0, 82.26, 102.0]
+    assert (claims["risk"], claims["estimate"], claims["benchmark_pbpm"]) == (1.02, 86.42, 86.42)
     assert [b["risk_ratio"] for b in voluntary["base_years"]] == [1.0, 1.02, 1.02]
-    assert voluntary["base_years"][0]["risk_ratio_uncapped"] is None  # no 2024 score
+    assert voluntary["base_years"][0]["risk_ratio_uncapped"] is None  # 2024: no average
     assert voluntary["estimate"] == 202.67
-    assert voluntary["voluntary_cap"] == {"low": 77.14, "high": 94.28, "capped": True}
-    assert voluntary["benchmark_pbpm"] == 94.28
-    assert (claims["benchmark"], voluntary["benchmark"]) == (514.26, 565.68)
+    assert voluntary["voluntary_cap"] == {"low": 77.78, "high": 95.06, "capped": True}
+    assert voluntary["benchmark_pbpm"] == 95.06
+    assert (claims["benchmark"], voluntary["benchmark"]) == (518.52, 570.36)
     s = data["settlement"]
-    assert (s["benchmark"], s["expenditure"], s["risk_adjusted"]) == (1079.94, 900.0, True)
+    assert (s["benchmark"], s["expenditure"], s["risk_adjusted"]) == (1088.88, 900.0, True)
     assert data["vintage"]["risk_run"] == pipeline.risk_run_id
     assert data["parameters"]["risk_ratio_cap_pct"] == 3.0
     assert data["parameters"]["voluntary_benchmark_cap_pct"] == 10.0
     # The dashboard's trend: claims and voluntary groups together, weighted by scored member-months.
     # 2025: (1.033333 × 18 + 1.00 × 12) / 30 = 1.02; 2026: (1.00 × 12 + 1.00 × 12) / 24 = 1.00.
-    expected = {"2024": 1.05, "2025": 1.02, "2026": 1.0, "2027": 1.02}
+    expected = {"2025": 1.02, "2026": 1.0, "2027": 1.02}
     trend = data["alignment"]["risk"]
-    assert trend["years"] == [2024, 2025, 2026, 2027]
+    assert trend["years"] == [2025, 2026, 2027]  # 2024 is left out, and said to be
+    assert trend["demographic_only_years"] == [2024]
     assert [(r["cohort"], r["scores"]) for r in trend["cohorts"]] == [("aged_disabled", expected), ("all", expected)]
 
 
@@ -224,18 +226,19 @@ def test_the_money_page_and_the_report_explain_each_factor(world: ACO, client_fo
         "<td>0.9871</td><td>0.9871</td><td>$82.26</td><td>1.0000</td><td>0.3333</td>"
         "<td>$27.42</td>"
     ) in html
-    # Voluntarily aligned 2024: no score, so no adjustment.
-    assert "<td>0 of 1</td><td>1.0200</td><td>—</td><td>1.0000 (no scores)</td>" in html
-    assert "capped to $94.28 PBPM" in html
-    assert "$77.14 to $94.28" in html
-    assert "<dd>$565.68</dd>" in html
+    # 2024: no average risk (its diagnoses lie before the CCLF), so no adjustment, and the page says why.
+    assert "<td>—</td><td>1.0200</td><td>—</td><td>1.0000 (before the CCLF)</td>" in html
+    assert "the first base year always" in html
+    assert "capped to $95.06 PBPM" in html
+    assert "$77.78 to $95.06" in html
+    assert "<dd>$570.36</dd>" in html
     assert "<strong>Not risk-adjusted:</strong>" not in html
     csv = client_for(analyst).get(f"/acos/{world.aco_id}/money/data/benchmark-factors.csv?py={PY}").content.decode()
     assert "Aged & Disabled,Claims-aligned,2025,18,83.33,1.033333,2 of 2,1.02,0.987097,0.987097,Within the cap," in csv
     # The report carries the same figures.
     text = reports.build_csv(PerformanceSummary.objects.get(run=pipeline, aco=world).data).decode()
     assert (
-        'Cohorts & benchmark,Benchmark by alignment type,"Aged & Disabled, voluntarily aligned",Benchmark PBPM,94.28'
+        'Cohorts & benchmark,Benchmark by alignment type,"Aged & Disabled, voluntarily aligned",Benchmark PBPM,95.06'
         in text
     )
     assert (
@@ -243,6 +246,7 @@ def test_the_money_page_and_the_report_explain_each_factor(world: ACO, client_fo
         "Risk ratio applied,0.987097"
     ) in text
     assert "Parameters,Model parameters used,Voluntarily aligned benchmark cap" in text
+    assert 'base year 2024",Cap applied,not risk-adjusted: diagnoses before the CCLF' in text
 
 
 def test_the_risk_weights_are_the_money_member_months_on_the_harder_cases(loaded: tuple[ACO, ACO]) -> None:  # noqa: F811
@@ -273,7 +277,8 @@ def test_the_risk_weights_are_the_money_member_months_on_the_harder_cases(loaded
         for f in CohortRiskFact.objects.filter(run=pipeline).select_related("aco")
         if f.member_months
     }
-    assert weights == months
+    # Every group and year but the first base year, which takes no average risk.
+    assert weights == {k: v for k, v in months.items() if k[3] != PY - 3}
     # M1's entitlement starts 2025-03-10 (from April: 9 months), M2 counts July and August of the PY.
     assert (weights[("L0001", "aged_disabled", "claims", 2025)], weights[("L0001", "esrd", "voluntary", PY)]) == (9, 2)
     assert set(

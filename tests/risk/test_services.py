@@ -91,6 +91,21 @@ def test_the_esrd_beneficiary_is_scored_with_the_dialysis_model(world: None) -> 
     assert score.normalized_score == pytest.approx(oracle.risk_score * (1 - 0.059), abs=1e-9)  # ESRD factor 1
 
 
+def test_the_first_base_year_is_scored_on_demographics_only(world: None) -> None:
+    """PY2027's CCLF goes back to 2024 only: WOMAN's 2023 G35 (multiple sclerosis, an HCC) must not enter
+    her 2024 score, which is the model's demographic score alone: female, 73 on 2024-02-01, dual 02, OREC 0."""
+    run = services.risk_run_compute(performance_year=PY)
+    assert run.demographic_only_years == (2024,)
+    assert run.counts["years"]["2024"]["diagnoses_in_cclf"] is False
+    assert run.counts["years"]["2025"]["diagnoses_in_cclf"] is True
+    score = RiskScore.objects.get(run=run, mbi=WOMAN, score_year=2024)
+    oracle = calculate_raf([], age=73, sex="2", dual_elgbl_cd="02", orec="0")
+    assert (score.hccs, score.diagnoses) == ("", "")
+    assert score.raw_score == pytest.approx(oracle.risk_score, abs=1e-9)
+    # The 2024 diagnosis (I50.84, through 2024-12-31) is inside the CCLF: it counts for 2025.
+    assert "I5084" in RiskScore.objects.get(run=run, mbi=WOMAN, score_year=2025).diagnoses
+
+
 def test_computing_a_run_again_replaces_its_rows(world: None) -> None:
     run = services.risk_run_compute(performance_year=PY)
     before = RiskScore.objects.filter(run=run).count(), RiskHCC.objects.filter(run=run).count()

@@ -13,7 +13,8 @@ Beneficiary ``WOMAN`` (female, born 1950-06-15, dual 02, OREC 0, Part A/B since 
 - Part B line 202 (80053, not eligible): F20.0 → does not count;
 - Part B line 203 (99213, denied): N18.5 → does not count;
 - Part B line 204 (99214): E11.65 written with a dot → counts as E1165;
-and in 2024, inpatient claim 108 through 2024-12-31: I50.84 (a 2025 score).
+and in 2024, inpatient claim 108 through 2024-12-31: I50.84 (a 2025 score); and in 2023, before the CCLF
+of PY2027 (its claims go back to 2024), Part B line 205 (99214): G35, which no PY2027 score counts.
 Beneficiary ``DIALYSIS``: Medicare status 31 (ESRD only), male, born 1960-01-10, OREC 2.
 """
 
@@ -92,6 +93,7 @@ def load_world(folder: Path) -> None:
         _line(202, "C2", "2025-02-03", "80053", CLM_LINE_DGNS_CD="F200"),
         _line(203, "C3", "2025-02-04", "99213", CLM_LINE_DGNS_CD="N185", CLM_CARR_PMT_DNL_CD="0"),
         _line(204, "C4", "2025-02-05", "99214", CLM_DGNS_3_CD="E11.65", CLM_DGNS_12_CD="E785"),
+        _line(205, "C5", "2023-11-20", "99214", CLM_LINE_DGNS_CD="G35", CLM_DGNS_1_CD="G35"),
     ]
     people = [
         beneficiary(
