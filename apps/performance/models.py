@@ -90,6 +90,9 @@ class PipelineRun(models.Model):
     risk_run = models.ForeignKey("risk.RiskRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     rural_run = models.ForeignKey("rural.RuralRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     dual_run = models.ForeignKey("medicaid.DualRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    episode_run = models.ForeignKey(
+        "cara.EpisodeRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     message = models.TextField(blank=True)
 
     class Meta:
@@ -117,6 +120,7 @@ class PipelineStep(models.Model):
         QUALITY = "quality", "Quality measures"
         RURAL = "rural", "Rural add-on"
         DUALS = "duals", "Dual eligibles"
+        EPISODES = "episodes", "CARA episodes"
         MONEY = "money", "Money inputs"
         SUMMARIES = "summaries", "ACO summaries"
 

@@ -52,6 +52,7 @@ from apps.acos.models import ACO, Election, ModelParameters
 from apps.alignment import selectors as alignment_selectors
 from apps.alignment import services as alignment_services
 from apps.alignment.models import AlignmentRun
+from apps.cara import services as cara_services
 from apps.claims.models import CCLFFile, PartABenefitCodes, PartBBenefitCodes
 from apps.medicaid.duals import services as medicaid_services
 from apps.quality import pipeline as quality_pipeline
@@ -89,6 +90,7 @@ STEPS = [
     PipelineStep.Name.QUALITY,
     PipelineStep.Name.RURAL,
     PipelineStep.Name.DUALS,
+    PipelineStep.Name.EPISODES,
     PipelineStep.Name.MONEY,
     PipelineStep.Name.SUMMARIES,
 ]
@@ -99,7 +101,8 @@ STEP_SPAN: dict[str, tuple[int, int]] = {
     PipelineStep.Name.QUALITY: (47, 26),
     PipelineStep.Name.RURAL: (73, 2),
     PipelineStep.Name.DUALS: (75, 3),
-    PipelineStep.Name.MONEY: (78, 12),
+    PipelineStep.Name.EPISODES: (78, 4),
+    PipelineStep.Name.MONEY: (82, 8),
     PipelineStep.Name.SUMMARIES: (90, 10),
 }
 
@@ -571,6 +574,17 @@ def _step_duals(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
     return duals.beneficiaries.count(), f"dual run {duals.pk}: {duals.message}"
 
 
+def _step_episodes(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
+    """CARA episodes of the PY's claims history (docs/cara.md): every episode of the default definitions,
+    attributed to Preferred Providers, with the portal-wide baselines. A retry writes a new episode run."""
+    if run.alignment_run is None:
+        raise RuntimeError("no alignment run to attribute episodes with")
+    episodes = cara_services.episode_run_execute(alignment_run=run.alignment_run, risk_run=run.risk_run)
+    PipelineRun.objects.filter(pk=run.pk).update(episode_run=episodes)
+    run.episode_run = episodes
+    return episodes.counts.get("episodes", 0), f"episode run {episodes.pk}: {episodes.message}"
+
+
 def _step_money(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
     """The money facts of every ACO (docs/money.md): expenditure and member-months by cohort and alignment
     type, capitation reductions, and, when the run has risk scores, the cohorts' average risk per score
@@ -628,6 +642,7 @@ _STEP_FUNCTIONS: dict[str, Any] = {
     PipelineStep.Name.QUALITY: _step_quality,
     PipelineStep.Name.RURAL: _step_rural,
     PipelineStep.Name.DUALS: _step_duals,
+    PipelineStep.Name.EPISODES: _step_episodes,
     PipelineStep.Name.MONEY: _step_money,
 }
 

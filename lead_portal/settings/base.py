@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "apps.quality",
     "apps.rural",
     "apps.medicaid",
+    "apps.cara",
     "apps.benefits",
     "apps.performance",
 ]

@@ -1,5 +1,5 @@
 """The pipeline in the browser, on a generated bundle loaded but not yet computed: a CMS admin starts a
-pipeline run for PY2027 (with eager Celery it computes within the request), reads its five steps done,
+pipeline run for PY2027 (with eager Celery it computes within the request), reads its steps done,
 compares the ACOs it summarised, sorts the comparison, drills into one ACO's money page and enters a
 published benchmark; a failed run shows why; a CMS reviewer sees the runs but cannot start or resume one."""
 
@@ -35,20 +35,21 @@ def test_cms_admin_runs_the_pipeline_and_compares_the_acos(page: Page) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Pipeline run {run.pk}: PY2027")
     expect(page.locator("#run-status")).to_have_text("Done", timeout=60_000)
     steps = page.locator("#run-steps tbody tr")
-    expect(steps).to_have_count(7)
+    expect(steps).to_have_count(8)
     names = [
         "Risk scores",
         "Alignment",
         "Quality measures",
         "Rural add-on",
         "Dual eligibles",
+        "CARA episodes",
         "Money inputs",
         "ACO summaries",
     ]
     for i, name in enumerate(names):
         expect(steps.nth(i).locator("th")).to_contain_text(name)
         expect(steps.nth(i).locator("td").first).to_have_text("Done")
-    expect(steps.nth(6)).to_contain_text("2 of 2")  # one summary per ACO
+    expect(steps.nth(7)).to_contain_text("2 of 2")  # one summary per ACO
     expect(page.locator("#run-acos")).to_contain_text("L0001")
     expect(page.locator("#run-acos")).to_contain_text("(estimate)")
     assert PerformanceSummary.objects.filter(run=run).count() == 2

@@ -66,6 +66,7 @@ def test_a_load_starts_the_pipeline_and_the_worker_computes_every_aco(
         ("quality", "succeeded"),
         ("rural", "succeeded"),
         ("duals", "succeeded"),
+        ("episodes", "succeeded"),
         ("money", "succeeded"),
         ("summaries", "succeeded"),
     ]

@@ -258,6 +258,7 @@ def test_run_pipeline_command_runs_every_step_and_prints_the_money(loaded: tuple
         ("quality", "succeeded", 1),
         ("rural", "succeeded", 1),
         ("duals", "succeeded", 1),
+        ("episodes", "succeeded", 1),
         ("money", "succeeded", 1),
         ("summaries", "succeeded", 1),
     ]
@@ -269,6 +270,9 @@ def test_run_pipeline_command_runs_every_step_and_prints_the_money(loaded: tuple
     assert run.dual_run is not None and run.dual_run.alignment_run_id == run.alignment_run_id
     assert run.dual_run.status == "succeeded"
     assert run.dual_run.beneficiaries.count() == run.alignment_run.aligned.count()
+    # The episodes step built the PY's episodes over the same alignment.
+    assert run.episode_run is not None and run.episode_run.alignment_run_id == run.alignment_run_id
+    assert run.episode_run.status == "succeeded" and run.episode_run.risk_run_id == run.risk_run_id
     summaries = run.steps.get(name="summaries")
     assert (summaries.shards_total, summaries.shards_done) == (2, 2)  # both ACOs have an election
     assert set(run.summaries.values_list("aco__aco_id", flat=True)) == {"L0001", "L0002"}
@@ -299,6 +303,7 @@ def test_a_failed_step_keeps_its_reason_and_resume_redoes_it_without_double_coun
         ("quality", 1),
         ("rural", 1),
         ("duals", 1),
+        ("episodes", 1),
         ("money", 2),
         ("summaries", 1),
     ]

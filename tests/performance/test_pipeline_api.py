@@ -58,8 +58,9 @@ def test_a_cms_admin_starts_a_run_and_a_reviewer_cannot(
         (3, "quality", "waiting"),
         (4, "rural", "waiting"),
         (5, "duals", "waiting"),
-        (6, "money", "waiting"),
-        (7, "summaries", "waiting"),
+        (6, "episodes", "waiting"),
+        (7, "money", "waiting"),
+        (8, "summaries", "waiting"),
     ]
     run = PipelineRun.objects.get()
     assert run.created_by == cms_admin and run.trigger == PipelineRun.Trigger.API
@@ -68,14 +69,16 @@ def test_a_cms_admin_starts_a_run_and_a_reviewer_cannot(
     assert [r["id"] for r in listed["results"]] == [run.pk]
     assert reviewer.get("/api/performance/runs/?performance_year=2028").json()["results"] == []
     detail = reviewer.get(f"/api/performance/runs/{run.pk}/").json()
-    assert detail["id"] == run.pk and len(detail["steps"]) == 7
+    assert detail["id"] == run.pk and len(detail["steps"]) == 8
     assert reviewer.get("/api/performance/runs/999999/").status_code == 404
 
 
 def test_a_failed_run_is_resumed_by_an_admin_only(cms_admin: User, cms_reviewer: User, client_for: Clients) -> None:
     run = pipeline_run(status=PipelineRun.Status.FAILED, message="Quality measures failed: no catalogue")
     run.steps.filter(name=PipelineStep.Name.QUALITY).update(status=PipelineStep.Status.FAILED, message="no catalogue")
-    run.steps.filter(name__in=["rural", "duals", "money", "summaries"]).update(status=PipelineStep.Status.WAITING)
+    run.steps.filter(name__in=["rural", "duals", "episodes", "money", "summaries"]).update(
+        status=PipelineStep.Status.WAITING
+    )
 
     reviewer = client_for(cms_reviewer)
     detail = reviewer.get(f"/api/performance/runs/{run.pk}/").json()
@@ -97,6 +100,7 @@ def test_a_failed_run_is_resumed_by_an_admin_only(cms_admin: User, cms_reviewer:
         "quality": "waiting",
         "rural": "waiting",
         "duals": "waiting",
+        "episodes": "waiting",
         "money": "waiting",
         "summaries": "waiting",
     }

@@ -1,0 +1,39 @@
+"""CMS administrators maintain the per-PY catalogue of default episode definitions and the CARA
+parameters here; episode runs are the pipeline's and read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import EpisodeDefinition, EpisodeParameters, EpisodeRun
+
+
+@admin.register(EpisodeParameters)
+class EpisodeParametersAdmin(admin.ModelAdmin):
+    list_display = ("performance_year", "first_episode_date", "reconciliation_months")
+
+
+@admin.register(EpisodeDefinition)
+class EpisodeDefinitionAdmin(admin.ModelAdmin):
+    list_display = ("performance_year", "code", "name", "design", "aco", "trigger_kind", "window_days", "active")
+    list_filter = ("performance_year", "design", "active")
+    search_fields = ("code", "name")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        obj.full_clean()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(EpisodeRun)
+class EpisodeRunAdmin(admin.ModelAdmin):
+    list_display = ("pk", "performance_year", "status", "created_at", "message")
+    list_filter = ("performance_year", "status")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
