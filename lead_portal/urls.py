@@ -25,6 +25,7 @@ urlpatterns = [
     path("acos/", include("apps.benefits.urls")),
     path("acos/", include("apps.rural.urls")),
     path("acos/", include("apps.medicaid.urls")),
+    path("acos/", include("apps.cara.urls")),
     path("performance/", include("apps.performance.urls_cms")),
     path("benefits/", include("apps.benefits.urls_cms")),
     path("rural/", include("apps.rural.urls_cms")),

@@ -286,7 +286,7 @@ KWARG_VALUES: dict[str, Callable[[ACO, Route], object]] = {
     "row_id": _row,
     "request_id": _change_request,
     "performance_year": _performance_year,
-    "area": lambda aco, r: "cara",
+    "area": lambda aco, r: "glp1",
     "measure": lambda aco, r: "acr",
     "log_id": _log,
     "run_id": _run,

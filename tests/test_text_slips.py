@@ -45,7 +45,7 @@ def test_in_sentence_keeps_names_and_abbreviations(label: str, expected: str) ->
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("area", "name"), [("cara", "CARA episodes"), ("glp1", "GLP-1 access (BALANCE)")])
+@pytest.mark.parametrize(("area", "name"), [("glp1", "GLP-1 access (BALANCE)")])
 def test_coming_pages_keep_the_area_name_as_written(
     aco: ACO, admin: User, client_for: ClientFor, area: str, name: str
 ) -> None:

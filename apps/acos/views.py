@@ -42,6 +42,7 @@ LIST_PAGES = {
 
 # Parts of the model the portal does not cover yet and that have no page in the navigation.
 COMING_WITHOUT_PAGE = [
+    "CARA arrangements with Preferred Providers",
     "a what-if planner for settlement scenarios",
 ]
 

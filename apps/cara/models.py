@@ -222,7 +222,9 @@ class EpisodeBaseline(models.Model):
                 name="episodebaseline_unique_year",
             ),
             models.UniqueConstraint(
-                fields=["run", "definition"], condition=models.Q(year__isnull=True), name="episodebaseline_unique_pooled"
+                fields=["run", "definition"],
+                condition=models.Q(year__isnull=True),
+                name="episodebaseline_unique_pooled",
             ),
         ]
 

@@ -1,0 +1,171 @@
+"""CARA pages: the ACO's episodes by type against the portal-wide baselines, their cost components, its
+Preferred Providers side by side and the spread of episode cost (docs/cara.md). Aggregates only: no
+beneficiary appears on these pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from django.views.generic import TemplateView
+
+from apps.acos.mixins import ACOScopedMixin
+from apps.acos.models import Election
+from apps.acos.presentation import ChartBlock, DataTable, money
+
+from . import charts, selectors
+from .models import EpisodeDefinition, EpisodeParameters
+
+COMPONENTS = (
+    ("Index stay", "index"),
+    ("Readmissions", "readmission"),
+    ("Post-acute", "post_acute"),
+    ("Professional", "professional"),
+    ("Other", "other"),
+)
+
+
+# Cost bands of the distribution chart, in cents: [low, high) and the label.
+COST_BANDS = (
+    (0, 1_000_000, "Under $10,000"),
+    (1_000_000, 2_000_000, "$10,000–19,999"),
+    (2_000_000, 3_000_000, "$20,000–29,999"),
+    (3_000_000, 5_000_000, "$30,000–49,999"),
+    (5_000_000, 2**62, "$50,000 or more"),
+)
+
+
+def dollars(cents: Any) -> float | None:
+    return None if cents is None else round(float(cents) / 100, 2)
+
+
+def usd(cents: Any) -> str:
+    value = dollars(cents)
+    return "—" if value is None else money(value)
+
+
+class OverviewView(ACOScopedMixin, TemplateView):
+    template_name = "cara/overview.html"
+    nav = "cara"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        py = self.performance_year
+        election = Election.objects.filter(aco=self.aco, performance_year=py).first()
+        params = EpisodeParameters.objects.filter(performance_year=py).first()
+        run = selectors.latest_run(performance_year=py)
+        context.update(
+            nav_current="cara",
+            election=election,
+            global_risk=election is not None and election.risk_option == "global",
+            first_episode_date=params.first_episode_date if params else None,
+            run=run,
+        )
+        if run is None:
+            return context
+        summary = selectors.aco_summary(run=run, aco_id=self.aco.pk)
+        definitions = list(EpisodeDefinition.objects.filter(performance_year=py, aco__isnull=True).order_by("pk"))
+        years = list(range(py - 3, py + 1))
+        rows = []
+        for d in definitions:
+            mean = summary["means"].get(d.pk, {})
+            base = summary["baselines"].get(d.pk)
+            rows.append(
+                [
+                    d.name,
+                    *(summary["per_year"].get((d.pk, y), 0) for y in years),
+                    summary["attributed"].get(d.pk, 0),
+                    mean.get("n", 0),
+                    usd(mean.get("cost")),
+                    usd(base.mean_cost_cents if base else None),
+                    f"{base.episodes:,}" if base else "0",
+                    usd(base.mean_cost_per_risk_cents if base else None),
+                ]
+            )
+        summary_table = DataTable(
+            "cara-types",
+            f"{self.aco.aco_id}'s episodes by type and start year, against the portal-wide baselines",
+            [
+                "Episode type",
+                *(f"{y}{' (PY)' if y == py else ''}" for y in years),
+                "With a Preferred Provider",
+                "Closed",
+                "Mean cost (closed)",
+                "Baseline mean",
+                "Baseline episodes",
+                "Baseline per 1.0 risk",
+            ],
+            rows,
+        )
+        shown = [d for d in definitions if summary["means"].get(d.pk)]
+        names = [d.name for d in shown]
+        components = {label: [dollars(summary["means"][d.pk][key]) or 0.0 for d in shown] for label, key in COMPONENTS}
+        baseline = [
+            dollars(summary["baselines"][d.pk].mean_cost_cents) if d.pk in summary["baselines"] else None for d in shown
+        ]
+        components_block = ChartBlock(
+            "cara-components",
+            f"Mean cost of {self.aco.aco_id}'s closed episodes by component, per episode type; the black mark is "
+            "the portal-wide baseline of the base years.",
+            charts.components_figure(names, components, baseline) if shown else None,
+            DataTable(
+                "cara-components",
+                "Mean cost of a closed episode by component",
+                ["Episode type", *(label for label, _ in COMPONENTS), "Total", "Baseline"],
+                [
+                    [
+                        d.name,
+                        *(usd(summary["means"][d.pk][key]) for _, key in COMPONENTS),
+                        usd(summary["means"][d.pk]["cost"]),
+                        usd(baseline_cents(summary, d.pk)),
+                    ]
+                    for d in shown
+                ],  # fmt: skip
+            ),
+        )
+        costs = [np.array(summary["costs"].get(d.pk, []), dtype=np.int64) for d in shown]
+        band_counts = [[int(((c >= lo) & (c < hi)).sum()) for lo, hi, _ in COST_BANDS] for c in costs]
+        distribution_block = ChartBlock(
+            "cara-distribution",
+            f"How many of {self.aco.aco_id}'s closed episodes cost how much, per episode type.",
+            charts.distribution_figure([label for *_, label in COST_BANDS], names, band_counts) if shown else None,
+            DataTable(
+                "cara-distribution",
+                "Closed episodes by cost band",
+                ["Episode type", *(label for *_, label in COST_BANDS), "Median"],
+                [
+                    [name, *counts, money(float(np.median(c)) / 100)]
+                    for name, counts, c in zip(names, band_counts, costs, strict=True)
+                    if c.size
+                ],
+            ),
+        )
+        by_name = {d.pk: d.name for d in definitions}
+        providers = [
+            [
+                f"{r['preferred_provider__name']} (NPI {r['preferred_provider__npi']})",
+                by_name.get(r["definition"], "—"),
+                r["n"],
+                usd(r["cost"]),
+                usd(baseline_cents(summary, r["definition"])),
+            ]
+            for r in summary["by_provider"]
+        ]
+        context.update(
+            summary_table=summary_table,
+            components_block=components_block,
+            distribution_block=distribution_block,
+            provider_table=DataTable(
+                "cara-providers",
+                "Closed episodes attributed to each Preferred Provider",
+                ["Preferred Provider", "Episode type", "Closed episodes", "Mean cost", "Baseline mean"],
+                providers,
+            ),
+            total=sum(summary["per_year"].values()),
+        )
+        return context
+
+
+def baseline_cents(summary: dict[str, Any], definition: int) -> int | None:
+    base = summary["baselines"].get(definition)
+    return base.mean_cost_cents if base else None
