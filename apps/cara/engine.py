@@ -125,10 +125,12 @@ def select(triggers: Triggers, matched: Any, definitions: Sequence[Definition]) 
 def attribute(
     triggers: Triggers, episodes: Episodes, aco: Any, preferred: set[tuple[int, str]]
 ) -> tuple[Any, Any, Any]:
-    """Per episode: (attributed NPI, role, whether it is a Preferred Provider of the episode's ACO).
-    Inpatient: the operating physician when a Preferred Provider of the ACO, else the attending one when
-    one, else the operating (or, without one, the attending) NPI, not a Preferred Provider. Procedure: the
-    rendering provider. ``aco``: the episode's ACO pk (0: none); ``preferred``: (ACO pk, NPI) pairs."""
+    """Per episode: (attributed NPI, role, whether attributed). An episode is attributed to a Preferred
+    Provider of the episode's ACO: for an inpatient trigger its operating physician when one, else its
+    attending physician when one; for a procedure trigger its rendering provider when one. Otherwise it is
+    attributed to no one (NPI and role empty: the NPI of someone who is not the ACO's Preferred Provider,
+    perhaps another ACO's, is not the ACO's to see). ``aco``: the episode's ACO pk (0: none);
+    ``preferred``: (ACO pk, NPI) pairs."""
     t = episodes.trigger
     operating = triggers.operating_npi[t]
     attending = triggers.attending_npi[t]
@@ -142,14 +144,9 @@ def attribute(
 
     op_pp, at_pp, re_pp = is_pp(operating), is_pp(attending), is_pp(rendering)
     npi = np.where(
-        inpatient,
-        np.where(op_pp, operating, np.where(at_pp, attending, np.where(operating != "", operating, attending))),
-        rendering,
+        inpatient, np.where(op_pp, operating, np.where(at_pp, attending, "")), np.where(re_pp, rendering, "")
     )
     role = np.where(
-        inpatient,
-        np.where(op_pp, "operating", np.where(at_pp, "attending", np.where(operating != "", "operating", "attending"))),
-        "rendering",
+        inpatient, np.where(op_pp, "operating", np.where(at_pp, "attending", "")), np.where(re_pp, "rendering", "")
     )
-    role = np.where(npi == "", "", role)
-    return npi, role, np.where(inpatient, op_pp | at_pp, re_pp)
+    return npi, role, npi != ""

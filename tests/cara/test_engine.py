@@ -59,6 +59,7 @@ def test_attribution_prefers_a_preferred_provider_among_operating_and_attending(
     ])  # fmt: skip
     chosen = engine.select(t, engine.match(t, [HF, PCI]), [HF, PCI])
     npi, role, pp = engine.attribute(t, chosen, np.array([1, 2, 1, 1]), {(1, "222")})
-    assert npi.tolist() == ["222", "333", "222", ""]
-    assert role.tolist() == ["attending", "operating", "rendering", ""]
+    # B's operating NPI is no Preferred Provider of its ACO: attributed to no one, and not shown.
+    assert npi.tolist() == ["222", "", "222", ""]
+    assert role.tolist() == ["attending", "", "rendering", ""]
     assert pp.tolist() == [True, False, True, False]

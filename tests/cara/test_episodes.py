@@ -12,7 +12,7 @@ import pytest
 
 from apps.cara import services
 from apps.cara.models import Episode, EpisodeBaseline, EpisodeParameters, EpisodeRun
-from tests.cara.world import EARLY, HIP, OTHER_NPI, OUTSIDER, PY, SURGEON, load_world
+from tests.cara.world import EARLY, HIP, OUTSIDER, PY, SURGEON, load_world
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -57,7 +57,8 @@ def test_triggers_windows_costs_and_attribution(world: Any) -> None:
     assert hip.closed and not hip.payment  # payment episodes start 2028-01-01
     sepsis = found[(HIP, "sepsis")]
     assert (sepsis.start_date, sepsis.end_date, sepsis.cost_cents) == (D(2026, 6, 10), D(2026, 9, 13), 1_000_000)
-    assert (sepsis.attributed_npi, sepsis.attribution, sepsis.preferred_provider_id) == (OTHER_NPI, "operating", None)
+    # Its operating physician is no Preferred Provider: attributed to no one.
+    assert (sepsis.attributed_npi, sepsis.attribution, sepsis.preferred_provider_id) == ("", "", None)
     copd = found[(EARLY, "copd")]
     assert (copd.attributed_npi, copd.attribution, copd.preferred_provider_id) == (SURGEON, "attending", pp.pk)
     assert run.through == D(2027, 2, 1)  # the latest claim's from-date
@@ -114,7 +115,7 @@ def test_export_episodes_writes_the_aligned_beneficiaries_episodes(world: Any, t
     # The outsider's PCI episode is not an aligned beneficiary's.
     assert [r[1:] for r in rows[1:]] == [
         [HIP, "hip_knee", "default", "101", "2026-03-01", "2026-06-02", SURGEON, "2750000"],
-        [HIP, "sepsis", "default", "105", "2026-06-10", "2026-09-13", OTHER_NPI, "1000000"],
+        [HIP, "sepsis", "default", "105", "2026-06-10", "2026-09-13", "", "1000000"],
         [EARLY, "copd", "default", "122", "2027-02-01", "2027-05-06", SURGEON, "700000"],
     ]
     assert rows[1][0] == str(hip.pk)

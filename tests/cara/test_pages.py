@@ -68,3 +68,28 @@ def test_without_an_episode_run_the_page_says_so(world: Any, client_for: Any) ->
     admin = MembershipFactory.create(aco=aco, role=Membership.Role.ADMIN).user
     body = text(client_for(admin).get(f"/acos/{aco.aco_id}/cara/?py={PY}").content.decode())
     assert "No episodes have been computed for PY2027 yet." in body
+
+
+def test_the_api_lists_the_acos_episodes_logs_the_read_and_hides_other_acos(world: Any, client_for: Any) -> None:
+    from apps.accounts.models import AccessLog
+
+    aco, alignment, pp = world
+    services.episode_run_execute(alignment_run=alignment)
+    analyst = MembershipFactory.create(aco=aco, role=Membership.Role.ANALYST).user
+    client = client_for(analyst)
+    body = client.get(f"/api/acos/{aco.aco_id}/cara/episodes/?py={PY}").json()
+    rows = body["results"] if isinstance(body, dict) else body
+    # The outsider's PCI episode has no ACO: it is nobody's.
+    assert [(r["episode_type"], r["start_date"], r["cost_cents"]) for r in rows] == [
+        ("hip_knee", "2026-03-01", 2_750_000),
+        ("sepsis", "2026-06-10", 1_000_000),
+        ("copd", "2027-02-01", 700_000),
+    ]
+    assert rows[0]["preferred_provider"] == pp.name and rows[1]["preferred_provider"] is None
+    assert AccessLog.objects.filter(user=analyst, object_type="cara_episodes").exists()
+    closed = client.get(f"/api/acos/{aco.aco_id}/cara/episodes/?py={PY}&closed=false").json()
+    assert [r["episode_type"] for r in (closed["results"] if isinstance(closed, dict) else closed)] == ["copd"]
+    baselines = client.get(f"/api/acos/{aco.aco_id}/cara/baselines/?py={PY}").json()
+    assert {(b["episode_type"], b["year"]): b["episodes"] for b in baselines}[("hip_knee", None)] == 1
+    outsider = MembershipFactory.create(aco=ACOFactory.create(), role=Membership.Role.ADMIN).user
+    assert client_for(outsider).get(f"/api/acos/{aco.aco_id}/cara/episodes/?py={PY}").status_code == 404

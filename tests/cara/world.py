@@ -12,7 +12,7 @@ below is worked out by hand from docs/cara.md; the Preferred Provider is ``SURGE
   window, a readmission of the hip/knee episode, and no heart-failure episode (precedence);
 - claim 105, inpatient, MS-DRG 871 (sepsis), 2026-06-10 to 2026-06-15, paid $10,000, operating
   ``OTHER_NPI`` (no Preferred Provider), no attending: after the window, a sepsis episode of its own
-  (window to 2026-09-13), attributed to ``OTHER_NPI``, with no Preferred Provider;
+  (window to 2026-09-13), attributed to no one;
 - Part B line 202, 2026-06-03, paid $50: between the two windows, in neither.
 ``CANCELLED`` (aligned): claim 111, inpatient, MS-DRG 291, 2025-05-01 to 2025-05-04, cancelled by claim
 112: no episode.

@@ -1,0 +1,74 @@
+"""REST API for CARA: an ACO's episodes of the PY's latest episode run (beneficiary-level, so every read
+is access-logged), with filters, and the portal-wide baselines of that run."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.acos.api import PY_PARAM, ACOScopedViewSet
+
+from . import selectors
+from .models import Episode, EpisodeBaseline
+from .serializers import BaselineSerializer, EpisodeSerializer
+
+FILTERS = [
+    PY_PARAM,
+    OpenApiParameter("type", str, description="Episode type code, e.g. hip_knee"),
+    OpenApiParameter("year", int, description="Start year"),
+    OpenApiParameter("npi", str, description="Attributed NPI"),
+    OpenApiParameter("closed", bool, description="true: closed episodes only; false: open ones"),
+    OpenApiParameter("payment", bool, description="true: episodes counting for payment only"),
+]
+
+
+class EpisodeViewSet(ACOScopedViewSet):
+    """The ACO's episodes (its aligned beneficiaries') of the PY's latest episode run, oldest first."""
+
+    serializer_class = EpisodeSerializer
+
+    def get_queryset(self) -> QuerySet[Episode]:
+        run = selectors.latest_run(performance_year=self.performance_year)
+        if run is None:
+            return Episode.objects.none()
+        rows = Episode.objects.filter(run=run, aco=self.aco).select_related("definition", "preferred_provider")
+        params = self.request.query_params
+        if params.get("type"):
+            rows = rows.filter(definition__code=params["type"])
+        if (params.get("year") or "").isdigit():
+            rows = rows.filter(year=int(params["year"]))
+        if params.get("npi"):
+            rows = rows.filter(attributed_npi=params["npi"])
+        for flag in ("closed", "payment"):
+            value = (params.get(flag) or "").lower()
+            if value in ("true", "false"):
+                rows = rows.filter(**{flag: value == "true"})
+        return rows.order_by("start_date", "mbi", "pk")
+
+    @extend_schema(parameters=FILTERS, responses=EpisodeSerializer(many=True))
+    def list(self, request: Request, aco_id: str) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        rows = page if page is not None else list(self.get_queryset())
+        self.log("cara_episodes", f"PY{self.performance_year}", f"{len(rows)} episodes")
+        data = EpisodeSerializer(rows, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+
+class BaselineViewSet(ACOScopedViewSet):
+    """The portal-wide baselines of the PY's latest episode run: per episode type and base year, and for
+    the three base years together (``year`` null)."""
+
+    serializer_class = BaselineSerializer
+    pagination_class = None
+
+    @extend_schema(parameters=[PY_PARAM], responses=BaselineSerializer(many=True))
+    def list(self, request: Request, aco_id: str) -> Response:
+        run = selectors.latest_run(performance_year=self.performance_year)
+        rows = (
+            EpisodeBaseline.objects.filter(run=run).select_related("definition").order_by("definition_id", "year")
+            if run is not None
+            else EpisodeBaseline.objects.none()
+        )
+        return Response(BaselineSerializer(rows, many=True).data)
