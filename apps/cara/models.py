@@ -189,6 +189,11 @@ class Episode(models.Model):
         return f"{self.definition.code} {self.mbi} {self.start_date}"
 
     @property
+    def cost_dollars(self) -> str:
+        """The total cost as the pages show money: $27,500.00."""
+        return f"${self.cost_cents / 100:,.2f}"
+
+    @property
     def cost_cents(self) -> int:
         return (
             self.index_cents

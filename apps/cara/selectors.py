@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Avg, Count, F, Sum
+from django.db.models import Avg, Count, F, QuerySet, Sum
 
 from .models import Episode, EpisodeBaseline, EpisodeRun
 
@@ -71,3 +71,25 @@ def aco_summary(*, run: EpisodeRun, aco_id: int) -> dict[str, Any]:
         "by_provider": by_provider,
         "costs": costs,
     }
+
+
+def aco_episodes(
+    *,
+    run: EpisodeRun,
+    aco_id: int,
+    episode_type: str = "",
+    year: int | None = None,
+    npi: str = "",
+    closed: bool | None = None,
+) -> QuerySet[Episode]:
+    """The ACO's episodes of the run, newest first, filtered."""
+    rows = Episode.objects.filter(run=run, aco_id=aco_id).select_related("definition", "preferred_provider")
+    if episode_type:
+        rows = rows.filter(definition__code=episode_type)
+    if year is not None:
+        rows = rows.filter(year=year)
+    if npi:
+        rows = rows.filter(attributed_npi=npi)
+    if closed is not None:
+        rows = rows.filter(closed=closed)
+    return rows.order_by("-start_date", "mbi", "pk")

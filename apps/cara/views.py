@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from django.core.paginator import Paginator
 from django.views.generic import TemplateView
 
 from apps.acos.mixins import ACOScopedMixin
-from apps.acos.models import Election
+from apps.acos.models import Election, PreferredProvider
 from apps.acos.presentation import ChartBlock, DataTable, money
 
 from . import charts, selectors
@@ -169,3 +170,60 @@ class OverviewView(ACOScopedMixin, TemplateView):
 def baseline_cents(summary: dict[str, Any], definition: int) -> int | None:
     base = summary["baselines"].get(definition)
     return base.mean_cost_cents if base else None
+
+
+EPISODE_PAGE_SIZE = 50
+STATUS_CHOICES = (("", "Any"), ("closed", "Closed"), ("open", "Open"))
+
+
+class EpisodeListView(ACOScopedMixin, TemplateView):
+    """The ACO's episodes one by one (beneficiary-level: every view is access-logged), filtered by type,
+    start year, Preferred Provider and status, newest first."""
+
+    template_name = "cara/episodes.html"
+    nav = "cara"
+
+    def filters(self) -> dict[str, str]:
+        get = self.request.GET
+        return {
+            "type": get.get("type", "").strip()[:40],
+            "year": get.get("year", "").strip()[:4],
+            "npi": get.get("npi", "").strip()[:10],
+            "status": get.get("status", "") if get.get("status", "") in ("closed", "open") else "",
+        }
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        py = self.performance_year
+        run = selectors.latest_run(performance_year=py)
+        filters = self.filters()
+        definitions = list(EpisodeDefinition.objects.filter(performance_year=py, aco__isnull=True).order_by("pk"))
+        providers = list(
+            PreferredProvider.objects.filter(aco=self.aco, performance_year=py).order_by("name").values("npi", "name")
+        )
+        context.update(
+            nav_current="cara",
+            run=run,
+            filters=filters,
+            definitions=definitions,
+            providers=providers,
+            years=list(range(py - 3, py + 1)),
+            statuses=STATUS_CHOICES,
+        )
+        if run is None:
+            return context
+        rows = selectors.aco_episodes(
+            run=run,
+            aco_id=self.aco.pk,
+            episode_type=filters["type"],
+            year=int(filters["year"]) if filters["year"].isdigit() else None,
+            npi=filters["npi"],
+            closed={"closed": True, "open": False}.get(filters["status"]),
+        )
+        page = Paginator(rows, EPISODE_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(page=page, filtered=any(filters.values()), list_query=query.urlencode())
+        shown = ", ".join(f"{k}={v!r}" for k, v in filters.items() if v)
+        self.log("cara_episodes", f"episode run {run.pk}", f"page {page.number} {shown}".strip())
+        return context

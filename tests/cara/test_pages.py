@@ -93,3 +93,24 @@ def test_the_api_lists_the_acos_episodes_logs_the_read_and_hides_other_acos(worl
     assert {(b["episode_type"], b["year"]): b["episodes"] for b in baselines}[("hip_knee", None)] == 1
     outsider = MembershipFactory.create(aco=ACOFactory.create(), role=Membership.Role.ADMIN).user
     assert client_for(outsider).get(f"/api/acos/{aco.aco_id}/cara/episodes/?py={PY}").status_code == 404
+
+
+def test_the_episode_list_filters_and_logs_each_view(world: Any, client_for: Any) -> None:
+    from apps.accounts.models import AccessLog
+
+    aco, alignment, pp = world
+    services.episode_run_execute(alignment_run=alignment)
+    admin = MembershipFactory.create(aco=aco, role=Membership.Role.ADMIN).user
+    client = client_for(admin)
+    body = text(client.get(f"/acos/{aco.aco_id}/cara/episodes/?py={PY}").content.decode())
+    assert "3 episodes." in body  # the outsider's PCI episode is not the ACO's
+    # Newest first: COPD (2027, open), sepsis (attributed to no one), hip/knee (the surgeon, operating).
+    table = body[body.index("3 episodes.") :]
+    assert table.index("COPD Feb 1") < table.index("Sepsis Jun 10") < table.index("Elective hip or knee replacement Mar 1")
+    assert f"{pp.name} (operating physician) $27,500.00 1 Closed" in body
+    assert "None $10,000.00 0 Closed" in body
+    filtered = text(
+        client.get(f"/acos/{aco.aco_id}/cara/episodes/?py={PY}&npi={pp.npi}&status=closed").content.decode()
+    )
+    assert "1 episode match the filters." in filtered and "Sepsis Jun" not in filtered
+    assert AccessLog.objects.filter(user=admin, object_type="cara_episodes").count() == 2
