@@ -428,14 +428,15 @@ def list_row_key(list_type: str, obj: ParticipantTIN | PreferredProvider) -> tup
 
 def _form_row(list_type: str, aco: ACO, performance_year: int, data: dict[str, Any]) -> dict[str, Any]:
     """Check one row typed into a form or sent to the API, with the same rules as an upload."""
-    text = {
-        k: (
-            ""
-            if v is None
-            else (";".join(v) if isinstance(v, list) else str(v).lower() if isinstance(v, bool) else str(v))
-        )
-        for k, v in data.items()
-    }
+
+    def as_text(v: Any) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, list):  # a list's items as text, whatever their type (the checks then say what is wrong)
+            return ";".join(as_text(item) for item in v)
+        return str(v).lower() if isinstance(v, bool) else str(v)
+
+    text = {k: as_text(v) for k, v in data.items()}
     text.update({"aco_id": aco.aco_id, "performance_year": str(performance_year)})
     check = check_participant_row if list_type == "participants" else check_preferred_row
     cleaned, errors = check(text, 0, aco_id=aco.aco_id, performance_years=set(selectors.performance_years()))

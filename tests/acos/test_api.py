@@ -111,6 +111,16 @@ def test_admin_adds_a_participant(api: API, aco: ACO, admin: User, open_lists: s
     assert (row.performance_year, row.ccns, row.facility_type, row.new_to_aco) == (2027, ["493801"], "RHC", True)
 
 
+def test_ccns_sent_as_numbers_are_a_400_not_a_server_error(api: API, aco: ACO, admin: User, open_lists: str) -> None:
+    """The API fuzzer sent CCNs as numbers (a 500 before): they are read as text and checked like any
+    CCN, so the row is refused with the field named."""
+    body = {**NEW_RHC, "ccns": [-1061, 5.5]}
+    response = api(admin).post(f"/api/acos/{aco.aco_id}/participants/?py=2027", body, format="json")
+    assert response.status_code == 400
+    assert "ccn" in response.content.decode().lower()
+    assert tins(aco) == {}
+
+
 def test_after_the_deadline_an_add_answers_202_with_the_change_request(
     api: API, aco: ACO, admin: User, locked_lists: str
 ) -> None:

@@ -106,7 +106,9 @@ def test_the_episode_list_filters_and_logs_each_view(world: Any, client_for: Any
     assert "3 episodes." in body  # the outsider's PCI episode is not the ACO's
     # Newest first: COPD (2027, open), sepsis (attributed to no one), hip/knee (the surgeon, operating).
     table = body[body.index("3 episodes.") :]
-    assert table.index("COPD Feb 1") < table.index("Sepsis Jun 10") < table.index("Elective hip or knee replacement Mar 1")
+    assert (
+        table.index("COPD Feb 1") < table.index("Sepsis Jun 10") < table.index("Elective hip or knee replacement Mar 1")
+    )
     assert f"{pp.name} (operating physician) $27,500.00 1 Closed" in body
     assert "None $10,000.00 0 Closed" in body
     filtered = text(

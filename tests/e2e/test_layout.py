@@ -55,6 +55,8 @@ def test_nothing_is_cut_off_at_1366_px(page: Page) -> None:
         "/acos/L0001/quality/?py=2027",
         "/acos/L0001/quality/care-gaps/?py=2027",
         "/acos/L0001/beneficiaries/recapture-gaps/?py=2027",
+        "/acos/L0001/cara/?py=2027",
+        "/acos/L0001/cara/episodes/?py=2027",
     ):
         visit(page, path)
         seen = page.evaluate(OVERFLOW)
