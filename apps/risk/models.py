@@ -184,8 +184,8 @@ class RiskScore(models.Model):
 
     @property
     def hcc_list(self) -> str:
-        """The counted HCCs for reading: "18, 52, 85"."""
-        return ", ".join(self.hccs.split(";")) if self.hccs else ""
+        """The counted HCCs for reading: "HCC 18, HCC 52, HCC 85"."""
+        return ", ".join(f"HCC {h}" for h in self.hccs.split(";")) if self.hccs else ""
 
     @property
     def demographic_rows(self) -> list[tuple[str, float]]:
