@@ -429,8 +429,10 @@ def columnar_read(folder: Path, py: int) -> tuple[float, int]:
 
 
 # ---------------------------------------------------------------------------------------------------
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def bundle_parser(description: str) -> argparse.ArgumentParser:
+    """The options every benchmark on a generated bundle takes: the bundle (size, ACOs, seed, PY, run-out;
+    kept in --bundle), the database (kept with --keep-db) and the PostgreSQL server."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--beneficiaries", type=int, default=100_000)
     parser.add_argument("--acos", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2027)
@@ -443,6 +445,11 @@ def main() -> None:
         default=os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432"),
         help="PostgreSQL server URL without a database name (default: $BENCH_POSTGRES or local trust)",
     )
+    return parser
+
+
+def main() -> None:
+    parser = bundle_parser(__doc__.splitlines()[0])
     parser.add_argument(
         "--rule-only",
         action="store_true",

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lead_portal.settings.test")
 
-from benchmarks.alignment import admin, child_json, ensure_bundle, prepare_database, say  # noqa: E402
+from benchmarks.alignment import admin, bundle_parser, child_json, ensure_bundle, prepare_database, say  # noqa: E402
 
 TARGET_SECONDS = 10.0
 
@@ -133,19 +133,7 @@ def reference(url: str, folder: Path, run_id: int, performance_year: int) -> dic
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--beneficiaries", type=int, default=100_000)
-    parser.add_argument("--acos", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=2027)
-    parser.add_argument("--performance-year", type=int, default=2027)
-    parser.add_argument("--no-runout", dest="runout", action="store_false", help="generate without run-out package")
-    parser.add_argument("--bundle", type=Path, help="generate here (or reuse the bundle found here) and keep it")
-    parser.add_argument("--keep-db", metavar="NAME", help="load into NAME (or reuse it if loaded) and keep it")
-    parser.add_argument(
-        "--server",
-        default=os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432"),
-        help="PostgreSQL server URL without a database name (default: $BENCH_POSTGRES or local trust)",
-    )
+    parser = bundle_parser(__doc__.splitlines()[0])
     parser.add_argument("--timeout", type=float, default=1800, help="seconds the step may take")
     parser.add_argument("--step", action="store_true", help=argparse.SUPPRESS)  # the child process
     args = parser.parse_args()

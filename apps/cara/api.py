@@ -33,18 +33,17 @@ class EpisodeViewSet(ACOScopedViewSet):
         run = selectors.latest_run(performance_year=self.performance_year)
         if run is None:
             return Episode.objects.none()
-        rows = Episode.objects.filter(run=run, aco=self.aco).select_related("definition", "preferred_provider")
         params = self.request.query_params
-        if params.get("type"):
-            rows = rows.filter(definition__code=params["type"])
-        if (params.get("year") or "").isdigit():
-            rows = rows.filter(year=int(params["year"]))
-        if params.get("npi"):
-            rows = rows.filter(attributed_npi=params["npi"])
-        for flag in ("closed", "payment"):
-            value = (params.get(flag) or "").lower()
-            if value in ("true", "false"):
-                rows = rows.filter(**{flag: value == "true"})
+        flags = {f: (params.get(f) or "").lower() for f in ("closed", "payment")}
+        rows = selectors.aco_episodes(
+            run=run,
+            aco_id=self.aco.pk,
+            episode_type=params.get("type") or "",
+            year=int(params["year"]) if (params.get("year") or "").isdigit() else None,
+            npi=params.get("npi") or "",
+            closed={"true": True, "false": False}.get(flags["closed"]),
+            payment={"true": True, "false": False}.get(flags["payment"]),
+        )
         return rows.order_by("start_date", "mbi", "pk")
 
     @extend_schema(parameters=FILTERS, responses=EpisodeSerializer(many=True))

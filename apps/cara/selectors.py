@@ -81,6 +81,7 @@ def aco_episodes(
     year: int | None = None,
     npi: str = "",
     closed: bool | None = None,
+    payment: bool | None = None,
 ) -> QuerySet[Episode]:
     """The ACO's episodes of the run, newest first, filtered."""
     rows = Episode.objects.filter(run=run, aco_id=aco_id).select_related("definition", "preferred_provider")
@@ -92,4 +93,6 @@ def aco_episodes(
         rows = rows.filter(attributed_npi=npi)
     if closed is not None:
         rows = rows.filter(closed=closed)
+    if payment is not None:
+        rows = rows.filter(payment=payment)
     return rows.order_by("-start_date", "mbi", "pk")

@@ -4,7 +4,6 @@ baselines."""
 from __future__ import annotations
 
 import logging
-import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -14,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.acos.models import PreferredProvider
+from apps.alignment import runs
 from apps.alignment.models import AlignmentRun
 from apps.risk.models import RiskRun
 from lead_portal import bulk
@@ -113,17 +113,6 @@ def episode_run_execute(
     return run
 
 
-class _Watch:
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-        self._last = time.perf_counter()
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.timings[name] = round(self.timings.get(name, 0.0) + now - self._last, 3)
-        self._last = now
-
-
 def _definitions(rows: Sequence[EpisodeDefinition]) -> list[engine.Definition]:
     return [
         engine.Definition(
@@ -140,7 +129,7 @@ def _definitions(rows: Sequence[EpisodeDefinition]) -> list[engine.Definition]:
 
 
 def _compute(run: EpisodeRun) -> None:
-    watch = _Watch()
+    watch = runs.Stopwatch()
     py = run.performance_year
     rows = ensure_catalogue(py)
     definitions = _definitions(rows)
@@ -164,21 +153,25 @@ def _compute(run: EpisodeRun) -> None:
     cover = sorted({*years, *(chosen.end.astype("datetime64[Y]").astype(np.int64) + 1970).tolist()})
     cost = np.zeros((n, len(COMPONENTS)), dtype=np.int64)
     readmissions = np.zeros(n, dtype=np.int64)
-    included = [set(r.included_categories) for r in rows]
-    column = {c: i for i, c in enumerate(COMPONENTS)}
-    if n:
-        for k, category, cents, claims in inputs.costs(cover):
-            if category != "index" and category not in included[int(chosen.definition[k])]:
-                continue
-            cost[k, column[COMPONENT[category]]] += cents
-            if category == "inpatient":
-                readmissions[k] += claims
     aco = np.zeros(n, dtype=np.int64)
     risk = np.full(n, np.nan)
     if n:
-        for k, aco_pk, score in inputs.context(run.alignment_run_id, run.risk_run_id):
-            aco[k] = aco_pk or 0
-            risk[k] = np.nan if score is None else score
+        # Per (episode, category) sums, kept where the episode's definition counts the category (the index
+        # claim always), added into the episode's component columns.
+        sums = inputs.costs(cover)
+        if sums:
+            k, category, cents, claims = (np.array(c) for c in zip(*sums, strict=True))
+            categories = list(COMPONENT)
+            counted = np.array([[c == "index" or c in r.included_categories for c in categories] for r in rows])
+            which = np.array([categories.index(c) for c in category.tolist()])
+            keep = counted[chosen.definition[k], which]
+            target = np.array([COMPONENTS.index(COMPONENT[c]) for c in categories])[which]
+            np.add.at(cost, (k[keep], target[keep]), cents[keep].astype(np.int64))
+            stays = keep & (category == "inpatient")
+            np.add.at(readmissions, k[stays], claims[stays].astype(np.int64))
+        for w, aco_pk, score in inputs.context(run.alignment_run_id, run.risk_run_id):
+            aco[w] = aco_pk or 0
+            risk[w] = np.nan if score is None else score
     inputs.drop_windows()
     watch.lap("costs")
     preferred = {
