@@ -5,3 +5,8 @@ class CaraConfig(AppConfig):
     name = "apps.cara"
     label = "cara"
     verbose_name = "CARA episodes"
+
+    def ready(self) -> None:
+        from .arrangements import register_review_kinds
+
+        register_review_kinds()

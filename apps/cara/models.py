@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -235,3 +236,248 @@ class EpisodeBaseline(models.Model):
 
     def __str__(self) -> str:
         return f"Baseline {self.definition.code} {self.year or 'base years'}"
+
+
+# --- EBRAs: episode-based risk arrangements with Preferred Providers (docs/cara.md, "Arrangements") ----------
+
+
+class ArrangementStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    OFFERED = "offered", "Offered to the Preferred Provider"
+    DECLINED = "declined", "Declined by the Preferred Provider"
+    ACCEPTED = "accepted", "Accepted by the Preferred Provider"
+    SUBMITTED = "submitted", "Submitted to CMS"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested by CMS"
+    APPROVED = "approved", "Approved by CMS"
+    DENIED = "denied", "Denied by CMS"
+    ACTIVE = "active", "Active"
+    TERMINATED = "terminated", "Terminated"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class QualityLink(models.TextChoices):
+    # CMS's default is Q484 (risk-standardized admissions for patients with multiple chronic conditions);
+    # the portal's closest measure is UAMCC, computed for the Preferred Provider's attributed beneficiaries.
+    UAMCC = "uamcc", "Unplanned admissions for patients with multiple chronic conditions (UAMCC)"
+
+
+class Arrangement(models.Model):
+    """An EBRA between an ACO and one of its Preferred Providers: the episode types with their target
+    prices (``ArrangementTerm``), the effective period, the performance adjustment and its quality measure,
+    and the repayment limit. Its CMS review is a ``ReviewCase`` of kind ``cara_arrangement`` (versions of the
+    terms, comments, the decision); every move of the whole lifecycle is an ``ArrangementEvent``."""
+
+    aco = models.ForeignKey("acos.ACO", on_delete=models.CASCADE, related_name="cara_arrangements")
+    preferred_provider = models.ForeignKey(
+        "acos.PreferredProvider", on_delete=models.PROTECT, related_name="cara_arrangements"
+    )
+    performance_year = models.PositiveSmallIntegerField()
+    status = models.CharField(
+        max_length=20, choices=ArrangementStatus.choices, default=ArrangementStatus.DRAFT, db_index=True
+    )
+    effective_start = models.DateField()
+    effective_end = models.DateField()
+    performance_adjustment_pct = models.DecimalField(
+        "performance adjustment (%)", max_digits=5, decimal_places=2, default=Decimal("50"),
+        help_text="The share of the reconciliation amount that depends on the quality measure, 10–100%.",
+    )  # fmt: skip
+    quality_measure = models.CharField(max_length=16, choices=QualityLink.choices, default=QualityLink.UAMCC)
+    repayment_limit_pct = models.DecimalField(
+        "repayment limit (%)", max_digits=5, decimal_places=2, default=Decimal("20"),
+        help_text="A period's repayment is at most this share of the period's total target price.",
+    )  # fmt: skip
+    review = models.OneToOneField(
+        "reviews.ReviewCase", on_delete=models.PROTECT, null=True, blank=True, related_name="cara_arrangement"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    terminated_on = models.DateField(null=True, blank=True)
+    termination_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["aco", "-created_at", "-pk"]
+        indexes = [models.Index(fields=["aco", "performance_year", "status"])]
+
+    def __str__(self) -> str:
+        return f"EBRA {self.pk} with {self.preferred_provider.name}"
+
+    @property
+    def title(self) -> str:
+        return f"EBRA with {self.preferred_provider.name} (PY{self.performance_year})"
+
+    @property
+    def owner(self) -> Any:
+        return self.aco
+
+
+class ArrangementTerm(models.Model):
+    """One episode type of an EBRA and its target price: the baseline mean cost (frozen when the term is
+    set) × (1 − discount) or × (1 + premium), in whole cents."""
+
+    class Adjustment(models.TextChoices):
+        DISCOUNT = "discount", "Discount"
+        PREMIUM = "premium", "Premium"
+
+    arrangement = models.ForeignKey(Arrangement, on_delete=models.CASCADE, related_name="terms")
+    definition = models.ForeignKey(EpisodeDefinition, on_delete=models.PROTECT, related_name="+")
+    baseline_cents = models.BigIntegerField(help_text="Portal-wide mean cost of the type over the base years.")
+    baseline_run = models.ForeignKey(EpisodeRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    adjustment = models.CharField(max_length=8, choices=Adjustment.choices, default=Adjustment.DISCOUNT)
+    rate_pct = models.DecimalField("discount or premium (%)", max_digits=5, decimal_places=2, default=Decimal("0"))
+    target_cents = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["arrangement", "definition__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["arrangement", "definition"], name="arrangementterm_unique_definition")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.definition.code} target {self.target_cents}"
+
+
+class ArrangementEvent(models.Model):
+    """One move of an EBRA's lifecycle: who, when, from which status to which, and why."""
+
+    arrangement = models.ForeignKey(Arrangement, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, choices=ArrangementStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=ArrangementStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["arrangement", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"EBRA {self.arrangement_id}: {self.from_status} → {self.to_status}"
+
+
+class ProviderMembership(models.Model):
+    """A person of a Preferred Provider (a TIN-NPI pair): a Preferred Provider user sees only the EBRAs
+    with that TIN and NPI, the episodes attributed to it under an active EBRA, and its statements."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_memberships")
+    tin = models.CharField("TIN", max_length=9)
+    npi = models.CharField("NPI", max_length=10)
+    name = models.CharField(max_length=200, help_text="The Preferred Provider's name as its people know it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "tin", "npi"]
+        constraints = [models.UniqueConstraint(fields=["user", "tin", "npi"], name="providermembership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} for {self.tin}/{self.npi}"
+
+
+class Reconciliation(models.Model):
+    """One EBRA's reconciliation for one period (docs/cara.md, "Reconciliation"): over the closed payment
+    episodes of the EBRA's types attributed to its Preferred Provider that started in the period,
+    Σ(target − actual), times the performance adjustment from the quality measure's result, capped below by
+    the repayment limit. Positive: CMS pays the Preferred Provider and charges the ACO's settlement;
+    negative: the Preferred Provider repays and the ACO's settlement is credited."""
+
+    arrangement = models.ForeignKey(Arrangement, on_delete=models.CASCADE, related_name="reconciliations")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    episode_run = models.ForeignKey(EpisodeRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    episodes = models.PositiveIntegerField(default=0, help_text="Closed episodes counted.")
+    open_episodes = models.PositiveIntegerField(default=0, help_text="Episodes of the period still open.")
+    target_cents = models.BigIntegerField(default=0)
+    actual_cents = models.BigIntegerField(default=0)
+    difference_cents = models.BigIntegerField(default=0, help_text="Σ(target − actual).")
+    measure = models.CharField(max_length=16, choices=QualityLink.choices, default=QualityLink.UAMCC)
+    measure_rate = models.FloatField(null=True, blank=True)
+    measure_denominator = models.FloatField(null=True, blank=True)
+    quality_points = models.FloatField(null=True, blank=True, help_text="0–100 from the measure's decile table.")
+    adjustment_factor = models.DecimalField(max_digits=7, decimal_places=6, default=Decimal("1"))
+    adjusted_cents = models.BigIntegerField(default=0)
+    repayment_cap_cents = models.BigIntegerField(default=0)
+    capped = models.BooleanField(default=False)
+    amount_cents = models.BigIntegerField(
+        default=0, help_text="Positive: paid to the Preferred Provider; negative: repaid by it."
+    )
+    final = models.BooleanField(default=False, help_text="No episode of the period is still open.")
+    lines = models.JSONField(default=list, blank=True, help_text="The episodes counted, for the statement.")
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["arrangement", "period_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["arrangement", "period_start"], name="reconciliation_unique_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"EBRA {self.arrangement_id} {self.period_start}–{self.period_end}"
+
+
+class DesignProposal(models.Model):
+    """An ACO's Maximal Flexibility variant of a default definition, under CMS review (``ReviewCase`` of kind
+    ``cara_design``; the proposed fields are its content). Approval creates the variant's
+    ``EpisodeDefinition`` (``definition``)."""
+
+    aco = models.ForeignKey("acos.ACO", on_delete=models.CASCADE, related_name="cara_designs")
+    performance_year = models.PositiveSmallIntegerField()
+    based_on = models.ForeignKey(EpisodeDefinition, on_delete=models.PROTECT, related_name="proposals")
+    review = models.OneToOneField("reviews.ReviewCase", on_delete=models.PROTECT, related_name="cara_design")
+    definition = models.OneToOneField(
+        EpisodeDefinition, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposal"
+    )
+
+    class Meta:
+        ordering = ["aco", "-pk"]
+
+    def __str__(self) -> str:
+        return self.review.title
+
+    @property
+    def owner(self) -> Any:
+        return self.aco
+
+
+class CaraDocument(models.Model):
+    """A contracting template (an EBRA's, or a prospective one's for a Preferred Provider and episode types)
+    or a reconciliation statement, as XLSX or PDF, built in the background and stamped with data vintage."""
+
+    class Kind(models.TextChoices):
+        TEMPLATE = "template", "Contracting template"
+        STATEMENT = "statement", "Reconciliation statement"
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "Excel workbook (XLSX)"
+        PDF = "pdf", "PDF"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        BUILDING = "building", "Building"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    format = models.CharField(max_length=4, choices=Format.choices)
+    aco = models.ForeignKey("acos.ACO", on_delete=models.CASCADE, related_name="cara_documents")
+    arrangement = models.ForeignKey(
+        Arrangement, on_delete=models.CASCADE, null=True, blank=True, related_name="documents"
+    )
+    preferred_provider = models.ForeignKey(
+        "acos.PreferredProvider", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    reconciliation = models.ForeignKey(
+        Reconciliation, on_delete=models.CASCADE, null=True, blank=True, related_name="documents"
+    )
+    params = models.JSONField(default=dict, blank=True, help_text="A prospective template's types and rates.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    file = models.FileField(upload_to="cara/", blank=True)
+    vintage = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pk} ({self.format})"
