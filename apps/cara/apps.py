@@ -8,5 +8,7 @@ class CaraConfig(AppConfig):
 
     def ready(self) -> None:
         from .arrangements import register_review_kinds
+        from .designs import register_review_kind as register_design_review_kind
 
         register_review_kinds()
+        register_design_review_kind()

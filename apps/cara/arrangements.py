@@ -433,7 +433,7 @@ def arrangement_review_act(
         if aco_selectors.portal_today() >= arrangement.effective_start:
             _move(arrangement, S.ACTIVE, acting_user, "The effective period had begun when CMS approved it.")
     if arrangement.status == S.ACTIVE:
-        transaction.on_commit(lambda: reconcile_arrangement(arrangement=arrangement))
+        reconcile_arrangement(arrangement=arrangement)
     return arrangement
 
 
@@ -447,7 +447,7 @@ def arrangement_activate(*, arrangement: Arrangement, acting_user: User) -> Arra
     if today < arrangement.effective_start:
         raise ValidationError(f"The EBRA takes effect on {arrangement.effective_start:%B %-d, %Y}; activate it then.")
     _move(arrangement, S.ACTIVE, acting_user)
-    transaction.on_commit(lambda: reconcile_arrangement(arrangement=arrangement))
+    reconcile_arrangement(arrangement=arrangement)
     return arrangement
 
 
@@ -470,7 +470,7 @@ def arrangement_terminate(*, arrangement: Arrangement, acting_user: User, on: An
     arrangement.termination_reason = reason
     arrangement.save(update_fields=["terminated_on", "termination_reason", "updated_at"])
     _move(arrangement, S.TERMINATED, acting_user, reason)
-    transaction.on_commit(lambda: reconcile_arrangement(arrangement=arrangement))
+    reconcile_arrangement(arrangement=arrangement)
     return arrangement
 
 
