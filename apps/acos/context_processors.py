@@ -22,7 +22,7 @@ ACO_AREAS: list[tuple[str, str, str | None]] = [
     ("rural", "Rural add-on", "rural:overview"),
     ("medicaid", "Medicaid integration", "medicaid:overview"),
     ("benefits", "BEs and BEIs", "benefits:catalogue"),
-    ("cara", "CARA episodes", "cara:overview"),
+    ("cara", "CARA episodes and arrangements", "cara:overview"),
     ("glp1", "GLP-1 access (BALANCE)", None),
     ("reports", "Reports", "reports:list"),
 ]

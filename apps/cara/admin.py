@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import EpisodeDefinition, EpisodeParameters, EpisodeRun
+from .models import Arrangement, EpisodeDefinition, EpisodeParameters, EpisodeRun, ProviderMembership, Reconciliation
 
 
 @admin.register(EpisodeParameters)
@@ -37,3 +37,38 @@ class EpisodeRunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(ProviderMembership)
+class ProviderMembershipAdmin(admin.ModelAdmin):
+    """CMS administrators give a Preferred Provider's people their portal access here: a user linked to the
+    Preferred Provider's TIN and NPI sees that provider's EBRAs, episodes and statements, nothing else."""
+
+    list_display = ("user", "name", "tin", "npi", "created_at")
+    search_fields = ("user__username", "name", "tin", "npi")
+    autocomplete_fields = ("user",)
+
+
+class _ReadOnly(admin.ModelAdmin):
+    """EBRAs move only through the portal's lifecycle (apps/cara/arrangements.py), which records who did what."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Arrangement)
+class ArrangementAdmin(_ReadOnly):
+    list_display = ("pk", "aco", "preferred_provider", "performance_year", "status", "effective_start", "effective_end")
+    list_filter = ("performance_year", "status")
+
+
+@admin.register(Reconciliation)
+class ReconciliationAdmin(_ReadOnly):
+    list_display = ("arrangement", "period_start", "period_end", "episodes", "amount_cents", "final")
+    exclude = ("lines",)

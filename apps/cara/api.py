@@ -8,11 +8,19 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.selectors import request_user
 from apps.acos.api import PY_PARAM, ACOScopedViewSet
 
-from . import selectors
-from .models import Episode, EpisodeBaseline
-from .serializers import BaselineSerializer, EpisodeSerializer
+from . import arrangements, selectors
+from .models import Arrangement, Episode, EpisodeBaseline
+from .serializers import (
+    ArrangementActionSerializer,
+    ArrangementDetailSerializer,
+    ArrangementInputSerializer,
+    ArrangementSerializer,
+    BaselineSerializer,
+    EpisodeSerializer,
+)
 
 FILTERS = [
     PY_PARAM,
@@ -71,3 +79,61 @@ class BaselineViewSet(ACOScopedViewSet):
             else EpisodeBaseline.objects.none()
         )
         return Response(BaselineSerializer(rows, many=True).data)
+
+
+class ArrangementViewSet(ACOScopedViewSet):
+    """The ACO's EBRAs (``?py=`` to one PY): list and draft (administrators); one EBRA with its terms and
+    reconciliations; its edit while a draft, declined or sent back by CMS; every lifecycle move (``actions``:
+    the ACO offers, submits, withdraws, activates, terminates; CMS starts the review, requests changes,
+    approves or denies)."""
+
+    serializer_class = ArrangementSerializer
+    cms_may_write = True
+
+    def get_object(self) -> Arrangement:
+        return arrangements.aco_arrangement_get(aco=self.aco, arrangement_id=self.kwargs["arrangement_id"])
+
+    @extend_schema(parameters=[PY_PARAM], responses=ArrangementSerializer(many=True))
+    def list(self, request: Request, aco_id: str) -> Response:
+        py = self.performance_year if request.query_params.get("py") else None
+        rows = arrangements.aco_arrangements(aco=self.aco, performance_year=py).prefetch_related("terms__definition")
+        page = self.paginate_queryset(rows)
+        data = ArrangementSerializer(page if page is not None else rows, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    @extend_schema(
+        parameters=[PY_PARAM], request=ArrangementInputSerializer, responses={201: ArrangementDetailSerializer}
+    )
+    def create(self, request: Request, aco_id: str) -> Response:
+        serializer = ArrangementInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        arrangement = arrangements.arrangement_create(
+            aco=self.aco, acting_user=request_user(request), performance_year=self.performance_year,
+            data=serializer.validated_data,
+        )  # fmt: skip
+        return Response(ArrangementDetailSerializer(arrangement).data, status=201)
+
+    @extend_schema(responses=ArrangementDetailSerializer)
+    def retrieve(self, request: Request, aco_id: str, arrangement_id: int) -> Response:
+        return Response(ArrangementDetailSerializer(self.get_object()).data)
+
+    @extend_schema(request=ArrangementInputSerializer, responses=ArrangementDetailSerializer)
+    def update(self, request: Request, aco_id: str, arrangement_id: int) -> Response:
+        serializer = ArrangementInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        arrangement = arrangements.arrangement_update(
+            arrangement=self.get_object(), acting_user=request_user(request), data=serializer.validated_data
+        )
+        return Response(ArrangementDetailSerializer(arrangement).data)
+
+    @extend_schema(request=ArrangementActionSerializer, responses=ArrangementDetailSerializer)
+    def act(self, request: Request, aco_id: str, arrangement_id: int) -> Response:
+        serializer = ArrangementActionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        arrangement = arrangements.arrangement_act(
+            arrangement=self.get_object(), acting_user=request_user(request), action=data["action"],
+            reason=data["reason"], on=data["on"],
+        )  # fmt: skip
+        arrangement.refresh_from_db()
+        return Response(ArrangementDetailSerializer(arrangement).data)

@@ -406,7 +406,7 @@ def test_coming_to_this_portal_lists_only_what_is_not_built(
     html = client_for(admin).get(f"/acos/{aco.aco_id}/").content.decode()
     coming = html[html.index('id="coming-areas"') :].split("</p>")[0]
     assert "Medicaid" not in coming and "BE" not in coming
-    assert "CARA episodes" not in coming and "CARA arrangements" in coming and "GLP-1 access (BALANCE)" in coming
+    assert "CARA" not in coming and "GLP-1 access (BALANCE)" in coming
     assert "risk" not in coming and "what-if planner" in coming
 
 

@@ -239,3 +239,31 @@ def test_the_pages_by_role(w: World, client_for: Any) -> None:
     assert cms.post(url + "act/", {"action": "approve", "reason": "Good terms."}).status_code == 302
     a.refresh_from_db()
     assert a.status == S.ACTIVE
+
+
+def test_the_api_drafts_moves_and_refuses_like_the_pages(w: World, client_for: Any) -> None:
+    base = f"/api/acos/{w.aco.aco_id}/cara/arrangements/"
+    admin = client_for(w.admin)
+    body = {
+        "preferred_provider": w.pp.pk, "effective_start": "2027-01-01", "effective_end": "2027-12-31",
+        "terms": [{"definition": w.hip.pk, "adjustment": "premium", "rate_pct": "2.5"}],
+    }  # fmt: skip
+    made = admin.post(f"{base}?py={PY}", body, content_type="application/json")
+    assert made.status_code == 201, made.content
+    data = made.json()
+    # $20,000 plus 2.5% = $20,500.
+    assert data["status"] == "draft" and data["terms"][0]["target_cents"] == 2_050_000
+    url = f"{base}{data['id']}/"
+    bad = admin.post(f"{base}?py={PY}", {**body, "performance_adjustment_pct": "200"}, content_type="application/json")
+    assert bad.status_code == 400 and "Performance adjustment: 200 is outside 10–100%" in str(bad.json())
+    assert (
+        client_for(w.analyst).post(url + "actions/", {"action": "offer"}, content_type="application/json").status_code
+        == 403
+    )
+    assert client_for(w.outsider).get(url).status_code == 404
+    assert client_for(w.pp_user).get(url).status_code == 404
+    moved = admin.post(url + "actions/", {"action": "offer"}, content_type="application/json")
+    assert moved.status_code == 200 and moved.json()["status"] == "offered"
+    refused_move = admin.post(url + "actions/", {"action": "submit"}, content_type="application/json")
+    assert refused_move.status_code == 400
+    assert [r["id"] for r in client_for(w.analyst).get(base).json()["results"]] == [data["id"]]

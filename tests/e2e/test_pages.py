@@ -73,9 +73,9 @@ def test_profile_elections_and_coming_pages(page: Page) -> None:
 
     follow(page, nav.get_by_role("link", name="Preferred Providers"))
     expect(page.get_by_role("table")).to_contain_text("Muskingum Pulmonary Associates")
-    follow(page, nav.get_by_role("link", name="CARA episodes"))
+    follow(page, nav.get_by_role("link", name="CARA episodes and arrangements"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("CARA episodes, PY")
-    expect(nav.get_by_role("link", name="CARA episodes")).to_have_attribute("aria-current", "page")
+    expect(nav.get_by_role("link", name="CARA episodes and arrangements")).to_have_attribute("aria-current", "page")
     follow(page, nav.get_by_role("link", name="GLP-1 access (BALANCE)"))
     expect(page.get_by_role("heading", level=1)).to_have_text("GLP-1 access (BALANCE)")
     expect(page.get_by_text("Not built yet")).to_be_visible()
