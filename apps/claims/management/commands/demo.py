@@ -51,6 +51,7 @@ class Command(BaseCommand):
         call_command("medicaid_demo", stdout=self.stdout)
         call_command("benefits_demo", stdout=self.stdout)
         call_command("care_gaps_demo", stdout=self.stdout)  # needs the accounts and the quality run
+        call_command("cara_demo", stdout=self.stdout)  # needs the accounts and the episode run
         out = self.stdout
         out.write("")
         out.write(self.style.SUCCESS("LEAD Portal demo is ready at http://127.0.0.1:8000"))
@@ -63,6 +64,7 @@ class Command(BaseCommand):
         out.write(f"{'user name':<18} {'role':<26} ACOs")
         for a in accounts:
             out.write(f"{a.username:<18} {a.role:<26} {a.acos}")
+        out.write(f"{'provider.user':<18} {'Preferred Provider user':<26} its EBRAs with L0001 (CARA)")
         for a in accounts:
             if a.totp_key_hex:
                 secret = base64.b32encode(binascii.unhexlify(a.totp_key_hex)).decode()
