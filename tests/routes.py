@@ -97,10 +97,21 @@ def _walk(resolver: URLResolver, prefix: str = "", namespace: str = "", buildabl
             )
 
 
+# A Preferred Provider user's own pages and endpoints (apps/cara/views_provider.py, api_provider.py): no
+# ``aco_id``; only Preferred Provider users get in, and only to their own EBRAs' objects. Everyone else (an
+# ACO's people, CMS staff, other signed-in people) gets 404.
+PROVIDER_NAMES = ("cara_provider:", "api_provider_")
+
+
+def is_provider_route(route: Route) -> bool:
+    return route.name.startswith(PROVIDER_NAMES)
+
+
 ROUTES = [r for r in _walk(get_resolver()) if not r.route.startswith(SKIP_PREFIXES)]
 ACO_ROUTES = [r for r in ROUTES if r.aco_scoped]
 OTHER_ROUTES = [r for r in ROUTES if not r.aco_scoped]
-CMS_ONLY_ROUTES = [r for r in OTHER_ROUTES if r.name not in PUBLIC | SIGNED_IN]
+PROVIDER_ROUTES = [r for r in OTHER_ROUTES if is_provider_route(r)]
+CMS_ONLY_ROUTES = [r for r in OTHER_ROUTES if r.name not in PUBLIC | SIGNED_IN and not is_provider_route(r)]
 SIGNED_IN_ROUTES = [r for r in OTHER_ROUTES if r.name in SIGNED_IN]
 
 
@@ -248,10 +259,24 @@ def _medicaid_milestone(aco: ACO, route: Route) -> int:
     return milestone.pk
 
 
+def _is_cara(route: Route) -> bool:
+    """CARA's routes (the ACO's EBRA, design and document pages, CMS's, the Preferred Provider's): their
+    ``arrangement_id`` is an EBRA and their ``document_id`` a CARA document, not Medicaid's."""
+    return route.name.startswith(("cara", "api_cara", "api_provider"))
+
+
 def _arrangement(aco: ACO, route: Route) -> int:
     from apps.medicaid.models import PartnershipArrangement
 
+    if _is_cara(route):
+        return cara_rows(aco).arrangement.pk
     return _first_pk(PartnershipArrangement.objects.filter(aco=aco), "partnership arrangement", aco)
+
+
+def _document(aco: ACO, route: Route) -> int:
+    if _is_cara(route):
+        return cara_rows(aco).document.pk
+    return _medicaid_document(aco, route)
 
 
 def _optout(aco: ACO, route: Route) -> int:
@@ -280,6 +305,133 @@ def _change_request(aco: ACO, route: Route) -> int:
     return _first_pk(ListChangeRequest.objects.filter(aco=aco), "list change request", aco)
 
 
+# --- CARA: an active EBRA with a Preferred Provider user, an episode, a reconciliation, a statement ----------
+
+CARA_PY = 2028  # the first year episodes count for payment (docs/cara.md)
+
+
+@dataclass(frozen=True)
+class CaraRows:
+    arrangement: Any  # apps.cara.models.Arrangement, active
+    user: Any  # its Preferred Provider user (a ProviderMembership with the EBRA's TIN and NPI)
+    episode: Any  # attributed to the Preferred Provider under the EBRA
+    reconciliation: Any
+    document: Any  # the reconciliation's statement, ready to download
+    proposal: Any  # a Maximal Flexibility design proposal of the ACO, submitted to CMS
+
+
+def npi_for(stem: str) -> str:
+    """A ten-digit NPI passing the Luhn check (the 80840 prefix), from a nine-digit stem."""
+    digits = [int(d) for d in "80840" + stem]
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2 == 0:
+            d *= 2
+            d = d - 9 if d > 9 else d
+        total += d
+    return stem + str((10 - total % 10) % 10)
+
+
+def cara_rows(aco: ACO) -> CaraRows:
+    """The ACO's matrix CARA rows, made on first use: its first EBRA that is not a draft (else a new active
+    one, PY2028, with a Preferred Provider of its own and that Preferred Provider's user), and under it an
+    episode, a reconciliation with a ready statement, and a design proposal. Make them before any snapshot
+    (the tenancy matrix's world does)."""
+    from django.utils import timezone
+
+    from apps.accounts.models import User
+    from apps.cara.models import (
+        Arrangement,
+        ArrangementEvent,
+        ArrangementTerm,
+        CaraDocument,
+        DesignProposal,
+        Episode,
+        EpisodeRun,
+        ProviderMembership,
+        Reconciliation,
+    )
+    from apps.cara.services import ensure_catalogue
+    from apps.reviews.models import ReviewCase
+
+    arrangement = Arrangement.objects.filter(aco=aco).exclude(status="draft").order_by("id").first()
+    definition = ensure_catalogue(CARA_PY)[0]
+    if arrangement is None:
+        from apps.acos.models import PreferredProvider
+
+        tin = f"7{aco.pk % 100_000_000:08d}"
+        npi = npi_for(f"7{aco.pk % 100_000_000:08d}")
+        pp = PreferredProvider.objects.create(
+            aco=aco, performance_year=CARA_PY, tin=tin, npi=npi, name=f"Matrix Specialist {aco.pk}",
+            specialty_code="20",
+        )  # fmt: skip
+        creator = User.objects.filter(memberships__aco=aco).order_by("id").first() or User.objects.create(
+            username=f"matrix.creator.{aco.pk}"
+        )
+        arrangement = Arrangement.objects.create(
+            aco=aco, preferred_provider=pp, performance_year=CARA_PY, status="active",
+            effective_start=dt.date(CARA_PY, 1, 1), effective_end=dt.date(CARA_PY, 12, 31), created_by=creator,
+        )  # fmt: skip
+        ArrangementTerm.objects.create(
+            arrangement=arrangement, definition=definition, baseline_cents=2_000_000, rate_pct=5, target_cents=1_900_000
+        )
+        for before, after in (("", "draft"), ("draft", "offered"), ("approved", "active")):
+            ArrangementEvent.objects.create(arrangement=arrangement, from_status=before, to_status=after, actor=creator)
+    pp = arrangement.preferred_provider
+    membership = ProviderMembership.objects.filter(tin=pp.tin, npi=pp.npi).order_by("id").first()
+    if membership is None:
+        user = User.objects.create(username=f"pp.{pp.npi}", first_name="Pat", last_name=f"Provider {pp.npi}")
+        membership = ProviderMembership.objects.create(user=user, tin=pp.tin, npi=pp.npi, name=pp.name)
+    term = arrangement.terms.order_by("id").first()
+    assert term is not None
+    run = (
+        EpisodeRun.objects.filter(performance_year=arrangement.performance_year, status="succeeded")
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    if run is None:
+        from tests.factories import alignment_run
+
+        run = EpisodeRun.objects.create(
+            performance_year=arrangement.performance_year, alignment_run=alignment_run(arrangement.performance_year),
+            through=dt.date(arrangement.performance_year, 6, 30), first_episode_date=arrangement.effective_start,
+            status="succeeded", finished_at=timezone.now(),
+        )  # fmt: skip
+    start = arrangement.effective_start + dt.timedelta(days=31)
+    episode = Episode.objects.filter(
+        run=run, aco=aco, preferred_provider=pp, definition=term.definition, start_date__gte=arrangement.effective_start
+    ).order_by("id").first() or Episode.objects.create(
+        run=run, definition=term.definition, aco=aco, mbi="1EG4TE5MK73", trigger_claim_id=1, trigger_code="470",
+        start_date=start, anchor_end=start + dt.timedelta(days=3), end_date=start + dt.timedelta(days=93),
+        year=start.year, attributed_npi=pp.npi, attribution="operating", preferred_provider=pp,
+        index_cents=1_500_000, closed=True, payment=True,
+    )  # fmt: skip
+    reconciliation = Reconciliation.objects.filter(arrangement=arrangement).order_by("id").first()
+    if reconciliation is None:
+        reconciliation = Reconciliation.objects.create(
+            arrangement=arrangement, period_start=arrangement.effective_start,
+            period_end=arrangement.effective_start + dt.timedelta(days=89), episode_run=run, episodes=1,
+            target_cents=term.target_cents, actual_cents=episode.cost_cents,
+            difference_cents=term.target_cents - episode.cost_cents,
+        )  # fmt: skip
+    document = CaraDocument.objects.filter(reconciliation=reconciliation, status="ready").order_by("id").first()
+    if document is None:
+        document = CaraDocument(
+            kind="statement", format="pdf", aco=aco, arrangement=arrangement, preferred_provider=pp,
+            reconciliation=reconciliation, status="ready", requested_by=arrangement.created_by,
+        )  # fmt: skip
+        document.file.save("matrix-statement.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
+        document.save()
+    proposal = DesignProposal.objects.filter(aco=aco).order_by("id").first()
+    if proposal is None:
+        case = ReviewCase.objects.create(
+            kind="cara_design", title=f"{definition.name}: a Maximal Flexibility variant", state="submitted",
+            content={"window_days": 60}, created_by=arrangement.created_by,
+        )  # fmt: skip
+        proposal = DesignProposal.objects.create(aco=aco, performance_year=CARA_PY, based_on=definition, review=case)
+    return CaraRows(arrangement, membership.user, episode, reconciliation, document, proposal)
+
+
 # URL keyword -> a value that belongs to the ACO. New apps register their keywords here.
 KWARG_VALUES: dict[str, Callable[[ACO, Route], object]] = {
     "aco_id": lambda aco, r: aco.aco_id,
@@ -299,9 +451,12 @@ KWARG_VALUES: dict[str, Callable[[ACO, Route], object]] = {
     "attachment_id": _attachment,  # a file attached to that plan
     "fmt": lambda aco, r: "csv",  # the rural add-on and full-dual exports
     "state_code": _medicaid_state,  # a selected Medicaid partner state the ACO serves
-    "document_id": _medicaid_document,  # a framework document of that state
+    "document_id": _document,  # a Medicaid framework document of that state; CARA's: the EBRA's statement
     "milestone_id": _medicaid_milestone,  # a planning milestone of that state
-    "arrangement_id": _arrangement,  # a Medicaid partnership arrangement
+    "arrangement_id": _arrangement,  # a Medicaid partnership arrangement; CARA's: the ACO's EBRA (cara_rows)
+    "episode_id": lambda aco, r: cara_rows(aco).episode.pk,  # an episode under that EBRA
+    "reconciliation_id": lambda aco, r: cara_rows(aco).reconciliation.pk,  # that EBRA's reconciliation
+    "proposal_id": lambda aco, r: cara_rows(aco).proposal.pk,  # a CARA design proposal of the ACO
     "optout_id": _optout,  # an open data-sharing opt-out (medicaid:optout_revoke)
     "gap_id": _care_gap,  # a care gap on the worklist (quality:care_gap_detail)
 }

@@ -131,6 +131,7 @@ def test_every_task_is_registered_under_its_constant_and_the_name_celery_gave_it
         ("apps.performance.tasks.pipeline_step_task", "compute"),
         ("apps.performance.tasks.aco_summary_task", "compute"),
         ("apps.performance.tasks.report_build_task", "default"),
+        ("apps.cara.tasks.document_build_task", "default"),
         ("apps.reviews.tasks.review_transition_notify", "default"),
         ("apps.medicaid.tasks.state_selected_notify", "default"),
     ],

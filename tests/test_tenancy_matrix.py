@@ -13,6 +13,18 @@ For every route with an ``aco_id`` (pages and API) and a *victim* ACO:
 Routes without an ``aco_id`` are CMS-only unless listed in ``PUBLIC`` or ``SIGNED_IN`` (tests/routes.py):
 an ACO user gets 403/404 there, anonymous visitors are refused, and a verified CMS admin gets in.
 
+A **Preferred Provider user** (CARA: a ``ProviderMembership`` with a TIN and NPI, no ACO membership, no CMS
+role) is a person of its own kind. Their routes (``PROVIDER_ROUTES``: ``/provider/…`` and
+``/api/provider/…``) have no ``aco_id``; for each, and the victim's EBRA with its episode, reconciliation and
+statement (``routes.cara_rows``):
+
+* the EBRA's Preferred Provider user reaches it (the control);
+* everyone else gets 404 for GET and writes and changes nothing: another Preferred Provider's user (of the
+  same ACO), the victim ACO's own administrator and analyst (an ACO's people are not Preferred Provider users:
+  they see EBRAs on the ACO's pages; ``/provider/`` itself answers them 404), an outsider, a CMS admin and a
+  signed-in person with no role;
+* and the Preferred Provider user gets 403/404 on every ACO route of the EBRA's own ACO and every CMS route.
+
 The routes and their keyword values come from tests/routes.py (shared with the leak scanner in
 tests/leaks/). A route whose URL has a keyword it does not know fails
 ``test_every_url_keyword_is_registered``: add a builder to ``KWARG_VALUES`` there that returns a value
@@ -55,6 +67,7 @@ from tests.routes import (
     CMS_ONLY_ROUTES,
     KWARG_VALUES,
     OTHER_ROUTES,
+    PROVIDER_ROUTES,
     PUBLIC,
     ROUTES,
     SIGNED_IN,
@@ -66,7 +79,16 @@ if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as HttpResponse
 
 # POSTs that only read: a read-only analyst may use them (building an export of data they can see).
-READING_POSTS = {"alignment:exports", "api_alignment_export_list", "reports:list", "api_report_list"}
+READING_POSTS = {
+    "alignment:exports",
+    "api_alignment_export_list",
+    "reports:list",
+    "api_report_list",
+    # CARA contracting templates and statements: built in the background from what the analyst can see.
+    "cara_documents:prospective",
+    "cara_documents:template",
+    "cara_documents:statement",
+}
 
 # Writes that must exist and must answer the analyst 403 (a rename shows up here first).
 KNOWN_WRITES: dict[str, set[str]] = {
@@ -232,6 +254,7 @@ def world(aco: ACO, other_aco: ACO, admin: User, analyst: User, outsider: User, 
     DataSharingOptOut.objects.create(  # an open data-sharing opt-out (medicaid:optout_revoke)
         aco=aco, mbi="1EG4TE5MK73", declined_on=dt.date(2026, 5, 1), recorded_by=admin
     )
+    routes.cara_rows(aco)  # an active EBRA with its Preferred Provider user, episode, reconciliation, statement
     return World(
         victim=aco,
         other=other_aco,
@@ -267,6 +290,18 @@ def snapshot(world: World) -> dict[str, Any]:
         "benefits": _benefit_rows(),
         "opt_outs": list(DataSharingOptOut.objects.order_by("id").values()),
         "arrangements": list(PartnershipArrangement.objects.order_by("id").values()),
+        "cara": _cara_rows(),
+    }
+
+
+def _cara_rows() -> dict[str, Any]:
+    from apps.cara.models import Arrangement, ArrangementEvent, DesignProposal, Reconciliation
+
+    return {
+        "arrangements": list(Arrangement.objects.order_by("id").values()),
+        "events": ArrangementEvent.objects.count(),
+        "reconciliations": list(Reconciliation.objects.order_by("id").values("id", "amount_cents")),
+        "proposals": DesignProposal.objects.count(),
     }
 
 
@@ -393,6 +428,22 @@ def test_the_matrix_sees_the_known_routes() -> None:
     }
     # Every name in the allowlists is a real route (a removed URL must leave the lists too).
     assert (PUBLIC | SIGNED_IN) <= {r.name for r in OTHER_ROUTES}
+    assert {r.name for r in PROVIDER_ROUTES} >= {
+        "cara_provider:home",
+        "cara_provider:arrangement",
+        "cara_provider:episodes",
+        "cara_provider:episode",
+        "cara_provider:statement",
+        "cara_provider:document",
+        "api_provider_arrangements",
+        "api_provider_arrangement_detail",
+        "api_provider_arrangement_actions",
+        "api_provider_episodes",
+        "api_provider_reconciliations",
+    }
+    for name, methods in PROVIDER_WRITES.items():
+        route = next(r for r in PROVIDER_ROUTES if r.name == name)
+        assert methods <= route.methods, f"{name} no longer takes {methods - route.methods}"
 
 
 @pytest.mark.django_db
@@ -443,7 +494,9 @@ def test_the_analyst_cannot_write(route: Route, world: World, analyst: User, cli
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "route", ACO_ROUTES + CMS_ONLY_ROUTES + SIGNED_IN_ROUTES, ids=_ids(ACO_ROUTES + CMS_ONLY_ROUTES + SIGNED_IN_ROUTES)
+    "route",
+    ACO_ROUTES + CMS_ONLY_ROUTES + SIGNED_IN_ROUTES + PROVIDER_ROUTES,
+    ids=_ids(ACO_ROUTES + CMS_ONLY_ROUTES + SIGNED_IN_ROUTES + PROVIDER_ROUTES),
 )
 def test_anonymous_visitors_are_refused(route: Route, world: World) -> None:
     response = Client().get(url_for(route, world))
@@ -469,3 +522,108 @@ def test_aco_people_cannot_reach_cms_pages(
     # The control: a verified CMS admin does get in.
     status = client_for(cms_admin).get(url_for(route, world)).status_code
     assert status < 400 if "GET" in route.methods else status == 405
+
+
+# --- Preferred Provider users -----------------------------------------------------------------------
+
+# Writes of a Preferred Provider user: answering an offer, asking for a statement.
+PROVIDER_WRITES: dict[str, set[str]] = {
+    "cara_provider:arrangement": {"POST"},
+    "cara_provider:statement": {"POST"},
+    "api_provider_arrangement_actions": {"POST"},
+}
+MISSING_IDS = {"arrangement_id": 999999, "episode_id": 999999, "reconciliation_id": 999999, "document_id": 999999}
+
+
+@pytest.fixture
+def other_provider(world: World) -> User:
+    """The user of another Preferred Provider of the same ACO, with an offer of its own: a Preferred
+    Provider user, but not the victim EBRA's."""
+    from apps.cara.models import Arrangement, ArrangementTerm, ProviderMembership
+
+    victim = routes.cara_rows(world.victim).arrangement
+    pp = PreferredProviderFactory.create(
+        aco=world.victim, performance_year=victim.performance_year, tin="211000009", npi="1245319599"
+    )
+    mine = Arrangement.objects.create(
+        aco=world.victim, preferred_provider=pp, performance_year=victim.performance_year, status="offered",
+        effective_start=victim.effective_start, effective_end=victim.effective_end, created_by=victim.created_by,
+    )  # fmt: skip
+    term = victim.terms.get()
+    ArrangementTerm.objects.create(
+        arrangement=mine, definition=term.definition, baseline_cents=term.baseline_cents, target_cents=term.target_cents
+    )
+    user: User = User.objects.create(username="other.provider")
+    ProviderMembership.objects.create(user=user, tin=pp.tin, npi=pp.npi, name=pp.name)
+    return user
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", PROVIDER_ROUTES, ids=_ids(PROVIDER_ROUTES))
+def test_the_preferred_provider_reaches_its_own(route: Route, world: World, client_for: Any) -> None:
+    """The control: the URL points at the victim EBRA's real objects, so the 404s below mean tenancy."""
+    user = routes.cara_rows(world.victim).user
+    status = client_for(user).get(url_for(route, world)).status_code
+    if "GET" in route.methods:
+        assert status < 400, f"the EBRA's own Preferred Provider user got {status}: check cara_rows"
+    else:
+        assert status == 405
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", PROVIDER_ROUTES, ids=_ids(PROVIDER_ROUTES))
+def test_everyone_else_gets_404_on_a_preferred_providers_urls(
+    route: Route,
+    world: World,
+    admin: User,
+    analyst: User,
+    outsider: User,
+    cms_admin: User,
+    plain_user: User,
+    other_provider: User,
+    client_for: Any,
+) -> None:
+    before = snapshot(world)
+    people = {
+        "another Preferred Provider's user": other_provider,
+        "the ACO's admin": admin,
+        "the ACO's analyst": analyst,
+        "an outsider": outsider,
+        "a CMS admin": cms_admin,
+        "a person with no role": plain_user,
+    }
+    for who, user in people.items():
+        client = client_for(user)
+        url = url_for(route, world)
+        if route.kwargs:  # /provider/ and the list of arrangements answer everyone their own (none: 404 or [])
+            assert client.get(url).status_code == 404, f"{who}: GET"
+        elif user is not other_provider:
+            assert client.get(url).status_code == 404, f"{who}: GET"
+        for method in _write_methods(route):
+            status = send(client, method, url, world, route).status_code
+            if status == 405:
+                missing = send(client, method, url_for(route, world, **MISSING_IDS), world, route).status_code
+                assert missing == 405, f"{who}: {method}: 405 for the victim but {missing} for a missing id"
+            else:
+                assert status == 404, f"{who}: {method} answered {status}"
+    assert snapshot(world) == before
+
+
+@pytest.mark.django_db
+def test_a_preferred_provider_user_reaches_nothing_of_the_aco_or_cms(world: World, client_for: Any) -> None:
+    """Every ACO route of the EBRA's own ACO and every CMS route: 403 or 404, and nothing changes. One test
+    over every route (one world), to keep the matrix's run time reasonable."""
+    client = client_for(routes.cara_rows(world.victim).user)
+    before = snapshot(world)
+    problems = []
+    for route in ACO_ROUTES + CMS_ONLY_ROUTES:
+        url = url_for(route, world)
+        status = client.get(url).status_code
+        if status not in (403, 404) and not (status == 405 and "GET" not in route.methods):
+            problems.append(f"{route.name}: GET answered {status}")
+        for method in _write_methods(route):
+            status = send(client, method, url, world, route).status_code
+            if status not in (403, 404, 405):
+                problems.append(f"{route.name}: {method} answered {status}")
+    assert not problems, "\n".join(problems)
+    assert snapshot(world) == before

@@ -42,7 +42,6 @@ LIST_PAGES = {
 
 # Parts of the model the portal does not cover yet and that have no page in the navigation.
 COMING_WITHOUT_PAGE = [
-    "CARA arrangements with Preferred Providers",
     "a what-if planner for settlement scenarios",
 ]
 
@@ -62,6 +61,10 @@ def home(request: HttpRequest) -> HttpResponse:
         if last and selectors.aco_list_for_user(user=user).filter(aco_id=last).exists():
             return redirect("acos:home", aco_id=last)
         return redirect("acos:home", aco_id=acos[0].aco_id)
+    # A Preferred Provider user (no ACO, no CMS role: a CARA ``ProviderMembership``, read through its reverse
+    # relation so this app imports nothing of CARA) has their arrangements for a home page.
+    if user.provider_memberships.exists():
+        return redirect("cara_provider:home")
     return render(request, "acos/no_aco.html")
 
 

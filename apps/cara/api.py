@@ -14,11 +14,11 @@ from apps.acos.api import PY_PARAM, ACOScopedViewSet
 from . import arrangements, selectors
 from .models import Arrangement, Episode, EpisodeBaseline
 from .serializers import (
-    ArrangementActionSerializer,
-    ArrangementDetailSerializer,
-    ArrangementInputSerializer,
-    ArrangementSerializer,
     BaselineSerializer,
+    EbraActionSerializer,
+    EbraDetailSerializer,
+    EbraInputSerializer,
+    EbraSerializer,
     EpisodeSerializer,
 )
 
@@ -87,48 +87,46 @@ class ArrangementViewSet(ACOScopedViewSet):
     the ACO offers, submits, withdraws, activates, terminates; CMS starts the review, requests changes,
     approves or denies)."""
 
-    serializer_class = ArrangementSerializer
+    serializer_class = EbraSerializer
     cms_may_write = True
 
     def get_object(self) -> Arrangement:
         return arrangements.aco_arrangement_get(aco=self.aco, arrangement_id=self.kwargs["arrangement_id"])
 
-    @extend_schema(parameters=[PY_PARAM], responses=ArrangementSerializer(many=True))
+    @extend_schema(parameters=[PY_PARAM], responses=EbraSerializer(many=True))
     def list(self, request: Request, aco_id: str) -> Response:
         py = self.performance_year if request.query_params.get("py") else None
         rows = arrangements.aco_arrangements(aco=self.aco, performance_year=py).prefetch_related("terms__definition")
         page = self.paginate_queryset(rows)
-        data = ArrangementSerializer(page if page is not None else rows, many=True).data
+        data = EbraSerializer(page if page is not None else rows, many=True).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
-    @extend_schema(
-        parameters=[PY_PARAM], request=ArrangementInputSerializer, responses={201: ArrangementDetailSerializer}
-    )
+    @extend_schema(parameters=[PY_PARAM], request=EbraInputSerializer, responses={201: EbraDetailSerializer})
     def create(self, request: Request, aco_id: str) -> Response:
-        serializer = ArrangementInputSerializer(data=request.data)
+        serializer = EbraInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         arrangement = arrangements.arrangement_create(
             aco=self.aco, acting_user=request_user(request), performance_year=self.performance_year,
             data=serializer.validated_data,
         )  # fmt: skip
-        return Response(ArrangementDetailSerializer(arrangement).data, status=201)
+        return Response(EbraDetailSerializer(arrangement).data, status=201)
 
-    @extend_schema(responses=ArrangementDetailSerializer)
+    @extend_schema(responses=EbraDetailSerializer)
     def retrieve(self, request: Request, aco_id: str, arrangement_id: int) -> Response:
-        return Response(ArrangementDetailSerializer(self.get_object()).data)
+        return Response(EbraDetailSerializer(self.get_object()).data)
 
-    @extend_schema(request=ArrangementInputSerializer, responses=ArrangementDetailSerializer)
+    @extend_schema(request=EbraInputSerializer, responses=EbraDetailSerializer)
     def update(self, request: Request, aco_id: str, arrangement_id: int) -> Response:
-        serializer = ArrangementInputSerializer(data=request.data)
+        serializer = EbraInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         arrangement = arrangements.arrangement_update(
             arrangement=self.get_object(), acting_user=request_user(request), data=serializer.validated_data
         )
-        return Response(ArrangementDetailSerializer(arrangement).data)
+        return Response(EbraDetailSerializer(arrangement).data)
 
-    @extend_schema(request=ArrangementActionSerializer, responses=ArrangementDetailSerializer)
+    @extend_schema(request=EbraActionSerializer, responses=EbraDetailSerializer)
     def act(self, request: Request, aco_id: str, arrangement_id: int) -> Response:
-        serializer = ArrangementActionSerializer(data=request.data)
+        serializer = EbraActionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         arrangement = arrangements.arrangement_act(
@@ -136,4 +134,4 @@ class ArrangementViewSet(ACOScopedViewSet):
             reason=data["reason"], on=data["on"],
         )  # fmt: skip
         arrangement.refresh_from_db()
-        return Response(ArrangementDetailSerializer(arrangement).data)
+        return Response(EbraDetailSerializer(arrangement).data)

@@ -5,7 +5,7 @@ Preferred Provider it is attributed to. Pure numpy over arrays the inputs read s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -120,6 +120,43 @@ def select(triggers: Triggers, matched: Any, definitions: Sequence[Definition]) 
         anchor_end=triggers.anchor_end[chosen],
         end=triggers.anchor_end[chosen] + windows_of,
     )
+
+
+def select_sets(
+    triggers: Triggers, definitions: Sequence[Definition], sets: Sequence[Sequence[int]]
+) -> tuple[Episodes, int]:
+    """The episodes of several definition sets that do not compete with one another (docs/cara.md,
+    "Maximal Flexibility variants"): within a set, the triggers are matched and the precedence rule applies
+    as ``match`` and ``select`` say; a trigger may start an episode in each set. ``sets``: each set's
+    indices into ``definitions``, contiguous and in order (the defaults, then each variant alone). Returns
+    the episodes (``definition`` indexes ``definitions``) and how many triggers matched, summed over sets."""
+    parts: list[Episodes] = []
+    matched_total = 0
+    for members in sets:
+        if not members:
+            continue
+        first = members[0]
+        subset = definitions[first : first + len(members)]
+        matched = match(triggers, subset)
+        matched_total += int((matched >= 0).sum())
+        chosen = select(triggers, matched, subset)
+        parts.append(chosen if first == 0 else replace(chosen, definition=chosen.definition + first))
+    if not parts:
+        return select(triggers, np.full(len(triggers), -1, dtype=np.int64), ()), 0
+    if len(parts) == 1:
+        return parts[0], matched_total
+    return (
+        Episodes(*(np.concatenate([getattr(p, f) for p in parts]) for f in Episodes.__dataclass_fields__)),
+        matched_total,
+    )
+
+
+def own_aco(aco: Any, definition: Any, owner: Any) -> Any:
+    """Per episode, the ACO it counts for (0: none). A default's episode counts for the ACO its beneficiary
+    is aligned to; a variant's only when that is the variant's own ACO (``owner``, per definition; 0 for a
+    default): built for every beneficiary so its baselines are portal-wide, it is no other ACO's to see."""
+    of = owner[definition]
+    return np.where((of == 0) | (of == aco), aco, 0)
 
 
 def attribute(

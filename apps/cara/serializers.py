@@ -37,7 +37,7 @@ class BaselineSerializer(serializers.ModelSerializer[EpisodeBaseline]):
         ]  # fmt: skip
 
 
-class TermSerializer(serializers.ModelSerializer[ArrangementTerm]):
+class EbraTermSerializer(serializers.ModelSerializer[ArrangementTerm]):
     episode_type = serializers.CharField(source="definition.code", read_only=True)
     name = serializers.CharField(source="definition.name", read_only=True)
 
@@ -47,7 +47,7 @@ class TermSerializer(serializers.ModelSerializer[ArrangementTerm]):
         read_only_fields = ["baseline_cents", "target_cents"]
 
 
-class ReconciliationSerializer(serializers.ModelSerializer[Reconciliation]):
+class EbraReconciliationSerializer(serializers.ModelSerializer[Reconciliation]):
     class Meta:
         model = Reconciliation
         fields = [
@@ -58,10 +58,10 @@ class ReconciliationSerializer(serializers.ModelSerializer[Reconciliation]):
         ]  # fmt: skip
 
 
-class ArrangementSerializer(serializers.ModelSerializer[Arrangement]):
+class EbraSerializer(serializers.ModelSerializer[Arrangement]):
     preferred_provider_name = serializers.CharField(source="preferred_provider.name", read_only=True)
     preferred_provider_npi = serializers.CharField(source="preferred_provider.npi", read_only=True)
-    terms = TermSerializer(many=True, read_only=True)
+    terms = EbraTermSerializer(many=True, read_only=True)
     review_state = serializers.CharField(source="review.state", default=None, read_only=True)
 
     class Meta:
@@ -74,30 +74,30 @@ class ArrangementSerializer(serializers.ModelSerializer[Arrangement]):
         ]  # fmt: skip
 
 
-class ArrangementDetailSerializer(ArrangementSerializer):
-    reconciliations = ReconciliationSerializer(many=True, read_only=True)
+class EbraDetailSerializer(EbraSerializer):
+    reconciliations = EbraReconciliationSerializer(many=True, read_only=True)
 
-    class Meta(ArrangementSerializer.Meta):
-        fields = [*ArrangementSerializer.Meta.fields, "reconciliations"]
+    class Meta(EbraSerializer.Meta):
+        fields = [*EbraSerializer.Meta.fields, "reconciliations"]
 
 
-class TermInputSerializer(serializers.Serializer[dict[str, Any]]):
+class EbraTermInputSerializer(serializers.Serializer[dict[str, Any]]):
     definition = serializers.IntegerField()
     adjustment = serializers.ChoiceField(choices=ArrangementTerm.Adjustment.choices, default="discount")
     rate_pct = serializers.CharField(max_length=12, default="0")
 
 
-class ArrangementInputSerializer(serializers.Serializer[dict[str, Any]]):
+class EbraInputSerializer(serializers.Serializer[dict[str, Any]]):
     preferred_provider = serializers.IntegerField()
     effective_start = serializers.DateField()
     effective_end = serializers.DateField()
     performance_adjustment_pct = serializers.CharField(max_length=12, default="50")
     quality_measure = serializers.ChoiceField(choices=QualityLink.choices, default=QualityLink.UAMCC)
     repayment_limit_pct = serializers.CharField(max_length=12, default="20")
-    terms = TermInputSerializer(many=True)
+    terms = EbraTermInputSerializer(many=True)
 
 
-class ArrangementActionSerializer(serializers.Serializer[dict[str, Any]]):
+class EbraActionSerializer(serializers.Serializer[dict[str, Any]]):
     action = serializers.ChoiceField(
         choices=[
             "offer",

@@ -83,6 +83,15 @@ def ensure_catalogue(performance_year: int) -> list[EpisodeDefinition]:
     return list(existing.filter(active=True).order_by("pk"))
 
 
+def approved_variants(performance_year: int) -> list[EpisodeDefinition]:
+    """The PY's active Maximal Flexibility variants (each created when CMS approved its design)."""
+    return list(
+        EpisodeDefinition.objects.filter(
+            performance_year=performance_year, design=EpisodeDefinition.Design.FLEXIBLE, aco__isnull=False, active=True
+        ).order_by("pk")
+    )
+
+
 def episode_years(performance_year: int) -> tuple[int, ...]:
     return tuple(range(performance_year - HISTORY_YEARS, performance_year + 1))
 
@@ -131,13 +140,16 @@ def _definitions(rows: Sequence[EpisodeDefinition]) -> list[engine.Definition]:
 def _compute(run: EpisodeRun) -> None:
     watch = runs.Stopwatch()
     py = run.performance_year
-    rows = ensure_catalogue(py)
+    defaults = ensure_catalogue(py)
+    # The defaults compete with one another (precedence); each approved variant is a set of its own, an
+    # alternative view of the same triggers (docs/cara.md, "Maximal Flexibility variants").
+    rows = [*defaults, *approved_variants(py)]
+    sets = [range(len(defaults)), *([i] for i in range(len(defaults), len(rows)))]
     definitions = _definitions(rows)
     years = episode_years(py)
     triggers = inputs.load_triggers(years, definitions)
     watch.lap("inputs")
-    matched = engine.match(triggers, definitions)
-    chosen = engine.select(triggers, matched, definitions)
+    chosen, matched = engine.select_sets(triggers, definitions, sets)
     watch.lap("engine")
     n = len(chosen.trigger)
     t = triggers.take(chosen.trigger)
@@ -172,6 +184,9 @@ def _compute(run: EpisodeRun) -> None:
         for w, aco_pk, score in inputs.context(run.alignment_run_id, run.risk_run_id):
             aco[w] = aco_pk or 0
             risk[w] = np.nan if score is None else score
+        if len(rows) > len(defaults):
+            owner = np.array([d.aco_id or 0 for d in rows], dtype=np.int64)
+            aco = engine.own_aco(aco, chosen.definition, owner)
     inputs.drop_windows()
     watch.lap("costs")
     preferred = {
@@ -205,7 +220,7 @@ def _compute(run: EpisodeRun) -> None:
     run.through = through
     run.counts = {
         "triggers": len(triggers),
-        "matched": int((matched >= 0).sum()),
+        "matched": matched,
         "episodes": n,
         "by_type": dict(sorted(per_type.items())),
         "preferred_provider_episodes": int(is_pp.sum()) if n else 0,
@@ -216,6 +231,8 @@ def _compute(run: EpisodeRun) -> None:
     run.timings = watch.timings
     run.status = EpisodeRun.Status.SUCCEEDED
     run.finished_at = timezone.now()
+    if len(rows) > len(defaults):
+        run.counts["variant_episodes"] = int((chosen.definition >= len(defaults)).sum())
     run.message = f"{n:,} episodes of {len(definitions)} definitions ({years[0]}–{years[-1]})."
     run.save()
 

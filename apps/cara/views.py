@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 from django.core.paginator import Paginator
+from django.db.models import Avg, Count, F, Q
 from django.views.generic import TemplateView
 
 from apps.acos.mixins import ACOScopedMixin
@@ -15,7 +16,7 @@ from apps.acos.models import Election, PreferredProvider
 from apps.acos.presentation import ChartBlock, DataTable, money
 
 from . import charts, selectors
-from .models import EpisodeDefinition, EpisodeParameters
+from .models import Arrangement, Episode, EpisodeDefinition, EpisodeParameters
 
 COMPONENTS = (
     ("Index stay", "index"),
@@ -65,7 +66,15 @@ class OverviewView(ACOScopedMixin, TemplateView):
         if run is None:
             return context
         summary = selectors.aco_summary(run=run, aco_id=self.aco.pk)
-        definitions = list(EpisodeDefinition.objects.filter(performance_year=py, aco__isnull=True).order_by("pk"))
+        # CMS's defaults, then the ACO's approved Maximal Flexibility variants (another view of the same stays:
+        # their episodes are not added into the ACO's total).
+        definitions = list(
+            EpisodeDefinition.objects.filter(performance_year=py)
+            .filter(Q(aco__isnull=True) | Q(aco=self.aco))
+            .order_by(F("aco_id").asc(nulls_first=True), "pk")
+        )
+        default_ids = {d.pk for d in definitions if d.aco_id is None}
+        label = {d.pk: d.name if d.aco_id is None else f"{d.name} (Maximal Flexibility)" for d in definitions}
         years = list(range(py - 3, py + 1))
         rows = []
         for d in definitions:
@@ -73,7 +82,7 @@ class OverviewView(ACOScopedMixin, TemplateView):
             base = summary["baselines"].get(d.pk)
             rows.append(
                 [
-                    d.name,
+                    label[d.pk],
                     *(summary["per_year"].get((d.pk, y), 0) for y in years),
                     summary["attributed"].get(d.pk, 0),
                     mean.get("n", 0),
@@ -99,7 +108,7 @@ class OverviewView(ACOScopedMixin, TemplateView):
             rows,
         )
         shown = [d for d in definitions if summary["means"].get(d.pk)]
-        names = [d.name for d in shown]
+        names = [label[d.pk] for d in shown]
         components = {label: [dollars(summary["means"][d.pk][key]) or 0.0 for d in shown] for label, key in COMPONENTS}
         baseline = [
             dollars(summary["baselines"][d.pk].mean_cost_cents) if d.pk in summary["baselines"] else None for d in shown
@@ -115,7 +124,7 @@ class OverviewView(ACOScopedMixin, TemplateView):
                 ["Episode type", *(label for label, _ in COMPONENTS), "Total", "Baseline"],
                 [
                     [
-                        d.name,
+                        label[d.pk],
                         *(usd(summary["means"][d.pk][key]) for _, key in COMPONENTS),
                         usd(summary["means"][d.pk]["cost"]),
                         usd(baseline_cents(summary, d.pk)),
@@ -141,7 +150,7 @@ class OverviewView(ACOScopedMixin, TemplateView):
                 ],
             ),
         )
-        by_name = {d.pk: d.name for d in definitions}
+        by_name = label
         providers = [
             [
                 f"{r['preferred_provider__name']} (NPI {r['preferred_provider__npi']})",
@@ -162,9 +171,47 @@ class OverviewView(ACOScopedMixin, TemplateView):
                 ["Preferred Provider", "Episode type", "Closed episodes", "Mean cost", "Baseline mean"],
                 providers,
             ),
-            total=sum(summary["per_year"].values()),
+            total=sum(n for (d, _), n in summary["per_year"].items() if d in default_ids),
+            target_table=self.target_table(run),
         )
         return context
+
+    def target_table(self, run: Any) -> DataTable:
+        """Per episode type of each active (or terminated) EBRA of the PY: the Preferred Provider's closed
+        payment episodes in the effective period against the EBRA's target price."""
+        rows = []
+        cost = (
+            F("index_cents")
+            + F("readmission_cents")
+            + F("post_acute_cents")
+            + F("professional_cents")
+            + F("other_cents")
+        )
+        for a in Arrangement.objects.filter(
+            aco=self.aco, performance_year=self.performance_year, status__in=("active", "terminated")
+        ).select_related("preferred_provider"):
+            end = a.terminated_on or a.effective_end
+            for t in a.terms.select_related("definition").order_by("definition__code"):
+                agg = Episode.objects.filter(
+                    run=run, aco=self.aco, preferred_provider=a.preferred_provider, definition=t.definition,
+                    payment=True, closed=True, start_date__gte=a.effective_start, start_date__lte=end,
+                ).aggregate(n=Count("pk"), mean=Avg(cost))  # fmt: skip
+                rows.append(
+                    [
+                        f"EBRA {a.pk}: {a.preferred_provider.name}",
+                        t.definition.name,
+                        agg["n"],
+                        usd(agg["mean"]),
+                        usd(t.target_cents),
+                        usd(None if agg["mean"] is None else t.target_cents - agg["mean"]),
+                    ]
+                )
+        return DataTable(
+            "cara-targets",
+            "Closed payment episodes of active EBRAs against their target prices",
+            ["EBRA", "Episode type", "Closed episodes", "Mean cost", "Target price", "Target − mean cost"],
+            rows,
+        )
 
 
 def baseline_cents(summary: dict[str, Any], definition: int) -> int | None:
@@ -197,7 +244,11 @@ class EpisodeListView(ACOScopedMixin, TemplateView):
         py = self.performance_year
         run = selectors.latest_run(performance_year=py)
         filters = self.filters()
-        definitions = list(EpisodeDefinition.objects.filter(performance_year=py, aco__isnull=True).order_by("pk"))
+        definitions = list(
+            EpisodeDefinition.objects.filter(performance_year=py)
+            .filter(Q(aco__isnull=True) | Q(aco=self.aco))
+            .order_by(F("aco_id").asc(nulls_first=True), "pk")
+        )
         providers = list(
             PreferredProvider.objects.filter(aco=self.aco, performance_year=py).order_by("name").values("npi", "name")
         )

@@ -788,6 +788,35 @@ class _Chunk:
         weights[:, DRG_KIND == "ortho"] *= np.where(has[:, DRG_KIND == "ortho"], 1.0, 0.05)
         return _choice_rows(self.rng, weights)
 
+    def _steer_to_preferred(
+        self, b: IntArray, att: IntArray, surgeon: IntArray, ortho: npt.NDArray[np.bool_], pci: npt.NDArray[np.bool_]
+    ) -> tuple[IntArray, IntArray]:
+        """ACOs steer their patients' hospital care to their Preferred Providers: half the stays of a
+        beneficiary whose primary-care home is an ACO's are attended by one of its Preferred Provider
+        hospitalists, and half its joint and PCI stays operated on by one of its Preferred Provider surgeons
+        or interventional cardiologists, when it lists any. Drawn from a stream of its own, so every other
+        draw of the bundle is unchanged."""
+        w = self.w
+        r = _rng(self.o.seed, self.chunk_no + 1, 7)
+        aco = self.attached_aco()[b]
+        att, surgeon = att.copy(), surgeon.copy()
+        for a in range(len(w.acos)):
+            mine = aco == a
+            if not mine.any():
+                continue
+            for spec, needs, is_surgeon in (("C6", np.ones_like(mine), False), ("20", ortho, True), ("C3", pci, True)):
+                pool = np.flatnonzero((w.n_pref_aco == a) & (w.n_spec == spec.encode()))
+                rows = np.flatnonzero(mine & needs)
+                if pool.size == 0 or rows.size == 0:
+                    continue
+                rows = rows[r.random(rows.size) < 0.5]
+                pick = pool[r.integers(0, pool.size, rows.size)]
+                if is_surgeon:
+                    surgeon[rows] = pick
+                else:
+                    att[rows] = w.n_npi[pick]
+        return att, surgeon
+
     def _inpatient(self, hdr: _Acc, lines: _Acc, procs: _Acc) -> None:
         r, w, cal = self.rng, self.w, self.cal
         rate = 0.14 * np.exp(0.45 * self.frail) * (1 + 1.5 * self.esrd)
@@ -873,6 +902,7 @@ class _Chunk:
         ortho = np.isin(dkind, ("ortho", "hipfx"))
         surgeon = np.where(ortho, w.specialists["20"].pick(self.market[b], r.random(n)), surgeon)
         surgeon = np.where(dkind == "pci", w.specialists["C3"].pick(self.market[b], r.random(n)), surgeon)
+        att, surgeon = self._steer_to_preferred(b, att, surgeon, ortho, dkind == "pci")
         year_i = _years_of(admit) - (cal.py - 3)
         pay = DRG_BASE_RATE_CENTS * DRG_WEIGHT[drg] * PRICE_GROWTH**year_i * r.uniform(0.92, 1.08, n)
         pay = pay * np.where(los > 3 * DRG_LOS[drg], 1.6, 1.0)

@@ -330,6 +330,55 @@ def _settlement_table(data: Snapshot) -> DataTable:
     )
 
 
+CARA_NOT_COMPUTED = "Not computed in this pipeline run: the next run adds it."
+
+
+def _cara_table(data: Snapshot) -> DataTable:
+    """The settlement's CARA line, EBRA by EBRA: each one's reconciled periods and amount, then the total
+    and the settlement before and after it. Without an EBRA, one row that says so (no zeros)."""
+    py = data.get("performance_year")
+    cara = data["settlement"].get("cara")
+    columns = (
+        Column("EBRA"),
+        Column("Preferred Provider (NPI)"),
+        Column("Periods reconciled", "int"),
+        Column("Status"),
+        Column("Paid to (repaid by) the Preferred Provider ($)", "money"),
+        Column("Change to the settlement ($)", "money"),
+    )
+    title = f"CARA reconciliation with Preferred Providers, PY{py}"
+    if not cara:
+        return DataTable("cara", title, columns, ((CARA_NOT_COMPUTED, "", None, "", None, None),))
+    if not cara.get("has_arrangements"):
+        return DataTable("cara", title, columns, ((cara.get("text") or "No EBRA", "", None, "", None, None),))
+    rows: list[tuple[Any, ...]] = [
+        (
+            f"EBRA {e['arrangement_id']}",
+            f"{e['preferred_provider']} (NPI {e['npi']})",
+            e["periods"],
+            f"{'Final' if e['final'] else 'Provisional'}: {e['final_periods']} of {e['expected_periods']} "
+            f"period{'s' if e['expected_periods'] != 1 else ''} final",
+            e["payments"],
+            e["change"],
+        )
+        for e in cara.get("ebras") or []
+    ]
+    status = "Final" if cara.get("final") else "Provisional"
+    rows += [
+        ("Estimated settlement before CARA", "", None, "", None, cara.get("settlement_before")),
+        (
+            f"{cara.get('label')} ({cara.get('arrangements')} EBRA{'s' if cara.get('arrangements') != 1 else ''})",
+            "",
+            cara.get("periods"),
+            status,
+            cara.get("payments"),
+            cara.get("change"),
+        ),
+        ("Estimated settlement", "", None, "", None, cara.get("estimated_settlement")),
+    ]
+    return DataTable("cara", title, columns, tuple(rows))
+
+
 def _corridor_table(data: Snapshot) -> DataTable:
     return DataTable(
         "corridor",
@@ -382,6 +431,7 @@ TABLES: dict[str, Callable[[Snapshot], DataTable]] = {
     "quality": _quality_table,
     "measures": _measures_table,
     "settlement": _settlement_table,
+    "cara": _cara_table,
     "corridor": _corridor_table,
     "high-needs": _high_needs_table,
     "risk": _risk_table,

@@ -33,7 +33,13 @@ The rule, as implemented here (the choices the sources leave open are marked *ch
 - *PCC* (ACOs that elect Primary Care Capitation): base = base % × benchmark dollars; enhanced =
   max(target % × benchmark − base, floor % × benchmark), paid during the year and recouped at
   settlement. *TCC* (Global only) is reported as elected; it moves no money in the estimate.
-- *Estimated settlement* = shared savings (loss) after sequestration − enhanced PCC recouped.
+- *Estimated settlement* = shared savings (loss) after sequestration − enhanced PCC recouped − the CARA
+  reconciliation with Preferred Providers.
+- *CARA* (docs/cara.md, "Payment"; Portal rule, *assumption*): what CMS pays the ACO's Preferred Providers
+  under its episode-based risk arrangements (EBRAs) is charged to the ACO's settlement, what they repay is
+  credited to it. ``cara_payments`` is the Σ of the EBRAs' reconciliation amounts (positive: paid to the
+  Preferred Providers), so it is taken off the settlement; ``None``: the ACO has no EBRA to reconcile, and
+  no line is drawn.
 - The rural add-on is never reconciled: shown beside the settlement, never in it.
 - *Withheld for capitation*: the CCLFA/CCLFB reduction amounts of the cohorts' claims (what CMS kept
   back from fee-for-service payments because the capitation payment covers those services). The
@@ -56,6 +62,7 @@ NEWLY_ENTERING_WEIGHTS = (Decimal("0.10"), Decimal("0.30"), Decimal("0.60"))
 # The alignment types benchmarks are set for separately (AlignedBeneficiary.alignment_type).
 CLAIMS = "claims"
 VOLUNTARY = "voluntary"
+CARA_LABEL = "CARA reconciliation with Preferred Providers"
 
 
 def cents(value: Decimal) -> Decimal:
@@ -99,6 +106,9 @@ class Parameters:
     rural_addon: Decimal | None = None  # dollars of the PY's add-on schedule, when the ACO has one
     risk_ratio_cap_pct: Decimal = Decimal("3")  # PY risk ÷ base-year risk stays within 1 ± this %
     voluntary_cap_pct: Decimal = Decimal("10")  # voluntary benchmark within ± this % of the claims-aligned
+    # Σ of the ACO's EBRAs' reconciliation amounts, dollars (positive: CMS paid its Preferred Providers);
+    # None: no active or terminated EBRA.
+    cara_payments: Decimal | None = None
 
     @property
     def is_global(self) -> bool:
@@ -278,6 +288,17 @@ class Settlement:
     # Withheld from fee-for-service claims for capitation: beside the settlement, never in it.
     capitation_reduction: Decimal = ZERO
     notes: tuple[str, ...] = field(default=())
+    # The CARA reconciliation (``Parameters.cara_payments``): None without an EBRA.
+    cara_payments: Decimal | None = None
+
+    @property
+    def settlement_before_cara(self) -> Decimal:
+        return self.settlement + (self.cara_payments or ZERO)
+
+    @property
+    def cara_change(self) -> Decimal | None:
+        """What CARA does to the settlement: a charge (negative) or a credit (positive)."""
+        return None if self.cara_payments is None else -self.cara_payments
 
     @property
     def pbpm(self) -> Decimal | None:
@@ -311,6 +332,11 @@ class Settlement:
         ]
         if self.pcc_enhanced:
             out.append(Line("pcc_recouped", "Enhanced PCC recouped", -self.pcc_enhanced, "step"))
+        if self.cara_change is not None:
+            out += [
+                Line("before_cara", "Estimated settlement before CARA", self.settlement_before_cara, "total"),
+                Line("cara", CARA_LABEL, self.cara_change, "step"),
+            ]
         out.append(Line("settlement", "Estimated settlement", self.settlement, "total"))
         return out
 
@@ -510,6 +536,7 @@ def settle(cohorts: Sequence[CohortInput], params: Parameters, *, tqs: float | N
         )
     elif params.capitation == "tcc":
         notes.append("Total Care Capitation elected: it replaces claims payments and moves no money in this estimate.")
+    cara = None if params.cara_payments is None else cents(params.cara_payments)
     return Settlement(
         cohorts=benchmarks,
         member_months=member_months,
@@ -527,8 +554,9 @@ def settle(cohorts: Sequence[CohortInput], params: Parameters, *, tqs: float | N
         shared_after_sequestration=after_seq,
         pcc_base=pcc_base,
         pcc_enhanced=pcc_enhanced,
-        settlement=after_seq - pcc_enhanced,
+        settlement=after_seq - pcc_enhanced - (cara or ZERO),
         rural_addon=params.rural_addon,
         capitation_reduction=cents(sum((c.capitation_reduction for c in cohorts), ZERO)),
         notes=tuple(notes),
+        cara_payments=cara,
     )

@@ -212,6 +212,7 @@ def report_facts(data: Mapping[str, Any], *, built_at: str = "") -> list[Fact]:
             ("Total Quality Score", quality.get("tqs"), "number"),
             ("Quality withhold", s.get("withhold"), "usd"),
             ("Withhold earned back", s.get("earned_back"), "usd"),
+            *_cara_key_figures(s),
             ("Estimated settlement", s.get("estimated_settlement"), "usd"),
             ("Alignment minimum", minimum_text, "text"),
         ],
@@ -333,9 +334,11 @@ def report_facts(data: Mapping[str, Any], *, built_at: str = "") -> list[Fact]:
             ("PCC enhanced capitation (recouped)", s.get("pcc_enhanced"), "usd"),
             *_reduction_figures(s),
             ("Rural add-on (paid separately)", s.get("rural_addon"), "usd"),
+            *_cara_key_figures(s),
             ("Estimated settlement", s.get("estimated_settlement"), "usd"),
         ],
     )
+    _cara_facts(f, s)
     reduction = s.get("capitation_reduction")
     if reduction:
         f.named(
@@ -466,6 +469,50 @@ def _sequestration_figure(s: Mapping[str, Any], data: Mapping[str, Any]) -> tupl
     """Sequestration with the sign and label of the money page and the waterfall (``snapshot``)."""
     shown = sequestration_shown(s, data.get("parameters", {}).get("sequestration_pct"))
     return (shown.label, shown.amount, "usd")
+
+
+def _cara_key_figures(s: Mapping[str, Any]) -> list[tuple[str, Any, str]]:
+    """The settlement's CARA line, as the money page shows it: the settlement before it and the charge
+    (negative) or credit (positive); in words when the ACO has no EBRA (none in a snapshot computed before
+    CARA was reconciled)."""
+    cara = s.get("cara")
+    if not cara:
+        return []
+    label = cara.get("label") or "CARA reconciliation with Preferred Providers"
+    if not cara.get("has_arrangements"):
+        return [(label, "No active or terminated EBRA: nothing charged or credited", "text")]
+    return [
+        ("Estimated settlement before CARA", cara.get("settlement_before"), "usd"),
+        (f"{label} (charge -, credit +; {cara.get('status')})", cara.get("change"), "usd"),
+    ]
+
+
+def _cara_facts(f: _Facts, s: Mapping[str, Any]) -> None:
+    """The CARA line EBRA by EBRA, with the count of EBRAs and periods and whether it is final."""
+    cara = s.get("cara")
+    if not cara:
+        return
+    table = "CARA reconciliation with Preferred Providers"
+    rows: list[tuple[str, Any, str]] = [
+        ("EBRAs reconciled", cara.get("arrangements"), "count"),
+        ("Periods reconciled", cara.get("periods"), "count"),
+        ("Status", {"final": "final", "provisional": "provisional"}.get(cara.get("status"), "no EBRA"), "text"),
+    ]
+    if cara.get("has_arrangements"):
+        rows += [
+            ("Paid to (repaid by) the Preferred Providers, net", cara.get("payments"), "usd"),
+            ("Change to the settlement (charge -, credit +)", cara.get("change"), "usd"),
+        ]
+    rows += [("What it is", cara.get("text"), "text"), ("Rule", cara.get("note"), "text")]
+    f.named("Settlement", table, rows)
+    for e in cara.get("ebras") or []:
+        item = f"EBRA {e.get('arrangement_id')}, {e.get('preferred_provider')} (NPI {e.get('npi')})"
+        f.add("Settlement", "CARA reconciliation by EBRA", item, "Periods reconciled", e.get("periods"), "count")
+        f.add("Settlement", "CARA reconciliation by EBRA", item, "Periods final", e.get("final_periods"), "count")
+        f.add("Settlement", "CARA reconciliation by EBRA", item, "Periods in all", e.get("expected_periods"), "count")
+        f.add("Settlement", "CARA reconciliation by EBRA", item, "Paid to (repaid by) the Preferred Provider",
+              e.get("payments"), "usd")  # fmt: skip
+        f.add("Settlement", "CARA reconciliation by EBRA", item, "Change to the settlement", e.get("change"), "usd")
 
 
 def _reduction_figures(s: Mapping[str, Any]) -> list[tuple[str, Any, str]]:

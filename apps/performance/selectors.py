@@ -60,5 +60,6 @@ def summary_headline(summary: PerformanceSummary) -> dict[str, Any]:
         "gross_savings_pct": s.get("gross_savings_pct"),
         "estimated_settlement": s.get("estimated_settlement"),
         "capitation_reduction": (s.get("capitation_reduction") or {}).get("amount"),
+        "cara_reconciliation": (s.get("cara") or {}).get("change"),
         "total_quality_score": q.get("tqs"),
     }

@@ -33,6 +33,13 @@ class SummaryHeadlineSerializer(serializers.Serializer[Any]):
         help_text="Withheld from fee-for-service claims for capitation (CCLFA/CCLFB reduction amounts), beside "
         "the settlement, never in it; null in a snapshot computed before the portal read those amounts.",
     )
+    cara_reconciliation = serializers.FloatField(
+        allow_null=True,
+        help_text="The CARA reconciliation with Preferred Providers as it changes the estimated settlement "
+        "(included in it): negative, a charge (CMS paid the Preferred Providers on balance); positive, a credit "
+        "(they repaid). Null when the ACO has no active or terminated EBRA, or in a snapshot computed before "
+        "CARA was reconciled.",
+    )
     total_quality_score = serializers.FloatField(allow_null=True)
 
 

@@ -52,7 +52,10 @@ from apps.acos.models import ACO, Election, ModelParameters
 from apps.alignment import selectors as alignment_selectors
 from apps.alignment import services as alignment_services
 from apps.alignment.models import AlignmentRun
+from apps.cara import arrangements as cara_arrangements
+from apps.cara import payments as cara_payments
 from apps.cara import services as cara_services
+from apps.cara.models import EpisodeRun
 from apps.claims.models import CCLFFile, PartABenefitCodes, PartBBenefitCodes
 from apps.medicaid.duals import services as medicaid_services
 from apps.quality import pipeline as quality_pipeline
@@ -576,13 +579,32 @@ def _step_duals(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
 
 def _step_episodes(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
     """CARA episodes of the PY's claims history (docs/cara.md): every episode of the default definitions,
-    attributed to Preferred Providers, with the portal-wide baselines. A retry writes a new episode run."""
+    attributed to Preferred Providers, with the portal-wide baselines; then every active or terminated EBRA
+    of the PY is reconciled with the new episodes, before the summaries read the reconciliations into each
+    ACO's settlement. A retry writes a new episode run and reconciles again (the periods are replaced)."""
     if run.alignment_run is None:
         raise RuntimeError("no alignment run to attribute episodes with")
     episodes = cara_services.episode_run_execute(alignment_run=run.alignment_run, risk_run=run.risk_run)
     PipelineRun.objects.filter(pk=run.pk).update(episode_run=episodes)
     run.episode_run = episodes
-    return episodes.counts.get("episodes", 0), f"episode run {episodes.pk}: {episodes.message}"
+    periods = reconcile_cara(run)
+    return (
+        episodes.counts.get("episodes", 0),
+        f"episode run {episodes.pk}: {episodes.message}; {periods:,} EBRA reconciliation period"
+        f"{'s' if periods != 1 else ''} computed",
+    )
+
+
+def reconcile_cara(run: PipelineRun) -> int:
+    """Reconcile every active or terminated EBRA of the run's PY with its episode run; the number of
+    periods reconciled, also kept in the episode run's counts (``reconciliations``)."""
+    episodes = run.episode_run
+    if episodes is None or episodes.status != EpisodeRun.Status.SUCCEEDED:
+        return 0
+    periods = cara_arrangements.reconcile_performance_year(performance_year=run.performance_year, run=episodes)
+    EpisodeRun.objects.filter(pk=episodes.pk).update(counts={**episodes.counts, "reconciliations": periods})
+    episodes.counts = {**episodes.counts, "reconciliations": periods}
+    return periods
 
 
 def _step_money(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
@@ -723,7 +745,12 @@ def _store_withhold_dollars(run: PipelineRun, aco: ACO, data: dict[str, Any]) ->
 
 
 def _parameters(
-    params: ModelParameters, election: Election | None, *, higher_spending: bool, rural: Decimal | None
+    params: ModelParameters,
+    election: Election | None,
+    *,
+    higher_spending: bool,
+    rural: Decimal | None,
+    cara: Decimal | None = None,
 ) -> engine.Parameters:
     risk = election.risk_option if election else "global"
     return engine.Parameters(
@@ -744,6 +771,7 @@ def _parameters(
         rural_addon=rural,
         risk_ratio_cap_pct=params.risk_ratio_cap_pct,
         voluntary_cap_pct=params.voluntary_benchmark_cap_pct,
+        cara_payments=cara,
     )
 
 
@@ -890,8 +918,17 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
     higher = own_base is not None and portal_base is not None and own_base > portal_base
     score = QualityScore.objects.filter(run_id=run.quality_run_id, aco=aco).first() if run.quality_run_id else None
     tqs = score.total_quality_score if score is not None and score.scored_measures else None
+    cara = cara_payments.aco_settlement_line(aco=aco, performance_year=py)
     settlement = engine.settle(
-        cohorts, _parameters(params, election, higher_spending=higher, rural=_rural_addon(run, aco)), tqs=tqs
+        cohorts,
+        _parameters(
+            params,
+            election,
+            higher_spending=higher,
+            rural=_rural_addon(run, aco),
+            cara=cara.amount if cara.has_arrangements else None,
+        ),
+        tqs=tqs,
     )
 
     months = [
@@ -1042,6 +1079,20 @@ def build_summary(run: PipelineRun, aco: ACO) -> dict[str, Any]:
             key: snapshot.RiskCoverage(f.beneficiaries, f.scored, f.member_months, f.scored_member_months)
             for key, f in risk.items()
         },
+        cara=[
+            snapshot.CaraEBRA(
+                a.arrangement_id,
+                a.preferred_provider,
+                a.npi,
+                a.status,
+                a.periods,
+                a.final_periods,
+                a.expected_periods,
+                a.amount_cents,
+            )
+            for a in cara.arrangements
+        ],
+        cara_episode_runs=cara.episode_runs,
     )
 
 

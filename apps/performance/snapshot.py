@@ -47,6 +47,16 @@ for display and download). Shape (every key always present; lists may be empty):
                                             # withheld for capitation: beside the settlement, never in
                                             # it; amount is 0.0 (never null) when nothing was withheld,
                                             # and explanation then says why
+                 cara: {label, has_arrangements, arrangements (count), periods, final, status ("final",
+                        "provisional" or "none"), payments (Σ reconciliation amounts: positive when CMS
+                        paid the Preferred Providers on balance), change (its change to the settlement:
+                        −payments, a charge when negative, a credit when positive), direction ("charge",
+                        "credit" or "none"), settlement_before, estimated_settlement, text, note,
+                        episode_runs, ebras: [{arrangement_id, preferred_provider, npi, status, periods,
+                        final_periods, expected_periods, final, payments, change}]}
+                                            # payments and change null when the ACO has no active or
+                                            # terminated EBRA of the PY (text says so); the whole key is
+                                            # absent in snapshots computed before CARA was reconciled
 
     parameters: {name: value, …}            # the model parameters the figures used
 """
@@ -91,6 +101,98 @@ def sequestration_shown(settlement: Mapping[str, Any], sequestration_pct: Any = 
     else:
         label = f"Sequestration ({rate}of the shared savings, taken off the payment)"
     return Figure(label, round(float(after) - float(shared), 2))
+
+
+CARA_NOTE = (
+    "Portal rule (assumption): what CMS pays a Preferred Provider under an episode-based risk arrangement "
+    "(EBRA) is charged to the ACO's settlement, and what a Preferred Provider repays is credited to it. The "
+    "amount is the sum of the reconciliations of the ACO's active or terminated EBRAs of the performance year; "
+    "it is final once every period of every EBRA is reconciled with no episode still open, provisional before."
+)
+
+
+@dataclass(frozen=True)
+class CaraEBRA:
+    """One EBRA's reconciliations of the PY, summed (``apps.cara.payments.ArrangementAmount``)."""
+
+    arrangement_id: int
+    preferred_provider: str
+    npi: str
+    status: str
+    periods: int  # reconciled so far
+    final_periods: int
+    expected_periods: int  # in its whole effective period
+    amount_cents: int  # positive: paid to the Preferred Provider
+
+    @property
+    def final(self) -> bool:
+        return self.periods == self.expected_periods and self.final_periods == self.periods
+
+
+def _dollars(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def _cara_text(change: float | None, ebras: int, periods: int, status: str, performance_year: int) -> str:
+    if change is None:
+        return (
+            f"No CARA arrangement: the ACO has no active or terminated EBRA in PY{performance_year}, so nothing is "
+            "charged or credited to its settlement."
+        )
+    what = f"{ebras} EBRA{'s' if ebras != 1 else ''}, {periods} period{'s' if periods != 1 else ''} reconciled"
+    if change < 0:
+        head = f"{_dollars(-change)} charged to the settlement: CMS paid the Preferred Providers that much, net"
+    elif change > 0:
+        head = f"{_dollars(change)} credited to the settlement: the Preferred Providers repaid that much, net"
+    else:
+        head = "Nothing charged or credited: the reconciliations net to $0.00"
+    return f"{head} ({what}; {status})."
+
+
+def cara_block(
+    ebras: Sequence[CaraEBRA] | None,
+    settlement: engine.Settlement,
+    performance_year: int,
+    episode_runs: Sequence[int] = (),
+) -> dict[str, Any]:
+    """The settlement's CARA line as every page, CSV and report shows it."""
+    rows = list(ebras or [])
+    change = money(settlement.cara_change)
+    periods = sum(e.periods for e in rows)
+    final = change is not None and bool(rows) and all(e.final for e in rows)
+    status = "none" if change is None else ("final" if final else "provisional")
+    direction = "none" if not change else ("charge" if change < 0 else "credit")
+    return {
+        "label": engine.CARA_LABEL,
+        "has_arrangements": change is not None,
+        "arrangements": len(rows),
+        "periods": periods,
+        "final": final,
+        "status": status,
+        "payments": money(settlement.cara_payments),
+        "change": change,
+        "direction": direction,
+        "settlement_before": money(settlement.settlement_before_cara),
+        "estimated_settlement": money(settlement.settlement),
+        "text": _cara_text(change, len(rows), periods, status, performance_year),
+        "note": CARA_NOTE,
+        "episode_runs": list(episode_runs),
+        "ebras": [
+            {
+                "arrangement_id": e.arrangement_id,
+                "preferred_provider": e.preferred_provider,
+                "npi": e.npi,
+                "status": e.status,
+                "periods": e.periods,
+                "final_periods": e.final_periods,
+                "expected_periods": e.expected_periods,
+                "final": e.final,
+                "payments": money(Decimal(e.amount_cents) / 100),
+                "change": money(Decimal(-e.amount_cents) / 100),
+            }
+            for e in rows
+        ],
+    }
 
 
 def _pbpm(amount: Decimal, months: int) -> float | None:
@@ -257,7 +359,11 @@ def build(
     category_claims: Mapping[str, int] | None = None,
     category_base_years: Mapping[str, Sequence[CategoryYear]] | None = None,
     risk_coverage: Mapping[tuple[str, str, int], RiskCoverage] | None = None,
+    cara: Sequence[CaraEBRA] | None = None,
+    cara_episode_runs: Sequence[int] = (),
 ) -> dict[str, Any]:
+    # ``cara``: the ACO's active or terminated EBRAs of the PY, whose reconciliations sum to
+    # ``settlement.cara_payments`` (None there: no EBRA).
     reductions = reductions or Reductions()
     risk_coverage = risk_coverage or {}
     category_claims = category_claims or {}
@@ -383,6 +489,7 @@ def build(
                 "note": REDUCTION_NOTE,
                 "explanation": reduction_explanation(s.capitation_reduction, reductions, performance_year),
             },
+            "cara": cara_block(cara, s, performance_year, cara_episode_runs),
         },
         "parameters": dict(parameters),
     }

@@ -352,6 +352,8 @@ SPECTACULAR_SETTINGS = {
         "CareGapEventKindEnum": "apps.quality.models.CareGapEvent.Kind",
         "CareGapCloseReasonEnum": "apps.quality.models.CloseReason",
         "CareGapManualCloseReasonEnum": "apps.quality.models.MANUAL_CLOSE_REASON_CHOICES",
+        "EbraStatusEnum": "apps.cara.models.ArrangementStatus",
+        "EbraQualityMeasureEnum": "apps.cara.models.QualityLink",
     },
 }
 

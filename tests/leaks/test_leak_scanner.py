@@ -15,9 +15,18 @@ administrator and its read-only analyst) requests
 and no body or download file name may hold B's marker word, its ACO id, a TIN, CCN or NPI on B's lists
 and not on A's, the MBI or surname of a beneficiary of B, B's money figures as the pages write them,
 the portal-wide aligned total or the message of a run made for all ACOs at once (``SECRET_KINDS``).
+
 The control runs the same scan on B's own answers and must find every kind. A URL added to the portal
 joins the scan by itself (a new URL keyword is registered once in tests/routes.py, for the matrix and
 the scanner alike).
+
+A **Preferred Provider user** of A (CARA) is scanned too: every page and API read of ``/provider/`` for each
+of its EBRA's objects (the EBRA, its episodes one by one, its statements as PDF and XLSX) and the pages any
+signed-in person sees must hold nothing of B, nor of A beyond the EBRA's counterpart (A's legal name and id):
+no other Preferred Provider's name, NPI or TIN, no Participant TIN or practice name of A, no beneficiary of A
+outside its own episodes, no money figure or contact of A (``PROVIDER_SECRET_KINDS``). The control reads the
+answers of A's other Preferred Provider's user with the same secrets and finds that provider's own name,
+NPI and beneficiaries.
 
 CCLF file names: the portal receives ONE feed for all LEAD ACOs (the operator's, ``P.LEAD0.ACO...``),
 so the file names in a snapshot's vintage name the portal's own feed, not another ACO, and are not a
@@ -37,8 +46,16 @@ from django.test import Client
 from apps.accounts.models import User
 from apps.acos.models import ACO
 from tests.leaks.scan import Leak, find, text_of
-from tests.leaks.world import SECRET_KINDS, LeakWorld, Secret, secrets_of_b, world_in_transaction
-from tests.routes import ACO_ROUTES, SIGNED_IN_ROUTES, schema_path, urls_for
+from tests.leaks.world import (
+    SECRET_KINDS,
+    LeakWorld,
+    Provider,
+    Secret,
+    secrets_of_b,
+    secrets_of_provider,
+    world_in_transaction,
+)
+from tests.routes import ACO_ROUTES, PROVIDER_ROUTES, SIGNED_IN_ROUTES, schema_path, url_for, urls_for
 
 pytestmark = pytest.mark.django_db
 
@@ -153,4 +170,86 @@ def test_nothing_of_b_in_any_answer_to_a(
     problems = [f"{len(result['leaks'])} leaks of ACO B into ACO A's answers:", *map(str, result["leaks"])]
     if result["refused"]:
         problems += ["A's own people were refused (the scan could not read these):", *result["refused"]]
+    assert not result["leaks"] and not result["refused"], "\n".join(problems)
+
+
+# --- Preferred Provider users ---------------------------------------------------------------------
+
+
+def _provider_targets(me: Provider) -> list[tuple[str, str]]:
+    """(what, url) of everything a Preferred Provider user reads: their pages and API reads for their EBRA,
+    each of its episodes and statements, and the pages any signed-in person sees."""
+    from apps.cara.models import CaraDocument
+
+    aco = me.arrangement.aco
+    values: dict[str, list[object]] = {
+        "arrangement_id": [me.arrangement.pk],
+        "episode_id": [e.pk for e in me.episodes],
+        "reconciliation_id": list(me.arrangement.reconciliations.values_list("pk", flat=True)),
+        "document_id": list(
+            CaraDocument.objects.filter(reconciliation__arrangement=me.arrangement).values_list("pk", flat=True)
+        ),
+    }
+    targets: list[tuple[str, str]] = []
+    for route in PROVIDER_ROUTES:
+        if "GET" not in route.methods:
+            continue
+        combos: list[dict[str, object]] = [{}]
+        for key in route.kwargs:
+            combos = [{**c, key: v} for c in combos for v in values[key]]
+        targets += [(route.name, url_for(route, aco, **combo)) for combo in combos]
+    for route in SIGNED_IN_ROUTES:
+        if route.is_api and route.name not in ("api_aco_list", "api_quality_measures"):
+            continue
+        if "GET" in route.methods and route.name not in NOT_SCANNED:
+            targets += [(route.name, url) for url in urls_for(route, aco)]
+    return targets
+
+
+def test_every_preferred_provider_read_is_in_the_scan() -> None:
+    """The schema's GET operations under /api/provider/ are all routes the provider scan requests."""
+    paths = [p for p in _schema_get_paths() if p.startswith("/api/provider/")]
+    assert paths, "the OpenAPI schema lists no Preferred Provider endpoint"
+    provider_paths = {schema_path(r) for r in PROVIDER_ROUTES if r.is_api}
+    assert [p for p in paths if p not in provider_paths] == []
+
+
+def test_the_provider_scanner_finds_another_providers_own_answers(leak_world: LeakWorld) -> None:
+    """The control: A's other Preferred Provider's user, read with the first one's secrets, shows its own
+    name, NPI and beneficiaries, in pages, JSON and its statements (PDF, XLSX)."""
+    other = leak_world.providers["pp2"]
+    result = _scan(
+        _client(other.user), "A's other Preferred Provider", _provider_targets(other), _pp_secrets(leak_world)
+    )
+    assert not result["refused"], result["refused"]
+    found = {leak.secret.kind for leak in result["leaks"]}
+    assert found >= {"other_pp", "aco_mbi"}, found
+    assert {leak.kind for leak in result["leaks"]} >= {"html", "json", "pdf", "xlsx"}
+
+
+def _pp_secrets(world: LeakWorld) -> list[Secret]:
+    return secrets_of_provider(world, "pp")
+
+
+def test_nothing_of_others_in_any_answer_to_a_preferred_provider_user(
+    leak_world: LeakWorld, record_property: Callable[[str, object], None]
+) -> None:
+    me = leak_world.providers["pp"]
+    assert me.episodes, "the leak world gave the Preferred Provider no episode"
+    targets = _provider_targets(me)
+    secrets = _pp_secrets(leak_world)
+    started = time.monotonic()
+    result = _scan(_client(me.user), "Preferred Provider user", targets, secrets)
+    seconds = time.monotonic() - started
+    summary = (
+        f"Preferred Provider user: {len(targets)} answers read in {seconds:.1f} s "
+        f"{dict(sorted(result['kinds'].items()))}, {len(secrets)} identifiers and figures looked for, "
+        f"{len(result['leaks'])} found"
+    )
+    record_property("leak_scan_provider", summary)
+    print(summary)
+    assert result["kinds"].get("pdf") and result["kinds"].get("xlsx"), "the statements were not read"
+    problems = [f"{len(result['leaks'])} leaks into a Preferred Provider user's answers:", *map(str, result["leaks"])]
+    if result["refused"]:
+        problems += ["The Preferred Provider user was refused (the scan could not read these):", *result["refused"]]
     assert not result["leaks"] and not result["refused"], "\n".join(problems)

@@ -75,6 +75,16 @@ class Side:
 
 
 @dataclass
+class Provider:
+    """A Preferred Provider user (CARA) and its EBRA with its ACO, with episodes attributed to it."""
+
+    user: User
+    pp: PreferredProvider
+    arrangement: Any  # apps.cara.models.Arrangement, active
+    episodes: list[Any]  # apps.cara.models.Episode
+
+
+@dataclass
 class LeakWorld:
     a: Side
     b: Side
@@ -82,6 +92,9 @@ class LeakWorld:
     pipeline_run: PipelineRun
     bundle: Path
     notes: list[str] = field(default_factory=list)
+    # CARA: two Preferred Providers of A (``pp`` is the one whose user's answers are read, ``pp2`` the other)
+    # and one of B, each with its user, an active EBRA, episodes, reconciliations and statements.
+    providers: dict[str, Provider] = field(default_factory=dict)
 
 
 # --- the bundle ------------------------------------------------------------------------------------
@@ -311,7 +324,101 @@ def build(folder: Path) -> LeakWorld:
         + PerformanceReport.objects.exclude(status="ready").count()
     )
     assert not not_ready, "an export or report of the leak world was not built"
-    return LeakWorld(a=sides[0], b=sides[1], cms=cms, pipeline_run=pipeline_run, bundle=bundle)
+    world = LeakWorld(a=sides[0], b=sides[1], cms=cms, pipeline_run=pipeline_run, bundle=bundle)
+    world.providers = _cara(sides[0], sides[1], run)
+    return world
+
+
+# --- CARA: Preferred Provider users --------------------------------------------------------------------
+
+
+def _cara(a: Side, b: Side, run: AlignmentRun) -> dict[str, Provider]:
+    """An active PY2027 EBRA for two Preferred Providers of A and one of B (written directly: the leak world's
+    PY comes before the first episode date), each with a Preferred Provider user named after the provider,
+    three episodes of the ACO's aligned beneficiaries attributed to it in the PY's episode run (the windows
+    where the beneficiaries' claims are), its reconciliations and a statement in each format."""
+    from apps.cara import arrangements
+    from apps.cara.models import Arrangement, ArrangementEvent, ArrangementTerm, Episode, ProviderMembership
+    from apps.cara.selectors import latest_run
+    from apps.cara.services import ensure_catalogue
+    from apps.claims.models import ClaimFact
+
+    episode_run = latest_run(performance_year=PY)
+    assert episode_run is not None, "the leak world's pipeline computed no episodes"
+    definition = ensure_catalogue(PY)[0]
+    out: dict[str, Provider] = {}
+    taken: set[str] = set()
+    plan = (("pp", a, 0), ("pp2", a, 1), ("pp_b", b, 0))
+    for key, side, index in plan:
+        pp = (
+            PreferredProvider.objects.filter(aco=side.aco, performance_year=PY)
+            .exclude(capitation__in=("npcc", "apo"))
+            .order_by("npi")[index]
+        )
+        user = User.objects.create(
+            username=f"provider.{pp.npi}",
+            first_name="Pat",
+            last_name=f"Provider {pp.npi}",
+            email=f"{pp.npi}@pp.example",
+        )
+        ProviderMembership.objects.create(user=user, tin=pp.tin, npi=pp.npi, name=pp.name)
+        arrangement = Arrangement.objects.create(
+            aco=side.aco, preferred_provider=pp, performance_year=PY, status="active",
+            effective_start=dt.date(PY, 1, 1), effective_end=dt.date(PY, 12, 31), created_by=side.admin,
+        )  # fmt: skip
+        ArrangementTerm.objects.create(
+            arrangement=arrangement, definition=definition, baseline_cents=2_000_000, rate_pct=5,
+            target_cents=1_900_000,
+        )  # fmt: skip
+        for before, after in (("", "draft"), ("draft", "offered"), ("offered", "accepted"), ("approved", "active")):
+            actor = user if after == "accepted" else side.admin
+            ArrangementEvent.objects.create(arrangement=arrangement, from_status=before, to_status=after, actor=actor)
+        episodes = []
+        for mbi in [m for m in _aligned_mbis(side.aco, run) if m not in taken][:3]:
+            taken.add(mbi)
+            first = (
+                ClaimFact.objects.filter(current_mbi=mbi, service_year=PY, is_current=True, from_date__isnull=False)
+                .order_by("from_date")
+                .values_list("from_date", flat=True)
+                .first()
+            ) or dt.date(PY, 2, 1)
+            episodes.append(
+                Episode.objects.create(
+                    run=episode_run,
+                    definition=definition,
+                    aco=side.aco,
+                    mbi=mbi,
+                    trigger_claim_id=1,
+                    trigger_code="470",
+                    start_date=first,
+                    anchor_end=first + dt.timedelta(days=3),
+                    end_date=first + dt.timedelta(days=93),
+                    year=PY,
+                    attributed_npi=pp.npi,
+                    attribution="operating",
+                    preferred_provider=pp,
+                    index_cents=1_234_567,
+                    closed=True,
+                    payment=True,
+                )  # fmt: skip
+            )
+        out[key] = Provider(user=user, pp=pp, arrangement=arrangement, episodes=episodes)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            reconciliations = arrangements.reconcile_arrangement(arrangement=arrangement, run=episode_run)
+        _statements(reconciliations, user)
+    return out
+
+
+def _statements(reconciliations: list[Any], user: User) -> None:
+    """A statement of the first reconciliation with episodes (else the first), in each format, built."""
+    from apps.cara import documents
+
+    if not reconciliations:
+        return
+    chosen = next((r for r in reconciliations if r.episodes), reconciliations[0])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        for fmt in ("pdf", "xlsx"):
+            documents.statement_request(reconciliation=chosen, fmt=fmt, acting_user=user)
 
 
 # --- what belongs to B -----------------------------------------------------------------------------
@@ -425,3 +532,62 @@ def _run_models() -> list[Any]:
 
     models = [AlignmentRun, QualityRun, RuralRun, DualRun, PipelineRun, PipelineStep]
     return [m for m in models if any(f.name == "message" for f in m._meta.get_fields())]
+
+
+# --- what a Preferred Provider user must not see ---------------------------------------------------
+
+
+PROVIDER_SECRET_KINDS = {
+    "other_pp": "the name, NPI or TIN of another Preferred Provider (of the same ACO or of another)",
+    "aco_list": "a Participant TIN or practice name of the EBRA's ACO",
+    "aco_mbi": "the MBI or surname of a beneficiary of the ACO with no episode of this Preferred Provider",
+    "aco_money": "a money figure of the ACO, as the portal writes amounts",
+    "aco_contact": "a contact of the ACO (names, e-mails and telephone of its profile)",
+}
+
+
+def secrets_of_provider(world: LeakWorld, key: str = "pp") -> list[Secret]:
+    """Everything a Preferred Provider user of A (``world.providers[key]``) must never be shown: all of B
+    (``secrets_of_b``), and of A everything but the EBRA's counterpart (A's legal name and ACO id, which the
+    shared statement carries): the other Preferred Providers' names, NPIs and TINs, A's Participant TINs and
+    practice names, the MBIs and surnames of A's beneficiaries with no episode of this Preferred Provider,
+    A's money figures and contacts."""
+    me = world.providers[key]
+    a = world.a.aco
+    own_mbis = {e.mbi for e in me.episodes}
+    found: dict[str, Secret] = {s.text: s for s in secrets_of_b(world)}
+
+    def add(text: object, kind: str, what: str, figure: bool = False) -> None:
+        value = str(text).strip()
+        if value and value not in found and value not in (me.pp.tin, me.pp.npi, me.pp.name):
+            pattern = _figure_pattern(value) if figure else _word_pattern(value)
+            found[value] = Secret(value, kind, what, pattern)
+
+    for pp in PreferredProvider.objects.exclude(pk=me.pp.pk).exclude(npi=me.pp.npi):
+        add(pp.name, "other_pp", f"the name of Preferred Provider {pp.npi}")
+        add(pp.npi, "other_pp", f"the NPI of Preferred Provider {pp.name}")
+        add(pp.tin, "other_pp", f"the TIN of Preferred Provider {pp.name}")
+    for tin, name in ParticipantTIN.objects.filter(aco=a).values_list("tin", "legal_name"):
+        add(tin, "aco_list", f"Participant TIN {tin} of A")
+        add(name, "aco_list", f"the name of A's Participant TIN {tin}")
+    mbis = set(AlignedBeneficiary.objects.filter(aco=a).values_list("mbi", flat=True)) | set(
+        VoluntaryAlignment.objects.filter(aco=a).values_list("mbi", flat=True)
+    )
+    for mbi in sorted(mbis - own_mbis):
+        add(mbi, "aco_mbi", f"the MBI of A's beneficiary {mbi}")
+        add(surname(mbi), "aco_mbi", f"the surname of A's beneficiary {mbi}")
+    settlement = PerformanceSummary.objects.get(run=world.pipeline_run, aco=a).data["settlement"]
+    for name in ("expenditure", "benchmark", "estimated_settlement", "gross_savings"):
+        value = settlement.get(name)
+        if isinstance(value, int | float):
+            for form in _money_forms(float(value)):
+                add(form, "aco_money", f"A's {name.replace('_', ' ')} ({value:,.2f})", figure=True)
+    for field_name in (
+        "primary_contact_name",
+        "primary_contact_email",
+        "primary_contact_phone",
+        "executive_name",
+        "executive_email",
+    ):
+        add(getattr(a, field_name), "aco_contact", f"A's {field_name.replace('_', ' ')}")
+    return list(found.values())
