@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from lead_portal import formatting
+
 
 def money(value: Decimal | int | float | None) -> str:
-    """Dollars with cents and thousands separators ("$1,234.50"); "—" for nothing."""
-    if value is None:
-        return "—"
-    return f"${Decimal(value):,.2f}"
+    """Dollars with cents and thousands separators ("$1,234.50", "−$1,234.50"); "—" for nothing."""
+    return formatting.money(value)
 
 
 @dataclass(frozen=True)

@@ -247,6 +247,42 @@ def _clean_terms(
     return fields, terms
 
 
+# An EBRA in one of these holds its Preferred Provider's episode types for its effective period.
+LIVE = (S.OFFERED, S.ACCEPTED, S.SUBMITTED, S.CHANGES_REQUESTED, S.APPROVED, S.ACTIVE, S.TERMINATED)
+
+
+def _check_overlap(
+    *, provider: PreferredProvider, fields: dict[str, Any], terms: list[dict[str, Any]], exclude: int | None = None
+) -> None:
+    """One episode of a Preferred Provider is reconciled under one EBRA at most: no two live EBRAs with the
+    same provider share an episode type over overlapping days."""
+    codes = {t["definition"].pk: t["definition"].name for t in terms}
+    others = (
+        Arrangement.objects.filter(
+            preferred_provider__tin=provider.tin,
+            preferred_provider__npi=provider.npi,
+            status__in=LIVE,
+            effective_start__lte=fields["effective_end"],
+            effective_end__gte=fields["effective_start"],
+            terms__definition__in=list(codes),
+        )
+        .exclude(pk=exclude)
+        .distinct()
+    )
+    problems = []
+    for other in others:
+        end = other.terminated_on or other.effective_end
+        if end < fields["effective_start"]:
+            continue
+        shared = sorted(codes[t.definition_id] for t in other.terms.all() if t.definition_id in codes)
+        problems.append(
+            f"{', '.join(shared)} with {provider.name} is already under EBRA {other.pk} "
+            f"({other.get_status_display().lower()}) from {other.effective_start:%B %-d, %Y} to {end:%B %-d, %Y}."
+        )
+    if problems:
+        raise ValidationError(problems)
+
+
 def _check_party(aco: ACO, performance_year: int, provider_id: Any) -> PreferredProvider:
     provider = PreferredProvider.objects.filter(aco=aco, performance_year=performance_year, pk=provider_id).first()
     if provider is None:
@@ -287,6 +323,7 @@ def arrangement_create(*, aco: ACO, acting_user: User, performance_year: int, da
         raise ValidationError(refusal)
     provider = _check_party(aco, performance_year, data.get("preferred_provider"))
     fields, terms = _clean_terms(aco=aco, performance_year=performance_year, data=data)
+    _check_overlap(provider=provider, fields=fields, terms=terms)
     arrangement = Arrangement.objects.create(
         aco=aco, preferred_provider=provider, performance_year=performance_year, created_by=acting_user, **fields
     )
@@ -304,6 +341,7 @@ def arrangement_update(*, arrangement: Arrangement, acting_user: User, data: dic
     if arrangement.review_id is not None and provider.pk != arrangement.preferred_provider_id:
         raise ValidationError("Preferred Provider: an EBRA already submitted to CMS keeps its Preferred Provider.")
     fields, terms = _clean_terms(aco=arrangement.aco, performance_year=arrangement.performance_year, data=data)
+    _check_overlap(provider=provider, fields=fields, terms=terms, exclude=arrangement.pk)
     for key, value in fields.items():
         setattr(arrangement, key, value)
     arrangement.preferred_provider = provider
@@ -355,6 +393,12 @@ def arrangement_offer(*, arrangement: Arrangement, acting_user: User) -> Arrange
     _check(arrangement, *EDITABLE)
     if not arrangement.terms.exists():
         raise ValidationError("Choose at least one episode type before offering the EBRA.")
+    _check_overlap(
+        provider=arrangement.preferred_provider,
+        fields={"effective_start": arrangement.effective_start, "effective_end": arrangement.effective_end},
+        terms=[{"definition": t.definition} for t in arrangement.terms.select_related("definition")],
+        exclude=arrangement.pk,
+    )
     _move(arrangement, S.OFFERED, acting_user)
     return arrangement
 

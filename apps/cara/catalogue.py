@@ -40,3 +40,14 @@ STARTERS: tuple[Starter, ...] = (
     Starter("pci", "Percutaneous coronary intervention", ("246", "247", "248", "249", "250", "251")),
 )
 STARTER_WINDOW_DAYS = 90
+
+# What the ICD-10-CM categories the catalogue excludes mean, for the pages.
+DIAGNOSIS_CATEGORIES: dict[str, str] = {"S72": "fracture of the femur"}
+
+
+def diagnosis_text(prefix: str) -> str:
+    """An exclusion as people read it: "S72 (fracture of the femur)", or the code with a dot (S72.0)."""
+    code = str(prefix).replace(".", "").strip().upper()
+    shown = f"{code[:3]}.{code[3:]}" if len(code) > 3 else code
+    meaning = DIAGNOSIS_CATEGORIES.get(code)
+    return f"{shown} ({meaning})" if meaning else shown

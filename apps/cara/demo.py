@@ -8,8 +8,8 @@ Preferred Providers with the most attributed episodes.
 - EBRA 1 with that provider: its two most frequent episode types at a 3% discount, 50% performance adjustment on
   UAMCC, 20% repayment limit: offered, accepted by ``provider.user``, submitted, approved by ``cms.reviewer``:
   active, and reconciled each quarter the claims reach.
-- EBRA 2, offered to the same user (the next provider NPI, or the same provider for another type), waits for an
-  answer; EBRA 3 with another Preferred Provider is submitted and waits for CMS.
+- EBRA 2, offered to the same user (the next provider NPI of the same TIN, or the same provider for a type
+  EBRA 1 does not hold), waits for an answer; EBRA 3 with another Preferred Provider is submitted and waits for CMS.
 
 Every step goes through the lifecycle services, so the history reads as if people did it. Safe to run again.
 """
@@ -24,7 +24,7 @@ from django.db.models import Count
 from apps.accounts.models import User
 from apps.accounts.services import user_create
 from apps.acos.demo import DEMO_PASSWORD_DEFAULT
-from apps.acos.models import ACO
+from apps.acos.models import ACO, Election
 
 from . import arrangements, selectors
 from .models import Arrangement, Episode, EpisodeParameters, ProviderMembership
@@ -56,6 +56,8 @@ def demo_load(*, password: str = DEMO_PASSWORD_DEFAULT) -> DemoOutcome:
     if aco is None or admin is None or reviewer is None or run is None:
         out.notes.append("CARA demo skipped: it needs the demo ACO L0001, its accounts and an episode run.")
         return out
+    # The demo's Global-risk ACO elects CARA (a generated bundle's elections carry no CARA choice).
+    Election.objects.filter(aco=aco, performance_year=PY, risk_option="global").update(cara_participation=True)
     if Arrangement.objects.filter(aco=aco).exists():
         out.notes.append("CARA demo: L0001's EBRAs are already there.")
         return out
@@ -114,11 +116,13 @@ def demo_load(*, password: str = DEMO_PASSWORD_DEFAULT) -> DemoOutcome:
         ("approve", reviewer, "Targets follow the portal-wide baselines; UAMCC is linked as CMS expects."),
     )
     second = next((p for p in same_tin if p.pk != first.pk and p.pk in by_provider), None)
-    offer = (
-        draft(second.pk, by_provider[second.pk][:1], "2")
-        if second is not None
-        else draft(first.pk, by_provider[first.pk][2:3] or by_provider[first.pk][:1], "2")
-    )
+    if second is not None:
+        offer = draft(second.pk, by_provider[second.pk][:1], "2")
+    else:
+        # The same provider, for a type its active EBRA does not hold.
+        held = set(by_provider[first.pk][:2])
+        spare = [d for d in by_provider[first.pk] if d not in held] or [d for d in baselines if d not in held]
+        offer = draft(first.pk, spare[:1], "2")
     act(offer, ("offer", admin, ""))
     others = [pk for pk in ranked if eligible[pk].tin != first.tin]
     if others:

@@ -44,7 +44,7 @@ from apps.reviews import services as review_services
 from apps.reviews.models import ReviewCase, ReviewComment, ReviewState
 
 from .arrangements import cara_refusal
-from .catalogue import CLAIM_CATEGORIES, WINDOWS
+from .catalogue import CLAIM_CATEGORIES, WINDOWS, diagnosis_text
 from .models import DesignProposal, EpisodeDefinition, TriggerKind
 
 KIND = "cara_design"
@@ -240,6 +240,8 @@ def display(key: str, value: Any) -> str:
         return f"{value} days after discharge"
     if key == "included_categories":
         return "; ".join(CLAIM_CATEGORIES.get(c, str(c)) for c in value)
+    if key == "excluded_diagnoses":
+        return ", ".join(diagnosis_text(v) for v in value)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)

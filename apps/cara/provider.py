@@ -198,7 +198,8 @@ class _Who:
             return f"You ({self.own_name})"
         listed = [d[v] for d, v in ((self.tins, tin), (self.npis, npi), (self.ccns, ccn)) if v and v in d]
         if listed:
-            return f"A provider of {self.counterpart}" if any(listed) else "A provider of another ACO"
+            # Another ACO's providers stay unnamed, and are not told apart from other unnamed ones.
+            return f"A provider of {self.counterpart}" if any(listed) else "Another provider (not named)"
         parts = [f"CCN {ccn}" if ccn else "", f"TIN {tin}" if tin else "", f"NPI {npi}" if npi else ""]
         return "; ".join(p for p in parts if p) or "—"
 

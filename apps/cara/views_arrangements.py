@@ -310,7 +310,7 @@ class ArrangementDetailView(_ArrangementPages, TemplateView):
                 for r in recs
             ],
             net=usd(sum(r.amount_cents for r in recs)) if recs else None,
-            today=arrangements.aco_selectors.portal_today(),
+            terminate_default=min(max(arrangements.aco_selectors.portal_today(), a.effective_start), a.effective_end),
             status_open_review=case is not None and case.state in (ReviewState.SUBMITTED, ReviewState.IN_REVIEW),
         )
         return context

@@ -268,3 +268,25 @@ def test_the_api_drafts_moves_and_refuses_like_the_pages(w: World, client_for: A
     refused_move = admin.post(url + "actions/", {"action": "submit"}, content_type="application/json")
     assert refused_move.status_code == 400
     assert [r["id"] for r in client_for(w.analyst).get(base).json()["results"]] == [data["id"]]
+
+
+def test_an_episode_type_of_a_provider_is_under_one_live_ebra_at_a_time(w: World) -> None:
+    first = draft(w)
+    # Drafts do not hold anything yet: a second draft of the same type is possible, but it cannot be offered
+    # while the first one is out.
+    second = draft(w)
+    act(first, w.admin, "offer")
+    with pytest.raises(
+        ValidationError,
+        match=(
+            rf"Elective hip or knee replacement with Hip Surgeons LLC is already under EBRA {first.pk} "
+            r"\(offered to the preferred provider\) from January 1, 2027 to December 31, 2027"
+        ),
+    ):
+        act(second, w.admin, "offer")
+    with pytest.raises(ValidationError, match="already under EBRA"):
+        draft(w, effective_start="2027-06-01")
+    # Another type, or the same type after the first ends, is fine.
+    draft(w, terms=[{"definition": w.hf.pk, "rate_pct": "0"}])
+    act(first, w.pp_user, "decline", reason="No.")
+    act(second, w.admin, "offer")

@@ -305,10 +305,10 @@ def test_cms_sees_every_reconciliation_with_totals_per_aco(books: dict[str, Any]
     # Harbor's Q1: 12 episodes, Σ target $300,000.00, Σ actual $288,000.00, 75 points, factor 0.7500.
     assert (
         f"Bone & Joint Group ({SURGEON}) EBRA {books['active'].pk} (active) Jan 1, 2027 to Mar 31, 2027 12 "
-        "$300,000.00 $288,000.00 75 0.7500 $9,000.00 Payment to the Preferred Provider Final" in body
+        "$300,000.00 $288,000.00 75 0.7500 $9,000.00: payment to the preferred provider Final" in body
     )
     assert "5 closed, 2 open" in body and "$50,000.00" not in body  # the approved EBRA's row is left out
-    assert "\u2212$1,500.00 (repayment limit) Repayment by the Preferred Provider Final" in body
+    assert "\u2212$1,500.00: repayment by the preferred provider (repayment limit) Final" in body
     # The chart's data table: per ACO and overall.
     assert "L0901 Harbor ACO 1 2 17 $9,000.00 \u2212$3,000.00 $6,000.00" in body
     assert "L0902 Bay ACO 1 1 4 $0.00 \u2212$1,500.00 \u2212$1,500.00" in body

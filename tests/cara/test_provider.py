@@ -400,7 +400,7 @@ def test_the_reconciliations_show_with_their_statement_buttons(world: World) -> 
     body = text(page)
     row = body.split("Reconciliations of this arrangement by period", 1)[1]
     assert (
-        row.split("Statement (XLSX)")[0]
+        row.split("XLSX statement for")[0]
         .strip()
         .startswith(
             "Period Closed episodes Target Actual Difference Measure rate Quality points Factor Amount Status "
@@ -409,7 +409,7 @@ def test_the_reconciliations_show_with_their_statement_buttons(world: World) -> 
             "$3,000.00 paid to you Final"
         )
     )
-    assert "Statement (PDF)" in row
+    assert "PDF statement for Feb 1, 2028 – Apr 30, 2028" in row
 
 
 def test_statements_of_another_preferred_provider_answer_404(world: World) -> None:

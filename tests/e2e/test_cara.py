@@ -98,7 +98,7 @@ def test_from_proposal_to_statement(open_page: Callable[[], Page], cara: Preferr
 
     # The administrator asks for the Q1 statement; it is built in the background and downloads as XLSX.
     visit(admin, f"/acos/L0001/cara/arrangements/{arrangement.pk}/")
-    submit(admin, admin.get_by_role("button", name="Statement (XLSX) for Jan 1, 2027 – Mar 31, 2027"))
+    submit(admin, admin.get_by_role("button", name="XLSX statement for Jan 1, 2027 – Mar 31, 2027"))
     with admin.expect_download() as download:
         admin.get_by_role("link", name="Download").first.click()
     assert download.value.suggested_filename.endswith(".xlsx")
@@ -106,7 +106,7 @@ def test_from_proposal_to_statement(open_page: Callable[[], Page], cara: Preferr
     # The Preferred Provider's user downloads the same statement as PDF from their own page.
     visit(provider, f"/provider/arrangements/{arrangement.pk}/")
     expect(provider.get_by_text("$3,000.00").first).to_be_visible()
-    submit(provider, provider.get_by_role("button", name="Statement (PDF) for Jan 1, 2027 – Mar 31, 2027"))
+    submit(provider, provider.get_by_role("button", name="PDF statement for Jan 1, 2027 – Mar 31, 2027"))
     with provider.expect_download() as download:
         provider.get_by_role("link", name="Download").first.click()
     assert download.value.suggested_filename.endswith(".pdf")
