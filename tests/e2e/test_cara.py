@@ -105,7 +105,7 @@ def test_from_proposal_to_statement(open_page: Callable[[], Page], cara: Preferr
 
     # The Preferred Provider's user downloads the same statement as PDF from their own page.
     visit(provider, f"/provider/arrangements/{arrangement.pk}/")
-    expect(provider.get_by_text("$3,000.00").first).to_be_visible()
+    expect(provider.locator("#ebra-reconciliations")).to_contain_text("$3,000.00 paid to you")
     submit(provider, provider.get_by_role("button", name="PDF statement for Jan 1, 2027 – Mar 31, 2027"))
     with provider.expect_download() as download:
         provider.get_by_role("link", name="Download").first.click()
