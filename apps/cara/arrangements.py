@@ -266,7 +266,7 @@ def _check_overlap(
             effective_end__gte=fields["effective_start"],
             terms__definition__in=list(codes),
         )
-        .exclude(pk=exclude)
+        .exclude(pk=exclude or 0)
         .distinct()
     )
     problems = []

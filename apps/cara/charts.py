@@ -7,6 +7,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from lead_portal.charts import figure_json
+from lead_portal.formatting import money
 
 FONT = {"family": "Open Sans, Helvetica, Arial, sans-serif", "size": 13}
 COMPONENT_COLORS = {
@@ -76,3 +77,65 @@ def distribution_figure(bands: list[str], types: list[str], counts: list[list[in
         ]
     )  # fmt: skip
     return _layout(fig, y_title="Closed episodes", dollars=False, x_title="Cost of the episode", barmode="group")
+
+
+def target_figure(types: list[str], means: list[float | None], targets: list[float]) -> dict[str, Any]:
+    """Bars: the mean cost of the Preferred Provider's closed episodes per type, and the target price beside."""
+    fig = go.Figure(
+        [
+            go.Bar(
+                name="Your mean cost (closed episodes)", x=types, y=means, marker_color="#0071bc",
+                hovertemplate="%{x}, your mean cost: $%{y:,.0f}<extra></extra>",
+            ),
+            go.Bar(
+                name="Target price", x=types, y=targets, marker_color="#5c5c5c",
+                hovertemplate="%{x}, target price: $%{y:,.0f}<extra></extra>",
+            ),
+        ]
+    )  # fmt: skip
+    fig.update_layout(
+        height=360,
+        margin={"l": 10, "r": 10, "t": 30, "b": 60},
+        barmode="group",
+        yaxis={"title": {"text": "Cost per episode"}, "tickprefix": "$", "separatethousands": True},
+        xaxis={"type": "category", "automargin": True},
+        legend={"orientation": "h", "y": 1.14},
+        font=FONT,
+        plot_bgcolor="white",
+    )
+    return figure_json(fig)
+
+
+GREEN, RED = "#2e8540", "#981b1e"
+
+
+def net_by_aco_figure(totals: list[Any]) -> dict[str, Any] | None:
+    """One bar per ACO: the net of its reconciliations (positive: CMS paid its Preferred Providers on balance,
+    charged to the ACO's settlement; negative: they repaid, credited to it)."""
+    if not totals:
+        return None
+    values = [round(t.net_cents / 100, 2) for t in totals]
+    fig = go.Figure(
+        go.Bar(
+            x=[t.aco_id for t in totals],
+            y=values,
+            marker_color=[GREEN if v >= 0 else RED for v in values],
+            customdata=[money(t.net_cents / 100) for t in totals],
+            hovertemplate="%{x}: %{customdata}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=360,
+        margin={"l": 10, "r": 10, "t": 30, "b": 60},
+        font=FONT,
+        plot_bgcolor="white",
+        showlegend=False,
+        xaxis={"type": "category", "title": {"text": "ACO"}},
+        yaxis={
+            "title": {"text": "Net paid to Preferred Providers (US$)"},
+            "separatethousands": True,
+            "tickprefix": "$",
+            "zeroline": True,
+        },
+    )
+    return figure_json(fig)

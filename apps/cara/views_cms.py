@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import plotly.graph_objects as go
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.views import View
@@ -23,13 +22,10 @@ from apps.acos.mixins import CMSOnlyMixin
 from apps.acos.models import ACO
 from apps.acos.presentation import ChartBlock, DataTable
 from lead_portal import formatting
-from lead_portal.charts import FONT, figure_json
 from lead_portal.exports import csv_writer
 
-from . import payments
+from . import charts, payments
 from .models import Arrangement, DesignProposal
-
-GREEN, RED = "#2e8540", "#981b1e"
 
 
 def usd(cents: int | None) -> str:
@@ -83,38 +79,6 @@ def read_filters(get: Any) -> Filters:
         errors.append(f"Direction: choose payments or repayments, not “{direction[:20]}”; showing both.")
         direction = ""
     return Filters(py, aco_id, direction, tuple(errors))
-
-
-def net_by_aco_figure(totals: list[payments.Totals]) -> dict[str, Any] | None:
-    """One bar per ACO: the net of its reconciliations (positive: CMS paid its Preferred Providers on balance,
-    charged to the ACO's settlement; negative: they repaid, credited to it)."""
-    if not totals:
-        return None
-    values = [round(t.net_cents / 100, 2) for t in totals]
-    fig = go.Figure(
-        go.Bar(
-            x=[t.aco_id for t in totals],
-            y=values,
-            marker_color=[GREEN if v >= 0 else RED for v in values],
-            customdata=[usd(t.net_cents) for t in totals],
-            hovertemplate="%{x}: %{customdata}<extra></extra>",
-        )
-    )
-    fig.update_layout(
-        height=360,
-        margin={"l": 10, "r": 10, "t": 30, "b": 60},
-        font=FONT,
-        plot_bgcolor="white",
-        showlegend=False,
-        xaxis={"type": "category", "title": {"text": "ACO"}},
-        yaxis={
-            "title": {"text": "Net paid to Preferred Providers (US$)"},
-            "separatethousands": True,
-            "tickprefix": "$",
-            "zeroline": True,
-        },
-    )
-    return figure_json(fig)
 
 
 def totals_table(per_aco: list[payments.Totals], overall: payments.Totals) -> DataTable:
@@ -176,7 +140,7 @@ class PaymentsView(CMSOnlyMixin, TemplateView):
                 "cara-net-by-aco",
                 "Net amount of each ACO's CARA reconciliations: green bars, CMS paid the ACO's Preferred Providers "
                 "on balance (charged to the ACO's settlement); red bars, they repaid on balance (credited to it).",
-                net_by_aco_figure(per_aco),
+                charts.net_by_aco_figure(per_aco),
                 table,
             ),
             totals=table,

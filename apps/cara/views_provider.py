@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,7 +28,6 @@ from apps.accounts.models import AccessLog, User
 from apps.accounts.selectors import request_user
 from apps.accounts.services import access_log_record
 from apps.acos.presentation import ChartBlock, DataTable
-from lead_portal.charts import figure_json
 from lead_portal.formatting import money
 
 from . import arrangements, charts, provider
@@ -189,7 +187,7 @@ def analytics(terms: list[Any], episodes: list[Episode]) -> dict[str, Any]:
     volume_block = ChartBlock(
         "provider-volume",
         "Mean cost of your closed episodes per episode type, beside the EBRA's target price.",
-        _target_figure(
+        charts.target_figure(
             names, [_dollars(mean.get(t.definition_id)) for t in terms], [t.target_cents / 100 for t in terms]
         )
         if any(closed.values())
@@ -260,33 +258,6 @@ def analytics(terms: list[Any], episodes: list[Episode]) -> dict[str, Any]:
 
 def _dollars(cents: float | None) -> float | None:
     return None if cents is None else round(float(cents) / 100, 2)
-
-
-def _target_figure(types: list[str], means: list[float | None], targets: list[float]) -> dict[str, Any]:
-    """Bars: the mean cost of the Preferred Provider's closed episodes per type, and the target price beside."""
-    fig = go.Figure(
-        [
-            go.Bar(
-                name="Your mean cost (closed episodes)", x=types, y=means, marker_color="#0071bc",
-                hovertemplate="%{x}, your mean cost: $%{y:,.0f}<extra></extra>",
-            ),
-            go.Bar(
-                name="Target price", x=types, y=targets, marker_color="#5c5c5c",
-                hovertemplate="%{x}, target price: $%{y:,.0f}<extra></extra>",
-            ),
-        ]
-    )  # fmt: skip
-    fig.update_layout(
-        height=360,
-        margin={"l": 10, "r": 10, "t": 30, "b": 60},
-        barmode="group",
-        yaxis={"title": {"text": "Cost per episode"}, "tickprefix": "$", "separatethousands": True},
-        xaxis={"type": "category", "automargin": True},
-        legend={"orientation": "h", "y": 1.14},
-        font=charts.FONT,
-        plot_bgcolor="white",
-    )
-    return figure_json(fig)
 
 
 class EpisodeListView(_ArrangementPage, TemplateView):
