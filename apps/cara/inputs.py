@@ -29,7 +29,19 @@ from . import engine
 
 FACTS = ClaimFact._meta.db_table
 HEADERS = PartAClaim._meta.db_table
-WINDOWS = "cara_episode_window"
+WINDOWS_PREFIX = "cara_episode_window"
+
+
+def _windows() -> str:
+    """The episode windows' table of this step. On PostgreSQL an unlogged table of this session's own (named
+    after the server process, so two steps at once never share one), not a temporary table: a query that
+    reads a temporary table never runs in parallel, and the costs join scans every fact of the years, which
+    two workers do in half the time. Created inside the step's transaction, so a failed step leaves none."""
+    if _postgres():
+        return f"{WINDOWS_PREFIX}_{connection.connection.info.backend_pid}"
+    return WINDOWS_PREFIX
+
+
 INPATIENT_TYPE = 60
 # The claim category of a fact (CCLF1 headers by claim type; CCLF5 and CCLF6 lines), and of the trigger's
 # own claim ("index").
@@ -121,39 +133,42 @@ def _date(value: Any) -> dt.date:
 
 
 def create_windows(rows: Sequence[tuple[Any, ...]]) -> None:
-    """The temporary table of episode windows (k, MBI, claim id, kind, start, end, year) the cost and
-    context queries join; dropped at the end of the transaction on PostgreSQL, here and now elsewhere."""
+    """The table of episode windows (k, MBI, claim id, kind, start, end, year) the cost and context queries
+    join; ``drop_windows`` removes it (on PostgreSQL a rolled-back step's transaction does too)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {WINDOWS}")
+        windows = _windows()
+        cursor.execute(f"DROP TABLE IF EXISTS {windows}")
         mbi = "char(11)" if _postgres() else "text"
-        suffix = " ON COMMIT DROP" if _postgres() else ""
+        kind = "UNLOGGED TABLE" if _postgres() else "TEMP TABLE"
         cursor.execute(
-            f"CREATE TEMP TABLE {WINDOWS} (k integer, mbi {mbi}, claim_id bigint, kind smallint, "
-            f"start_date date, end_date date, year integer){suffix}"
+            f"CREATE {kind} {windows} (k integer, mbi {mbi}, claim_id bigint, kind smallint, "
+            "start_date date, end_date date, year integer)"
         )
         if _postgres():
-            with cursor.copy(f"COPY {WINDOWS} FROM STDIN") as copy:
+            with cursor.copy(f"COPY {windows} FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
-            cursor.executemany(f"INSERT INTO {WINDOWS} VALUES (%s, %s, %s, %s, %s, %s, %s)", list(rows))  # noqa: S608
+            cursor.executemany(f"INSERT INTO {windows} VALUES (%s, %s, %s, %s, %s, %s, %s)", list(rows))  # noqa: S608
         if _postgres():
-            cursor.execute(f"ANALYZE {WINDOWS}")
+            cursor.execute(f"ANALYZE {windows}")
 
 
 def drop_windows() -> None:
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {WINDOWS}")
+        cursor.execute(f"DROP TABLE IF EXISTS {_windows()}")
 
 
 def costs(years: Sequence[int]) -> list[tuple[int, str, int, int]]:
     """(k, category, paid cents, claims) of every window: current, paid facts of the beneficiary that began
     in the window (the years: those the windows cover, for partition pruning)."""
     with connection.cursor() as cursor:
+        if _postgres():
+            cursor.execute("SET LOCAL jit = off")  # compiling costs more than it saves on this one-off join
         cursor.execute(
             f"""
             SELECT e.k, {CATEGORY_SQL} AS category, SUM(COALESCE(f.paid_cents, 0)), COUNT(*)
-            FROM {WINDOWS} e
+            FROM {_windows()} e
             JOIN {FACTS} f ON f.current_mbi = e.mbi AND f.from_date BETWEEN e.start_date AND e.end_date
             WHERE f.source IN (1, 5, 6) AND f.service_year BETWEEN %s AND %s AND f.is_current AND NOT f.is_denied
               AND (f.source <> 1 OR f.claim_type IN (10, 20, 30, 40, 50, 60))
@@ -172,7 +187,7 @@ def context(alignment_run_id: int, risk_run_id: int | None) -> list[tuple[int, i
         cursor.execute(
             f"""
             SELECT e.k, ab.aco_id, rs.normalized_score
-            FROM {WINDOWS} e
+            FROM {_windows()} e
             LEFT JOIN {aligned} ab ON ab.run_id = %s AND ab.mbi = e.mbi
             LEFT JOIN {scores} rs ON rs.run_id = %s AND rs.mbi = e.mbi AND rs.score_year = e.year
             """,  # noqa: S608 (as above)
