@@ -113,6 +113,12 @@ def money(value: Any, *, cents: bool = True) -> str:
     return f"{sign}${abs(rounded):,.{2 if cents else 0}f}"
 
 
+def money_cents(value: Any) -> str:
+    """Cents (whole, or a mean) as money: ``$27,500.00``, ``−$1,250.00``; "—" when unknown."""
+    number = _number(value)
+    return MISSING if number is None else money(number / 100)
+
+
 def percent(value: Any, places: int = 1) -> str:
     """``29.4%`` (a value already in percent), at most ``places`` decimals; "—" when unknown."""
     number = _number(value)

@@ -56,7 +56,7 @@ from apps.acos.models import ACO, PreferredProvider
 from lead_portal import jobs
 from lead_portal.exports import XLSX_CONTENT_TYPE, xlsx_workbook, xlsx_write
 from lead_portal.formatting import MINUS, points, when
-from lead_portal.formatting import money as money_text
+from lead_portal.formatting import money_cents as usd
 
 from . import arrangements, selectors, task_names
 from . import reconcile as math
@@ -142,10 +142,6 @@ class Content:
 def day(value: dt.date | None) -> str:
     """``Mar 4, 2027``."""
     return "—" if value is None else f"{value:%b} {value.day}, {value.year}"
-
-
-def usd(cents: int | None) -> str:
-    return money_text(None if cents is None else Decimal(cents) / 100)
 
 
 def pct_text(value: Decimal | float | None) -> str:

@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 from apps.acos.mixins import ACOScopedMixin
 from apps.acos.models import Election, PreferredProvider
 from apps.acos.presentation import ChartBlock, DataTable, money
+from lead_portal.formatting import money_cents as usd
 
 from . import charts, selectors
 from .models import Arrangement, Episode, EpisodeDefinition, EpisodeParameters
@@ -39,11 +40,6 @@ COST_BANDS = (
 
 def dollars(cents: Any) -> float | None:
     return None if cents is None else round(float(cents) / 100, 2)
-
-
-def usd(cents: Any) -> str:
-    value = dollars(cents)
-    return "—" if value is None else money(value)
 
 
 class OverviewView(ACOScopedMixin, TemplateView):

@@ -18,19 +18,15 @@ from django.views.generic import TemplateView, View
 
 from apps.accounts.selectors import request_user
 from apps.acos.mixins import ACOScopedMixin
-from apps.acos.presentation import money
 from apps.reviews import services as review_services
 from apps.reviews.models import ReviewState
 from apps.reviews.selectors import version_diff
+from lead_portal.formatting import money_cents as usd
 
 from . import arrangements
 from .models import Arrangement, ArrangementStatus, QualityLink
 
 S = ArrangementStatus
-
-
-def usd(cents: Any) -> str:
-    return "—" if cents is None else money(round(int(cents) / 100, 2))
 
 
 def detail_url(arrangement: Arrangement) -> str:

@@ -8,7 +8,6 @@ statement): no beneficiary appears here, so nothing is access-logged."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -21,16 +20,11 @@ from apps.acos import selectors as aco_selectors
 from apps.acos.mixins import CMSOnlyMixin
 from apps.acos.models import ACO
 from apps.acos.presentation import ChartBlock, DataTable
-from lead_portal import formatting
 from lead_portal.exports import csv_writer
+from lead_portal.formatting import money_cents as usd
 
 from . import charts, payments
 from .models import Arrangement, DesignProposal
-
-
-def usd(cents: int | None) -> str:
-    """Whole cents as money: ``$9,000.00``, ``−$1,500.00``."""
-    return formatting.money(None if cents is None else Decimal(cents) / 100)
 
 
 @dataclass(frozen=True)

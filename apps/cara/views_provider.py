@@ -29,6 +29,7 @@ from apps.accounts.selectors import request_user
 from apps.accounts.services import access_log_record
 from apps.acos.presentation import ChartBlock, DataTable
 from lead_portal.formatting import money
+from lead_portal.formatting import money_cents as usd
 
 from . import arrangements, charts, provider
 from .models import Arrangement, ArrangementStatus, CaraDocument, Episode
@@ -38,11 +39,6 @@ S = ArrangementStatus
 EPISODE_PAGE_SIZE = 50
 STATUS_CHOICES = (("", "Any"), ("closed", "Closed"), ("open", "Open"))
 ANSWERS = ("accept", "decline")
-
-
-def usd(cents: Any) -> str:
-    """Cents (an int, or a mean as a float) as the pages write money: $27,500.00, −$1,250.00; "—" for none."""
-    return money(None if cents is None else round(float(cents) / 100, 2))
 
 
 def error_text(exc: ValidationError | PermissionDenied) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -16,10 +15,7 @@ register = template.Library()
 @register.filter
 def cents(value: Any) -> str:
     """Integer cents as money, the portal's way (``$3,786.66``); "—" when unknown."""
-    try:
-        return formatting.money(Decimal(int(value)) / 100)
-    except (TypeError, ValueError):
-        return formatting.MISSING
+    return formatting.money_cents(value)
 
 
 @register.filter
