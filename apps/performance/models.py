@@ -93,6 +93,7 @@ class PipelineRun(models.Model):
     episode_run = models.ForeignKey(
         "cara.EpisodeRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    glp1_run = models.ForeignKey("balance.Glp1Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     message = models.TextField(blank=True)
 
     class Meta:
@@ -121,6 +122,7 @@ class PipelineStep(models.Model):
         RURAL = "rural", "Rural add-on"
         DUALS = "duals", "Dual eligibles"
         EPISODES = "episodes", "CARA episodes"
+        GLP1 = "glp1", "GLP-1 access"
         MONEY = "money", "Money inputs"
         SUMMARIES = "summaries", "ACO summaries"
 

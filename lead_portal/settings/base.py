@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "apps.rural",
     "apps.medicaid",
     "apps.cara",
+    "apps.balance",
     "apps.benefits",
     "apps.performance",
 ]
