@@ -57,6 +57,7 @@ from apps.cara import payments as cara_payments
 from apps.cara import services as cara_services
 from apps.cara.models import EpisodeRun
 from apps.claims.models import CCLFFile, PartABenefitCodes, PartBBenefitCodes
+from apps.balance import services as balance_services
 from apps.medicaid.duals import services as medicaid_services
 from apps.quality import pipeline as quality_pipeline
 from apps.quality.models import MeasureCode, MeasureDefinition, MeasureResult, QualityRun, QualityScore
@@ -94,6 +95,7 @@ STEPS = [
     PipelineStep.Name.RURAL,
     PipelineStep.Name.DUALS,
     PipelineStep.Name.EPISODES,
+    PipelineStep.Name.GLP1,
     PipelineStep.Name.MONEY,
     PipelineStep.Name.SUMMARIES,
 ]
@@ -105,7 +107,8 @@ STEP_SPAN: dict[str, tuple[int, int]] = {
     PipelineStep.Name.RURAL: (73, 2),
     PipelineStep.Name.DUALS: (75, 3),
     PipelineStep.Name.EPISODES: (78, 4),
-    PipelineStep.Name.MONEY: (82, 8),
+    PipelineStep.Name.GLP1: (82, 2),
+    PipelineStep.Name.MONEY: (84, 6),
     PipelineStep.Name.SUMMARIES: (90, 10),
 }
 
@@ -595,6 +598,17 @@ def _step_episodes(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
     )
 
 
+def _step_glp1(run: PipelineRun, step: PipelineStep) -> tuple[int, str]:
+    """GLP-1 access of every aligned beneficiary (docs/balance.md): eligibility for the Medicare GLP-1 Bridge
+    on the date of interest, Bridge therapy, adherence and cost. A retry writes a new GLP-1 run."""
+    if run.alignment_run is None:
+        raise RuntimeError("no alignment run to judge GLP-1 access for")
+    glp1 = balance_services.glp1_run_execute(alignment_run=run.alignment_run, as_of=run.as_of)
+    PipelineRun.objects.filter(pk=run.pk).update(glp1_run=glp1)
+    run.glp1_run = glp1
+    return glp1.counts.get("beneficiaries", 0), f"GLP-1 run {glp1.pk}: {glp1.message}"
+
+
 def reconcile_cara(run: PipelineRun) -> int:
     """Reconcile every active or terminated EBRA of the run's PY with its episode run; the number of
     periods reconciled, also kept in the episode run's counts (``reconciliations``)."""
@@ -665,6 +679,7 @@ _STEP_FUNCTIONS: dict[str, Any] = {
     PipelineStep.Name.RURAL: _step_rural,
     PipelineStep.Name.DUALS: _step_duals,
     PipelineStep.Name.EPISODES: _step_episodes,
+    PipelineStep.Name.GLP1: _step_glp1,
     PipelineStep.Name.MONEY: _step_money,
 }
 
