@@ -76,6 +76,21 @@ _BMI_OVER_40 = {"Z6841": 40, "Z6842": 45, "Z6843": 50, "Z6844": 60, "Z6845": 70}
 
 MONTH_DAYS = 30
 
+# Each reason a beneficiary is not eligible, or what a clinician must confirm, as a key the pages group by
+# (the sentences in ``Result.reasons`` carry the beneficiary's own codes and dates).
+REASON_LABELS: dict[str, str] = {
+    "died": "Died",
+    "age": "Under the minimum age",
+    "no_bmi": "No BMI code (Z68) on claims",
+    "bmi_low": "BMI under the lowest threshold (27)",
+    "bmi_27_alone": "BMI 27–29.9 without prediabetes, prior MI, prior stroke or PAD on claims",
+    "bmi_30_alone": "BMI 30–34.9 without a qualifying comorbidity on claims",
+    "part_d_glp1": "On a GLP-1 under Part D for another indication",
+    "confirm_hypertension": "Hypertension: confirm it is uncontrolled",
+    "confirm_pad": "Peripheral artery disease: confirm it is symptomatic",
+    "confirm_part_d": "Part D enrolment: no Part D fill on claims",
+}
+
 
 def clean_code(code: str) -> str:
     """An ICD-10 code as the rules compare it: upper case, no dot, no blanks."""
@@ -125,6 +140,11 @@ def add_months(day: dt.date, months: int) -> dt.date:
         except ValueError:
             continue
     raise ValueError(day)
+
+
+def lookback_start(day: dt.date, months: int) -> dt.date:
+    """The first day of the ``months`` months up to and including ``day`` (2027-06-30, 24 → 2025-07-01)."""
+    return add_months(day, -months) + dt.timedelta(days=1)
 
 
 def months_of_supply(days_supply: int) -> int:
@@ -217,6 +237,7 @@ class Result:
     status: str
     criterion: str = ""
     reasons: list[str] = field(default_factory=list)
+    reason_keys: list[str] = field(default_factory=list)
     age: int | None = None
     part_d_last_fill: dt.date | None = None
     bmi: Evidence | None = None
@@ -322,13 +343,72 @@ def _day(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(np.datetime64(value, "D")))
 
 
-def _evidence_index(dx: Diagnoses, people: Mapping[str, int]) -> tuple[Array, Array, Array]:
-    """Row order and group bounds of ``dx`` by beneficiary (rows of people not in ``people`` dropped):
-    (order, person index per ordered row, start of each person's rows)."""
-    person = np.array([people.get(str(m), -1) for m in dx.mbi], dtype=np.int64)
-    keep = np.flatnonzero(person >= 0)
-    order = keep[np.lexsort((dx.claim_id[keep], dx.service_date[keep], person[keep]))]
-    return order, person[order], np.searchsorted(person[order], np.arange(len(people) + 1))
+def dates(values: Array) -> list[dt.date | None]:
+    """datetime64[D] values as dates (None for NaT), converted at once."""
+    return np.asarray(values, dtype="datetime64[D]").astype(object).tolist()  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class FillsRead:
+    """The fills of ``Fills`` sorted into what the rules use: each beneficiary's Bridge fills (date, days'
+    supply, product, patient paid cents) and who filled a GLP-1 under Part D within the lookback."""
+
+    bridge: dict[str, list[tuple[dt.date, int, str, int]]]
+    part_d: set[str]
+
+    def therapy_starts(self) -> dict[str, dt.date]:
+        """Each treated beneficiary's therapy start (their first Bridge fill)."""
+        return {mbi: min(f[0] for f in rows) for mbi, rows in self.bridge.items()}
+
+
+def read_fills(
+    fills: Fills, products: Mapping[str, ProductInfo], *, as_of: dt.date, parameters: Parameters
+) -> FillsRead:
+    """Bridge fills (a Bridge product within the Bridge's dates, on or before ``as_of``) and the GLP-1 fills
+    under Part D (a diabetes GLP-1, or a Bridge product before the Bridge began, within the Part D lookback)."""
+    p = parameters
+    bridge: dict[str, list[tuple[dt.date, int, str, int]]] = {}
+    part_d: set[str] = set()
+    part_d_from = lookback_start(as_of, p.part_d_lookback_months)
+    rows = zip(
+        np.asarray(fills.mbi).tolist(),
+        np.asarray(fills.ndc).tolist(),
+        dates(fills.fill_date),
+        np.asarray(fills.days_supply).tolist(),
+        np.asarray(fills.patient_paid_cents).tolist(),
+        strict=True,
+    )
+    for mbi, ndc, day, supply, paid in rows:
+        info = products.get(ndc)
+        if info is None or day is None or day > as_of:
+            continue
+        if info.bridge_covered and p.bridge_start <= day <= p.bridge_end:
+            bridge.setdefault(mbi, []).append((day, int(supply), info.product, int(paid)))
+        elif day >= part_d_from and (info.use == "diabetes" or info.bridge_covered):
+            part_d.add(mbi)
+    return FillsRead(bridge=bridge, part_d=part_d)
+
+
+def evidence_windows(
+    mbis: Array, *, starts: Mapping[str, dt.date], as_of: dt.date, parameters: Parameters
+) -> tuple[list[dt.date], list[dt.date]]:
+    """The days each beneficiary's BMI and comorbidities are read between: from the lookback before the day
+    they are judged on (therapy start once treated, else ``as_of``) to that day."""
+    last = [starts.get(m, as_of) for m in np.asarray(mbis).tolist()]
+    months = parameters.comorbidity_lookback_months
+    first_of = {day: lookback_start(day, months) for day in set(last)}
+    return [first_of[day] for day in last], last
+
+
+def _latest(groups: Array, *order: Array) -> Array:
+    """Row numbers of the last row of each group after sorting by ``groups`` then ``order`` (first key most
+    significant), as np.lexsort sorts."""
+    if groups.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    rows = np.lexsort((*reversed(order), groups))
+    g = groups[rows]
+    last = np.flatnonzero(np.append(g[1:] != g[:-1], True))
+    return rows[last]  # type: ignore[no-any-return]
 
 
 def evaluate(
@@ -345,81 +425,81 @@ def evaluate(
     """Every beneficiary's status, evidence and therapy (one ``Result`` per row of ``people``, in order).
     ``part_d_last_fill``: each MBI's latest Part D fill of any drug on or before ``as_of`` (the ones
     missing have none); ``through``: the day therapy is measured to (``as_of`` or the Part D claims'
-    run-through when earlier)."""
+    run-through when earlier). Evidence rows outside a beneficiary's window (``evidence_windows``) are not
+    read; among the rest the latest wins (then the later claim, then the higher code)."""
     p = parameters
-    index = {str(m): i for i, m in enumerate(people.mbi)}
-    n = len(index)
-
-    # Fills: Bridge fills per beneficiary, and who is on a GLP-1 under Part D.
-    bridge: dict[int, list[tuple[dt.date, int, str, int]]] = {}
-    part_d_glp1: set[int] = set()
-    part_d_from = add_months(as_of, -p.part_d_lookback_months)
-    for i in range(len(fills.mbi)):
-        who = index.get(str(fills.mbi[i]))
-        info = products.get(str(fills.ndc[i]))
-        day = _day(fills.fill_date[i])
-        if who is None or info is None or day is None or day > as_of:
-            continue
-        if info.bridge_covered and p.bridge_start <= day <= p.bridge_end:
-            bridge.setdefault(who, []).append(
-                (day, int(fills.days_supply[i]), info.product, int(fills.patient_paid_cents[i]))
-            )
-        elif day >= part_d_from and (info.use == "diabetes" or info.bridge_covered):
-            part_d_glp1.add(who)
+    mbis = np.asarray(people.mbi).astype(str)
+    n = mbis.size
+    read = read_fills(fills, products, as_of=as_of, parameters=p)
     therapy = {
-        who: therapy_of(rows, through=max(through, max(r[0] for r in rows)), parameters=p)
-        for who, rows in bridge.items()
+        mbi: therapy_of(rows, through=max(through, max(r[0] for r in rows)), parameters=p)
+        for mbi, rows in read.bridge.items()
     }
+    starts = {mbi: t.start for mbi, t in therapy.items()}
+    first, last = evidence_windows(mbis, starts=starts, as_of=as_of, parameters=p)
 
-    # The date each beneficiary's evidence is read on: therapy start once treated, else the date of interest.
-    cut = [therapy[i].start if i in therapy else as_of for i in range(n)]
-    order, person, bounds = _evidence_index(diagnoses, index)
-    codes = diagnoses.code[order]
-    days = diagnoses.service_date[order]
-    claims = diagnoses.claim_id[order]
-    sources = diagnoses.source[order]
-    code_condition = {c: condition_of(c) for c in np.unique(codes).tolist()}
-    code_bmi = {c: bmi_value(c) for c in code_condition}
+    # Each diagnosis row's beneficiary, kind and whether it lies in the beneficiary's window.
+    order = np.argsort(mbis, kind="stable")
+    dx_mbi = np.asarray(diagnoses.mbi).astype(str)
+    at = np.searchsorted(mbis[order], dx_mbi)
+    at = np.minimum(at, max(n - 1, 0))
+    known = (mbis[order][at] == dx_mbi) if n else np.zeros(dx_mbi.size, dtype=bool)
+    person = np.where(known, order[at] if n else 0, -1)
+    codes = np.array([clean_code(c) for c in np.asarray(diagnoses.code).tolist()], dtype="U7")
+    uniques, code_index = np.unique(codes, return_inverse=True)
+    keys = list(CONDITIONS)
+    bmi_of = np.array([bmi_value(c) if bmi_value(c) is not None else -1 for c in uniques.tolist()], dtype=np.int64)
+    cond_of = np.array([keys.index(k) if (k := condition_of(c)) else -1 for c in uniques.tolist()], dtype=np.int64)
+    days = np.asarray(diagnoses.service_date, dtype="datetime64[D]")
+    first64 = np.array(first, dtype="datetime64[D]")
+    last64 = np.array(last, dtype="datetime64[D]")
+    p_safe = np.maximum(person, 0)
+    inside = known & (days >= first64[p_safe]) & (days <= last64[p_safe]) if n else known
+    claims = np.asarray(diagnoses.claim_id, dtype=np.int64)
+    sources = np.asarray(diagnoses.source).astype(np.int64)
 
+    def evidence(rows: Array) -> list[Evidence]:
+        return [
+            Evidence(code=c, date=d, claim_id=int(k), source=int(s))
+            for c, d, k, s in zip(
+                codes[rows].tolist(), dates(days[rows]), claims[rows].tolist(), sources[rows].tolist(), strict=True
+            )
+        ]
+
+    bmi_rows = np.flatnonzero(inside & (bmi_of[code_index] >= 0))
+    bmi_pick = bmi_rows[_latest(person[bmi_rows], days[bmi_rows], claims[bmi_rows], code_index[bmi_rows])]
+    bmi_by_person = dict(zip(person[bmi_pick].tolist(), evidence(bmi_pick), strict=True))
+    cond_rows = np.flatnonzero(inside & (cond_of[code_index] >= 0))
+    group = person[cond_rows] * len(keys) + cond_of[code_index[cond_rows]]
+    cond_pick = cond_rows[_latest(group, days[cond_rows], claims[cond_rows], code_index[cond_rows])]
+    comorbid: dict[int, dict[str, Evidence]] = {}
+    for who, kind, ev in zip(
+        person[cond_pick].tolist(), cond_of[code_index[cond_pick]].tolist(), evidence(cond_pick), strict=True
+    ):
+        comorbid.setdefault(who, {})[keys[kind]] = ev
+
+    births, deaths = dates(people.birth_date), dates(people.death_date)
     results: list[Result] = []
-    for i in range(n):
-        mbi = str(people.mbi[i])
-        on = cut[i]
-        window_from = np.datetime64(add_months(on, -p.comorbidity_lookback_months), "D")
-        on64 = np.datetime64(on, "D")
+    for i, mbi in enumerate(mbis.tolist()):
+        on = last[i]
         result = Result(mbi=mbi, status=NOT_ELIGIBLE, part_d_last_fill=part_d_last_fill.get(mbi))
-        birth = _day(people.birth_date[i])
+        birth = births[i]
         result.age = _age(birth, on) if birth is not None else None
-        lo, hi = int(bounds[i]), int(bounds[i + 1])
-        for r in range(lo, hi):  # ordered by date, then claim: later rows win
-            day64 = days[r]
-            if day64 > on64 or day64 < window_from:
-                continue
-            code = str(codes[r])
-            ev = Evidence(code=code, date=_day(day64) or on, claim_id=int(claims[r]), source=int(sources[r]))
-            value = code_bmi[code]
-            if value is not None:
-                if result.bmi is None or (ev.date, ev.claim_id, code) >= (
-                    result.bmi.date,
-                    result.bmi.claim_id,
-                    result.bmi.code,
-                ):
-                    result.bmi = ev
-            elif condition := code_condition[code]:
-                result.comorbidities[condition] = ev
-        if result.bmi is not None:
-            result.bmi_class = bmi_class(code_bmi[result.bmi.code] or 0)
-        _judge(result, bmi=code_bmi[result.bmi.code] if result.bmi else None, on=on, parameters=p)
-
-        died = _day(people.death_date[i])
-        if i in therapy:
-            result.therapy = therapy[i]
+        result.bmi = bmi_by_person.get(i)
+        result.comorbidities = {k: comorbid[i][k] for k in keys if k in comorbid.get(i, {})}
+        value = bmi_value(result.bmi.code) if result.bmi is not None else None
+        if value is not None:
+            result.bmi_class = bmi_class(value)
+        _judge(result, bmi=value, on=on, parameters=p)
+        died = deaths[i]
+        if mbi in therapy:
+            result.therapy = therapy[mbi]
             result.status = TREATED
         elif died is not None and died <= as_of:
             result.status, result.criterion = NOT_ELIGIBLE, ""
-            result.reasons = [f"Died on {died.isoformat()}."]
-        elif i in part_d_glp1:
-            result.status, result.criterion = PART_D, ""
+            result.reasons, result.reason_keys = [f"Died on {died.isoformat()}."], ["died"]
+        elif mbi in read.part_d:
+            result.status, result.criterion, result.reason_keys = PART_D, "", ["part_d_glp1"]
             result.reasons = [
                 "Filled a GLP-1 under Part D for another indication (type 2 diabetes, sleep apnea or MASH) "
                 f"in the {p.part_d_lookback_months} months before {as_of.isoformat()}: stays in Part D, "
@@ -437,10 +517,12 @@ def _judge(result: Result, *, bmi: int | None, on: dt.date, parameters: Paramete
     if result.age is not None and result.age < p.minimum_age:
         result.status = NOT_ELIGIBLE
         result.reasons = [f"Age {result.age} on {when}; the Bridge requires {p.minimum_age} or older."]
+        result.reason_keys = ["age"]
         return
     if result.bmi is None or bmi is None:
         result.status = NOT_ELIGIBLE
         result.reasons = [f"No BMI code (Z68) on claims in the {p.comorbidity_lookback_months} months up to {when}."]
+        result.reason_keys = ["no_bmi"]
         return
     shown_bmi = f"BMI {BMI_CLASS_WORDS[bmi_class(bmi)]} ({dotted(result.bmi.code)} on {result.bmi.date.isoformat()})"
     has = result.comorbidities
@@ -451,16 +533,19 @@ def _judge(result: Result, *, bmi: int | None, on: dt.date, parameters: Paramete
 
     shown: list[str] = []
     to_confirm: list[str] = []
+    confirm_keys: list[str] = []
     if bmi >= p.bmi_alone:
         shown.append(f"{shown_bmi}: BMI {p.bmi_alone} or more")
     if bmi >= p.bmi_with_major:
         shown += [f"{shown_bmi} with {words(k)}" for k in MAJOR_SHOWN if k in has]
         to_confirm += [f"{words(k)}: confirm {TO_CONFIRM_WORDS[k]}" for k in MAJOR_TO_CONFIRM if k in has]
+        confirm_keys += [f"confirm_{k}" for k in MAJOR_TO_CONFIRM if k in has]
     if bmi >= p.bmi_with_other:
         shown += [f"{shown_bmi} with {words(k)}" for k in OTHER_SHOWN if k in has]
         to_confirm += [f"{words(k)}: confirm {TO_CONFIRM_WORDS[k]}" for k in OTHER_TO_CONFIRM if k in has]
-    part_d = result.part_d_last_fill is not None and result.part_d_last_fill >= add_months(
-        on, -p.part_d_lookback_months
+        confirm_keys += [f"confirm_{k}" for k in OTHER_TO_CONFIRM if k in has]
+    part_d = result.part_d_last_fill is not None and result.part_d_last_fill >= lookback_start(
+        on, p.part_d_lookback_months
     )
     part_d_missing = (
         f"Part D enrolment: no Part D fill on claims in the {p.part_d_lookback_months} months up to {when}; "
@@ -470,19 +555,24 @@ def _judge(result: Result, *, bmi: int | None, on: dt.date, parameters: Paramete
         result.criterion = shown[0]
         result.status = LIKELY if part_d else CONFIRM
         result.reasons = [] if part_d else [part_d_missing]
+        result.reason_keys = [] if part_d else ["confirm_part_d"]
         return
     if to_confirm:
         result.criterion = ""
         result.status = CONFIRM
         result.reasons = [f"{shown_bmi}; {c}." for c in to_confirm] + ([] if part_d else [part_d_missing])
+        result.reason_keys = confirm_keys + ([] if part_d else ["confirm_part_d"])
         return
     result.status = NOT_ELIGIBLE
     if bmi < p.bmi_with_other:
         result.reasons = [f"{shown_bmi}: the criteria start at BMI {p.bmi_with_other}."]
+        result.reason_keys = ["bmi_low"]
     elif bmi < p.bmi_with_major:
         result.reasons = [f"{shown_bmi} without prediabetes, prior MI, prior stroke or PAD on claims."]
+        result.reason_keys = ["bmi_27_alone"]
     else:
         result.reasons = [
             f"{shown_bmi} without HFpEF, hypertension, CKD stage 3a or worse, prediabetes, prior MI, prior "
             "stroke or PAD on claims."
         ]
+        result.reason_keys = ["bmi_30_alone"]

@@ -141,6 +141,9 @@ class Glp1Beneficiary(models.Model):
     status = models.CharField(max_length=12, choices=EligibilityStatus.choices)
     criterion = models.CharField(max_length=120, blank=True, help_text="The access criterion met, in words.")
     reasons = models.JSONField(default=list, blank=True)
+    reason_keys = models.JSONField(
+        default=list, blank=True, help_text="The reasons as keys the pages group by (engine.REASON_LABELS)."
+    )
     age = models.PositiveSmallIntegerField(null=True, blank=True)
     part_d_active = models.BooleanField("Part D fill seen", default=False)
     part_d_last_fill = models.DateField(null=True, blank=True)

@@ -22,7 +22,7 @@ class Parameters:
     bmi_alone: int = 35
     bmi_with_major: int = 30
     bmi_with_other: int = 27
-    comorbidity_lookback_months: int = 24
+    comorbidity_lookback_months: int = 12
     part_d_lookback_months: int = 12
     gap_days: int = 30
     adherence_threshold: float = 0.80

@@ -18,11 +18,12 @@ import logging
 import time
 from typing import Any
 
+import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
 from apps.alignment.models import AlignmentRun
-from lead_portal.bulk import analyze, copy_rows
+from lead_portal.bulk import copy_rows
 
 from . import engine, inputs, products, selectors
 from .models import Glp1Beneficiary, Glp1Fill, Glp1Run
@@ -73,21 +74,50 @@ def _compute(run: Glp1Run, p: Parameters) -> None:
     table = products.by_ndc()
     people_rows = inputs.aligned(run.alignment_run_id)
     people = engine.People(
-        mbi=[r[0] for r in people_rows],
+        mbi=np.array([r[0] for r in people_rows], dtype="U11"),
         birth_date=inputs._days(r[6] for r in people_rows),
         death_date=inputs._days(r[7] for r in people_rows),
     )
     lap("people")
-    # Evidence is read on the date of interest, and on therapy start for the treated (from the Bridge start).
-    read_from = engine.add_months(min(as_of, p.bridge_start), -p.comorbidity_lookback_months)
-    dx = inputs.diagnoses(run.alignment_run_id, read_from, as_of)
-    lap("diagnoses")
-    part_d_from = engine.add_months(as_of, -p.part_d_lookback_months)
-    last_fill = inputs.part_d_last_fill(run.alignment_run_id, part_d_from, as_of)
-    through = min(as_of, inputs.part_d_through(as_of) or as_of)
-    fills = inputs.glp1_fills(run.alignment_run_id, sorted(table), min(part_d_from, p.bridge_start), as_of)
-    lap("part_d")
+    part_d_from = engine.lookback_start(as_of, p.part_d_lookback_months)
+    last_fill, fills = inputs.part_d(
+        run.alignment_run_id,
+        sorted(table),
+        active_from=part_d_from,
+        fills_from=min(part_d_from, p.bridge_start),
+        last=as_of,
+    )
+    # Therapy is measured through the Part D claims' run-through: the latest fill of any aligned beneficiary.
+    through = min(as_of, max(last_fill.values(), default=as_of))
     infos = {ndc: engine.ProductInfo(x.product, x.use, x.bridge_covered) for ndc, x in table.items()}
+    lap("part_d")
+    # Evidence is read on the date of interest, and on therapy start for the treated.
+    starts = engine.read_fills(fills, infos, as_of=as_of, parameters=p).therapy_starts()
+    # Everyone's latest codes in the lookback before the date of interest; the treated's in the lookback
+    # before their therapy start (the engine keeps what lies in each one's own window), read with their
+    # spending before and after the start.
+    months = p.comorbidity_lookback_months
+    dx = inputs.diagnoses(run.alignment_run_id, engine.lookback_start(as_of, months), as_of)
+    lap("diagnoses")
+    windows = []
+    months_after: dict[str, int] = {}
+    for mbi, start in sorted(starts.items()):
+        after = _whole_months(start, through, p.spending_window_months)
+        months_after[mbi] = after
+        windows.append(
+            (
+                mbi,
+                engine.lookback_start(start, months),
+                start,
+                engine.add_months(start, -p.spending_window_months),
+                start - dt.timedelta(days=1),
+                start,
+                engine.add_months(start, after) - dt.timedelta(days=1) if after else start - dt.timedelta(days=1),
+            )
+        )
+    treated_dx, spend = inputs.treated(windows)
+    dx = inputs.concat(dx, treated_dx)
+    lap("treated")
     results = engine.evaluate(
         people=people,
         diagnoses=dx,
@@ -100,26 +130,6 @@ def _compute(run: Glp1Run, p: Parameters) -> None:
     )
     lap("rules")
 
-    windows: list[tuple[str, dt.date, dt.date, dt.date, dt.date]] = []
-    months_after: dict[str, int] = {}
-    for r in results:
-        if r.therapy is None:
-            continue
-        start = r.therapy.start
-        after = _whole_months(start, through, p.spending_window_months)
-        months_after[r.mbi] = after
-        windows.append(
-            (
-                r.mbi,
-                engine.add_months(start, -p.spending_window_months),
-                start - dt.timedelta(days=1),
-                start,
-                engine.add_months(start, after) - dt.timedelta(days=1) if after else start - dt.timedelta(days=1),
-            )
-        )
-    spend = inputs.spending(windows)
-    lap("spending")
-
     bene_rows = [
         _beneficiary_row(run.pk, person, result, spend.get(result.mbi), months_after.get(result.mbi, 0), p)
         for person, result in zip(people_rows, results, strict=True)
@@ -127,25 +137,21 @@ def _compute(run: Glp1Run, p: Parameters) -> None:
     aco_of = {r[0]: r[1] for r in people_rows}
     fill_rows = [
         (
-            run.pk,
-            aco_of[str(fills.mbi[i])],
-            str(fills.mbi[i]),
-            fills.fill_date[i].item(),
-            str(fills.ndc[i]),
-            table[str(fills.ndc[i])].product,
-            table[str(fills.ndc[i])].bridge_covered
-            and p.bridge_start.isoformat() <= str(fills.fill_date[i]) <= p.bridge_end.isoformat(),
-            int(fills.days_supply[i]),
-            int(fills.claim_id[i]) or None,
-            int(fills.patient_paid_cents[i]),
+            run.pk, aco_of[mbi], mbi, day, ndc, table[ndc].product,
+            table[ndc].bridge_covered and p.bridge_start <= day <= p.bridge_end, supply, claim or None, paid,
         )
-        for i in range(len(fills.mbi))
-        if str(fills.mbi[i]) in aco_of
-    ]
-    copy_rows(Glp1Beneficiary, BENE_COLUMNS, bene_rows, json_fields=("reasons", "comorbidities", "products"))
+        for mbi, day, ndc, supply, claim, paid in zip(
+            fills.mbi.tolist(), engine.dates(fills.fill_date), fills.ndc.tolist(), fills.days_supply.tolist(),
+            fills.claim_id.tolist(), fills.patient_paid_cents.tolist(), strict=True,
+        )
+        if mbi in aco_of
+    ]  # fmt: skip
+    lap("rows")
+    copy_rows(
+        Glp1Beneficiary, BENE_COLUMNS, bene_rows, json_fields=("reasons", "reason_keys", "comorbidities", "products")
+    )
     copy_rows(Glp1Fill, FILL_COLUMNS, fill_rows)
-    analyze(Glp1Beneficiary)
-    analyze(Glp1Fill)
+    # No ANALYZE: the pages read a run's rows through the (run, aco, …) indexes whatever the statistics say.
     lap("write")
 
     counts: dict[str, Any] = {"beneficiaries": len(results), "fills": len(fill_rows)}
@@ -173,8 +179,8 @@ def _whole_months(start: dt.date, through: dt.date, limit: int) -> int:
 
 
 BENE_COLUMNS = [
-    "run_id", "aco_id", "mbi", "tin", "npi", "first_name", "last_name", "status", "criterion", "reasons", "age",
-    "part_d_active", "part_d_last_fill", "bmi_code", "bmi_date", "bmi_claim_id", "bmi_source", "bmi_class",
+    "run_id", "aco_id", "mbi", "tin", "npi", "first_name", "last_name", "status", "criterion", "reasons", "reason_keys",
+    "age", "part_d_active", "part_d_last_fill", "bmi_code", "bmi_date", "bmi_claim_id", "bmi_source", "bmi_class",
     "comorbidities", "therapy_start", "product", "products", "switched", "fills", "days_supply", "last_fill",
     "covered_through", "pdc", "pdc_90", "pdc_180", "gaps", "discontinued_on", "months_supplied", "drug_cost_cents",
     "copay_cents", "patient_paid_cents", "spend_before_cents", "months_before", "spend_after_cents", "months_after",
@@ -202,7 +208,7 @@ def _beneficiary_row(
         after = (spend[1] if spend else 0) if months_after else None
     return (
         run_id, aco_id, mbi, tin or "", npi or "", first or "", last or "", r.status, r.criterion[:120],
-        json.dumps(r.reasons), r.age, part_d_active, r.part_d_last_fill,
+        json.dumps(r.reasons), json.dumps(r.reason_keys), r.age, part_d_active, r.part_d_last_fill,
         r.bmi.code if r.bmi else "", r.bmi.date if r.bmi else None, r.bmi.claim_id if r.bmi else None,
         r.bmi.source if r.bmi else None, r.bmi_class, json.dumps(r.comorbidity_rows()),
         t.start if t else None, t.product if t else "", json.dumps(t.products if t else []),

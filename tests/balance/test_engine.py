@@ -1,9 +1,9 @@
 """GLP-1 access rules (docs/balance.md, DOMAIN §9) on hand-worked beneficiaries. Each expectation was
 worked out from the rules, not by running the code.
 
-The date of interest is 2027-06-30; the Part D lookback is 12 months (fills from 2026-06-30) and the
-comorbidity/BMI lookback 24 months (codes from 2025-06-30). Unless a case says otherwise, each beneficiary
-is 70 on the date and had a Part D fill (a statin) on 2027-05-01.
+The date of interest is 2027-06-30; the Part D lookback is the 12 months up to it (fills from 2026-07-01)
+and the comorbidity/BMI lookback the 12 months up to it (codes from 2026-07-01). Unless a case says
+otherwise, each beneficiary is 70 on the date and had a Part D fill (a statin) on 2027-05-01.
 """
 
 from __future__ import annotations
@@ -156,12 +156,17 @@ def test_needs_confirmation_says_what_to_confirm() -> None:
         "the PAD is symptomatic."
     ]
     assert "uncontrolled" in run([BMI_32, HTN]).reasons[0]
+    assert run([BMI_28, PAD]).reason_keys == ["confirm_pad"]
+    assert run([BMI_32, HTN, PAD], part_d=None).reason_keys == ["confirm_hypertension", "confirm_pad", "confirm_part_d"]
 
 
 def test_not_eligible_says_why() -> None:
     assert run([BMI_25]).reasons == ["BMI under 27 (Z68.25 on 2027-03-01): the criteria start at BMI 27."]
     assert "without prediabetes, prior MI, prior stroke or PAD" in run([BMI_28, HTN]).reasons[0]
-    assert run([HFPEF]).reasons == ["No BMI code (Z68) on claims in the 24 months up to 2027-06-30."]
+    assert run([HFPEF]).reasons == ["No BMI code (Z68) on claims in the 12 months up to 2027-06-30."]
+    assert [run(c).reason_keys for c in ([BMI_25], [BMI_28, HTN], [BMI_32], [HFPEF])] == [
+        ["bmi_low"], ["bmi_27_alone"], ["bmi_30_alone"], ["no_bmi"],
+    ]  # fmt: skip
 
 
 def test_age_17_is_not_eligible() -> None:
@@ -176,10 +181,11 @@ def test_diabetes_glp1_user_stays_in_part_d() -> None:
     r = run([BMI_40], fills=[(OZEMPIC, "2027-04-01", 28)])
     assert r.status == "part_d"
     assert "another indication" in r.reasons[0]
-    # An Ozempic fill older than the Part D lookback does not exclude.
-    assert run([BMI_40], fills=[(OZEMPIC, "2026-05-01", 28)]).status == "likely"
+    # An Ozempic fill older than the Part D lookback (from 2026-07-01) does not exclude.
+    assert run([BMI_40], fills=[(OZEMPIC, "2026-06-30", 28)]).status == "likely"
     # A Bridge product filled before the Bridge began was filled under Part D for another indication.
-    assert run([BMI_40], fills=[(WEGOVY, "2026-06-30", 28)]).status == "part_d"
+    p = Parameters(bridge_start=D("2026-08-01"))
+    assert run([BMI_40], fills=[(WEGOVY, "2026-07-15", 28)], parameters=p).status == "part_d"
 
 
 def test_the_latest_bmi_code_counts_not_an_older_one() -> None:
@@ -196,9 +202,11 @@ def test_the_latest_bmi_code_counts_not_an_older_one() -> None:
 
 def test_pediatric_and_old_codes_are_not_read() -> None:
     assert run([("Z6854", "2027-03-01")]).reasons[0].startswith("No BMI code")
-    # Prediabetes coded 2025-06-29, a day before the 24-month lookback: not counted.
-    assert run([BMI_28, ("R7303", "2025-06-29")]).status == "not_eligible"
-    assert run([BMI_28, ("R7303", "2025-06-30")]).status == "likely"
+    # The 12 months up to 2027-06-30 begin on 2026-07-01: prediabetes coded the day before is not counted.
+    assert run([BMI_28, ("R7303", "2026-06-30")]).status == "not_eligible"
+    assert run([BMI_28, ("R7303", "2026-07-01")]).status == "likely"
+    # Nor a BMI code.
+    assert run([("Z6836", "2026-06-30")]).reason_keys == ["no_bmi"]
 
 
 def test_codes_with_dots_read_as_without() -> None:
@@ -212,8 +220,9 @@ def test_no_part_d_fill_makes_likely_a_confirmation() -> None:
         "Part D enrolment: no Part D fill on claims in the 12 months up to 2027-06-30; confirm the beneficiary is "
         "enrolled in a Part D plan."
     ]
-    assert run([BMI_35], part_d="2026-06-29").status == "confirm"  # a day before the lookback
-    assert run([BMI_35], part_d="2026-06-30").status == "likely"
+    # The 12 months up to 2027-06-30 begin on 2026-07-01.
+    assert run([BMI_35], part_d="2026-06-30").status == "confirm"
+    assert run([BMI_35], part_d="2026-07-01").status == "likely"
 
 
 def test_died_is_not_eligible() -> None:

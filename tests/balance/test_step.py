@@ -146,6 +146,7 @@ def test_the_step_over_loaded_claims(world: object, aco: ACO, other_aco: ACO) ->
     ]  # fmt: skip
     assert rows[DENIED].reasons[0].startswith("No BMI code") and not rows[DENIED].part_d_active
     assert rows[REPLACED].bmi_code == ""
+    assert [rows[m].reason_keys for m in (DIABETIC, CANDIDATE, DENIED)] == [["part_d_glp1"], [], ["no_bmi"]]
 
     fills = list(
         Glp1Fill.objects.filter(run=run).order_by("mbi", "fill_date").values_list("mbi", "fill_date", "bridge")

@@ -151,6 +151,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('likely', 'Likely eligible'), ('confirm', 'Needs clinical confirmation'), ('not_eligible', 'Not eligible'), ('treated', 'Treated under the Bridge'), ('part_d', 'On a GLP-1 under Part D')], max_length=12)),
                 ('criterion', models.CharField(blank=True, help_text='The access criterion met, in words.', max_length=120)),
                 ('reasons', models.JSONField(blank=True, default=list)),
+                ('reason_keys', models.JSONField(blank=True, default=list, help_text='The reasons as keys the pages group by (engine.REASON_LABELS).')),
                 ('age', models.PositiveSmallIntegerField(blank=True, null=True)),
                 ('part_d_active', models.BooleanField(default=False, verbose_name='Part D fill seen')),
                 ('part_d_last_fill', models.DateField(blank=True, null=True)),
