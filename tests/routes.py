@@ -432,13 +432,61 @@ def cara_rows(aco: ACO) -> CaraRows:
     return CaraRows(arrangement, membership.user, episode, reconciliation, document, proposal)
 
 
+@dataclass(frozen=True)
+class Glp1Rows:
+    run: Any  # the PY2027 GLP-1 run the ACO's pages read
+    beneficiary: Any  # the ACO's aligned beneficiary (``_mbi``) in it, likely eligible
+    enrolment: Any  # that beneficiary's lifestyle enrolment
+    session: Any  # one session of it
+
+
+def glp1_rows(aco: ACO) -> Glp1Rows:
+    """The ACO's matrix GLP-1 rows, made on first use: a successful PY2027 GLP-1 run over the latest alignment
+    run (made there if it has none) in which the ACO's aligned beneficiary is likely eligible, and that
+    beneficiary's lifestyle enrolment with one session. Make them before any snapshot (the matrix's world
+    does)."""
+    from django.utils import timezone
+
+    from apps.alignment.models import AlignedBeneficiary
+    from apps.balance.models import Glp1Beneficiary, Glp1Run, LifestyleEnrolment, LifestyleSession
+
+    mbi = _mbi(aco, ACO_ROUTES[0])
+    aligned_row = AlignedBeneficiary.objects.filter(aco=aco, mbi=mbi).order_by("-run__finished_at", "-run_id").first()
+    assert aligned_row is not None
+    run = (
+        Glp1Run.objects.filter(performance_year=2027, status="succeeded", beneficiaries__aco=aco)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    if run is None:
+        run = Glp1Run.objects.create(
+            performance_year=2027, alignment_run=aligned_row.run, as_of=dt.date(2027, 6, 30),
+            through=dt.date(2027, 6, 30), status="succeeded", finished_at=timezone.now(),
+        )  # fmt: skip
+    beneficiary = Glp1Beneficiary.objects.filter(run=run, aco=aco).order_by("id").first() or (
+        Glp1Beneficiary.objects.create(
+            run=run, aco=aco, mbi=mbi, tin=aligned_row.tin, npi=aligned_row.npi, status="likely",
+            criterion="BMI 35–39.9 (Z68.36 on 2027-03-01): BMI 35 or more", age=70, part_d_active=True,
+            bmi_code="Z6836", bmi_date=dt.date(2027, 3, 1), bmi_claim_id=1, bmi_source=5, bmi_class=35,
+        )
+    )  # fmt: skip
+    enrolment = LifestyleEnrolment.objects.filter(aco=aco).order_by("id").first() or (
+        LifestyleEnrolment.objects.create(aco=aco, mbi=beneficiary.mbi, programme="nutrition",
+                                          enrolled_on=dt.date(2027, 3, 1))
+    )  # fmt: skip
+    session = enrolment.sessions.order_by("id").first() or LifestyleSession.objects.create(
+        enrolment=enrolment, session_date=dt.date(2027, 3, 15), minutes=45
+    )
+    return Glp1Rows(run, beneficiary, enrolment, session)
+
+
 # URL keyword -> a value that belongs to the ACO. New apps register their keywords here.
 KWARG_VALUES: dict[str, Callable[[ACO, Route], object]] = {
     "aco_id": lambda aco, r: aco.aco_id,
     "row_id": _row,
     "request_id": _change_request,
     "performance_year": _performance_year,
-    "area": lambda aco, r: "glp1",
+    "area": lambda aco, r: "planning",
     "measure": lambda aco, r: "acr",
     "log_id": _log,
     "run_id": _run,
@@ -459,6 +507,8 @@ KWARG_VALUES: dict[str, Callable[[ACO, Route], object]] = {
     "proposal_id": lambda aco, r: cara_rows(aco).proposal.pk,  # a CARA design proposal of the ACO
     "optout_id": _optout,  # an open data-sharing opt-out (medicaid:optout_revoke)
     "gap_id": _care_gap,  # a care gap on the worklist (quality:care_gap_detail)
+    "enrolment_id": lambda aco, r: glp1_rows(aco).enrolment.pk,  # a GLP-1 lifestyle enrolment of the ACO
+    "session_id": lambda aco, r: glp1_rows(aco).session.pk,  # a session of that enrolment
 }
 
 

@@ -255,7 +255,7 @@ def world(aco: ACO, other_aco: ACO, admin: User, analyst: User, outsider: User, 
         aco=aco, mbi="1EG4TE5MK73", declined_on=dt.date(2026, 5, 1), recorded_by=admin
     )
     routes.cara_rows(aco)  # an active EBRA with its Preferred Provider user, episode, reconciliation, statement
-    return World(
+    made = World(
         victim=aco,
         other=other_aco,
         participant=ParticipantFactory.create(aco=aco, tin="111000001", legal_name="Harbor"),
@@ -268,6 +268,8 @@ def world(aco: ACO, other_aco: ACO, admin: User, analyst: User, outsider: User, 
         aligned=aligned(run, aco, "1EG4TE5MK73"),
         export=export,
     )
+    routes.glp1_rows(aco)  # a GLP-1 run with the aligned beneficiary likely eligible, a lifestyle enrolment
+    return made
 
 
 def snapshot(world: World) -> dict[str, Any]:
@@ -291,6 +293,18 @@ def snapshot(world: World) -> dict[str, Any]:
         "opt_outs": list(DataSharingOptOut.objects.order_by("id").values()),
         "arrangements": list(PartnershipArrangement.objects.order_by("id").values()),
         "cara": _cara_rows(),
+        "glp1": _glp1_rows(),
+    }
+
+
+def _glp1_rows() -> dict[str, Any]:
+    from apps.balance.models import LifestyleEnrolment, LifestyleSession, Outreach, OutreachChange
+
+    return {
+        "outreach": list(Outreach.objects.order_by("id").values()),
+        "outreach_changes": OutreachChange.objects.count(),
+        "enrolments": list(LifestyleEnrolment.objects.order_by("id").values()),
+        "sessions": list(LifestyleSession.objects.order_by("id").values()),
     }
 
 

@@ -23,7 +23,8 @@ ACO_AREAS: list[tuple[str, str, str | None]] = [
     ("medicaid", "Medicaid integration", "medicaid:overview"),
     ("benefits", "BEs and BEIs", "benefits:catalogue"),
     ("cara", "CARA episodes and arrangements", "cara:overview"),
-    ("glp1", "GLP-1 access (BALANCE)", None),
+    ("glp1", "GLP-1 access (BALANCE)", "balance:overview"),
+    ("planning", "What-if planner", None),
     ("reports", "Reports", "reports:list"),
 ]
 COMING_AREAS = {slug: label for slug, label, url in ACO_AREAS if url is None}

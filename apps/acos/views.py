@@ -19,6 +19,7 @@ from apps.accounts.selectors import request_user
 from apps.accounts.services import access_log_record
 from apps.reviews.selectors import version_diff
 from lead_portal.exports import csv_writer
+from lead_portal.text import in_sentence
 from lead_portal.uploads import upload_bytes
 
 from . import selectors, services
@@ -41,9 +42,7 @@ LIST_PAGES = {
 
 
 # Parts of the model the portal does not cover yet and that have no page in the navigation.
-COMING_WITHOUT_PAGE = [
-    "a what-if planner for settlement scenarios",
-]
+COMING_WITHOUT_PAGE: list[str] = []
 
 
 def _py_url(name: str, aco_id: str, performance_year: int, **kwargs: Any) -> str:
@@ -551,5 +550,5 @@ class ComingView(ACOScopedMixin, TemplateView):
         area = self.kwargs["area"]
         if area not in COMING_AREAS:
             raise Http404("No such area.")
-        context.update(area=area, area_label=COMING_AREAS[area])
+        context.update(area=area, area_label=COMING_AREAS[area], area_in_sentence=in_sentence(COMING_AREAS[area]))
         return context

@@ -345,7 +345,8 @@ def _day(value: Any) -> dt.date | None:
 
 def dates(values: Array) -> list[dt.date | None]:
     """datetime64[D] values as dates (None for NaT), converted at once."""
-    return np.asarray(values, dtype="datetime64[D]").astype(object).tolist()  # type: ignore[no-any-return]
+    out: list[dt.date | None] = np.asarray(values, dtype="datetime64[D]").astype(object).tolist()
+    return out
 
 
 @dataclass(frozen=True)
@@ -408,7 +409,8 @@ def _latest(groups: Array, *order: Array) -> Array:
     rows = np.lexsort((*reversed(order), groups))
     g = groups[rows]
     last = np.flatnonzero(np.append(g[1:] != g[:-1], True))
-    return rows[last]  # type: ignore[no-any-return]
+    picked: Array = rows[last]
+    return picked
 
 
 def evaluate(
@@ -460,7 +462,7 @@ def evaluate(
 
     def evidence(rows: Array) -> list[Evidence]:
         return [
-            Evidence(code=c, date=d, claim_id=int(k), source=int(s))
+            Evidence(code=c, date=d or dt.date.min, claim_id=int(k), source=int(s))
             for c, d, k, s in zip(
                 codes[rows].tolist(), dates(days[rows]), claims[rows].tolist(), sources[rows].tolist(), strict=True
             )

@@ -232,11 +232,13 @@ def part_d(
         if (d := _date(day)) is not None:
             latest[mbi] = d
         for ndc, when, supply, claim, paid in json.loads(found) if isinstance(found, str) else found or []:
+            if (filled := _date(when)) is None:
+                continue
             fills.append(
                 (
                     mbi,
                     ndc,
-                    _date(when),
+                    filled,
                     int(round(float(supply or 0))),
                     int(claim or 0),
                     int(round(float(paid or 0) * 100)),

@@ -1,5 +1,9 @@
 """GLP-1 access pages: the dashboard area (included by urls.py under /acos/)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from . import views_dashboard
+
+urlpatterns: list[URLPattern] = [
+    path("<str:aco_id>/glp1/", views_dashboard.OverviewView.as_view(), name="overview"),
+]

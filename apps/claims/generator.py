@@ -1895,8 +1895,7 @@ class _Chunk:
         eligible = (band >= 2) | ((band == 1) & comorbid) | ((band == 0) & comorbid)
         on_obesity = ~diabetes & (band >= 0) & (r.random(n) < np.where(eligible, 0.18, 0.04))
         on_obesity |= self.glp1_force
-        obesity_rows = [i for i, d in enumerate(codes.DRUGS) if d[7] == "obesity"]
-        ob_pick = np.array(obesity_rows)[_choice(r, [codes.DRUGS[i][3] for i in obesity_rows], n)]
+        on_diabetes = diabetes & (r.random(n) < codes.GLP1_DIABETES_SHARE)
         rx = _Acc(
             {
                 "bene": np.int64(0),
@@ -1908,24 +1907,13 @@ class _Chunk:
             }
         )
         for i, (_, _, cond, p, ds_options, _, _, glp1, _) in enumerate(codes.DRUGS):
-            if glp1 == "obesity":
-                user = on_obesity & (ob_pick == i)
-                start = _days_between(r, np.maximum(self.w_start, bridge), self.w_end)
-                stop = np.where(r.random(n) < 0.3, start + r.integers(56, 200, n), FAR)
-            else:
-                has = self.cond[:, C[cond]] if cond else np.ones(n, dtype=bool)
-                user = has & (r.random(n) < p)
-                already = r.random(n) < 0.7
-                start = np.where(
-                    already, self.w_start - r.integers(0, 60, n), _days_between(r, self.w_start, self.w_end)
-                )
-                stop = np.where(r.random(n) < 0.15, _days_between(r, start, self.w_end), FAR)
-            if glp1 == "obesity" and self.glp1_force.any():  # the showcase takes Zepbound
-                user &= ~self.glp1_force
-            if i == obesity_rows[-1] and self.glp1_force.any():
-                user |= self.glp1_force
-                start = np.where(self.glp1_force, np.maximum(self.w_start, bridge) + 10, start)
-                stop = np.where(self.glp1_force, FAR, stop)
+            if glp1:
+                continue  # GLP-1 courses, below
+            has = self.cond[:, C[cond]] if cond else np.ones(n, dtype=bool)
+            user = has & (r.random(n) < p)
+            already = r.random(n) < 0.7
+            start = np.where(already, self.w_start - r.integers(0, 60, n), _days_between(r, self.w_start, self.w_end))
+            stop = np.where(r.random(n) < 0.15, _days_between(r, start, self.w_end), FAR)
             u = np.flatnonzero(user & (self.w_end >= np.maximum(self.w_start, start)))
             ds = np.array(ds_options)[(r.random(u.size) * len(ds_options)).astype(np.int64)]
             rx.add(
@@ -1937,6 +1925,7 @@ class _Chunk:
                 ds=ds,
                 adh=r.uniform(0.65, 1.0, u.size),
             )
+        self._glp1_courses(rx, on_obesity, on_diabetes, bridge)
         presc = rx.get()
         n_rx = presc["bene"].size
         if n_rx >= 100_000:
@@ -1998,6 +1987,62 @@ class _Chunk:
             "copay": copay.astype(np.int64),
             "daw": np.where(brand & (r.random(b.size) < 0.1), b"1", b"0").astype("S1"),
         }
+
+    def _glp1_courses(self, rx: _Acc, on_obesity: BoolArray, on_diabetes: BoolArray, bridge: int) -> None:
+        """GLP-1 prescriptions (generator_codes.GLP1_COURSES), one per strength: a course starts on the
+        lowest strength and goes up one strength a fill (GLP1_STEP_DAYS) to a maintenance dose drawn per
+        beneficiary; diabetes users already on therapy before the window are on their maintenance dose.
+        Obesity courses start on or after the Bridge start (they are Bridge fills); some beneficiaries
+        stop after two to six months, and some pause (the next fill comes 60 days or more late) and
+        resume. Vectorised over beneficiaries; the loops run over the small course table."""
+        r, n = self.rng, self.n
+        courses = codes.GLP1_COURSES
+        ob = [k for k, c in enumerate(courses) if c[1] == "obesity"]
+        dm = [k for k, c in enumerate(courses) if c[1] == "diabetes"]
+        ob_pick = np.array(ob)[_choice(r, [courses[k][2] for k in ob], n)]
+        dm_pick = np.array(dm)[_choice(r, [courses[k][2] for k in dm], n)]
+        course = np.where(on_obesity, ob_pick, np.where(on_diabetes, dm_pick, -1))
+        force = self.glp1_force
+        course = np.where(force, next(k for k in ob if courses[k][0] == "Zepbound"), course)  # the showcase
+        obesity = on_obesity | force
+        first_day = np.maximum(self.w_start, bridge)
+        ob_start = _days_between(r, first_day, self.w_end)
+        ob_stop = np.where(r.random(n) < 0.3, ob_start + r.integers(60, 184, n), FAR)
+        already = ~obesity & (r.random(n) < 0.7)
+        dm_start = np.where(already, self.w_start - r.integers(0, 60, n), _days_between(r, self.w_start, self.w_end))
+        dm_stop = np.where(r.random(n) < 0.15, _days_between(r, dm_start, self.w_end), FAR)
+        start = np.where(obesity, ob_start, dm_start)
+        stop = np.where(obesity, ob_stop, dm_stop)
+        start = np.where(force, first_day + 10, start)
+        stop = np.where(force, FAR, stop)
+        stop = np.minimum(stop, self.w_end)
+        n_steps = np.array([len(c[3]) for c in courses])
+        lowest = np.array([c[4] for c in courses])
+        c0 = np.maximum(course, 0)
+        target = lowest[c0] + (r.random(n) * (n_steps[c0] - lowest[c0])).astype(np.int64)
+        first = np.where(already, target, 0)
+        maint_start = start + (target - first) * codes.GLP1_STEP_DAYS
+        pause = (r.random(n) < 0.15) & ~force
+        pause_at = np.where(pause, maint_start + r.integers(28, 120, n), FAR)
+        resume_at = pause_at + r.integers(62, 120, n)
+        adh = r.uniform(0.7, 1.0, n)
+        pick = r.random(n)
+        for k, (_, _, _, steps, _) in enumerate(courses):
+            mine = course == k
+            for j, name in enumerate(steps):
+                i = codes.DRUG_INDEX[name]
+                ds_options = np.array(codes.DRUGS[i][4])
+                on_step = mine & (first <= j) & (j <= target)
+                s_j = start + (j - first) * codes.GLP1_STEP_DAYS
+                up = j < target
+                e_j = np.where(up, s_j + codes.GLP1_STEP_DAYS - 1, np.minimum(stop, pause_at - 1))
+                e_j = np.minimum(e_j, stop)
+                ds = np.where(up, ds_options[0], ds_options[(pick * ds_options.size).astype(np.int64)])
+                for seg_start, seg_stop, seg in ((s_j, e_j, on_step), (resume_at, stop, on_step & ~up & pause)):
+                    u = np.flatnonzero(
+                        seg & (seg_start <= seg_stop) & (self.w_end >= np.maximum(self.w_start, seg_start))
+                    )
+                    rx.add(u.size, bene=u, drug=i, start=seg_start[u], stop=seg_stop[u], ds=ds[u], adh=adh[u])
 
     # -- building the layout tables ------------------------------------------------------------
     def _effective(self, thru: IntArray, base_lag: int, mean_extra: float) -> tuple[IntArray, IntArray]:

@@ -400,17 +400,32 @@ DRUGS: tuple[tuple[str, str, str, float, tuple[int, ...], float, bool, str, str]
     ("Jardiance 10 mg", "00597015230", "diabetes", 0.12, (30,), 30, True, "", ""),
     ("Januvia 100 mg", "00006027731", "diabetes", 0.08, (30,), 30, True, "", ""),
     ("Lantus SoloStar", "00088221905", "diabetes", 0.12, (30,), 15, True, "", "46"),
-    ("Ozempic 0.25/0.5 mg", "00169418113", "diabetes", 0.04, (28,), 3, True, "diabetes", ""),  # verified
-    ("Ozempic 1 mg", "00169413013", "diabetes", 0.07, (28, 84), 3, True, "diabetes", ""),  # verified
-    ("Ozempic 2 mg", "00169477212", "diabetes", 0.03, (28,), 3, True, "diabetes", "46"),  # verified
-    ("Mounjaro 2.5 mg", "00002150680", "diabetes", 0.03, (28,), 2, True, "diabetes", ""),  # verified
-    ("Mounjaro 15 mg", "00002145780", "diabetes", 0.03, (28,), 2, True, "diabetes", "46"),  # verified
-    ("Trulicity 1.5 mg", "00002143380", "diabetes", 0.04, (28,), 2, True, "diabetes", ""),
-    ("Wegovy 0.25 mg", "00169452514", "obesity", 0.10, (28,), 2, True, "obesity", ""),  # verified
-    ("Wegovy 1 mg", "00169450114", "obesity", 0.10, (28,), 2, True, "obesity", ""),  # verified
-    ("Wegovy 2.4 mg", "00169452414", "obesity", 0.15, (28,), 3, True, "obesity", ""),  # verified
-    ("Wegovy 1.5 mg tablet", "00169441531", "obesity", 0.10, (30,), 30, True, "obesity", ""),  # verified
-    ("Zepbound 2.5 mg", "00002250680", "obesity", 0.10, (28,), 2, True, "obesity", ""),  # verified
+    # GLP-1s: the NDCs are rows of reference/glp1/ndcs.csv; who takes them, and the titration from
+    # one strength to the next, is GLP1_COURSES below (the probability column is not used for them).
+    ("Ozempic 0.25/0.5 mg", "00169418113", "diabetes", 0.0, (28,), 1.5, True, "diabetes", ""),  # verified
+    ("Ozempic 1 mg", "00169413013", "diabetes", 0.0, (28, 84), 3, True, "diabetes", ""),  # verified
+    ("Ozempic 2 mg", "00169477212", "diabetes", 0.0, (28,), 3, True, "diabetes", "46"),  # verified
+    ("Ozempic 9 mg tablet", "00169170930", "diabetes", 0.0, (30,), 30, True, "diabetes", ""),  # verified
+    ("Rybelsus 3 mg", "00169430330", "diabetes", 0.0, (30,), 30, True, "diabetes", ""),  # verified
+    ("Mounjaro 2.5 mg", "00002150680", "diabetes", 0.0, (28,), 2, True, "diabetes", ""),
+    ("Mounjaro 15 mg", "00002145780", "diabetes", 0.0, (28,), 2, True, "diabetes", "46"),
+    ("Trulicity 0.75 mg", "00002143380", "diabetes", 0.0, (28,), 2, True, "diabetes", ""),
+    ("Trulicity 4.5 mg", "00002318280", "diabetes", 0.0, (28, 84), 2, True, "diabetes", "46"),  # verified
+    ("Victoza 18 mg/3 mL x2", "00169406012", "diabetes", 0.0, (30,), 6, True, "diabetes", ""),  # verified
+    ("Victoza 18 mg/3 mL x3", "00169406013", "diabetes", 0.0, (30,), 9, True, "diabetes", ""),  # verified
+    ("Wegovy 0.25 mg", "00169452514", "obesity", 0.0, (28,), 2, True, "obesity", ""),
+    ("Wegovy 0.5 mg", "00169450514", "obesity", 0.0, (28,), 2, True, "obesity", ""),  # verified
+    ("Wegovy 1 mg", "00169450114", "obesity", 0.0, (28,), 2, True, "obesity", ""),  # verified
+    ("Wegovy 1.7 mg", "00169451714", "obesity", 0.0, (28,), 3, True, "obesity", ""),
+    ("Wegovy 2.4 mg", "00169452414", "obesity", 0.0, (28,), 3, True, "obesity", ""),
+    ("Wegovy 1.5 mg tablet", "00169441531", "obesity", 0.0, (30,), 30, True, "obesity", ""),  # verified
+    ("Zepbound 2.5 mg", "00002250680", "obesity", 0.0, (28,), 2, True, "obesity", ""),
+    ("Zepbound 5 mg", "00002249580", "obesity", 0.0, (28,), 2, True, "obesity", ""),
+    ("Zepbound 7.5 mg", "00002248480", "obesity", 0.0, (28,), 2, True, "obesity", ""),
+    ("Zepbound 10 mg", "00002247180", "obesity", 0.0, (28,), 2, True, "obesity", ""),  # verified
+    ("Zepbound 12.5 mg", "00002246080", "obesity", 0.0, (28,), 2, True, "obesity", ""),
+    ("Zepbound 15 mg", "00002245780", "obesity", 0.0, (28,), 2, True, "obesity", ""),  # verified
+    ("Foundayo 5.5 mg", "00002479431", "obesity", 0.0, (30,), 30, True, "obesity", ""),  # verified
     ("furosemide 40 mg", "71610004930", "hf", 0.45, (30,), 30, False, "", "06"),  # verified
     ("furosemide 40 mg", "68071353609", "hf", 0.15, (90,), 30, False, "", ""),  # verified
     ("Entresto 49/51 mg", "00078077720", "hf", 0.15, (30,), 60, True, "", "06"),
@@ -443,6 +458,39 @@ DRUGS: tuple[tuple[str, str, str, float, tuple[int, ...], float, bool, str, str]
     ("omeprazole 20 mg", "16714063401", "", 0.25, (30,), 30, False, "", ""),  # verified
 )
 GLP1_NDCS = frozenset(d[1] for d in DRUGS if d[7])
+DRUG_INDEX = {d[0]: i for i, d in enumerate(DRUGS)}
+
+# GLP-1 courses: product, use, share among that use's users, the strengths in titration order (DRUGS
+# names; one fill of each on the way up), and the lowest step a user stays on (the maintenance dose
+# is drawn between it and the last). Obesity products are the four the Medicare GLP-1 Bridge covers;
+# only NDCs found in an FDA listing are used (reference/glp1/README.md), so a product whose other
+# strengths were not found stays on the one it has.
+GLP1_COURSES: tuple[tuple[str, str, float, tuple[str, ...], int], ...] = (
+    (
+        "Wegovy (injection)",
+        "obesity",
+        0.30,
+        ("Wegovy 0.25 mg", "Wegovy 0.5 mg", "Wegovy 1 mg", "Wegovy 1.7 mg", "Wegovy 2.4 mg"),
+        3,
+    ),
+    ("Wegovy (tablet)", "obesity", 0.15, ("Wegovy 1.5 mg tablet",), 0),
+    (
+        "Zepbound",
+        "obesity",
+        0.40,
+        ("Zepbound 2.5 mg", "Zepbound 5 mg", "Zepbound 7.5 mg", "Zepbound 10 mg", "Zepbound 12.5 mg", "Zepbound 15 mg"),
+        1,
+    ),
+    ("Foundayo", "obesity", 0.15, ("Foundayo 5.5 mg",), 0),
+    ("Ozempic", "diabetes", 0.30, ("Ozempic 0.25/0.5 mg", "Ozempic 1 mg", "Ozempic 2 mg"), 1),
+    ("Ozempic (tablet)", "diabetes", 0.05, ("Ozempic 9 mg tablet",), 0),
+    ("Rybelsus", "diabetes", 0.10, ("Rybelsus 3 mg",), 0),
+    ("Mounjaro", "diabetes", 0.25, ("Mounjaro 2.5 mg", "Mounjaro 15 mg"), 1),
+    ("Trulicity", "diabetes", 0.20, ("Trulicity 0.75 mg", "Trulicity 4.5 mg"), 1),
+    ("Victoza", "diabetes", 0.10, ("Victoza 18 mg/3 mL x2", "Victoza 18 mg/3 mL x3"), 0),
+)
+GLP1_DIABETES_SHARE = 0.22  # of beneficiaries with diabetes, on a GLP-1 under Part D
+GLP1_STEP_DAYS = 28  # one fill per strength on the way up
 
 # ---------------------------------------------------------------------------------------------
 # DME (CCLF6): HCPCS, allowed per unit in dollars, condition ("" frail/any), modifier, monthly rental.

@@ -52,12 +52,12 @@ from apps.acos.models import ACO, Election, ModelParameters
 from apps.alignment import selectors as alignment_selectors
 from apps.alignment import services as alignment_services
 from apps.alignment.models import AlignmentRun
+from apps.balance import services as balance_services
 from apps.cara import arrangements as cara_arrangements
 from apps.cara import payments as cara_payments
 from apps.cara import services as cara_services
 from apps.cara.models import EpisodeRun
 from apps.claims.models import CCLFFile, PartABenefitCodes, PartBBenefitCodes
-from apps.balance import services as balance_services
 from apps.medicaid.duals import services as medicaid_services
 from apps.quality import pipeline as quality_pipeline
 from apps.quality.models import MeasureCode, MeasureDefinition, MeasureResult, QualityRun, QualityScore

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,11 +37,11 @@ AS_OF = dt.date(2027, 6, 30)
 STATIN, WEGOVY, OZEMPIC = "55111012230", "00169452414", "00169413013"
 
 
-def _line(uniq: int, cntl: str, who: str, day: str, code: str, **kw: object) -> str:
+def _line(uniq: int, cntl: str, who: str, day: str, code: str, **kw: Any) -> str:
     dates = {"CLM_FROM_DT": day, "CLM_THRU_DT": day, "CLM_LINE_FROM_DT": day, "CLM_LINE_THRU_DT": day}
     return part_b(
         uniq, cntl, BENE_MBI_ID=who, CLM_LINE_DGNS_CD=code, CLM_DGNS_1_CD=code, CLM_EFCTV_DT=day, **(dates | kw)
-    )  # type: ignore[arg-type]
+    )
 
 
 def _fill(uniq: int, rx: int, who: str, ndc: str, day: str, days: int = 28, **kw: object) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from django.conf import settings
 
 from apps.acos.lists import parse_list_csv
 from apps.acos.reference import npi_is_valid, ruca_zip_codes
@@ -546,6 +547,54 @@ def test_dme_and_part_d(records: Callable[[str, str], Records]) -> None:
     assert ndcs & obesity
     assert {r["CLM_LINE_DAYS_SUPLY_QTY"] for r in fills} >= {"28.0000", "30.0000"}
     assert all(npi_is_valid(r["CLM_SRVC_PRVDR_GNRC_ID_NUM"]) for r in fills)
+
+
+def _glp1_table() -> dict[str, dict[str, str]]:
+    with (Path(settings.BASE_DIR) / "reference" / "glp1" / "ndcs.csv").open(newline="", encoding="utf-8") as fh:
+        return {row["ndc"]: row for row in csv.DictReader(fh)}
+
+
+def test_generator_glp1_ndcs_are_rows_of_the_reference_table() -> None:
+    table = _glp1_table()
+    glp1 = [d for d in codes.DRUGS if d[7]]
+    assert {d[1] for d in glp1} == codes.GLP1_NDCS <= set(table)
+    for _, ndc, _, _, _, _, _, use, _ in glp1:
+        assert table[ndc]["use"] == use
+        assert (table[ndc]["bridge_covered"] == "true") == (use == "obesity")
+    bridge = {row["product"] for row in table.values() if row["bridge_covered"] == "true"}
+    assert bridge == {"Wegovy (injection)", "Wegovy (tablet)", "Zepbound", "Foundayo"}
+    courses = {c[0] for c in codes.GLP1_COURSES if c[1] == "obesity"}
+    assert courses == bridge
+    for _, _, _, steps, lowest in codes.GLP1_COURSES:
+        assert all(name in codes.DRUG_INDEX for name in steps) and 0 <= lowest < len(steps)
+
+
+def test_glp1_fills_are_table_ndcs_and_bridge_fills_start_with_the_bridge(
+    records: Callable[[str, str], Records], tmp_path: Path
+) -> None:
+    table = _glp1_table()
+    fills = [r for r in records("CCLF7", "") if r["CLM_LINE_NDC_CD"] in codes.GLP1_NDCS]
+    assert fills and {r["CLM_LINE_NDC_CD"] for r in fills} <= set(table)
+    # A bundle of 1,000 has fills of every Bridge product, all on or after the Bridge start, and
+    # courses that start on the lowest strength.
+    big = _bundle(tmp_path / "big", beneficiaries=1000, acos=2, runout=False)
+    lay = layout("CCLF7")
+    text = _package_files(big)[("", "CCLF7")].read_text(encoding="ascii")
+    rows = [{f.name: line[f.start - 1 : f.end].strip() for f in lay.fields} for line in text.splitlines()]
+    glp1 = [r for r in rows if r["CLM_LINE_NDC_CD"] in codes.GLP1_NDCS]
+    assert {r["CLM_LINE_NDC_CD"] for r in glp1} <= set(table)
+    products = {table[r["CLM_LINE_NDC_CD"]]["product"] for r in glp1}
+    assert products >= {"Wegovy (injection)", "Wegovy (tablet)", "Zepbound", "Foundayo", "Rybelsus"}
+    bridge = [r for r in glp1 if table[r["CLM_LINE_NDC_CD"]]["bridge_covered"] == "true"]
+    assert min(r["CLM_LINE_FROM_DT"] for r in bridge) >= "2026-07-01"
+    assert Counter(r["CLM_LINE_BENE_PMT_AMT"] for r in bridge).most_common(1)[0][0] == "50.00"
+    first: dict[tuple[str, str], tuple[str, str]] = {}
+    for r in bridge:
+        key = (r["BENE_MBI_ID"], table[r["CLM_LINE_NDC_CD"]]["product"])
+        first[key] = min(first.get(key, ("9999", "")), (r["CLM_LINE_FROM_DT"], r["CLM_LINE_NDC_CD"]))
+    lowest = {"Zepbound": "00002250680", "Wegovy (injection)": "00169452514"}
+    starts = [ndc == lowest[p] for (_, p), (_, ndc) in first.items() if p in lowest]
+    assert starts and sum(starts) >= 0.8 * len(starts)
 
 
 # ---------------------------------------------------------------------------------------------
