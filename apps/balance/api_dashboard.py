@@ -20,6 +20,10 @@ from . import selectors_dashboard as dash
 from .models import Glp1Run
 
 NOT_CAUSAL = "Observational, not causal: the same beneficiaries before and after their start."
+LIFESTYLE_NOT_CAUSAL = (
+    "Observational, not causal: those who join a lifestyle programme differ from those who do not. In a programme: "
+    "an enrolment recorded by the ACO, current or ended."
+)
 
 
 class Glp1DashboardRunSerializer(serializers.ModelSerializer[Glp1Run]):
@@ -121,6 +125,28 @@ class Glp1ReasonSerializer(serializers.Serializer[Any]):
     beneficiaries = serializers.IntegerField(help_text="A beneficiary with several reasons counts under each.")
 
 
+class Glp1LifestyleRowSerializer(serializers.Serializer[Any]):
+    key = serializers.CharField(help_text=f"{dash.IN_PROGRAMME} or {dash.NOT_IN_PROGRAMME}")
+    # Named like the selectors' field; DRF's Field has a ``label`` attribute of another type.
+    label = serializers.CharField()  # type: ignore[assignment]
+    treated = serializers.IntegerField(help_text="Treated beneficiaries in the group.")
+    mean_pdc = serializers.FloatField(allow_null=True, help_text="Mean PDC, start to as-of (0–1).")
+    observed_90 = serializers.IntegerField(help_text="Started at least 90 days before the as-of date.")
+    adherent_90 = serializers.IntegerField(help_text="Of observed_90, PDC over the first 90 days ≥ the threshold.")
+    share_adherent_90 = serializers.FloatField(allow_null=True, help_text="adherent_90 as a % of observed_90.")
+    sessions = serializers.IntegerField(help_text="Lifestyle sessions recorded for the group (0: not in one).")
+    sessions_per_participant = serializers.FloatField(
+        allow_null=True, help_text="sessions / treated for those in a programme; null for those not in one."
+    )
+
+
+class Glp1LifestyleSerializer(serializers.Serializer[Any]):
+    note = serializers.CharField()
+    rows = Glp1LifestyleRowSerializer(
+        many=True, help_text="In a lifestyle programme, then not in one; empty when nobody is treated."
+    )
+
+
 class Glp1SummarySerializer(serializers.Serializer[Any]):
     aco_id = serializers.CharField()
     performance_year = serializers.IntegerField()
@@ -133,6 +159,7 @@ class Glp1SummarySerializer(serializers.Serializer[Any]):
     cost = Glp1CostSerializer()
     spending = Glp1SpendingSerializer()
     tins = Glp1TinSerializer(many=True)
+    lifestyle = Glp1LifestyleSerializer(help_text="Adherence of the treated by lifestyle participation.")
 
 
 def headline_data(h: dash.Headline) -> dict[str, Any]:
@@ -207,6 +234,23 @@ def summary_data(d: dash.Dashboard, aco_id: str) -> dict[str, Any]:
             }
             for t in d.tins
         ],  # fmt: skip
+        "lifestyle": {
+            "note": LIFESTYLE_NOT_CAUSAL,
+            "rows": [
+                {
+                    "key": r.key,
+                    "label": r.label,
+                    "treated": r.treated,
+                    "mean_pdc": r.mean_pdc,
+                    "observed_90": r.observed_90,
+                    "adherent_90": r.adherent_90,
+                    "share_adherent_90": r.share_adherent_90,
+                    "sessions": r.sessions,
+                    "sessions_per_participant": r.sessions_per_participant,
+                }
+                for r in d.lifestyle
+            ],
+        },
     }
 
 

@@ -1,7 +1,7 @@
 """REST API of the GLP-1 outreach worklist, scoped as the pages are (the same selectors and the same outreach
-services): the worklist with its filters, a beneficiary's GLP-1 detail with the fills, and the outreach (read,
-``PATCH``, and a bulk change). Another ACO's beneficiary answers 404; an analyst's write answers 403; every
-read of beneficiary-level data is access-logged."""
+services): the worklist with its filters, a beneficiary's GLP-1 detail with the fills and the lifestyle
+participation, and the outreach (read, ``PATCH``, and a bulk change). Another ACO's beneficiary answers 404; an
+analyst's write answers 403; every read of beneficiary-level data is access-logged."""
 
 from __future__ import annotations
 
@@ -22,7 +22,15 @@ from apps.acos.api import PY_PARAM, ACOScopedViewSet
 from . import outreach as services
 from . import packet, selectors
 from . import selectors_worklist as worklist
-from .models import EligibilityStatus, Glp1Beneficiary, Glp1Fill, Glp1Run, OutreachChange, OutreachStatus
+from .models import (
+    EligibilityStatus,
+    Glp1Beneficiary,
+    Glp1Fill,
+    Glp1Run,
+    LifestyleProgramme,
+    OutreachChange,
+    OutreachStatus,
+)
 
 
 class WorklistRowSerializer(serializers.ModelSerializer[Glp1Beneficiary]):
@@ -102,6 +110,19 @@ class OutreachSerializer(serializers.Serializer[Any]):
     history = OutreachChangeSerializer(many=True, help_text="Every change, newest first")
 
 
+class LifestyleParticipationSerializer(serializers.Serializer[Any]):
+    """The beneficiary's lifestyle participation with the ACO (enrolments current or ended)."""
+
+    enrolled = serializers.BooleanField(help_text="False: not enrolled in a lifestyle programme")
+    # Text, not an enum: the programme's choice set already has its name in the schema.
+    programmes = serializers.ListField(
+        child=serializers.CharField(), help_text=f"Programme codes: {', '.join(LifestyleProgramme.values)}"
+    )
+    programme_labels = serializers.ListField(child=serializers.CharField(), help_text="The programmes' names")
+    sessions = serializers.IntegerField(help_text="Sessions attended across the programmes")
+    last_session = serializers.DateField(allow_null=True, help_text="Null: no session yet")
+
+
 class BeneficiaryDetailSerializer(serializers.ModelSerializer[Glp1Beneficiary]):
     """A beneficiary's GLP-1 eligibility with its evidence, therapy, adherence, cost, fills and outreach."""
 
@@ -111,6 +132,7 @@ class BeneficiaryDetailSerializer(serializers.ModelSerializer[Glp1Beneficiary]):
     fills_list = FillSerializer(many=True, read_only=True, source="fill_rows", help_text="Oldest first")
     questions = serializers.ListField(child=serializers.DictField(), read_only=True, source="question_rows")
     outreach = OutreachSerializer(read_only=True, source="outreach_data")
+    lifestyle = LifestyleParticipationSerializer(read_only=True, source="lifestyle_data")
 
     class Meta:
         model = Glp1Beneficiary
@@ -120,7 +142,7 @@ class BeneficiaryDetailSerializer(serializers.ModelSerializer[Glp1Beneficiary]):
             "comorbidities", "therapy_start", "product", "products", "switched", "fills", "days_supply", "last_fill",
             "covered_through", "pdc", "pdc_90", "pdc_180", "gaps", "discontinued_on", "months_supplied",
             "drug_cost_cents", "copay_cents", "patient_paid_cents", "spend_before_cents", "months_before",
-            "spend_after_cents", "months_after", "fills_list", "questions", "outreach",
+            "spend_after_cents", "months_after", "fills_list", "questions", "outreach", "lifestyle",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -240,6 +262,7 @@ class Glp1WorklistViewSet(ACOScopedViewSet):
             for q in packet.questions(row=row, fills=fills, parameters=run.parameters or {}, as_of=run.as_of)
         ]
         row.outreach_data = self._outreach(row.mbi)  # type: ignore[attr-defined]
+        row.lifestyle_data = worklist.beneficiary_lifestyle(aco=self.aco, mbi=row.mbi)  # type: ignore[attr-defined]
         self.log("glp1_beneficiary", row.mbi, f"run {run.pk} API")
         data = dict(BeneficiaryDetailSerializer(row).data)
         data["run"] = run.pk

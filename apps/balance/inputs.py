@@ -256,16 +256,20 @@ def part_d(
     )
 
 
-def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], params: list[Any]) -> str:
-    """SQL: ``rows`` as a derived table ``t`` with ``columns`` (the first text, the rest dates): arrays
-    unnested on PostgreSQL (which its parallel workers read, unlike a temporary table), JSON text on SQLite."""
+def _table(name: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], params: list[Any]) -> str:
+    """SQL: ``rows`` as a table ``t`` with ``columns`` (the first an MBI, the rest dates): arrays unnested on
+    PostgreSQL (which its parallel workers read, unlike a temporary table); on SQLite a temporary table
+    ``name`` keyed by the MBI (a derived table there is joined row by row, without an index)."""
     if _postgres():
         params += [list(c) for c in zip(*rows, strict=True)]
         types = ", ".join(["%s::varchar[]", *["%s::date[]"] * (len(columns) - 1)])
         return f"unnest({types}) AS t({', '.join(columns)})"
-    params.append(json.dumps([[r[0], *(d.isoformat() for d in r[1:])] for r in rows]))
-    picks = ", ".join(f"json_extract(value, '$[{i}]') AS {c}" for i, c in enumerate(columns))
-    return f"(SELECT {picks} FROM json_each(%s)) AS t"  # noqa: S608 (this module's columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {name} ({columns[0]} text PRIMARY KEY, {', '.join(columns[1:])})")
+        marks = ", ".join(["%s"] * len(columns))
+        cursor.executemany(f"INSERT INTO {name} VALUES ({marks})", [tuple(r) for r in rows])  # noqa: S608
+    return f"{name} AS t"
 
 
 def treated(
@@ -282,7 +286,7 @@ def treated(
     high = max(max(w[2], w[6]) for w in windows)
     types = ", ".join(str(t) for t in PART_A_TYPES)
     params: list[Any] = []
-    table = _table(("mbi", "d0", "d1", "b0", "b1", "a0", "a1"), windows, params)
+    table = _table("glp1_treated", ("mbi", "d0", "d1", "b0", "b1", "a0", "a1"), windows, params)
     params += [low.year, high.year, low, high]
     join, code = _split("l.diagnoses")
     paid = "f.paid_cents IS NOT NULL AND ((f.source = 1 AND f.claim_type IN ({types})) OR f.source IN (5, 6))"
@@ -310,7 +314,7 @@ def treated(
     """  # noqa: S608 (table and column names from the models and this module; values are bound)
     day_a = "COALESCE(dg.clm_thru_dt, dg.clm_from_dt)"
     params_a: list[Any] = []
-    table_a = _table(("mbi", "d0", "d1"), [w[:3] for w in windows], params_a)
+    table_a = _table("glp1_treated_dx", ("mbi", "d0", "d1"), [w[:3] for w in windows], params_a)
     part_a = f"""
         SELECT t.mbi, REPLACE(TRIM(dg.clm_dgns_cd), '.', ''), MAX({_best(day_a, "dg.cur_clm_uniq_id")}), 4
         FROM {table_a} JOIN {PART_A_DX} dg ON dg.current_mbi = t.mbi

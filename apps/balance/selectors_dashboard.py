@@ -12,6 +12,9 @@ Two rules the pages state:
   least the run's adherence threshold. Only beneficiaries who started at least 90 (180) days before the run's
   as-of date are counted, in the numerator and the denominator: a later starter cannot have been adherent for
   90 days yet.
+- **Adherence by lifestyle participation**: the treated beneficiaries split by whether the ACO has recorded an
+  enrolment of theirs in a lifestyle programme (now or before, ``selectors_lifestyle.participation``), each group
+  with the adherence figures above. Observational, not causal: who joins a programme differs from who does not.
 - **Still on therapy d days after start** (persistence): not discontinued by then (no ``discontinued_on``, or
   one more than d days after ``therapy_start``), among the starters observed that long (``therapy_start`` at
   least d days before the as-of date).
@@ -32,6 +35,7 @@ from apps.acos.models import ACO, ParticipantTIN
 
 from . import engine, selectors
 from .models import EligibilityStatus, Glp1Beneficiary, Glp1Run
+from .selectors_lifestyle import participation
 
 PERSISTENCE_DAYS: tuple[int, ...] = tuple(range(0, 361, 30))
 ALL_PRODUCTS = "All products"
@@ -104,12 +108,18 @@ class Headline:
         return share(self.adherent_180, self.observed_180)
 
 
+def observed_since(run: Glp1Run, days: int) -> dt.date:
+    """The latest therapy start whose first ``days`` days have elapsed by the run's as-of date: only starters
+    on or before it count towards "adherent at ``days`` days", in the numerator and the denominator."""
+    return run.as_of - dt.timedelta(days=days)
+
+
 def _headline_aggregates(run: Glp1Run) -> dict[str, Any]:
     """The conditional aggregates of ``Headline``, for ``aggregate`` or a ``values(...).annotate``."""
     threshold = adherence_threshold(run)
     treated = Q(status=TREATED)
-    seen_90 = treated & Q(therapy_start__lte=run.as_of - dt.timedelta(days=90))
-    seen_180 = treated & Q(therapy_start__lte=run.as_of - dt.timedelta(days=180))
+    seen_90 = treated & Q(therapy_start__lte=observed_since(run, 90))
+    seen_180 = treated & Q(therapy_start__lte=observed_since(run, 180))
     return {
         "aligned": Count("pk"),
         "likely": Count("pk", filter=Q(status=EligibilityStatus.LIKELY)),
@@ -352,6 +362,89 @@ def aco_tins(*, run: Glp1Run, aco_id: int) -> list[TinRow]:
     return found
 
 
+# --- adherence by lifestyle participation -------------------------------------------------------------------
+
+IN_PROGRAMME, NOT_IN_PROGRAMME = "in_programme", "not_in_programme"
+LIFESTYLE_GROUPS = {IN_PROGRAMME: "In a lifestyle programme", NOT_IN_PROGRAMME: "Not in one"}
+
+
+@dataclass(frozen=True)
+class LifestyleRow:
+    """The treated beneficiaries in (or not in) a lifestyle programme, with their adherence."""
+
+    key: str
+    label: str
+    treated: int
+    mean_pdc: float | None  # of those with a PDC (0–1)
+    observed_90: int  # started at least 90 days before the as-of date
+    adherent_90: int  # of those, PDC over the first 90 days at least the threshold
+    sessions: int  # sessions recorded for the group (0 for those not in a programme)
+
+    @property
+    def share_adherent_90(self) -> float | None:
+        return share(self.adherent_90, self.observed_90)
+
+    @property
+    def sessions_per_participant(self) -> float | None:
+        """Sessions per treated participant, one decimal; None for those not in a programme (or none)."""
+        if self.key != IN_PROGRAMME or not self.treated:
+            return None
+        return round(self.sessions / self.treated, 1)
+
+
+def lifestyle_rows(
+    treated: Iterable[tuple[str, dt.date | None, float | None, float | None]],
+    sessions: dict[str, int],
+    *,
+    observed_by: dt.date,
+    threshold: float,
+) -> list[LifestyleRow]:
+    """Both groups' figures from each treated beneficiary's (MBI, therapy start, PDC, PDC over the first 90 days)
+    and the sessions of those in a programme by MBI (an MBI absent: not in one). ``observed_by``: the latest start
+    counted at 90 days (``observed_since``). Pure: no database."""
+    groups: dict[str, list[tuple[str, dt.date | None, float | None, float | None]]] = {k: [] for k in LIFESTYLE_GROUPS}
+    for row in treated:
+        groups[IN_PROGRAMME if row[0] in sessions else NOT_IN_PROGRAMME].append(row)
+    found = []
+    for key, label in LIFESTYLE_GROUPS.items():
+        rows = groups[key]
+        pdcs = [pdc for _, _, pdc, _ in rows if pdc is not None]
+        seen = [pdc_90 for _, start, _, pdc_90 in rows if start is not None and start <= observed_by]
+        found.append(
+            LifestyleRow(
+                key=key,
+                label=label,
+                treated=len(rows),
+                mean_pdc=sum(pdcs) / len(pdcs) if pdcs else None,
+                observed_90=len(seen),
+                adherent_90=sum(1 for p in seen if p is not None and p >= threshold),
+                sessions=sum(sessions.get(mbi, 0) for mbi, *_ in rows) if key == IN_PROGRAMME else 0,
+            )
+        )
+    return found
+
+
+def aco_lifestyle(*, run: Glp1Run, aco_id: int) -> list[LifestyleRow]:
+    """The ACO's treated beneficiaries in a lifestyle programme and not in one, side by side ([] when nobody is
+    treated). Only the ACO's own enrolments count (``participation`` is scoped to it): a few queries whatever the
+    number of beneficiaries."""
+    treated = list(
+        selectors.beneficiaries(run=run, aco_id=aco_id)
+        .filter(status=TREATED)
+        .values_list("mbi", "therapy_start", "pdc", "pdc_90")
+    )
+    if not treated:
+        return []
+    aco = ACO.objects.get(pk=aco_id)
+    joined = participation(aco=aco, mbis=(mbi for mbi, *_ in treated))
+    return lifestyle_rows(
+        treated,
+        {mbi: p["sessions"] for mbi, p in joined.items()},
+        observed_by=observed_since(run, 90),
+        threshold=adherence_threshold(run),
+    )
+
+
 # --- statuses and reasons ----------------------------------------------------------------------------------
 
 
@@ -423,6 +516,7 @@ class Dashboard:
     spending: Spending = field(default_factory=lambda: Spending(0, 0, 0, 0, 0))
     tins: list[TinRow] = field(default_factory=list)
     statuses: Statuses = field(default_factory=Statuses)
+    lifestyle: list[LifestyleRow] = field(default_factory=list)
 
 
 def aco_dashboard(*, aco_id: int, performance_year: int) -> Dashboard:
@@ -443,6 +537,7 @@ def aco_dashboard(*, aco_id: int, performance_year: int) -> Dashboard:
         spending=spending,
         tins=aco_tins(run=run, aco_id=aco_id),
         statuses=aco_statuses(run=run, aco_id=aco_id),
+        lifestyle=aco_lifestyle(run=run, aco_id=aco_id) if headline.treated else [],
     )
 
 

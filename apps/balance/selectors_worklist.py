@@ -1,9 +1,13 @@
 """Reading the GLP-1 outreach worklist (docs/balance.md, "Outreach worklist"): an ACO's likely-eligible and
 needs-confirmation beneficiaries of a GLP-1 run, each with the ACO's outreach (status, assignee, note) joined
-by MBI, filtered and sorted; the ACO's people an outreach may be assigned to; a beneficiary's outreach and its
-history. Everything is scoped to the ACO: another ACO's beneficiary or outreach is simply not found."""
+by MBI, filtered and sorted; the lifestyle programmes of a page of rows; the ACO's people an outreach may be
+assigned to; a beneficiary's outreach and its history. Everything is scoped to the ACO: another ACO's beneficiary,
+outreach or lifestyle enrolment is simply not found."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import Case, CharField, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
@@ -11,7 +15,16 @@ from django.db.models.functions import Coalesce
 from apps.accounts.models import User
 from apps.acos.models import ACO
 
-from .models import EligibilityStatus, Glp1Beneficiary, Glp1Run, Outreach, OutreachChange, OutreachStatus
+from .models import (
+    EligibilityStatus,
+    Glp1Beneficiary,
+    Glp1Run,
+    LifestyleProgramme,
+    Outreach,
+    OutreachChange,
+    OutreachStatus,
+)
+from .selectors_lifestyle import participation
 
 # The statuses the worklist shows: the people the ACO can help start therapy.
 WORKLIST_STATUSES = (EligibilityStatus.LIKELY, EligibilityStatus.CONFIRM)
@@ -126,6 +139,43 @@ def worklist_counts(*, aco: ACO, run: Glp1Run) -> dict[str, int]:
     )
     counts.update({row["status"]: row["n"] for row in rows})
     return counts
+
+
+# The worklist's narrow column names each programme briefly (the full names: ``LifestyleProgramme``).
+PROGRAMME_SHORT: dict[str, str] = {
+    LifestyleProgramme.COACHING: "Coaching",
+    LifestyleProgramme.NUTRITION: "Nutrition",
+    LifestyleProgramme.CDP_REWARD: "CDP Reward",
+}
+
+
+def lifestyle_programmes(*, aco: ACO, mbis: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+    """The lifestyle programmes each of a page of rows is or was enrolled in with the ACO, as (short label, full
+    label) pairs, by MBI (an MBI in none is absent). One ``participation`` call: one query per 500 MBIs."""
+    labels = dict(LifestyleProgramme.choices)
+    return {
+        mbi: [
+            (PROGRAMME_SHORT.get(code, labels.get(code, code)), str(labels.get(code, code)))
+            for code in found["programmes"]
+        ]
+        for mbi, found in participation(aco=aco, mbis=mbis).items()
+    }
+
+
+def beneficiary_lifestyle(*, aco: ACO, mbi: str) -> dict[str, Any]:
+    """One beneficiary's lifestyle participation with the ACO (enrolments current or ended), for the GLP-1 page and
+    its API: ``enrolled``, ``programmes`` (codes, in the order of ``LifestyleProgramme``), ``programme_labels``,
+    ``sessions`` attended and ``last_session`` (None: none yet)."""
+    found = participation(aco=aco, mbis=[mbi]).get(mbi)
+    labels = dict(LifestyleProgramme.choices)
+    codes = list(found["programmes"]) if found else []
+    return {
+        "enrolled": found is not None,
+        "programmes": codes,
+        "programme_labels": [str(labels.get(code, code)) for code in codes],
+        "sessions": found["sessions"] if found else 0,
+        "last_session": found["last_session"] if found else None,
+    }
 
 
 def users_by_id(ids: set[int | None]) -> dict[int, User]:

@@ -1,7 +1,8 @@
 """The ACO's GLP-1 dashboard (``/acos/<aco_id>/glp1/``): from the PY's latest successful GLP-1 run, the headline
 figures, the funnel from aligned to adherent, persistence on therapy by product, cost against copays, Part A/B
-spending before and after therapy start (observational), the aligning TINs side by side and the beneficiaries by
-status with the reasons grouped. Aggregates only: no beneficiary appears here, so nothing is access-logged."""
+spending before and after therapy start (observational), adherence by lifestyle participation (observational),
+the aligning TINs side by side and the beneficiaries by status with the reasons grouped. Aggregates only: no
+beneficiary appears here, so nothing is access-logged."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.views.generic import TemplateView
 
 from apps.acos.mixins import ACOScopedMixin
 from apps.acos.presentation import ChartBlock, DataTable
-from lead_portal.formatting import count, percent
+from lead_portal.formatting import count, number, percent
 from lead_portal.formatting import money_cents as usd
 
 from . import charts
@@ -196,6 +197,31 @@ def status_block(d: dash.Dashboard, aco_id: str) -> ChartBlock:
     )
 
 
+def lifestyle_table(d: dash.Dashboard, aco_id: str) -> DataTable:
+    """The treated beneficiaries in a lifestyle programme and not in one, with their adherence (aggregates)."""
+    return DataTable(
+        "glp1-lifestyle",
+        f"Adherence by lifestyle participation of {aco_id}'s treated beneficiaries ({NOT_CAUSAL.lower()})",
+        [
+            "Lifestyle participation",
+            "Treated",
+            "Mean PDC",
+            "Adherent at 90 days (of those observed 90 days)",
+            "Sessions per participant",
+        ],
+        [
+            [
+                r.label,
+                r.treated,
+                pdc(r.mean_pdc),
+                of(r.adherent_90, r.observed_90),
+                number(r.sessions_per_participant, 1),
+            ]
+            for r in d.lifestyle
+        ],  # fmt: skip
+    )
+
+
 def reasons_table(d: dash.Dashboard, status: str, slug: str, title: str) -> DataTable:
     return DataTable(
         slug,
@@ -246,6 +272,7 @@ class OverviewView(ACOScopedMixin, TemplateView):
         if h.treated:
             context.update(
                 persistence_block=persistence_block(d, aco_id),
+                lifestyle_table=lifestyle_table(d, aco_id) if d.lifestyle else None,
                 cost_block=cost_block(d, aco_id),
                 spending_block=spending_block(d, aco_id) if d.spending.beneficiaries else None,
             )

@@ -1,8 +1,8 @@
 """GLP-1 access pages of an ACO: the outreach worklist (likely-eligible and needs-confirmation beneficiaries of
 the PY's latest GLP-1 run, by aligning TIN and NPI, with their outreach), its CSV/XLSX export, bulk outreach
-changes, a beneficiary's GLP-1 page (eligibility with its claims evidence, therapy, adherence, cost, outreach)
-and the beneficiary's prior-authorization packet (PDF). Every view of beneficiary-level data is access-logged;
-the rules of outreach live in ``outreach.py``, shared with the API."""
+changes, a beneficiary's GLP-1 page (eligibility with its claims evidence, therapy, adherence with the lifestyle
+participation beside it, cost, outreach) and the beneficiary's prior-authorization packet (PDF). Every view of
+beneficiary-level data is access-logged; the rules of outreach live in ``outreach.py``, shared with the API."""
 
 from __future__ import annotations
 
@@ -118,8 +118,10 @@ class WorklistView(WorklistMixin, TemplateView):
         page = Paginator(self.rows(run), PAGE_SIZE).get_page(self.request.GET.get("page"))
         rows = list(page.object_list)
         people = worklist.users_by_id({getattr(r, "outreach_assignee_id", None) for r in rows})
+        programmes = worklist.lifestyle_programmes(aco=self.aco, mbis=[r.mbi for r in rows])
         for row in rows:
             row.assignee_user = people.get(getattr(row, "outreach_assignee_id", None) or 0)
+            row.lifestyle = programmes.get(row.mbi, [])
             row.bmi_label = BmiClass(row.bmi_class).label if row.bmi_class is not None else ""
             row.bmi_code_shown = packet.icd10_display(row.bmi_code)
             row.outreach_label = OutreachStatus(row.outreach_status).label
@@ -329,6 +331,9 @@ class BeneficiaryView(BeneficiaryMixin, TemplateView):
             questions=packet.questions(row=row, fills=fills, parameters=run.parameters or {}, as_of=run.as_of),
             treated=row.status == EligibilityStatus.TREATED or bool(row.therapy_start),
             pdc={"overall": _pdc(row.pdc), "d90": _pdc(row.pdc_90), "d180": _pdc(row.pdc_180)},
+            lifestyle=worklist.beneficiary_lifestyle(aco=self.aco, mbi=row.mbi),
+            lifestyle_url=reverse("balance:lifestyle", kwargs={"aco_id": self.aco.aco_id})
+            + f"?py={self.performance_year}&q={row.mbi}",
             money={
                 "drug": money_cents(row.drug_cost_cents),
                 "copay": money_cents(row.copay_cents),

@@ -21,7 +21,14 @@ Persistence (still on therapy of observed): Wegovy 1/1 on days 0–180, none obs
 0 and 30, 0/1 on days 60, 90 and 120 (stopped on day 45), none observed from 150; all products 2/2, 2/2, 1/2, 1/2,
 1/2, then 1/1 on days 150 and 180.
 
-ACO ``B`` has one treated beneficiary with figures no one else has (TIN 999000009, drug cost $99,999.00)."""
+ACO ``B`` has one treated beneficiary with figures no one else has (TIN 999000009, drug cost $99,999.00).
+
+Adherence by lifestyle participation (``lifestyle`` below) adds ``T3``: treated from 2027-05-01 (60 days before the
+as-of date: not observed at 90 days), PDC 0.70. ``T1`` is in manufacturer coaching (4 sessions), ``T2`` was in
+nutrition counselling (2 sessions, ended), ``T3`` in nothing of ``A``'s. So in a programme: 2 treated, mean PDC
+(0.90 + 0.50) / 2 = 70%, adherent at 90 days 1 of 2 (50%), sessions per participant (4 + 2) / 2 = 3; not in one:
+1 treated, mean PDC 70%, 0 of 0 observed at 90 days. ``B``'s enrolments of ``T1`` and ``T3`` (and ``A``'s of a
+beneficiary not treated, ``L1``) never count."""
 
 from __future__ import annotations
 
@@ -41,7 +48,7 @@ from apps.accounts.models import User
 from apps.acos.models import ACO, Membership
 from apps.balance import charts
 from apps.balance import selectors_dashboard as dash
-from apps.balance.models import EligibilityStatus, Glp1Beneficiary, Glp1Run
+from apps.balance.models import EligibilityStatus, Glp1Beneficiary, Glp1Run, LifestyleEnrolment, LifestyleSession
 from tests.factories import ACOFactory, MembershipFactory, alignment_run
 
 pytestmark = pytest.mark.django_db
@@ -102,6 +109,26 @@ def world(aco: ACO, other_aco: ACO) -> Glp1Run:
         pdc_90=1.0, pdc_180=1.0, drug_cost_cents=9_999_900, copay_cents=7_700,
     )  # fmt: skip
     return run
+
+
+def enrol(aco: ACO, mbi: str, programme: str, sessions: int, *, ended_on: dt.date | None = None) -> None:
+    """An enrolment from 2027-01-15 with ``sessions`` weekly sessions from 2027-01-20."""
+    enrolment = LifestyleEnrolment.objects.create(
+        aco=aco, mbi=mbi, programme=programme, enrolled_on=D(2027, 1, 15), ended_on=ended_on
+    )
+    for week in range(sessions):
+        LifestyleSession.objects.create(enrolment=enrolment, session_date=D(2027, 1, 20) + dt.timedelta(weeks=week))
+
+
+@pytest.fixture
+def lifestyle(world: Glp1Run, aco: ACO, other_aco: ACO) -> Glp1Run:
+    treated(world, aco, "1AA0AA0AA07", product="Wegovy", therapy_start=D(2027, 5, 1), pdc=0.7, pdc_90=1.0)
+    enrol(aco, "1AA0AA0AA04", "coaching", 4)
+    enrol(aco, "1AA0AA0AA05", "nutrition", 2, ended_on=D(2027, 4, 1))
+    enrol(aco, "1AA0AA0AA01", "coaching", 7)  # likely eligible, not treated: not in the table
+    enrol(other_aco, "1AA0AA0AA07", "coaching", 5)  # another ACO's enrolments never count
+    enrol(other_aco, "1AA0AA0AA04", "nutrition", 10)
+    return world
 
 
 # --- the figures -------------------------------------------------------------------------------------------
@@ -206,6 +233,55 @@ def test_the_reasons_for_not_eligible_are_grouped(world: Glp1Run, aco: ACO) -> N
     ]  # fmt: skip
 
 
+def test_adherence_by_lifestyle_participation_is_the_hand_count(lifestyle: Glp1Run, aco: ACO) -> None:
+    rows = dash.aco_dashboard(aco_id=aco.pk, performance_year=PY).lifestyle
+    figures = [
+        (r.key, r.treated, r.observed_90, r.adherent_90, r.share_adherent_90, r.sessions, r.sessions_per_participant)
+        for r in rows
+    ]
+    assert figures == [
+        (dash.IN_PROGRAMME, 2, 2, 1, 50.0, 6, 3.0),
+        (dash.NOT_IN_PROGRAMME, 1, 0, 0, None, 0, None),  # T3 started 60 days before: not observed at 90 days
+    ]
+    assert [r.mean_pdc for r in rows] == [pytest.approx(0.7), pytest.approx(0.7)]
+    assert [r.label for r in rows] == ["In a lifestyle programme", "Not in one"]
+
+
+def test_another_acos_enrolments_never_make_a_participant(world: Glp1Run, aco: ACO, other_aco: ACO) -> None:
+    enrol(other_aco, "1AA0AA0AA04", "coaching", 3)
+    enrol(other_aco, "1AA0AA0AA05", "nutrition", 1)
+    rows = dash.aco_lifestyle(run=world, aco_id=aco.pk)
+    assert [(r.key, r.treated, r.sessions) for r in rows] == [
+        (dash.IN_PROGRAMME, 0, 0),
+        (dash.NOT_IN_PROGRAMME, 2, 0),
+    ]
+    assert rows[0].sessions_per_participant is None and rows[0].mean_pdc is None
+    # And the other ACO's own treated beneficiary is in its programme only for it.
+    enrol(other_aco, "1AA0AA0AA06", "coaching", 2)
+    theirs = dash.aco_lifestyle(run=world, aco_id=other_aco.pk)
+    assert [(r.treated, r.sessions) for r in theirs] == [(1, 2), (0, 0)]
+
+
+def test_the_lifestyle_split_is_the_funnels_adherence_split() -> None:
+    """Pure: the rows from hand-made tuples; a start on the cut-off day is observed, the day after is not."""
+    cut = D(2027, 4, 1)
+    rows = dash.lifestyle_rows(
+        [
+            ("A", cut, 0.9, 0.8),  # observed, adherent at the threshold exactly
+            ("B", cut + dt.timedelta(days=1), None, 0.95),  # not observed yet; no PDC
+            ("C", None, 0.4, None),
+        ],
+        {"A": 5, "B": 0},
+        observed_by=cut,
+        threshold=0.8,
+    )
+    assert [(r.treated, r.mean_pdc, r.observed_90, r.adherent_90, r.sessions) for r in rows] == [
+        (2, 0.9, 1, 1, 5),
+        (1, 0.4, 0, 0, 0),
+    ]
+    assert rows[0].sessions_per_participant == 2.5
+
+
 def test_only_the_latest_successful_run_counts(world: Glp1Run, aco: ACO) -> None:
     make_run(status=Glp1Run.Status.FAILED)
     running = make_run(status=Glp1Run.Status.RUNNING, finished_at=None)
@@ -263,6 +339,22 @@ def test_an_outsider_gets_404_and_cms_sees_any_aco(
     assert page.status_code == 200 and "2 started on the Bridge" in text(page.content.decode())
 
 
+def test_the_aco_page_shows_adherence_by_lifestyle_participation(
+    lifestyle: Glp1Run, aco: ACO, other_aco: ACO, analyst: User, client_for: ClientFor
+) -> None:
+    html = client_for(analyst).get(f"/acos/{aco.aco_id}/glp1/?py={PY}").content.decode()
+    body = text(html)
+    assert "Adherence by lifestyle participation" in body
+    table = html[html.index('id="table-glp1-lifestyle"') :]
+    table = table[: table.index("</table>")]
+    assert f'<caption class="ds-c-table__caption">Adherence by lifestyle participation of {aco.aco_id}' in table
+    assert '<th scope="col">Mean PDC</th>' in table and '<th scope="row">In a lifestyle programme</th>' in table
+    assert "In a lifestyle programme 2 70% 1 of 2 (50%) 3" in text(table)
+    assert "Not in one 1 70% 0 of 0 —" in text(table)
+    assert "This is observational, not causal" in body
+    assert "1AA0AA0AA0" not in body  # aggregates only
+
+
 def test_without_a_run_the_page_says_so(aco: ACO, admin: User, client_for: ClientFor) -> None:
     body = text(client_for(admin).get(f"/acos/{aco.aco_id}/glp1/?py={PY}").content.decode())
     assert "No GLP-1 figures for PY2027 yet" in body
@@ -276,6 +368,10 @@ def test_without_treated_beneficiaries_the_page_says_so(aco: ACO, admin: User, c
     assert "has started GLP-1 therapy under the Bridge by Jun 30, 2027" in body
     assert "0 of 0 adherent at 90 days" in body
     assert 'id="chart-glp1-funnel"' in html and 'id="chart-glp1-persistence"' not in html
+    assert "there is no adherence to compare by lifestyle participation" in body
+    assert 'id="table-glp1-lifestyle"' not in html
+    api = client_for(admin).get(f"/api/acos/{aco.aco_id}/glp1/summary/?py={PY}").json()
+    assert api["lifestyle"]["rows"] == [] and "not causal" in api["lifestyle"]["note"]
 
 
 def test_an_aco_missing_from_the_run_is_told_so(world: Glp1Run, admin: User, client_for: ClientFor) -> None:
@@ -311,6 +407,19 @@ def test_the_api_answers_the_pages_figures(world: Glp1Run, aco: ACO, analyst: Us
     assert "not causal" in body["spending"]["note"]
     assert [t["tin"] for t in body["tins"]] == ["111000001", "111000002"]
     assert "999000009" not in response.content.decode()
+
+
+def test_the_api_answers_adherence_by_lifestyle_participation(
+    lifestyle: Glp1Run, aco: ACO, analyst: User, client_for: ClientFor
+) -> None:
+    body = client_for(analyst).get(f"/api/acos/{aco.aco_id}/glp1/summary/?py={PY}").json()["lifestyle"]
+    assert "not causal" in body["note"]
+    assert [
+        (r["key"], r["treated"], r["observed_90"], r["adherent_90"], r["share_adherent_90"], r["sessions"])
+        for r in body["rows"]
+    ] == [("in_programme", 2, 2, 1, 50.0, 6), ("not_in_programme", 1, 0, 0, None, 0)]
+    assert [r["sessions_per_participant"] for r in body["rows"]] == [3.0, None]
+    assert [r["mean_pdc"] for r in body["rows"]] == [pytest.approx(0.7), pytest.approx(0.7)]
 
 
 def test_the_api_without_a_run_answers_empty_figures(aco: ACO, admin: User, client_for: ClientFor) -> None:

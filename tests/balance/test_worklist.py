@@ -10,6 +10,10 @@ step leaves them. The ACO has
 * ``NOT_ELIGIBLE`` (BMI under 27) and ``TREATED`` (Wegovy from 2027-01-05, two fills): not on the worklist;
 
 and the other ACO one likely-eligible beneficiary, ``ELSEWHERE``, which nothing of the ACO may show.
+
+Lifestyle participation (``enrolled`` below): the ACO has ``LIKELY`` in manufacturer coaching and nutrition
+counselling, ``TREATED`` in manufacturer coaching (3 sessions, the last on 2027-03-15); the other ACO has
+``CONFIRM`` and ``TREATED`` in nutrition counselling with sessions, which never show for the ACO.
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.http import Http404
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -33,7 +39,15 @@ from apps.accounts.models import AccessLog, User
 from apps.acos.models import ACO, Membership
 from apps.balance import outreach, packet
 from apps.balance import selectors_worklist as worklist
-from apps.balance.models import Glp1Beneficiary, Glp1Fill, Glp1Run, Outreach, OutreachChange
+from apps.balance.models import (
+    Glp1Beneficiary,
+    Glp1Fill,
+    Glp1Run,
+    LifestyleEnrolment,
+    LifestyleSession,
+    Outreach,
+    OutreachChange,
+)
 from apps.balance.parameters import DEFAULT_PARAMETERS
 from tests.factories import MembershipFactory, alignment_run
 
@@ -103,6 +117,23 @@ def run(aco: ACO, other_aco: ACO) -> Glp1Run:
         bmi_date=dt.date(2027, 4, 4), bmi_claim_id=9901, bmi_source=5,
     )  # fmt: skip
     return made
+
+
+def enrolment(aco: ACO, mbi: str, programme: str, *sessions: dt.date) -> LifestyleEnrolment:
+    made = LifestyleEnrolment.objects.create(aco=aco, mbi=mbi, programme=programme, enrolled_on=dt.date(2027, 1, 10))
+    for day in sessions:
+        LifestyleSession.objects.create(enrolment=made, session_date=day)
+    return made
+
+
+@pytest.fixture
+def enrolled(run: Glp1Run, aco: ACO, other_aco: ACO) -> Glp1Run:
+    enrolment(aco, LIKELY, "nutrition")
+    enrolment(aco, LIKELY, "coaching", dt.date(2027, 2, 1))
+    enrolment(aco, TREATED, "coaching", dt.date(2027, 2, 1), dt.date(2027, 3, 15), dt.date(2027, 2, 15))
+    enrolment(other_aco, CONFIRM, "cdp_reward", dt.date(2027, 2, 1))
+    enrolment(other_aco, TREATED, "nutrition", dt.date(2027, 4, 1), dt.date(2027, 4, 8))
+    return run
 
 
 def url(aco: ACO, suffix: str = "worklist/") -> str:
@@ -183,6 +214,40 @@ def test_without_a_run_the_worklist_says_eligibility_has_not_been_computed(
     assert f"GLP-1 eligibility has not been computed for PY{PY} yet" in body
     assert client_for(admin).get(url(aco, "worklist/export/"), {"py": PY}).status_code == 404
     assert client_for(admin).get(url(aco, f"beneficiaries/{LIKELY}/"), {"py": PY}).status_code == 404
+
+
+def test_the_worklist_shows_each_ones_lifestyle_programmes(
+    enrolled: Glp1Run, aco: ACO, admin: User, client_for: ClientFor
+) -> None:
+    html = client_for(admin).get(url(aco), {"py": PY}).content.decode()
+    assert '<th scope="col">Lifestyle</th>' in html
+    rows = {m: text_of(html[html.index(f'value="{m}"') :].split("</tr>")[0]) for m in (LIKELY, CONFIRM)}
+    assert "Coaching , Nutrition" in rows[LIKELY]  # in the order of the programmes, short labels
+    assert '<span title="Manufacturer coaching">Coaching</span>, <span title="Nutrition counselling">' in html
+    assert "—" in rows[CONFIRM] and "CDP" not in rows[CONFIRM]  # the other ACO's enrolment never shows
+
+
+def test_the_lifestyle_column_costs_one_query_per_page(
+    run: Glp1Run, aco: ACO, admin: User, client_for: ClientFor
+) -> None:
+    client = client_for(admin)
+    client.get(url(aco), {"py": PY})  # warm up (sessions, caches)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as caught:
+            assert client.get(url(aco), {"py": PY}).status_code == 200
+        return len(caught.captured_queries)
+
+    before = queries()
+    enrolment(aco, LIKELY, "coaching", dt.date(2027, 2, 1), dt.date(2027, 2, 8))
+    enrolment(aco, LIKELY, "nutrition", dt.date(2027, 2, 2))
+    enrolment(aco, CONFIRM, "coaching")
+    assert queries() == before  # however many enrolments and sessions the page's rows have
+    programmes = worklist.lifestyle_programmes(aco=aco, mbis=[LIKELY, CONFIRM, ELSEWHERE])
+    assert programmes == {
+        LIKELY: [("Coaching", "Manufacturer coaching"), ("Nutrition", "Nutrition counselling")],
+        CONFIRM: [("Coaching", "Manufacturer coaching")],
+    }
 
 
 # --------------------------------------------------------------------------------------------------
@@ -357,6 +422,31 @@ def test_a_treated_beneficiarys_page_shows_therapy_adherence_cost_and_spending(
     assert "5 Jan 2027 Wegovy (injection) 00169452514 Yes 28 7001 $50.00" in text  # the fills table
 
 
+def test_a_treated_beneficiarys_lifestyle_participation_is_beside_adherence(
+    enrolled: Glp1Run, aco: ACO, analyst: User, client_for: ClientFor
+) -> None:
+    html = client_for(analyst).get(url(aco, f"beneficiaries/{TREATED}/"), {"py": PY}).content.decode()
+    therapy = text_of(html[html.index('id="glp1-therapy"') :].split("</dl>")[0])
+    # Beside the PDC: the ACO's own enrolment only (the other ACO's nutrition counselling never counts).
+    assert "Lifestyle programmes Manufacturer coaching: 3 sessions attended, the last on 15 Mar 2027" in therapy
+    section = text_of(html[html.index('id="glp1-lifestyle"') :].split("</dl>")[0])
+    assert "Programmes Manufacturer coaching" in section and "Sessions attended 3" in section
+    assert "Last session 15 Mar 2027" in section
+    assert "Nutrition" not in therapy + section
+    assert f'href="/acos/{aco.aco_id}/glp1/lifestyle/?py={PY}&amp;q={TREATED}"' in html
+
+
+def test_a_beneficiary_in_no_programme_says_so(enrolled: Glp1Run, aco: ACO, admin: User, client_for: ClientFor) -> None:
+    html = client_for(admin).get(url(aco, f"beneficiaries/{CONFIRM}/"), {"py": PY}).content.decode()
+    text = text_of(html)
+    assert "Not enrolled in a lifestyle programme." in text  # the other ACO's CDP Reward enrolment is not its
+    assert "Chronic Disease Prevention" not in text
+    assert f"/acos/{aco.aco_id}/glp1/lifestyle/?py={PY}" in html
+    likely = text_of(client_for(admin).get(url(aco, f"beneficiaries/{LIKELY}/"), {"py": PY}).content.decode())
+    assert "Programmes Manufacturer coaching, Nutrition counselling" in likely
+    assert "Sessions attended 1" in likely and "Last session 1 Feb 2027" in likely
+
+
 def test_a_beneficiary_not_the_acos_is_not_found(run: Glp1Run, aco: ACO, admin: User, client_for: ClientFor) -> None:
     client = client_for(admin)
     assert client.get(url(aco, f"beneficiaries/{ELSEWHERE}/"), {"py": PY}).status_code == 404
@@ -474,6 +564,28 @@ def test_the_api_gives_a_beneficiarys_detail_with_fills(
         "history": [],
     }
     assert AccessLog.objects.filter(object_type="glp1_beneficiary", object_id=TREATED, action="api").exists()
+    assert data["lifestyle"] == {
+        "enrolled": False,
+        "programmes": [],
+        "programme_labels": [],
+        "sessions": 0,
+        "last_session": None,
+    }
+
+
+def test_the_api_detail_gives_the_lifestyle_participation(
+    enrolled: Glp1Run, aco: ACO, analyst: User, client_for: ClientFor
+) -> None:
+    data = client_for(analyst).get(api(aco, f"beneficiaries/{TREATED}/"), {"py": PY}).json()
+    assert data["lifestyle"] == {
+        "enrolled": True,
+        "programmes": ["coaching"],
+        "programme_labels": ["Manufacturer coaching"],
+        "sessions": 3,
+        "last_session": "2027-03-15",
+    }
+    other = client_for(analyst).get(api(aco, f"beneficiaries/{CONFIRM}/"), {"py": PY}).json()
+    assert other["lifestyle"]["enrolled"] is False  # the other ACO's enrolment is not the ACO's
 
 
 def test_the_api_patches_outreach_for_administrators_only(

@@ -66,6 +66,7 @@ def test_a_cms_admin_starts_a_run_a_reviewer_cannot_and_aco_people_never_see_the
         "rural",
         "duals",
         "episodes",
+        "glp1",
         "money",
         "summaries",
     ]

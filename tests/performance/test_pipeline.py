@@ -259,6 +259,7 @@ def test_run_pipeline_command_runs_every_step_and_prints_the_money(loaded: tuple
         ("rural", "succeeded", 1),
         ("duals", "succeeded", 1),
         ("episodes", "succeeded", 1),
+        ("glp1", "succeeded", 1),
         ("money", "succeeded", 1),
         ("summaries", "succeeded", 1),
     ]
@@ -304,6 +305,7 @@ def test_a_failed_step_keeps_its_reason_and_resume_redoes_it_without_double_coun
         ("rural", 1),
         ("duals", 1),
         ("episodes", 1),
+        ("glp1", 1),
         ("money", 2),
         ("summaries", 1),
     ]

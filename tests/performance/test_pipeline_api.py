@@ -59,8 +59,9 @@ def test_a_cms_admin_starts_a_run_and_a_reviewer_cannot(
         (4, "rural", "waiting"),
         (5, "duals", "waiting"),
         (6, "episodes", "waiting"),
-        (7, "money", "waiting"),
-        (8, "summaries", "waiting"),
+        (7, "glp1", "waiting"),
+        (8, "money", "waiting"),
+        (9, "summaries", "waiting"),
     ]
     run = PipelineRun.objects.get()
     assert run.created_by == cms_admin and run.trigger == PipelineRun.Trigger.API
@@ -69,14 +70,14 @@ def test_a_cms_admin_starts_a_run_and_a_reviewer_cannot(
     assert [r["id"] for r in listed["results"]] == [run.pk]
     assert reviewer.get("/api/performance/runs/?performance_year=2028").json()["results"] == []
     detail = reviewer.get(f"/api/performance/runs/{run.pk}/").json()
-    assert detail["id"] == run.pk and len(detail["steps"]) == 8
+    assert detail["id"] == run.pk and len(detail["steps"]) == 9
     assert reviewer.get("/api/performance/runs/999999/").status_code == 404
 
 
 def test_a_failed_run_is_resumed_by_an_admin_only(cms_admin: User, cms_reviewer: User, client_for: Clients) -> None:
     run = pipeline_run(status=PipelineRun.Status.FAILED, message="Quality measures failed: no catalogue")
     run.steps.filter(name=PipelineStep.Name.QUALITY).update(status=PipelineStep.Status.FAILED, message="no catalogue")
-    run.steps.filter(name__in=["rural", "duals", "episodes", "money", "summaries"]).update(
+    run.steps.filter(name__in=["rural", "duals", "episodes", "glp1", "money", "summaries"]).update(
         status=PipelineStep.Status.WAITING
     )
 
@@ -101,6 +102,7 @@ def test_a_failed_run_is_resumed_by_an_admin_only(cms_admin: User, cms_reviewer:
         "rural": "waiting",
         "duals": "waiting",
         "episodes": "waiting",
+        "glp1": "waiting",
         "money": "waiting",
         "summaries": "waiting",
     }
