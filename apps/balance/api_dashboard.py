@@ -70,9 +70,16 @@ class Glp1FunnelStageSerializer(serializers.Serializer[Any]):
 
 class Glp1CurvePointSerializer(serializers.Serializer[Any]):
     day = serializers.IntegerField(help_text="Days since therapy start.")
-    observed = serializers.IntegerField(help_text="Starters observed that long.")
-    on_therapy = serializers.IntegerField(help_text="Of those, not discontinued by that day.")
-    share = serializers.FloatField(allow_null=True)
+    at_risk = serializers.IntegerField(
+        help_text="Starters still followed that day: not discontinued before it and started at least that many "
+        "days before the as-of date (the Kaplan–Meier risk set)."
+    )
+    share = serializers.FloatField(
+        allow_null=True,
+        help_text="Kaplan–Meier estimate of the % still on therapy that day (each starter counts until they stop "
+        "or until the as-of date); never rises from one day to the next. Null when nobody has been followed that "
+        "long (0 when everyone followed had stopped).",
+    )
 
 
 class Glp1CurveSerializer(serializers.Serializer[Any]):
@@ -196,10 +203,7 @@ def summary_data(d: dash.Dashboard, aco_id: str) -> dict[str, Any]:
             {
                 "product": curve.product,
                 "starters": curve.starters,
-                "points": [
-                    {"day": p.day, "observed": p.observed, "on_therapy": p.on_therapy, "share": p.share}
-                    for p in curve.points
-                ],
+                "points": [{"day": p.day, "at_risk": p.at_risk, "share": p.share} for p in curve.points],
             }
             for curve in d.curves
         ],

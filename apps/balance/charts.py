@@ -49,25 +49,30 @@ def funnel_figure(labels: list[str], values: list[int], notes: list[str]) -> dic
     )
 
 
-def persistence_figure(days: list[int], curves: dict[str, list[float | None]]) -> dict[str, Any]:
-    """Share of starters still on therapy by days since start, one line per product (the last, all products,
-    in gray). A day no starter of a product has been observed that long has no point."""
+def persistence_figure(
+    days: list[int], curves: dict[str, list[float | None]], at_risk: dict[str, list[int]] | None = None
+) -> dict[str, Any]:
+    """Kaplan–Meier share of starters still on therapy by days since start, one line per product (the last, all
+    products, in gray), with the starters still followed each day in the hover when ``at_risk`` is given. A day
+    no starter of a product has been followed to has no point."""
     names = list(curves)
     traces = []
     for i, name in enumerate(names):
         everyone = i == len(names) - 1 and len(names) > 1
+        followed = (at_risk or {}).get(name)
         traces.append(
             go.Scatter(
-                name=name, x=days, y=curves[name], mode="lines+markers", connectgaps=False,
+                name=name, x=days, y=curves[name], mode="lines+markers", connectgaps=False, customdata=followed,
                 line={"color": GRAY if everyone else SERIES[i % len(SERIES)], "dash": DASHES[i % len(DASHES)],
                       "width": 3 if everyone else 2},
-                hovertemplate=f"{name}, day %{{x}}: %{{y:.1f}}% still on therapy<extra></extra>",
+                hovertemplate=f"{name}, day %{{x}}: %{{y:.1f}}% still on therapy (Kaplan–Meier)"
+                + (" — %{customdata:,} at risk" if followed is not None else "") + "<extra></extra>",
             )
         )  # fmt: skip
     return _layout(
         go.Figure(traces),
         x_title="Days since therapy start",
-        y_title="Still on therapy (% of starters observed that long)",
+        y_title="Still on therapy (%)",
         xaxis={"tickmode": "array", "tickvals": days, "range": [min(days) - 5, max(days) + 5]},
         yaxis={"range": [0, 105], "ticksuffix": "%"},
     )

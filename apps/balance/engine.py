@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .parameters import REASON_LABELS as REASON_LABELS  # the pages group reasons by these words
 from .parameters import Parameters
 
 Array = npt.NDArray[Any]
@@ -75,21 +76,6 @@ BMI_CLASS_WORDS = {0: "under 27", 27: "27–29.9", 30: "30–34.9", 35: "35–39
 _BMI_OVER_40 = {"Z6841": 40, "Z6842": 45, "Z6843": 50, "Z6844": 60, "Z6845": 70}
 
 MONTH_DAYS = 30
-
-# Each reason a beneficiary is not eligible, or what a clinician must confirm, as a key the pages group by
-# (the sentences in ``Result.reasons`` carry the beneficiary's own codes and dates).
-REASON_LABELS: dict[str, str] = {
-    "died": "Died",
-    "age": "Under the minimum age",
-    "no_bmi": "No BMI code (Z68) on claims",
-    "bmi_low": "BMI under the lowest threshold (27)",
-    "bmi_27_alone": "BMI 27–29.9 without prediabetes, prior MI, prior stroke or PAD on claims",
-    "bmi_30_alone": "BMI 30–34.9 without a qualifying comorbidity on claims",
-    "part_d_glp1": "On a GLP-1 under Part D for another indication",
-    "confirm_hypertension": "Hypertension: confirm it is uncontrolled",
-    "confirm_pad": "Peripheral artery disease: confirm it is symptomatic",
-    "confirm_part_d": "Part D enrolment: no Part D fill on claims",
-}
 
 
 def clean_code(code: str) -> str:
@@ -145,6 +131,11 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def lookback_start(day: dt.date, months: int) -> dt.date:
     """The first day of the ``months`` months up to and including ``day`` (2027-06-30, 24 → 2025-07-01)."""
     return add_months(day, -months) + dt.timedelta(days=1)
+
+
+def day_text(day: dt.date) -> str:
+    """A date as the portal's pages write it (``lead_portal.formatting.when``): 21 Dec 2027."""
+    return f"{day.day} {day:%b %Y}"
 
 
 def months_of_supply(days_supply: int) -> int:
@@ -499,12 +490,12 @@ def evaluate(
             result.status = TREATED
         elif died is not None and died <= as_of:
             result.status, result.criterion = NOT_ELIGIBLE, ""
-            result.reasons, result.reason_keys = [f"Died on {died.isoformat()}."], ["died"]
+            result.reasons, result.reason_keys = [f"Died on {day_text(died)}."], ["died"]
         elif mbi in read.part_d:
             result.status, result.criterion, result.reason_keys = PART_D, "", ["part_d_glp1"]
             result.reasons = [
                 "Filled a GLP-1 under Part D for another indication (type 2 diabetes, sleep apnea or MASH) "
-                f"in the {p.part_d_lookback_months} months before {as_of.isoformat()}: stays in Part D, "
+                f"in the {p.part_d_lookback_months} months up to {day_text(as_of)}: stays in Part D, "
                 "not a Bridge patient."
             ]
         results.append(result)
@@ -515,7 +506,7 @@ def _judge(result: Result, *, bmi: int | None, on: dt.date, parameters: Paramete
     """Status, criterion and reasons from age, BMI, comorbidities and Part D (before the treated, died and
     Part D overrides of ``evaluate``)."""
     p = parameters
-    when = on.isoformat()
+    when = day_text(on)
     if result.age is not None and result.age < p.minimum_age:
         result.status = NOT_ELIGIBLE
         result.reasons = [f"Age {result.age} on {when}; the Bridge requires {p.minimum_age} or older."]
@@ -526,12 +517,12 @@ def _judge(result: Result, *, bmi: int | None, on: dt.date, parameters: Paramete
         result.reasons = [f"No BMI code (Z68) on claims in the {p.comorbidity_lookback_months} months up to {when}."]
         result.reason_keys = ["no_bmi"]
         return
-    shown_bmi = f"BMI {BMI_CLASS_WORDS[bmi_class(bmi)]} ({dotted(result.bmi.code)} on {result.bmi.date.isoformat()})"
+    shown_bmi = f"BMI {BMI_CLASS_WORDS[bmi_class(bmi)]} ({dotted(result.bmi.code)} on {day_text(result.bmi.date)})"
     has = result.comorbidities
 
     def words(key: str) -> str:
         ev = has[key]
-        return f"{CONDITIONS[key][0]} ({dotted(ev.code)} on {ev.date.isoformat()})"
+        return f"{CONDITIONS[key][0]} ({dotted(ev.code)} on {day_text(ev.date)})"
 
     shown: list[str] = []
     to_confirm: list[str] = []

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from .parameters import DEFAULT_PARAMETERS, Parameters
+from .parameters import DEFAULT_PARAMETERS, REASON_LABELS, Parameters
 
 
 class Glp1Parameters(models.Model):
@@ -187,6 +187,16 @@ class Glp1Beneficiary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mbi} ({self.get_status_display()})"
+
+    @property
+    def short_criterion(self) -> str:
+        """For a list that shows the BMI beside it: the criterion met without the BMI evidence ("BMI 35 or
+        more", "With prior stroke (Z86.73 on 1 Feb 2027)"), else what to confirm or why not, in the words the
+        reasons are grouped by (``REASON_LABELS``)."""
+        if self.criterion:
+            rest = self.criterion[self.criterion.find(")") + 1 :].lstrip(": ").strip() or self.criterion
+            return rest[:1].upper() + rest[1:]
+        return "; ".join(REASON_LABELS.get(k, k) for k in self.reason_keys or [])
 
 
 class Glp1Fill(models.Model):

@@ -38,3 +38,18 @@ class Parameters:
 
 
 DEFAULT_PARAMETERS = Parameters()
+
+# Each reason a beneficiary is not eligible, or what a clinician must confirm, as a key the pages group by
+# (the sentences in ``Result.reasons`` carry the beneficiary's own codes and dates).
+REASON_LABELS: dict[str, str] = {
+    "died": "Died",
+    "age": "Under the minimum age",
+    "no_bmi": "No BMI code (Z68) on claims",
+    "bmi_low": "BMI under the lowest threshold (27)",
+    "bmi_27_alone": "BMI 27–29.9 without prediabetes, prior MI, prior stroke or PAD on claims",
+    "bmi_30_alone": "BMI 30–34.9 without a qualifying comorbidity on claims",
+    "part_d_glp1": "On a GLP-1 under Part D for another indication",
+    "confirm_hypertension": "Hypertension: confirm it is uncontrolled",
+    "confirm_pad": "Peripheral artery disease: confirm it is symptomatic",
+    "confirm_part_d": "Part D enrolment: no Part D fill on claims",
+}

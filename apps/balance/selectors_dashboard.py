@@ -15,16 +15,21 @@ Two rules the pages state:
 - **Adherence by lifestyle participation**: the treated beneficiaries split by whether the ACO has recorded an
   enrolment of theirs in a lifestyle programme (now or before, ``selectors_lifestyle.participation``), each group
   with the adherence figures above. Observational, not causal: who joins a programme differs from who does not.
-- **Still on therapy d days after start** (persistence): not discontinued by then (no ``discontinued_on``, or
-  one more than d days after ``therapy_start``), among the starters observed that long (``therapy_start`` at
-  least d days before the as-of date).
+- **Still on therapy d days after start** (persistence): the Kaplan–Meier estimate of the share not yet
+  discontinued d days after ``therapy_start``. Each starter counts until they stop (``discontinued_on``: off
+  therapy from that day, so a stop t days after the start counts for every d ≥ t) or, if they have not stopped
+  by the as-of date, until the as-of date (censored: followed that long, no longer). At each stop time t the
+  estimate falls by the share of those still followed at t (stop or censoring time ≥ t) who stopped at t, so
+  it never rises: a late starter leaving the count does not lift the curve.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from django.db.models import Avg, Count, Q, Sum
@@ -171,7 +176,7 @@ def funnel(headline: Headline) -> list[FunnelStage]:
         FunnelStage("aligned", "Aligned", h.aligned, h.aligned, "Every aligned beneficiary of the run."),
         FunnelStage(
             "eligible",
-            "Likely eligible or needing confirmation",
+            "Eligible (likely, to confirm or started)",
             h.eligible,
             h.aligned,
             f"{h.likely:,} likely eligible, {h.confirm:,} needing clinical confirmation and {h.treated:,} already "
@@ -201,12 +206,8 @@ def funnel(headline: Headline) -> list[FunnelStage]:
 @dataclass(frozen=True)
 class CurvePoint:
     day: int
-    observed: int  # starters whose therapy began at least ``day`` days before the as-of date
-    on_therapy: int  # of those, not discontinued by ``day`` days after their start
-
-    @property
-    def share(self) -> float | None:
-        return share(self.on_therapy, self.observed)
+    at_risk: int  # starters still followed on ``day``: stopped or censored on that day or later
+    share: float | None  # Kaplan–Meier % still on therapy on ``day`` (one decimal); None: nobody followed that long
 
 
 @dataclass(frozen=True)
@@ -216,23 +217,52 @@ class Curve:
     points: list[CurvePoint]
 
 
+def follow_up(start: dt.date, stopped: dt.date | None, *, as_of: dt.date) -> tuple[int, bool]:
+    """A starter's (days followed, stopped): the days from the start to the discontinuation (an event), or to the
+    as-of date when there is none by then (censored; a discontinuation after the as-of date is not known yet)."""
+    if stopped is not None and stopped <= as_of:
+        return (stopped - start).days, True
+    return (as_of - start).days, False
+
+
+def kaplan_meier(times: Sequence[tuple[int, bool]], days: Sequence[int]) -> list[CurvePoint]:
+    """The Kaplan–Meier estimate of the share still on therapy on each of ``days``, from each starter's (days
+    followed, stopped). S(d) is the product over the distinct stop times t ≤ d of (1 − stops at t ÷ followed at
+    t), where followed at t counts the starters whose stop or censoring time is t or later. A day nobody is
+    followed to has no estimate (None), unless everyone followed had already stopped (0%: the curve stays at 0).
+    Exact fractions, rounded once."""
+    stops = Counter(t for t, stopped in times if stopped)
+    steps: list[tuple[int, Fraction]] = []  # (stop time, S from that day on)
+    survival = Fraction(1)
+    for t in sorted(stops):
+        followed = sum(1 for u, _ in times if u >= t)
+        survival *= 1 - Fraction(stops[t], followed)
+        steps.append((t, survival))
+    points = []
+    for day in days:
+        s = Fraction(1)
+        for t, after in steps:
+            if t > day:
+                break
+            s = after
+        at_risk = sum(1 for u, _ in times if u >= day)
+        estimate = None if at_risk == 0 and s > 0 else round(float(100 * s), 1)
+        points.append(CurvePoint(day, at_risk, estimate))
+    return points
+
+
 def persistence_curves(
     starts: Iterable[tuple[str, dt.date, dt.date | None]], *, as_of: dt.date, days: Sequence[int] = PERSISTENCE_DAYS
 ) -> list[Curve]:
-    """Share still on therapy by days since start, one curve per product (by name) and one for all products
-    (last), from each starter's (product, therapy start, discontinued on). Pure: no database."""
-    by_product: dict[str, list[tuple[dt.date, dt.date | None]]] = {}
+    """Kaplan–Meier share still on therapy by days since start, one curve per product (by name) and one for all
+    products (last), from each starter's (product, therapy start, discontinued on). Pure: no database."""
+    by_product: dict[str, list[tuple[int, bool]]] = {}
     for product, start, stopped in starts:
-        by_product.setdefault(product or "Unknown product", []).append((start, stopped))
+        by_product.setdefault(product or "Unknown product", []).append(follow_up(start, stopped, as_of=as_of))
     everyone = [s for rows in by_product.values() for s in rows]
 
-    def curve(name: str, rows: list[tuple[dt.date, dt.date | None]]) -> Curve:
-        points = []
-        for day in days:
-            seen = [(s, stop) for s, stop in rows if (as_of - s).days >= day]
-            on = sum(1 for s, stop in seen if stop is None or (stop - s).days > day)
-            points.append(CurvePoint(day, len(seen), on))
-        return Curve(name, len(rows), points)
+    def curve(name: str, rows: list[tuple[int, bool]]) -> Curve:
+        return Curve(name, len(rows), kaplan_meier(rows, days))
 
     curves = [curve(name, by_product[name]) for name in sorted(by_product)]
     if curves:

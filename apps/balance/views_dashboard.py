@@ -77,19 +77,26 @@ def persistence_block(d: dash.Dashboard, aco_id: str) -> ChartBlock:
         cells: list[Any] = [f"Day {day}"]
         for c in curves:
             p = c.points[i]
-            shown = f"{percent(p.share)} ({p.on_therapy} of {p.observed})"
-            cells.append(shown if p.observed else "— (none observed)")
+            cells.append(
+                "— (none followed that long)" if p.share is None else f"{percent(p.share)} ({count(p.at_risk)} at risk)"
+            )
         rows.append(cells)
     return ChartBlock(
         "glp1-persistence",
         f"Share of {aco_id}'s starters still on therapy by days since their start, per product (the product of "
-        "the first Bridge fill) and for all products. Each point counts only starters observed that long (who "
-        "started at least that many days before the as-of date); a starter is off therapy from the day the run "
-        "found a gap in supply longer than the gap allowed.",
-        charts.persistence_figure(days, {c.product: [p.share for p in c.points] for c in curves}),
+        "the first Bridge fill) and for all products: a Kaplan–Meier estimate. Each starter counts until they stop "
+        "or, if they have not stopped, until the as-of date; at each stop the share falls by the part of those "
+        "still followed who stopped, so the curve never rises when recent starters drop out of view. A starter is "
+        "off therapy from the day the run found a gap in supply longer than the gap allowed; at risk: the starters "
+        "still followed that day. A day nobody has been followed to has no point.",
+        charts.persistence_figure(
+            days,
+            {c.product: [p.share for p in c.points] for c in curves},
+            {c.product: [p.at_risk for p in c.points] for c in curves},
+        ),
         DataTable(
             "glp1-persistence",
-            "Still on therapy by days since start (still on therapy of observed)",
+            "Still on therapy by days since start (Kaplan–Meier estimate, with the starters still followed)",
             ["Days since start", *(f"{c.product} ({c.starters} started)" for c in curves)],
             rows,
         ),

@@ -17,9 +17,11 @@ So: aligned 5, likely 2, confirm 1, started 2 (40% of the 5 eligible), adherent 
 1 of 1, mean PDC 70%; drug cost $1,960.00 ($980.00 per treated), copays $400.00 ($200.00 per treated); spending per
 beneficiary-month $1,000.00 before and $600.00 after (T1 alone).
 
-Persistence (still on therapy of observed): Wegovy 1/1 on days 0–180, none observed from 210; Zepbound 1/1 on days
-0 and 30, 0/1 on days 60, 90 and 120 (stopped on day 45), none observed from 150; all products 2/2, 2/2, 1/2, 1/2,
-1/2, then 1/1 on days 150 and 180.
+Persistence (Kaplan–Meier, "share (at risk)"): T1 is censored on day 180 (no stop by the as-of date), T2 stops on
+day 45. Wegovy 100% (1) on days 0–180, no estimate from 210 (nobody followed that long); Zepbound 100% (1) on days
+0 and 30, then 0% (0 at risk: its one starter stopped) from day 60 on; all products 100% (2) on days 0 and 30,
+then 1 − 1/2 = 50% (1) on days 60–180 (the stop on day 45 with both followed), none from 210. The old "on therapy of
+observed" share went back up to 100% on days 150 and 180, when only T1 had started that long ago.
 
 ACO ``B`` has one treated beneficiary with figures no one else has (TIN 999000009, drug cost $99,999.00).
 
@@ -43,6 +45,8 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from apps.accounts.models import User
 from apps.acos.models import ACO, Membership
@@ -64,6 +68,7 @@ PARAMETERS = {
 }
 S = EligibilityStatus
 D = dt.date
+DAY = dt.timedelta(days=1)
 
 
 def text(html: str) -> str:
@@ -159,23 +164,98 @@ def test_the_threshold_is_the_runs_own(world: Glp1Run, aco: ACO) -> None:
     assert (h.adherent_90, h.observed_90) == (2, 2)
 
 
-def test_persistence_counts_only_starters_observed_that_long() -> None:
+def points(curve: dash.Curve) -> list[tuple[float | None, int]]:
+    return [(p.share, p.at_risk) for p in curve.points]
+
+
+def test_persistence_is_the_kaplan_meier_estimate_of_the_run() -> None:
+    """The run's two starters (see the module docstring): T1 censored on day 180, T2 stops on day 45."""
     starts = [("Wegovy", D(2027, 1, 1), None), ("Zepbound", D(2027, 3, 1), D(2027, 4, 15))]
     curves = {c.product: c for c in dash.persistence_curves(starts, as_of=AS_OF)}
     assert list(curves) == ["Wegovy", "Zepbound", dash.ALL_PRODUCTS]
+    assert [c.starters for c in curves.values()] == [1, 1, 2]
 
-    def pairs(name: str) -> list[tuple[int, int]]:
-        return [(p.on_therapy, p.observed) for p in curves[name].points]
-
-    none = [(0, 0)] * 6
-    assert pairs("Wegovy") == [(1, 1)] * 7 + none
-    assert pairs("Zepbound") == [(1, 1), (1, 1), (0, 1), (0, 1), (0, 1)] + [(0, 0)] * 8
-    assert pairs(dash.ALL_PRODUCTS) == [(2, 2), (2, 2), (1, 2), (1, 2), (1, 2), (1, 1), (1, 1)] + none
-    assert [p.share for p in curves[dash.ALL_PRODUCTS].points[:7]] == [100.0, 100.0, 50.0, 50.0, 50.0, 100.0, 100.0]
-    assert curves["Wegovy"].points[7].share is None  # day 210: nobody observed that long
+    none = [(None, 0)] * 6  # days 210–360: nobody followed that long
+    assert points(curves["Wegovy"]) == [(100.0, 1)] * 7 + none
+    assert points(curves["Zepbound"]) == [(100.0, 1), (100.0, 1)] + [(0.0, 0)] * 11
+    assert points(curves[dash.ALL_PRODUCTS]) == [(100.0, 2), (100.0, 2)] + [(50.0, 1)] * 5 + none
     # Stopping on the day itself counts as off therapy that day; the day before, still on.
-    edge = dash.persistence_curves([("Wegovy", D(2027, 1, 1), D(2027, 1, 31))], as_of=AS_OF, days=(29, 30))
-    assert [(p.on_therapy, p.observed) for p in edge[0].points] == [(1, 1), (0, 1)]
+    edge = dash.persistence_curves([("Wegovy", D(2027, 1, 1), D(2027, 1, 31))], as_of=AS_OF, days=(29, 30, 31))
+    assert points(edge[0]) == [(100.0, 1), (0.0, 1), (0.0, 0)]
+    # A discontinuation after the as-of date is not known yet: censored at the as-of date (50 days).
+    later = dash.persistence_curves([("Wegovy", AS_OF - DAY * 50, AS_OF + DAY * 5)], as_of=AS_OF, days=(30, 50, 60))
+    assert points(later[0]) == [(100.0, 1), (100.0, 1), (None, 0)]
+
+
+def test_kaplan_meier_by_hand_with_ties_and_censoring() -> None:
+    """Seven starters' (days followed, stopped): stops on days 10, 10, 45 and 100; censored on days 20, 45, 70.
+
+    - day 10: 7 followed (all times ≥ 10), 2 stop: S = 5/7;
+    - day 45: followed are those with a time ≥ 45 (45 stopped, 45 censored, 70, 100): 4, 1 stops: S = 5/7 × 3/4
+      = 15/28 (a censoring on the stop day still counts as followed that day);
+    - day 100: 1 followed, 1 stops: S = 0.
+
+    So day 0: 100% (7 at risk); day 30: 5/7 = 71.4% (4: 45, 45, 70, 100); day 60: 15/28 = 53.6% (2: 70, 100);
+    day 90: 53.6% (1); day 120: 0% (0 at risk: the last one followed stopped, so the curve stays at 0)."""
+    times = [(10, True), (10, True), (20, False), (45, True), (45, False), (70, False), (100, True)]
+    assert points(dash.Curve("x", 7, dash.kaplan_meier(times, (0, 30, 60, 90, 120)))) == [
+        (100.0, 7),
+        (71.4, 4),
+        (53.6, 2),
+        (53.6, 1),
+        (0.0, 0),
+    ]
+    # The same through persistence_curves, from dates.
+    starts = [
+        ("Wegovy", AS_OF - DAY * (t if not stopped else 200), (AS_OF - DAY * 200 + DAY * t) if stopped else None)
+        for t, stopped in times
+    ]
+    (wegovy, _everyone) = dash.persistence_curves(starts, as_of=AS_OF, days=(0, 30, 60, 90, 120))
+    assert points(wegovy) == [(100.0, 7), (71.4, 4), (53.6, 2), (53.6, 1), (0.0, 0)]
+
+
+def test_persistence_does_not_rise_when_long_followed_starters_stayed_on() -> None:
+    """A and B started 100 days before the as-of date; A stopped on day 40, B has not stopped (censored on day
+    100). C started 300 days before and has not stopped (censored on day 300).
+
+    The old share among the starters observed d days: day 60, 2 of 3 (66.7%); day 120, only C observed, 1 of 1
+    (100%): the curve went back up. Kaplan–Meier: day 30, S = 1 (3 at risk); the stop on day 40 with all three
+    followed: S = 2/3, so day 60 66.7% (2 at risk: B, C), day 120 66.7% (1: C), … day 300 66.7% (1), and from day
+    330 no estimate (nobody followed that long)."""
+    start_ab, start_c = AS_OF - DAY * 100, AS_OF - DAY * 300
+    starts = [("Wegovy", start_ab, start_ab + DAY * 40), ("Wegovy", start_ab, None), ("Wegovy", start_c, None)]
+    wegovy = dash.persistence_curves(starts, as_of=AS_OF)[0]
+    assert points(wegovy) == [(100.0, 3), (100.0, 3), (66.7, 2), (66.7, 2)] + [(66.7, 1)] * 7 + [(None, 0)] * 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Wegovy", "Zepbound", ""]),
+            st.integers(min_value=0, max_value=400),  # days before the as-of date
+            st.none() | st.integers(min_value=-5, max_value=450),  # days from start to the stop
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_persistence_never_rises(rows: list[tuple[str, int, int | None]]) -> None:
+    """Over any starters: every curve is non-increasing, between 0% and 100%, its at-risk counts never grow, and
+    once a day has no estimate no later day has one."""
+    starts = [
+        (product, AS_OF - DAY * before, None if stop is None else AS_OF - DAY * before + DAY * stop)
+        for product, before, stop in rows
+    ]
+    for curve in dash.persistence_curves(starts, as_of=AS_OF):
+        shares = [p.share for p in curve.points]
+        known = [s for s in shares if s is not None]
+        assert known == sorted(known, reverse=True), curve
+        assert all(0.0 <= s <= 100.0 for s in known)
+        assert shares[: len(known)] == known  # the Nones, if any, come last
+        at_risk = [p.at_risk for p in curve.points]
+        assert at_risk == sorted(at_risk, reverse=True)
+        assert all(p.share is not None for p in curve.points if p.at_risk)
 
 
 def test_the_dashboard_puts_the_pieces_together(world: Glp1Run, aco: ACO) -> None:
@@ -299,7 +379,7 @@ def test_the_aco_page_shows_its_figures_with_a_table_beside_every_chart(
     assert response.status_code == 200
     html = response.content.decode()
     body = text(html)
-    assert f"GLP-1 run {world.pk}" in body and "as of Jun 30, 2027" in body and "at least 80%" in body
+    assert f"GLP-1 run {world.pk}" in body and "as of 30 Jun 2027" in body and "at least 80%" in body
     assert "2 likely eligible" in body and "1 needing clinical confirmation" in body
     assert "2 started on the Bridge" in body
     assert "1 of 2 (50%) adherent at 90 days" in body and "1 of 1 (100%) adherent at 180 days" in body
@@ -307,8 +387,10 @@ def test_the_aco_page_shows_its_figures_with_a_table_beside_every_chart(
     # The funnel's table.
     assert "Adherent at 90 days 1 2 50% Of the 2 who started at least 90 days before the as-of date." in body
     # Persistence, cost, spending (labelled observational), TINs, statuses with reasons.
-    assert "Day 60 100% (1 of 1) 0% (0 of 1) 50% (1 of 2)" in body
-    assert "Day 210 — (none observed) — (none observed) — (none observed)" in body
+    assert "Day 60 100% (1 at risk) 0% (0 at risk) 50% (1 at risk)" in body
+    assert "Day 180 100% (1 at risk) 0% (0 at risk) 50% (1 at risk)" in body  # no rise back to 100%
+    assert "Day 210 — (none followed that long) 0% (0 at risk) — (none followed that long)" in body
+    assert "Kaplan–Meier estimate" in body and "until the as-of date" in body
     assert "Drug cost at the Bridge net price $1,960.00 $980.00" in body
     assert "Beneficiaries' copays $400.00 $200.00" in body
     assert "spending before and after therapy start, 1 treated beneficiary (observational, not causal)" in body
@@ -365,7 +447,7 @@ def test_without_treated_beneficiaries_the_page_says_so(aco: ACO, admin: User, c
     bene(run, aco, "1AA0AA0AA01", S.LIKELY)
     html = client_for(admin).get(f"/acos/{aco.aco_id}/glp1/?py={PY}").content.decode()
     body = text(html)
-    assert "has started GLP-1 therapy under the Bridge by Jun 30, 2027" in body
+    assert "has started GLP-1 therapy under the Bridge by 30 Jun 2027" in body
     assert "0 of 0 adherent at 90 days" in body
     assert 'id="chart-glp1-funnel"' in html and 'id="chart-glp1-persistence"' not in html
     assert "there is no adherence to compare by lifestyle participation" in body
@@ -401,7 +483,12 @@ def test_the_api_answers_the_pages_figures(world: Glp1Run, aco: ACO, analyst: Us
         ("adherent_180", 1, 1),
     ]
     zep = next(c for c in body["persistence"] if c["product"] == "Zepbound")
-    assert [p["share"] for p in zep["points"][:6]] == [100.0, 100.0, 0.0, 0.0, 0.0, None]
+    assert [(p["day"], p["at_risk"], p["share"]) for p in zep["points"][:4]] == [
+        (0, 1, 100.0), (30, 1, 100.0), (60, 0, 0.0), (90, 0, 0.0),
+    ]  # fmt: skip
+    everyone = next(c for c in body["persistence"] if c["product"] == "All products")
+    assert [p["share"] for p in everyone["points"]] == [100.0, 100.0] + [50.0] * 5 + [None] * 6
+    assert set(zep["points"][0]) == {"day", "at_risk", "share"}
     assert body["cost"]["drug_cost_per_treated_cents"] == 98_000 and body["cost"]["copay_per_treated_cents"] == 20_000
     assert body["spending"]["per_month_before_cents"] == 100_000 and body["spending"]["per_month_after_cents"] == 60_000
     assert "not causal" in body["spending"]["note"]
@@ -493,3 +580,12 @@ def test_every_chart_names_its_axes() -> None:
         layout = figure["layout"]
         assert layout["xaxis"]["title"]["text"] and layout["yaxis"]["title"]["text"]
         assert layout["xaxis"]["automargin"] and layout["yaxis"]["title"]["standoff"]
+
+
+def test_the_persistence_chart_says_what_it_shows() -> None:
+    """A short y-axis title (it fits the chart's 360 px height), and the starters still followed in the hover."""
+    figure = charts.persistence_figure([0, 30], {"Wegovy": [100.0, None]}, {"Wegovy": [3, 0]})
+    assert figure["layout"]["yaxis"]["title"]["text"] == "Still on therapy (%)"
+    trace = figure["data"][0]
+    assert "Kaplan–Meier" in trace["hovertemplate"] and "at risk" in trace["hovertemplate"]
+    assert list(trace["customdata"]) == [3, 0]

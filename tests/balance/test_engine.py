@@ -131,8 +131,8 @@ def test_criteria(codes: list[tuple[str, str]], status: str) -> None:
 def test_likely_eligible_names_the_criterion_and_its_evidence() -> None:
     r = run([BMI_32, HFPEF])
     assert r.criterion == (
-        "BMI 30–34.9 (Z68.32 on 2027-03-01) with heart failure with preserved ejection fraction (HFpEF) "
-        "(I50.32 on 2027-02-01)"
+        "BMI 30–34.9 (Z68.32 on 1 Mar 2027) with heart failure with preserved ejection fraction (HFpEF) "
+        "(I50.32 on 1 Feb 2027)"
     )
     assert (
         r.bmi_class == 30
@@ -152,7 +152,7 @@ def test_likely_eligible_names_the_criterion_and_its_evidence() -> None:
 def test_needs_confirmation_says_what_to_confirm() -> None:
     r = run([BMI_28, PAD])
     assert r.reasons == [
-        "BMI 27–29.9 (Z68.28 on 2027-03-01); peripheral artery disease (I73.9 on 2027-02-01): confirm that "
+        "BMI 27–29.9 (Z68.28 on 1 Mar 2027); peripheral artery disease (I73.9 on 1 Feb 2027): confirm that "
         "the PAD is symptomatic."
     ]
     assert "uncontrolled" in run([BMI_32, HTN]).reasons[0]
@@ -161,9 +161,9 @@ def test_needs_confirmation_says_what_to_confirm() -> None:
 
 
 def test_not_eligible_says_why() -> None:
-    assert run([BMI_25]).reasons == ["BMI under 27 (Z68.25 on 2027-03-01): the criteria start at BMI 27."]
+    assert run([BMI_25]).reasons == ["BMI under 27 (Z68.25 on 1 Mar 2027): the criteria start at BMI 27."]
     assert "without prediabetes, prior MI, prior stroke or PAD" in run([BMI_28, HTN]).reasons[0]
-    assert run([HFPEF]).reasons == ["No BMI code (Z68) on claims in the 12 months up to 2027-06-30."]
+    assert run([HFPEF]).reasons == ["No BMI code (Z68) on claims in the 12 months up to 30 Jun 2027."]
     assert [run(c).reason_keys for c in ([BMI_25], [BMI_28, HTN], [BMI_32], [HFPEF])] == [
         ["bmi_low"], ["bmi_27_alone"], ["bmi_30_alone"], ["no_bmi"],
     ]  # fmt: skip
@@ -173,7 +173,7 @@ def test_age_17_is_not_eligible() -> None:
     # Born 2009-07-01: 17 on 2027-06-30 (18 the next day).
     r = run([BMI_40], born="2009-07-01")
     assert (r.status, r.age) == ("not_eligible", 17)
-    assert r.reasons == ["Age 17 on 2027-06-30; the Bridge requires 18 or older."]
+    assert r.reasons == ["Age 17 on 30 Jun 2027; the Bridge requires 18 or older."]
     assert run([BMI_40], born="2009-06-30").status == "likely"  # 18 that day
 
 
@@ -217,7 +217,7 @@ def test_no_part_d_fill_makes_likely_a_confirmation() -> None:
     r = run([BMI_35], part_d=None)
     assert r.status == "confirm"
     assert r.reasons == [
-        "Part D enrolment: no Part D fill on claims in the 12 months up to 2027-06-30; confirm the beneficiary is "
+        "Part D enrolment: no Part D fill on claims in the 12 months up to 30 Jun 2027; confirm the beneficiary is "
         "enrolled in a Part D plan."
     ]
     # The 12 months up to 2027-06-30 begin on 2026-07-01.
@@ -227,7 +227,7 @@ def test_no_part_d_fill_makes_likely_a_confirmation() -> None:
 
 def test_died_is_not_eligible() -> None:
     r = run([BMI_40], died="2027-05-01")
-    assert (r.status, r.reasons) == ("not_eligible", ["Died on 2027-05-01."])
+    assert (r.status, r.reasons) == ("not_eligible", ["Died on 1 May 2027."])
 
 
 def test_treated_reads_bmi_at_therapy_start() -> None:
@@ -238,7 +238,7 @@ def test_treated_reads_bmi_at_therapy_start() -> None:
     )
     assert r.status == "treated"
     assert r.bmi is not None and r.bmi.code == "Z6836"
-    assert r.criterion.startswith("BMI 35–39.9 (Z68.36 on 2026-12-01)")
+    assert r.criterion.startswith("BMI 35–39.9 (Z68.36 on 1 Dec 2026)")
     assert r.therapy is not None and r.therapy.start == D("2027-01-10")
 
 

@@ -138,8 +138,8 @@ def test_the_step_over_loaded_claims(world: object, aco: ACO, other_aco: ACO) ->
 
     c = rows[CANDIDATE]
     assert c.criterion == (
-        "BMI 30–34.9 (Z68.32 on 2027-03-01) with heart failure with preserved ejection fraction (HFpEF) "
-        "(I50.32 on 2027-02-01)"
+        "BMI 30–34.9 (Z68.32 on 1 Mar 2027) with heart failure with preserved ejection fraction (HFpEF) "
+        "(I50.32 on 1 Feb 2027)"
     )
     assert c.comorbidities == [
         {"condition": "hfpef", "label": "heart failure with preserved ejection fraction (HFpEF)", "code": "I5032",

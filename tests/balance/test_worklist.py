@@ -87,6 +87,7 @@ def run(aco: ACO, other_aco: ACO) -> Glp1Run:
     Glp1Beneficiary.objects.create(
         **common, mbi=CONFIRM, first_name="Grace", last_name="Hopper", age=66, tin=T2, npi=N2, status="confirm",
         reasons=["BMI 30–34.9 (Z68.31); confirm that the hypertension is uncontrolled."],
+        reason_keys=["confirm_hypertension"],
         bmi_code="Z6831", bmi_date=dt.date(2027, 2, 10), bmi_claim_id=9101, bmi_source=5, bmi_class=30,
         comorbidities=[{"condition": "hypertension", "label": "hypertension", "code": "I10", "date": "2027-02-01",
                         "claim_id": 9102, "source": 5}],
@@ -163,7 +164,7 @@ def test_the_worklist_lists_the_likely_eligible_and_those_to_confirm(
     assert "2 beneficiaries" in text
     assert "35–39.9 (Z68.36, 3 Mar 2027)" in text  # BMI class with its code and date
     assert "BMI 35 or more (Z68.36)" in text  # the criterion
-    assert "confirm that the hypertension is uncontrolled" in text  # what is to confirm
+    assert "Hypertension: confirm it is uncontrolled" in text  # what is to confirm
     assert "Not contacted" in text and "No one" in text
     log = AccessLog.objects.get(object_type="glp1_worklist")
     assert (log.user, log.action, log.aco_code, log.object_id) == (admin, "view", aco.aco_id, f"run {run.pk}")
