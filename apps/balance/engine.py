@@ -488,6 +488,8 @@ def evaluate(
         if mbi in therapy:
             result.therapy = therapy[mbi]
             result.status = TREATED
+            # Judged on therapy start; the age shown is the one on the date of interest, as for everyone.
+            result.age = _age(birth, as_of) if birth is not None else None
         elif died is not None and died <= as_of:
             result.status, result.criterion = NOT_ELIGIBLE, ""
             result.reasons, result.reason_keys = [f"Died on {day_text(died)}."], ["died"]

@@ -25,19 +25,16 @@ from .views_dashboard import of, pdc
 
 HEADER = [
     "ACO",
-    "Legal name",
     "Aligned",
     "Likely eligible",
     "Needs confirmation",
     "Not eligible",
     "On a GLP-1 under Part D",
-    "Started",
-    "Share of eligible started",
+    "Started (share of eligible)",
     "Adherent at 90 days",
     "Adherent at 180 days",
     "Mean PDC of starters",
-    "Drug cost at net price",
-    "Copays",
+    "Drug cost at net price (copays)",
 ]
 CSV_HEADER = [
     "aco_id",
@@ -61,9 +58,9 @@ CSV_HEADER = [
 
 def table_row(label: str, name: str, h: dash.Headline) -> list[Any]:
     return [
-        label, name, h.aligned, h.likely, h.confirm, h.not_eligible, h.part_d, h.treated, percent(h.share_treated),
-        of(h.adherent_90, h.observed_90), of(h.adherent_180, h.observed_180), pdc(h.mean_pdc),
-        usd(h.drug_cost_cents), usd(h.copay_cents),
+        f"{label} {name}".strip(), h.aligned, h.likely, h.confirm, h.not_eligible, h.part_d,
+        f"{h.treated:,} ({percent(h.share_treated)})", of(h.adherent_90, h.observed_90),
+        of(h.adherent_180, h.observed_180), pdc(h.mean_pdc), f"{usd(h.drug_cost_cents)} ({usd(h.copay_cents)})",
     ]  # fmt: skip
 
 

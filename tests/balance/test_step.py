@@ -63,6 +63,12 @@ def _dx(uniq: int, who: str, code: str, start: str, end: str) -> str:
 
 @pytest.fixture
 def world(db: None, tmp_path: Path, aco: ACO, other_aco: ACO) -> object:
+    return load_world(tmp_path / "pkg", aco, other_aco)
+
+
+def load_world(folder: Path, aco: ACO, other_aco: ACO) -> object:
+    """The package above, loaded, and an alignment run of its beneficiaries (five to ``aco``, one to
+    ``other_aco``)."""
     headers = [
         _inpatient(101, DIABETIC, "2027-02-01", "2027-02-03"),
         _inpatient(102, CANDIDATE, "2027-01-30", "2027-02-01"),
@@ -103,9 +109,7 @@ def world(db: None, tmp_path: Path, aco: ACO, other_aco: ACO) -> object:
         beneficiary(OTHERS, BENE_DOB="1951-01-01"),
     ]
     files = {"CCLF1": headers, "CCLF4": part_a_dx, "CCLF5": lines, "CCLF7": fills, "CCLF8": people}
-    run = ingest(
-        write_package(tmp_path / "pkg", files, produced_at=dt.datetime(2027, 7, 10, 12), year=2027)["CCLF0"].parent
-    )
+    run = ingest(write_package(folder, files, produced_at=dt.datetime(2027, 7, 10, 12), year=2027)["CCLF0"].parent)
     assert run.status == "succeeded", (run.message, list(run.errors.values_list("reason", flat=True)[:5]))
     alignment = factories.alignment_run(2027)
     for who in (TREATED, DIABETIC, CANDIDATE, DENIED, REPLACED):
@@ -134,7 +138,7 @@ def test_the_step_over_loaded_claims(world: object, aco: ACO, other_aco: ACO) ->
     assert t.pdc == pytest.approx(56 / 142) and t.pdc_90 == pytest.approx(56 / 90) and t.pdc_180 is None
     assert (t.months_supplied, t.drug_cost_cents, t.copay_cents, t.patient_paid_cents) == (2, 49_000, 10_000, 10_000)
     assert (t.spend_before_cents, t.months_before, t.spend_after_cents, t.months_after) == (10_000, 6, 4_000, 4)
-    assert t.age == 71 and t.part_d_active  # on therapy start (2027-01-10), before the March birthday
+    assert t.age == 72 and t.part_d_active  # on the date of interest (judged on therapy start, when 71)
 
     c = rows[CANDIDATE]
     assert c.criterion == (

@@ -162,7 +162,7 @@ def test_the_worklist_lists_the_likely_eligible_and_those_to_confirm(
     assert NOT_ELIGIBLE not in body and TREATED not in body and ELSEWHERE not in body
     text = text_of(body)
     assert "2 beneficiaries" in text
-    assert "35–39.9 (Z68.36, 3 Mar 2027)" in text  # BMI class with its code and date
+    assert "35–39.9 Z68.36, 3 Mar 2027" in text  # BMI class with its code and date
     assert "BMI 35 or more (Z68.36)" in text  # the criterion
     assert "Hypertension: confirm it is uncontrolled" in text  # what is to confirm
     assert "Not contacted" in text and "No one" in text

@@ -49,6 +49,7 @@ def glp1(demo: list[Any]) -> Glp1Run:
         **common, aco=first, mbi=TO_CONFIRM, first_name="Grace", last_name="Hopper", age=66, tin="111000002",
         npi="1245319599", status="confirm",
         reasons=["BMI 30–34.9 (Z68.31); confirm that the hypertension is uncontrolled."],
+        reason_keys=["confirm_hypertension"],
         bmi_code="Z6831", bmi_date=dt.date(2027, 2, 10), bmi_claim_id=9101, bmi_source=5, bmi_class=30,
         comorbidities=[{"condition": "hypertension", "label": "hypertension", "code": "I10", "date": "2027-02-01",
                         "claim_id": 9102, "source": 5}],
@@ -80,7 +81,7 @@ def test_from_the_worklist_to_a_packet(page: Page, glp1: Glp1Run) -> None:
     page.get_by_label("Eligibility").select_option(label="Needs clinical confirmation")
     expect(table.locator("caption")).to_have_text("1 beneficiary matching the filters")
     expect(page).to_have_url(re.compile(r"status=confirm"))
-    expect(table).to_contain_text("confirm that the hypertension is uncontrolled")
+    expect(table).to_contain_text("Hypertension: confirm it is uncontrolled")
     check_a11y(page)
 
     # Open the beneficiary.
