@@ -35,7 +35,7 @@ def test_cms_admin_runs_the_pipeline_and_compares_the_acos(page: Page) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Pipeline run {run.pk}: PY2027")
     expect(page.locator("#run-status")).to_have_text("Done", timeout=60_000)
     steps = page.locator("#run-steps tbody tr")
-    expect(steps).to_have_count(8)
+    expect(steps).to_have_count(9)
     names = [
         "Risk scores",
         "Alignment",
@@ -43,13 +43,14 @@ def test_cms_admin_runs_the_pipeline_and_compares_the_acos(page: Page) -> None:
         "Rural add-on",
         "Dual eligibles",
         "CARA episodes",
+        "GLP-1 access",
         "Money inputs",
         "ACO summaries",
     ]
     for i, name in enumerate(names):
         expect(steps.nth(i).locator("th")).to_contain_text(name)
         expect(steps.nth(i).locator("td").first).to_have_text("Done")
-    expect(steps.nth(7)).to_contain_text("2 of 2")  # one summary per ACO
+    expect(steps.nth(8)).to_contain_text("2 of 2")  # one summary per ACO
     expect(page.locator("#run-acos")).to_contain_text("L0001")
     expect(page.locator("#run-acos")).to_contain_text("(estimate)")
     assert PerformanceSummary.objects.filter(run=run).count() == 2

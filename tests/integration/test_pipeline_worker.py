@@ -67,9 +67,13 @@ def test_a_load_starts_the_pipeline_and_the_worker_computes_every_aco(
         ("rural", "succeeded"),
         ("duals", "succeeded"),
         ("episodes", "succeeded"),
+        ("glp1", "succeeded"),
         ("money", "succeeded"),
         ("summaries", "succeeded"),
     ]
+    # The GLP-1 step, on the worker: one row per aligned beneficiary.
+    assert run.glp1_run is not None and run.glp1_run.status == "succeeded"
+    assert run.glp1_run.beneficiaries.count() == run.alignment_run.aligned.count()  # type: ignore[union-attr]
     # The duals step, on the worker: one row per aligned beneficiary, full duals among them.
     assert run.dual_run is not None and run.dual_run.status == "succeeded"
     assert run.dual_run.beneficiaries.count() == run.alignment_run.aligned.count() > 0  # type: ignore[union-attr]
