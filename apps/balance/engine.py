@@ -36,6 +36,7 @@ The rules (DOMAIN §9, Portal rule; thresholds and windows are ``Parameters``):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -103,7 +104,10 @@ def bmi_value(code: str) -> int | None:
 
 def bmi_class(value: int) -> int:
     """The class (its lower bound) of a BMI value: 0 (under 27), 27, 30, 35 or 40."""
-    return max(c for c in BMI_CLASSES if value >= c)
+    for lower in reversed(BMI_CLASSES):
+        if value >= lower:
+            return lower
+    return BMI_CLASSES[0]
 
 
 def condition_of(code: str) -> str:
@@ -133,6 +137,7 @@ def lookback_start(day: dt.date, months: int) -> dt.date:
     return add_months(day, -months) + dt.timedelta(days=1)
 
 
+@functools.lru_cache(maxsize=4096)
 def day_text(day: dt.date) -> str:
     """A date as the portal's pages write it (``lead_portal.formatting.when``): 21 Dec 2027."""
     return f"{day.day} {day:%b %Y}"
@@ -438,7 +443,8 @@ def evaluate(
     at = np.minimum(at, max(n - 1, 0))
     known = (mbis[order][at] == dx_mbi) if n else np.zeros(dx_mbi.size, dtype=bool)
     person = np.where(known, order[at] if n else 0, -1)
-    codes = np.array([clean_code(c) for c in np.asarray(diagnoses.code).tolist()], dtype="U7")
+    raw, raw_index = np.unique(np.asarray(diagnoses.code).astype("U7"), return_inverse=True)
+    codes = np.array([clean_code(c) for c in raw.tolist()], dtype="U7")[raw_index.reshape(-1)]
     uniques, code_index = np.unique(codes, return_inverse=True)
     keys = list(CONDITIONS)
     bmi_of = np.array([bmi_value(c) if bmi_value(c) is not None else -1 for c in uniques.tolist()], dtype=np.int64)

@@ -191,6 +191,11 @@ FILL_COLUMNS = [
 ]  # fmt: skip
 
 
+def _json(values: list[Any]) -> str:
+    """JSON text of a list (most are empty: no encoder call for them)."""
+    return json.dumps(values) if values else "[]"
+
+
 def _beneficiary_row(
     run_id: int,
     person: tuple[Any, ...],
@@ -208,10 +213,10 @@ def _beneficiary_row(
         after = (spend[1] if spend else 0) if months_after else None
     return (
         run_id, aco_id, mbi, tin or "", npi or "", first or "", last or "", r.status, r.criterion[:120],
-        json.dumps(r.reasons), json.dumps(r.reason_keys), r.age, part_d_active, r.part_d_last_fill,
+        _json(r.reasons), _json(r.reason_keys), r.age, part_d_active, r.part_d_last_fill,
         r.bmi.code if r.bmi else "", r.bmi.date if r.bmi else None, r.bmi.claim_id if r.bmi else None,
-        r.bmi.source if r.bmi else None, r.bmi_class, json.dumps(r.comorbidity_rows()),
-        t.start if t else None, t.product if t else "", json.dumps(t.products if t else []),
+        r.bmi.source if r.bmi else None, r.bmi_class, _json(r.comorbidity_rows() if r.comorbidities else []),
+        t.start if t else None, t.product if t else "", _json(t.products if t else []),
         bool(t and t.switched), t.fills if t else 0, t.days_supply if t else 0, t.last_fill if t else None,
         t.covered_through if t else None, t.pdc if t else None, t.pdc_90 if t else None,
         t.pdc_180 if t else None, t.gaps if t else 0, t.discontinued_on if t else None,

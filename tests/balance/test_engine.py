@@ -225,6 +225,11 @@ def test_no_part_d_fill_makes_likely_a_confirmation() -> None:
     assert run([BMI_35], part_d="2026-07-01").status == "likely"
 
 
+def test_no_diagnoses_at_all() -> None:
+    assert run([]).reason_keys == ["no_bmi"]
+    assert run([], fills=[(WEGOVY, "2027-01-10", 28)]).status == "treated"  # treated whatever the codes
+
+
 def test_died_is_not_eligible() -> None:
     r = run([BMI_40], died="2027-05-01")
     assert (r.status, r.reasons) == ("not_eligible", ["Died on 1 May 2027."])
