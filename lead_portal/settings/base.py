@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "apps.medicaid",
     "apps.cara",
     "apps.balance",
+    "apps.planning",
     "apps.benefits",
     "apps.performance",
 ]
