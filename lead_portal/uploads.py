@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,6 +127,26 @@ def refuse_large_body(meta: dict[str, Any], *, limit: int = MAX_CSV_UPLOAD_BYTES
         return
     if length > limit + 64 * 1024:
         raise FileTooLarge(size=length, limit=limit)
+
+
+def upload_rows[Row](
+    upload: Any, *, max_bytes: int, max_rows: int, read: Callable[[bytes, str], tuple[list[Row], list[RowError]]]
+) -> tuple[list[Row], list[RowError]]:
+    """The rows of an uploaded file, read by ``read(data, file name)``, or the errors that stop the whole
+    file: over ``max_bytes``, ``read``'s own errors, no rows, or more than ``max_rows`` rows."""
+    name = str(getattr(upload, "name", "") or "upload.csv")
+    try:
+        data = upload_bytes(upload, limit=max_bytes)
+    except FileTooLarge as exc:
+        return [], [RowError(0, "file", name, exc.reason)]
+    rows, errors = read(data, name)
+    if errors:
+        return [], errors
+    if not rows:
+        return [], [RowError(0, "file", name, "has no rows")]
+    if len(rows) > max_rows:
+        return [], [RowError(0, "file", name, f"has more than {max_rows:,} rows")]
+    return rows, []
 
 
 def _cell_errors(line: int, name: str, value: str) -> list[RowError]:

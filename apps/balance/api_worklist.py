@@ -206,10 +206,10 @@ class Glp1WorklistViewSet(ACOScopedViewSet):
     def _user(self, username: str | None) -> User | None:
         if username is None:
             return None
-        user = worklist.assignees(aco=self.aco).filter(username=username).first()
-        if user is None:
-            raise ValidationError({"assignee": [f"{username} is not a user of {self.aco.aco_id}."]})
-        return user
+        try:
+            return services.assignee_named(aco=self.aco, username=username)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
 
     def _outreach(self, mbi: str) -> dict[str, Any]:
         current = worklist.outreach_get(aco=self.aco, mbi=mbi)

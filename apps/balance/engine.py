@@ -333,12 +333,6 @@ def _age(birth: dt.date, on: dt.date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
-def _day(value: Any) -> dt.date | None:
-    if value is None or (isinstance(value, np.datetime64) and np.isnat(value)):
-        return None
-    return dt.date.fromisoformat(str(np.datetime64(value, "D")))
-
-
 def dates(values: Array) -> list[dt.date | None]:
     """datetime64[D] values as dates (None for NaT), converted at once."""
     out: list[dt.date | None] = np.asarray(values, dtype="datetime64[D]").astype(object).tolist()

@@ -25,6 +25,7 @@ from django.db import connection, transaction
 
 from apps.alignment.models import AlignedBeneficiary
 from apps.claims.models import Beneficiary, ClaimFact, PartADiagnosis, PartDEvent
+from apps.risk.inputs import split_codes
 
 from . import engine
 
@@ -56,13 +57,6 @@ def _in_categories(expr: str, params: list[Any]) -> str:
         return f"LEFT({expr}, 3) = ANY(%s)"
     params.append(json.dumps(categories()))
     return f"substr({expr}, 1, 3) IN (SELECT value FROM json_each(%s))"  # noqa: S608 (this module's expression)
-
-
-def _split(column: str) -> tuple[str, str]:
-    """SQL: a join giving one row per code of a comma-separated text, and the code."""
-    if _postgres():
-        return f"CROSS JOIN LATERAL unnest(string_to_array({column}, ',')) AS d(code)", "d.code"
-    return f"""JOIN json_each('["' || REPLACE({column}, ',', '","') || '"]') AS d""", "d.value"
 
 
 def _rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -110,16 +104,6 @@ def _best(day: str, claim: str) -> str:
     return f"(CAST({days} AS BIGINT) * {1 << CLAIM_BITS} + COALESCE({claim}, 0))"
 
 
-def _among(expr: str, values: Sequence[Any], params: list[Any]) -> str:
-    """SQL: ``expr`` is one of ``values`` (an array bound once on PostgreSQL, which its parallel workers can
-    read, unlike a temporary table; JSON text read with ``json_each`` on SQLite)."""
-    if _postgres():
-        params.append(list(values))
-        return f"{expr} = ANY(%s)"
-    params.append(json.dumps(list(values)))
-    return f"{expr} IN (SELECT value FROM json_each(%s))"  # noqa: S608 (an expression of this module)
-
-
 def diagnoses(alignment_run_id: int, first: dt.date, last: dt.date) -> engine.Diagnoses:
     """The codes the rules read on the aligned beneficiaries' netted claims dated ``first``–``last``: per
     (MBI, code) the latest, with its claim."""
@@ -132,7 +116,7 @@ def diagnoses(alignment_run_id: int, first: dt.date, last: dt.date) -> engine.Di
           AND {_in_categories("dg.clm_dgns_cd", part_a_params)}
         GROUP BY 1, 2
     """  # noqa: S608 (table and column names from the models and this module; values are bound)
-    join, code = _split("l.diagnoses")
+    join, code = split_codes("l.diagnoses")
     part_b_params: list[Any] = [alignment_run_id, first.year, last.year, first, last]
     # A claim's diagnoses repeat on each of its lines, and a chronic condition on most visits: the lines of a
     # beneficiary with the same codes are reduced to one, with the evidence the rules would pick, before
@@ -288,7 +272,7 @@ def treated(
     params: list[Any] = []
     table = _table("glp1_treated", ("mbi", "d0", "d1", "b0", "b1", "a0", "a1"), windows, params)
     params += [low.year, high.year, low, high]
-    join, code = _split("l.diagnoses")
+    join, code = split_codes("l.diagnoses")
     paid = "f.paid_cents IS NOT NULL AND ((f.source = 1 AND f.claim_type IN ({types})) OR f.source IN (5, 6))"
     sql = f"""
         WITH f AS MATERIALIZED (

@@ -46,7 +46,7 @@ from apps.benefits import selectors as benefit_selectors
 from apps.claims.mbi import mbi_is_valid
 from apps.claims.models import MBIMap
 from apps.reviews.models import ReviewState
-from lead_portal.uploads import MB, FileTooLarge, read_csv, shown, upload_bytes
+from lead_portal.uploads import MB, read_csv, shown, upload_rows
 
 from .models import LifestyleEnrolment, LifestyleProgramme, LifestyleSession
 
@@ -616,18 +616,9 @@ def lifestyle_upload(*, aco: ACO, acting_user: User, performance_year: int, file
     or none: every row is checked first and each problem reported with its line, field and value."""
     _require_admin(aco=aco, user=acting_user)
     _lock(aco)
-    name = str(getattr(file, "name", "") or "upload.csv")
-    try:
-        data = upload_bytes(file, limit=MAX_UPLOAD_BYTES)
-    except FileTooLarge as exc:
-        return LifestyleUploadOutcome(errors=[RowError(0, "file", name, exc.reason)])
-    rows, errors = _read(data, name)
+    rows, errors = upload_rows(file, max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_UPLOAD_ROWS, read=_read)
     if errors:
         return LifestyleUploadOutcome(errors=errors)
-    if not rows:
-        return LifestyleUploadOutcome(errors=[RowError(0, "file", name, "has no rows")])
-    if len(rows) > MAX_UPLOAD_ROWS:
-        return LifestyleUploadOutcome(errors=[RowError(0, "file", name, f"has more than {MAX_UPLOAD_ROWS:,} rows")])
     checker = _Checker(aco=aco, performance_year=performance_year, today=aco_selectors.portal_today())
     checker.load(v["mbi"].strip().upper() for _, v in rows)
     for line, values in rows:

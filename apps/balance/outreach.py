@@ -31,6 +31,14 @@ def _require_editor(*, aco: ACO, acting_user: User) -> None:
         raise PermissionDenied("Only the ACO's administrators can record GLP-1 outreach.")
 
 
+def assignee_named(*, aco: ACO, username: str) -> User:
+    """The user of the ACO an outreach may be assigned to, by username (the pages' and the API's choice)."""
+    user = selectors_worklist.assignees(aco=aco).filter(username=username).first()
+    if user is None:
+        raise ValidationError({"assignee": [f"{username} is not a user of {aco.aco_id}."]})
+    return user
+
+
 def _check(*, aco: ACO, status: Any, assignee: Any, note: Any) -> dict[str, str]:
     """Every problem with the values given, by field."""
     errors: dict[str, str] = {}

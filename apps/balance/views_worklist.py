@@ -6,7 +6,6 @@ beneficiary-level data is access-logged; the rules of outreach live in ``outreac
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.contrib import messages
@@ -22,8 +21,9 @@ from django.views.generic import TemplateView
 from apps.accounts.models import AccessLog, User
 from apps.accounts.selectors import request_user
 from apps.acos.mixins import ACOScopedMixin
+from apps.acos.models import ACO
 from apps.acos.selectors import portal_today
-from lead_portal.exports import XLSX_CONTENT_TYPE, csv_writer, xlsx_workbook, xlsx_write_row
+from lead_portal.exports import Sheet, table_download
 from lead_portal.formatting import money_cents, percent, when
 
 from . import outreach, packet, selectors
@@ -204,41 +204,22 @@ class WorklistExportView(WorklistMixin, View):
             f"{fmt} export, {len(rows)} rows {shown}".strip(),
             action=AccessLog.Action.EXPORT,
         )
-        if fmt == "csv":
-            response = HttpResponse(content_type="text/csv; charset=utf-8")
-            writer = csv_writer(response)
-            writer.writerow(EXPORT_COLUMNS)
-            writer.writerows(rows)
-        else:
-            raw = io.BytesIO()
-            book = xlsx_workbook(raw)
-            bold = book.add_format({"bold": True})
-            date_format = book.add_format({"num_format": "yyyy-mm-dd"})
-            sheet = book.add_worksheet("GLP-1 worklist")
-            xlsx_write_row(sheet, 0, 0, EXPORT_COLUMNS, bold)
-            for n, values in enumerate(rows, start=1):
-                xlsx_write_row(sheet, n, 0, values, date_format=date_format)
-            sheet.freeze_panes(1, 1)
-            about = book.add_worksheet("About")
-            xlsx_write_row(
-                about, 0, 0, ["ACO", "Performance year", "GLP-1 run", "Eligibility as of", "Portal date"], bold
-            )
-            xlsx_write_row(
-                about, 1, 0, [self.aco.aco_id, self.performance_year, run.pk, run.as_of, today], date_format=date_format
-            )
-            book.close()
-            response = HttpResponse(raw.getvalue(), content_type=XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = content_disposition_header(True, name)
-        return response
+        about = Sheet(
+            "About",
+            ["ACO", "Performance year", "GLP-1 run", "Eligibility as of", "Portal date"],
+            [[self.aco.aco_id, self.performance_year, run.pk, run.as_of, today]],
+        )
+        return table_download(fmt, name, [Sheet("GLP-1 worklist", EXPORT_COLUMNS, rows, freeze=True), about])
 
 
-def _assignee_choice(aco_users: Any, choice: str) -> Any:
-    """``outreach.UNCHANGED`` for "", None for "none", else the ACO's user with that username (or False)."""
+def _assignee_choice(aco: ACO, choice: str) -> Any:
+    """``outreach.UNCHANGED`` for "", None for "none", else the ACO's user with that username (ValidationError
+    when there is none)."""
     if not choice:
         return outreach.UNCHANGED
     if choice == worklist.ASSIGNEE_NONE:
         return None
-    return aco_users.filter(username=choice).first() or False
+    return outreach.assignee_named(aco=aco, username=choice)
 
 
 class WorklistOutreachView(Glp1Mixin, View):
@@ -248,9 +229,10 @@ class WorklistOutreachView(Glp1Mixin, View):
         back = self.worklist_url(request.POST.get("list_query", ""))
         mbis = request.POST.getlist("mbis")
         status = request.POST.get("status", "")
-        assignee = _assignee_choice(worklist.assignees(aco=self.aco), request.POST.get("assignee", ""))
-        if assignee is False:
-            return HttpResponseBadRequest(f"{request.POST.get('assignee')} is not a user of {self.aco.aco_id}.")
+        try:
+            assignee = _assignee_choice(self.aco, request.POST.get("assignee", ""))
+        except ValidationError as exc:
+            return HttpResponseBadRequest(" ".join(exc.messages))
         try:
             changed = outreach.outreach_bulk_update(
                 aco=self.aco,

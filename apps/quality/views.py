@@ -4,7 +4,6 @@ history of every upload, and the upload itself (ACO administrators). Rules live 
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 from urllib.parse import quote
 
@@ -22,7 +21,7 @@ from apps.accounts.selectors import request_user
 from apps.acos.mixins import ACOScopedMixin
 from apps.acos.selectors import portal_today
 from lead_portal import formatting
-from lead_portal.exports import XLSX_CONTENT_TYPE, csv_writer, xlsx_workbook, xlsx_write_row
+from lead_portal.exports import Sheet, table_download
 
 from . import charts, selectors, services
 from .forms import CareGapForm, SubmissionUploadForm
@@ -486,36 +485,11 @@ class CareGapsExportView(CareGapsMixin, TemplateView):
             f"{fmt} export, {len(rows)} rows",
             action=AccessLog.Action.EXPORT,
         )
-        header = [h for h, _ in GAP_COLUMNS]
-        if fmt == "csv":
-            response = HttpResponse(content_type="text/csv; charset=utf-8")
-            writer = csv_writer(response)
-            writer.writerow(header)
-            writer.writerows(rows)
-        else:
-            raw = io.BytesIO()
-            book = xlsx_workbook(raw)
-            bold = book.add_format({"bold": True})
-            date_format = book.add_format({"num_format": "yyyy-mm-dd"})
-            sheet = book.add_worksheet("Care gaps")
-            xlsx_write_row(sheet, 0, 0, header, bold)
-            for r, values in enumerate(rows, start=1):
-                xlsx_write_row(sheet, r, 0, values, date_format=date_format)
-            sheet.freeze_panes(1, 1)
-            history = book.add_worksheet("History")
-            xlsx_write_row(history, 0, 0, ["MBI", "Gap", "When", "Who", "What"], bold)
-            for r, values in enumerate(history_rows, start=1):
-                xlsx_write_row(history, r, 0, values)
-            about = book.add_worksheet("About")
-            xlsx_write_row(about, 0, 0, ["ACO", "Performance year", "Quality run", "Data version", "Portal date"], bold)
-            xlsx_write_row(
-                about,
-                1,
-                0,
-                [self.aco.aco_id, self.performance_year, run.pk, run.data_version, today],
-                date_format=date_format,
-            )
-            book.close()
-            response = HttpResponse(raw.getvalue(), content_type=XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        about = Sheet(
+            "About",
+            ["ACO", "Performance year", "Quality run", "Data version", "Portal date"],
+            [[self.aco.aco_id, self.performance_year, run.pk, run.data_version, today]],
+        )
+        history = Sheet("History", ["MBI", "Gap", "When", "Who", "What"], history_rows)
+        sheets = [Sheet("Care gaps", [h for h, _ in GAP_COLUMNS], rows, freeze=True), history, about]
+        return table_download(fmt, name, sheets)

@@ -142,7 +142,7 @@ def _part_a(years: Sequence[int], codes: Sequence[str]) -> tuple[str, list[Any]]
     return sql, p.values
 
 
-def _split(column: str) -> tuple[str, str]:
+def split_codes(column: str) -> tuple[str, str]:
     """SQL: a join giving one row per code of a fact's comma-separated ``diagnoses`` text, and the code."""
     if _postgres():
         return f"CROSS JOIN LATERAL unnest(string_to_array({column}, ',')) AS d(code)", "d.code"
@@ -156,7 +156,7 @@ def _part_b(years: Sequence[int], codes: Sequence[str]) -> tuple[str, list[Any]]
     condition on most visits) are reduced to one, with the evidence the engine would pick among them,
     before their codes are split: a fifth of the lines."""
     p = _Params()
-    join, value = _split("l.diagnoses")
+    join, value = split_codes("l.diagnoses")
     first, last = dt.date(years[0], 1, 1), dt.date(years[-1], 12, 31)
     lines = f"""
         SELECT f.current_mbi, f.service_year, f.diagnoses, MAX({_best("f.from_date", "f.claim_id")}) AS best

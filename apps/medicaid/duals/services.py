@@ -49,7 +49,7 @@ from apps.alignment.models import AlignedBeneficiary, AlignmentRun
 from apps.alignment.runs import copy_rows
 from apps.claims.mbi import mbi_is_valid
 from apps.claims.models import Beneficiary, ClaimFact, MBIMap, PartAClaim, PartARevenueLine
-from lead_portal.uploads import MB, FileTooLarge, read_csv, upload_bytes
+from lead_portal.uploads import MB, read_csv, upload_rows
 
 from .. import engine
 from ..models import DataSharingOptOut, DualBeneficiary, DualRun
@@ -392,18 +392,9 @@ def optout_upload(*, aco: ACO, acting_user: User, file: Any) -> OptOutUploadOutc
     checked first and each problem reported with its line number."""
     _require_admin(aco=aco, user=acting_user)
     _lock(aco)
-    name = str(getattr(file, "name", "") or "upload.csv")
-    try:
-        data = upload_bytes(file, limit=MAX_UPLOAD_BYTES)
-    except FileTooLarge as exc:
-        return OptOutUploadOutcome(errors=[RowError(0, "file", name, exc.reason)])
-    records, errors = _read_csv(data, name)
+    records, errors = upload_rows(file, max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_UPLOAD_ROWS, read=_read_csv)
     if errors:
         return OptOutUploadOutcome(errors=errors)
-    if not records:
-        return OptOutUploadOutcome(errors=[RowError(0, "file", name, "has no rows")])
-    if len(records) > MAX_UPLOAD_ROWS:
-        return OptOutUploadOutcome(errors=[RowError(0, "file", name, f"has more than {MAX_UPLOAD_ROWS:,} rows")])
     today = aco_selectors.portal_today()
     on_file = _already_open(aco)
     seen: dict[str, int] = {}
