@@ -28,7 +28,6 @@ HEADER = [
     "Aligned",
     "Likely eligible",
     "Needs confirmation",
-    "Not eligible",
     "On a GLP-1 under Part D",
     "Started (share of eligible)",
     "Adherent at 90 days",
@@ -58,7 +57,7 @@ CSV_HEADER = [
 
 def table_row(label: str, name: str, h: dash.Headline) -> list[Any]:
     return [
-        f"{label} {name}".strip(), h.aligned, h.likely, h.confirm, h.not_eligible, h.part_d,
+        f"{label} {name}".strip(), h.aligned, h.likely, h.confirm, h.part_d,
         f"{h.treated:,} ({percent(h.share_treated)})", of(h.adherent_90, h.observed_90),
         of(h.adherent_180, h.observed_180), pdc(h.mean_pdc), f"{usd(h.drug_cost_cents)} ({usd(h.copay_cents)})",
     ]  # fmt: skip

@@ -524,9 +524,9 @@ def test_cms_sees_every_aco_side_by_side(
     assert response.status_code == 200
     html = response.content.decode()
     body = text(html)
-    assert f"{aco.aco_id} {aco.legal_name} 5 2 1 0 0 2 (40%) 1 of 2 (50%) 1 of 1 (100%) 70% $1,960.00 ($400.00)" in body
-    assert f"{other_aco.aco_id} {other_aco.legal_name} 1 0 0 0 0 1 (100%) 1 of 1 (100%) 1 of 1 (100%) 99%" in body
-    assert "All ACOs 6 2 1 0 0 3 (50%) 2 of 3 (66.7%) 2 of 2 (100%)" in body
+    assert f"{aco.aco_id} {aco.legal_name} 5 2 1 0 2 (40%) 1 of 2 (50%) 1 of 1 (100%) 70% $1,960.00 ($400.00)" in body
+    assert f"{other_aco.aco_id} {other_aco.legal_name} 1 0 0 0 1 (100%) 1 of 1 (100%) 1 of 1 (100%) 99%" in body
+    assert "All ACOs 6 2 1 0 3 (50%) 2 of 3 (66.7%) 2 of 2 (100%)" in body
     assert 'id="chart-glp1-acos"' in html and 'id="figure-glp1-acos"' in html
 
 
