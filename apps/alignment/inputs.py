@@ -378,7 +378,20 @@ SERVICES = (
 )
 
 
-def beneficiary_source(shard: Shard | None = None) -> Source:
+def within(column: str, values: Sequence[str]) -> tuple[str, tuple[Any, ...]]:
+    """A SQL condition: ``column`` is one of ``values`` (one parameter, whatever their number: an array on
+    PostgreSQL, a JSON list on SQLite), with its parameters. No values: a condition no row meets."""
+    if not values:
+        return "1 = 0", ()
+    if _postgres():
+        return f"{column} = ANY(%s)", (list(values),)
+    import json
+
+    return f"{column} IN (SELECT value FROM json_each(%s))", (json.dumps(list(values)),)
+
+
+def beneficiary_source(shard: Shard | None = None, mbis: Sequence[str] | None = None) -> Source:
+    among, params = ("1 = 1", ()) if mbis is None else within("t.mbi", mbis)
     return Source(
         table=Beneficiary._meta.db_table,
         exprs={
@@ -388,15 +401,27 @@ def beneficiary_source(shard: Shard | None = None) -> Source:
             "part_a_start": "t.part_a_start",
             "part_b_start": "t.part_b_start",
         },
-        where=condition(shard, "t.mbi"),
+        where=f"{condition(shard, 't.mbi')} AND {among}",
+        params=params,
     )
 
 
-def service_sources(performance_year: int, shard: Shard | None = None) -> list[Source]:
+def service_sources(
+    performance_year: int,
+    shard: Shard | None = None,
+    *,
+    mbis: Sequence[str] | None = None,
+    tins: Sequence[str] | None = None,
+    ccns: Sequence[str] | None = None,
+) -> list[Source]:
     """Rule 3 candidates of AY1–AY2, from the narrow claim facts (``ClaimFact``): Part B PQEM lines of a
     step specialty, and RHC/FQHC revenue lines under their claim's header; of one part's beneficiaries
-    when ``shard`` is given."""
+    when ``shard`` is given, of the beneficiaries ``mbis`` only when given, and (``tins``/``ccns`` given)
+    only the lines at those TINs (Part B) or CCNs (RHC/FQHC)."""
     part = condition(shard, "t.current_mbi")
+    among, among_params = ("1 = 1", ()) if mbis is None else within("t.current_mbi", mbis)
+    at_tin, tin_params = ("1 = 1", ()) if tins is None and ccns is None else within("t.tin", tins or ())
+    at_ccn, ccn_params = ("1 = 1", ()) if tins is None and ccns is None else within("h.ccn", ccns or ())
     (ay1_start, _), (_, ay2_end) = engine.alignment_years(performance_year)
     pqem = pqem_codes()
     years = f"t.service_year BETWEEN {ay1_start.year} AND {ay2_end.year}"
@@ -416,9 +441,9 @@ def service_sources(performance_year: int, shard: Shard | None = None) -> list[S
         where=(
             f"t.source = 5 AND {years} AND t.is_current AND NOT t.is_denied AND t.current_mbi <> '' "
             f"AND t.from_date BETWEEN %s AND %s AND t.hcpcs IN ({_marks(pqem)}) "
-            f"AND t.specialty IN ({_marks(STEP_SPECIALTIES)}) AND {part}"
+            f"AND t.specialty IN ({_marks(STEP_SPECIALTIES)}) AND {part} AND {among} AND {at_tin}"
         ),
-        params=(ay1_start, ay2_end, *pqem, *STEP_SPECIALTIES),
+        params=(ay1_start, ay2_end, *pqem, *STEP_SPECIALTIES, *among_params, *tin_params),
         chunked=True,
         years=(ay1_start.year, ay2_end.year),
     )
@@ -438,17 +463,17 @@ def service_sources(performance_year: int, shard: Shard | None = None) -> list[S
             f"t.source = 2 AND {years} AND t.is_current AND t.current_mbi <> '' AND t.from_date BETWEEN %s AND %s "
             f"AND (t.revenue_center IN ({_marks(RHC_FQHC_REVENUE_CENTERS)}) OR t.hcpcs IN ({_marks(pqem)})) "
             "AND h.source = 1 AND h.is_current AND h.claim_type = 40 AND h.bill_type IN ('71', '77') "
-            f"AND {part}"
+            f"AND {part} AND {among} AND {at_ccn}"
         ),
-        params=(ay1_start, ay2_end, *RHC_FQHC_REVENUE_CENTERS, *pqem),
+        params=(ay1_start, ay2_end, *RHC_FQHC_REVENUE_CENTERS, *pqem, *among_params, *ccn_params),
         joins=f"JOIN {FACTS} h ON h.claim_id = t.claim_id",
     )
     return [part_b, rural]
 
 
-def load_beneficiaries(shard: Shard | None = None) -> engine.Beneficiaries:
+def load_beneficiaries(shard: Shard | None = None, mbis: Sequence[str] | None = None) -> engine.Beneficiaries:
     """One row per current MBI: ``Beneficiary`` is keyed by the current MBI (the latest CCLF8 record)."""
-    cols = read(BENEFICIARIES, [beneficiary_source(shard)])
+    cols = read(BENEFICIARIES, [beneficiary_source(shard, mbis)])
     return engine.Beneficiaries(
         mbi=cols["mbi"],
         death_date=cols["death_date"],
@@ -458,9 +483,20 @@ def load_beneficiaries(shard: Shard | None = None) -> engine.Beneficiaries:
     )
 
 
-def load_services(performance_year: int, shard: Shard | None = None) -> engine.Services:
-    cols = read(SERVICES, service_sources(performance_year, shard))
+def load_services(
+    performance_year: int, shard: Shard | None = None, mbis: Sequence[str] | None = None
+) -> engine.Services:
+    cols = read(SERVICES, service_sources(performance_year, shard, mbis=mbis))
     return engine.Services(**cols)
+
+
+def mbis_with_services_at(performance_year: int, *, tins: Sequence[str], ccns: Sequence[str]) -> Array:
+    """The sorted distinct current MBIs with a rule-3 candidate line of the PY's alignment years at one of
+    ``tins`` (Part B) or ``ccns`` (RHC/FQHC): one filtered read of the MBI column only."""
+    if not tins and not ccns:
+        return np.array([], dtype=str)
+    cols = read(SERVICES[:1], service_sources(performance_year, tins=tins, ccns=ccns))
+    return np.unique(np.char.strip(cols["mbi"].astype(str)))
 
 
 def load_entities(performance_year: int) -> engine.Entities:
@@ -475,15 +511,21 @@ def load_entities(performance_year: int) -> engine.Entities:
     return engine.Entities(tin_to_aco, ccn_to_aco)
 
 
-def load_voluntary(shard: Shard | None = None) -> engine.Voluntary:
-    """Every voluntary record (of one part's beneficiaries), under the current MBI of the MBI it was filed
-    under."""
+def load_voluntary(
+    shard: Shard | None = None, mbis: Sequence[str] | None = None, tins: Sequence[str] | None = None
+) -> engine.Voluntary:
+    """Every voluntary record (of one part's beneficiaries, of the beneficiaries ``mbis``, or designating
+    one of ``tins``), under the current MBI of the MBI it was filed under."""
     current = MBIMap.objects.filter(mbi=OuterRef("filed_mbi")).values("current_mbi")[:1]
     records = VoluntaryAlignment.objects.annotate(filed_mbi=Trim("mbi")).annotate(
         current_mbi=Coalesce(Subquery(current), F("filed_mbi"))
     )
     if shard is not None:
         records = shard.filter(records, "current_mbi")
+    if mbis is not None:
+        records = records.filter(current_mbi__in=list(mbis))
+    if tins is not None:
+        records = records.filter(tin__in=list(tins))
     rows = list(records.values_list("current_mbi", "aco__aco_id", "tin", "npi", "signed_date"))
     return engine.Voluntary(
         mbi=np.array([r[0].strip() for r in rows], dtype=str),

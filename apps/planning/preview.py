@@ -43,12 +43,11 @@ same result. Because the engine's result for a beneficiary depends on that benef
 it on the affected beneficiaries alone gives, for them, what a full run would (the tests check this against
 a full run on generated data).
 
-**Reading the inputs.** `apps.alignment.inputs` reads everyone's inputs or one hash part of them; it
-cannot take a set of MBIs. For correctness first the preview reads the full inputs (`load_inputs`, the same
-read a run does) and subsets the arrays with numpy: no per-beneficiary ORM and no Python loop over lines,
-but the read costs what a run's read costs (seconds at 100,000 beneficiaries). The 3-second target for an
-ACO of 20,000 beneficiaries needs the MBI filter in the SQL (the lines at the units of K, then those
-beneficiaries' lines); not done here.
+**Reading the inputs.** Only the affected beneficiaries are read (``alignment_preview``): the MBIs with a
+candidate line at a unit of K (the alignment inputs' own Part B and RHC/FQHC reads, filtered in SQL by
+TIN and CCN, the MBI column only), those whose voluntary record designates a TIN of K and those the run
+aligned through a unit of K; then those beneficiaries' inputs (the same reads, filtered by MBI in SQL) and
+stored rows; this ACO's totals are one aggregate. No per-beneficiary ORM, no Python loop over lines.
 
 **Privacy.** The preview is the ACO's: it lists by MBI only beneficiaries aligned to this ACO in the run
 (those it would lose or who change within it) and beneficiaries aligned to no ACO in the run (those it would
@@ -338,6 +337,46 @@ class Rerun:
     seconds: dict[str, float]
 
 
+@dataclass(frozen=True)
+class ScenarioMaps:
+    """The scenario's entities (and mid-year maps) and K, the TINs and CCNs whose ACO differs."""
+
+    entities: engine.Entities
+    midyear: engine.MidYear | None
+    tins: set[str]
+    ccns: set[str]
+
+
+def scenario_maps(
+    *,
+    aco_id: str,
+    changes: Changes,
+    entities: engine.Entities,
+    midyear: engine.MidYear | None,
+    tin_ccns: Mapping[str, Iterable[str]],
+) -> ScenarioMaps:
+    """The scenario's maps and K (the module's docstring)."""
+    new_entities = scenario_entities(entities, aco_id, changes, tin_ccns)
+    tins = _differing(entities.tin_to_aco, new_entities.tin_to_aco)
+    ccns = _differing(entities.ccn_to_aco, new_entities.ccn_to_aco)
+    new_midyear = midyear
+    if midyear is not None:
+        hybrid = set(midyear.hybrid_acos)
+        if changes.alignment_approach == HYBRID:
+            hybrid.add(aco_id)
+        elif changes.alignment_approach == PROSPECTIVE:
+            hybrid.discard(aco_id)
+        mid_entities = scenario_entities(midyear.entities, aco_id, changes, tin_ccns)
+        new_midyear = engine.MidYear(as_of=midyear.as_of, hybrid_acos=frozenset(hybrid), entities=mid_entities)
+        tins |= _differing(midyear.entities.tin_to_aco, mid_entities.tin_to_aco)
+        ccns |= _differing(midyear.entities.ccn_to_aco, mid_entities.ccn_to_aco)
+        if frozenset(hybrid) != frozenset(midyear.hybrid_acos):
+            every = (entities, new_entities, midyear.entities, mid_entities)
+            tins |= _of_aco((e.tin_to_aco for e in every), aco_id)
+            ccns |= _of_aco((e.ccn_to_aco for e in every), aco_id)
+    return ScenarioMaps(new_entities, new_midyear, tins, ccns)
+
+
 def rerun(
     *,
     performance_year: int,
@@ -361,24 +400,8 @@ def rerun(
         seconds[name] = round(now - clock, 4)
         clock = now
 
-    new_entities = scenario_entities(entities, aco_id, changes, tin_ccns)
-    tins = _differing(entities.tin_to_aco, new_entities.tin_to_aco)
-    ccns = _differing(entities.ccn_to_aco, new_entities.ccn_to_aco)
-    new_midyear = midyear
-    if midyear is not None:
-        hybrid = set(midyear.hybrid_acos)
-        if changes.alignment_approach == HYBRID:
-            hybrid.add(aco_id)
-        elif changes.alignment_approach == PROSPECTIVE:
-            hybrid.discard(aco_id)
-        mid_entities = scenario_entities(midyear.entities, aco_id, changes, tin_ccns)
-        new_midyear = engine.MidYear(as_of=midyear.as_of, hybrid_acos=frozenset(hybrid), entities=mid_entities)
-        tins |= _differing(midyear.entities.tin_to_aco, mid_entities.tin_to_aco)
-        ccns |= _differing(midyear.entities.ccn_to_aco, mid_entities.ccn_to_aco)
-        if frozenset(hybrid) != frozenset(midyear.hybrid_acos):
-            every = (entities, new_entities, midyear.entities, mid_entities)
-            tins |= _of_aco((e.tin_to_aco for e in every), aco_id)
-            ccns |= _of_aco((e.ccn_to_aco for e in every), aco_id)
+    maps = scenario_maps(aco_id=aco_id, changes=changes, entities=entities, midyear=midyear, tin_ccns=tin_ccns)
+    new_entities, new_midyear, tins, ccns = maps.entities, maps.midyear, maps.tins, maps.ccns
     lap("entities")
 
     mbis = affected_mbis(services, voluntary, stored, tins, ccns)
@@ -415,6 +438,7 @@ def compare(
     tin_ccns: Mapping[str, Iterable[str]],
     stored: StoredRows,
     run_id: int | None = None,
+    before: Totals | None = None,
 ) -> Preview:
     """The preview from the run's inputs (``entities`` and ``midyear`` as the run builds them) and its
     stored rows. Pure: no database."""
@@ -449,12 +473,14 @@ def compare(
             strict=True,
         )
     }
-    mine = stored.aco_id.astype(str) == aco_id
-    before_totals = Totals(
-        aligned=int(mine.sum()),
-        claims_aligned=int((mine & (stored.alignment_type.astype(str) == engine.TYPE_CLAIMS)).sum()),
-        high_needs=int((mine & stored.high_needs.astype(bool)).sum()),
-    )
+    if before is None:  # every stored row is here: count this ACO's
+        mine = stored.aco_id.astype(str) == aco_id
+        before = Totals(
+            aligned=int(mine.sum()),
+            claims_aligned=int((mine & (stored.alignment_type.astype(str) == engine.TYPE_CLAIMS)).sum()),
+            high_needs=int((mine & stored.high_needs.astype(bool)).sum()),
+        )
+    before_totals = before
 
     gained: list[Move] = []
     lost: list[Move] = []
@@ -552,12 +578,16 @@ def compare(
 # ---------------------------------------------------------------------------------------------------
 # The service
 # ---------------------------------------------------------------------------------------------------
-def stored_rows(run: Any) -> StoredRows:
-    """Every aligned row of ``run`` as columns: one query (no per-beneficiary ORM)."""
+def stored_rows(run: Any, mbis: Array | None = None) -> StoredRows:
+    """The aligned rows of ``run`` (of the beneficiaries ``mbis`` only, when given) as columns: one query
+    (no per-beneficiary ORM)."""
     from apps.alignment.models import AlignedBeneficiary
 
     fields = ("mbi", "aco__aco_id", "alignment_type", "step", "tin", "unit_kind", "cohort", "high_needs")
-    rows = list(AlignedBeneficiary.objects.filter(run=run).order_by().values_list(*fields))
+    rows_qs = AlignedBeneficiary.objects.filter(run=run).order_by()
+    if mbis is not None:
+        rows_qs = rows_qs.filter(mbi__in=[str(m) for m in mbis])
+    rows = list(rows_qs.values_list(*fields))
     cols = list(zip(*rows, strict=True)) if rows else [()] * len(fields)
     return StoredRows(
         mbi=np.array([str(m).strip() for m in cols[0]], dtype=object),
@@ -571,28 +601,71 @@ def stored_rows(run: Any) -> StoredRows:
     )
 
 
+def stored_totals(run: Any, aco: Any) -> Totals:
+    """This ACO's aligned, claims-aligned and High Needs counts in ``run``: one aggregate."""
+    from django.db.models import Count, Q
+
+    from apps.alignment.models import AlignedBeneficiary
+
+    counts = AlignedBeneficiary.objects.filter(run=run, aco=aco).aggregate(
+        aligned=Count("id"),
+        claims=Count("id", filter=Q(alignment_type=engine.TYPE_CLAIMS)),
+        high_needs=Count("id", filter=Q(high_needs=True)),
+    )
+    return Totals(aligned=counts["aligned"], claims_aligned=counts["claims"], high_needs=counts["high_needs"])
+
+
 def alignment_preview(*, performance_year: int, aco: Any, changes: Changes) -> Preview:
     """The preview of ``changes`` to ``aco``'s (an ``ACO``) lists for the PY against the PY's latest
-    successful alignment run. ValidationError when there is none."""
+    successful alignment run. ValidationError when there is none.
+
+    Reads only what the answer needs: the lists, K, then the MBIs with a candidate line at a unit of K
+    (one filtered read of the claim facts' MBI column), with a voluntary record designating a TIN of K, or
+    aligned in the run through a unit of K; then those beneficiaries' inputs and stored rows alone, and this
+    ACO's totals as one aggregate."""
     from django.core.exceptions import ValidationError
 
     from apps.acos.models import ParticipantTIN
     from apps.alignment import inputs, selectors
     from apps.alignment import services as alignment_services
+    from apps.alignment.models import AlignedBeneficiary
 
     run = selectors.latest_run(performance_year=performance_year)
     if run is None:
         raise ValidationError(f"No alignment run of PY{performance_year} has finished yet: nothing to compare with.")
-    start = time.perf_counter()
-    beneficiaries, services, entities, voluntary = inputs.load_inputs(performance_year)
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[name] = round(now - clock, 4)
+        clock = now
+
+    entities = inputs.load_entities(performance_year)
     # The run's own split of the lists into the base and the mid-year maps (a mid-year run), as it builds it.
     base_entities, midyear = alignment_services._midyear(run, entities)
     tin_ccns = {
         tin: list(ccns or [])
         for tin, ccns in ParticipantTIN.objects.filter(performance_year=performance_year).values_list("tin", "ccns")
     }
-    stored = stored_rows(run)
-    read = round(time.perf_counter() - start, 4)
+    maps = scenario_maps(aco_id=aco.aco_id, changes=changes, entities=base_entities, midyear=midyear, tin_ccns=tin_ccns)
+    lap("lists")
+    tins, ccns = sorted(maps.tins), sorted(maps.ccns)
+    at_units = inputs.mbis_with_services_at(performance_year, tins=tins, ccns=ccns)
+    lap("read_affected")
+    designating = inputs.load_voluntary(tins=tins).mbi if tins else np.array([], dtype=str)
+    through = AlignedBeneficiary.objects.filter(run=run, tin__in=[*tins, *ccns]).values_list("mbi", flat=True)
+    aligned_through = np.array([m.strip() for m in through], dtype=str)
+    mbis = np.unique(np.concatenate([at_units.astype(str), np.asarray(designating).astype(str), aligned_through]))
+    wanted = [str(m) for m in mbis]
+    beneficiaries = inputs.load_beneficiaries(mbis=wanted)
+    services = inputs.load_services(performance_year, mbis=wanted)
+    voluntary = inputs.load_voluntary(mbis=wanted)
+    lap("read_inputs")
+    stored = stored_rows(run, mbis)
+    before = stored_totals(run, aco)
+    lap("read_run")
     preview = compare(
         performance_year=performance_year,
         aco_id=aco.aco_id,
@@ -605,5 +678,6 @@ def alignment_preview(*, performance_year: int, aco: Any, changes: Changes) -> P
         tin_ccns=tin_ccns,
         stored=stored,
         run_id=run.pk,
+        before=before,
     )
-    return dataclasses.replace(preview, seconds={"read": read, **preview.seconds})
+    return dataclasses.replace(preview, seconds={**seconds, **preview.seconds})

@@ -244,6 +244,7 @@ def test_the_preview_equals_a_full_run_with_the_changed_lists(world: AlignmentRu
         # The service (database) gives the same figures, and A's preview lists no one of another ACO.
         result = preview.alignment_preview(performance_year=PY, aco=aco, changes=changes)
         assert result.drift == 0 and result.run_id == world.pk
+        assert result.affected == len(affected)  # the filtered reads find the same beneficiaries
         mine_after = sum(1 for a in full_after.values() if a.aco_id == aco.aco_id)
         assert result.after.aligned == mine_after
         for other in acos:
