@@ -184,6 +184,7 @@ urlpatterns = [
     path("", include("apps.cara.api_cms_urls")),
     path("", include("apps.balance.api_urls")),
     path("", include("apps.medicaid.api_urls")),
+    path("", include("apps.planning.api_urls")),
     path("access-log/", AccessLogViewSet.as_view({"get": "list"}), name="api_access_log"),
     path("access-log/<int:log_id>/", AccessLogViewSet.as_view({"get": "retrieve"}), name="api_access_log_detail"),
 ]

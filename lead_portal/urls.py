@@ -29,6 +29,7 @@ urlpatterns = [
     path("acos/", include("apps.cara.urls_designs")),
     path("acos/", include("apps.cara.urls_documents")),
     path("acos/", include("apps.balance.urls")),
+    path("acos/", include("apps.planning.urls")),
     path("provider/", include("apps.cara.urls_provider")),
     path("performance/", include("apps.performance.urls_cms")),
     path("benefits/", include("apps.benefits.urls_cms")),

@@ -480,13 +480,23 @@ def glp1_rows(aco: ACO) -> Glp1Rows:
     return Glp1Rows(run, beneficiary, enrolment, session)
 
 
+def _scenario(aco: ACO, route: Route) -> int:
+    """A what-if scenario of the ACO with one version (made when the world has none)."""
+    from apps.planning.models import Scenario, ScenarioVersion
+
+    scenario = Scenario.objects.filter(aco=aco).order_by("id").first()
+    if scenario is None:
+        scenario = Scenario.objects.create(aco=aco, performance_year=2027, name=f"{aco.aco_id} what-if")
+        ScenarioVersion.objects.create(scenario=scenario, number=1)
+    return int(scenario.pk)
+
+
 # URL keyword -> a value that belongs to the ACO. New apps register their keywords here.
 KWARG_VALUES: dict[str, Callable[[ACO, Route], object]] = {
     "aco_id": lambda aco, r: aco.aco_id,
     "row_id": _row,
     "request_id": _change_request,
     "performance_year": _performance_year,
-    "area": lambda aco, r: "planning",
     "measure": lambda aco, r: "acr",
     "log_id": _log,
     "run_id": _run,
@@ -509,6 +519,8 @@ KWARG_VALUES: dict[str, Callable[[ACO, Route], object]] = {
     "gap_id": _care_gap,  # a care gap on the worklist (quality:care_gap_detail)
     "enrolment_id": lambda aco, r: glp1_rows(aco).enrolment.pk,  # a GLP-1 lifestyle enrolment of the ACO
     "session_id": lambda aco, r: glp1_rows(aco).session.pk,  # a session of that enrolment
+    "scenario_id": _scenario,  # a what-if scenario of the ACO
+    "number": lambda aco, r: 1,  # its first version
 }
 
 

@@ -45,18 +45,6 @@ def test_in_sentence_keeps_names_and_abbreviations(label: str, expected: str) ->
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("area", "heading", "name"), [("planning", "What-if planner", "what-if planner")])
-def test_coming_pages_name_the_area_in_a_sentence_as_a_sentence_would(
-    aco: ACO, admin: User, client_for: ClientFor, area: str, heading: str, name: str
-) -> None:
-    page = text(
-        client_for(admin).get(reverse("acos:coming", kwargs={"aco_id": aco.aco_id, "area": area})).content.decode()
-    )
-    assert f"it will show {aco.legal_name}'s {name}." in page
-    assert f"{aco.legal_name}'s {heading}" not in page
-
-
-@pytest.mark.django_db
 def test_review_messages_name_the_kind_with_its_capitals() -> None:
     from apps.benefits.services import BENEFIT_PLAN_KIND
     from apps.medicaid.arrangements.services import ARRANGEMENT_KIND

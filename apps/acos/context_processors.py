@@ -8,8 +8,8 @@ from django.http import HttpRequest
 
 from . import selectors
 
-# Areas of the portal, in navigation order. ``None`` marks an area that later releases build.
-ACO_AREAS: list[tuple[str, str, str | None]] = [
+# Areas of the portal, in navigation order.
+ACO_AREAS: list[tuple[str, str, str]] = [
     ("home", "Overview", "acos:home"),
     ("profile", "Profile and elections", "acos:profile"),
     ("participants", "Participant TINs", "acos:participants"),
@@ -24,10 +24,9 @@ ACO_AREAS: list[tuple[str, str, str | None]] = [
     ("benefits", "BEs and BEIs", "benefits:catalogue"),
     ("cara", "CARA episodes and arrangements", "cara:overview"),
     ("glp1", "GLP-1 access (BALANCE)", "balance:overview"),
-    ("planning", "What-if planner", None),
+    ("planning", "What-if planner", "planning:scenarios"),
     ("reports", "Reports", "reports:list"),
 ]
-COMING_AREAS = {slug: label for slug, label, url in ACO_AREAS if url is None}
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:

@@ -50,5 +50,4 @@ urlpatterns = [
         views.ChangeRequestWithdrawView.as_view(),
         name="change_request_withdraw",
     ),
-    path("<str:aco_id>/coming/<slug:area>/", views.ComingView.as_view(), name="coming"),
 ]

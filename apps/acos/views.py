@@ -19,17 +19,15 @@ from apps.accounts.selectors import request_user
 from apps.accounts.services import access_log_record
 from apps.reviews.selectors import version_diff
 from lead_portal.exports import csv_writer
-from lead_portal.text import in_sentence
 from lead_portal.uploads import upload_bytes
 
 from . import selectors, services
 from .attention import attention_items
-from .context_processors import COMING_AREAS
 from .diffs import change_rows
 from .forms import LIST_FORMS, DecisionForm, ElectionForm, ListUploadForm, ProfileForm, WithdrawForm, attach_row_errors
 from .lists import LIST_SPECS
 from .mixins import ACOScopedMixin, CMSOnlyMixin, resolve_performance_year
-from .panels import render_home_panels
+from .panels import render_change_request_panels, render_home_panels
 
 LIST_PAGES = {
     "participants": {"title": "Participant TINs", "url": "acos:participants", "singular": "Participant TIN"},
@@ -42,9 +40,6 @@ LIST_PAGES = {
 
 
 # Parts of the model the portal does not cover yet and that have no page in the navigation.
-COMING_WITHOUT_PAGE: list[str] = []
-
-
 def _py_url(name: str, aco_id: str, performance_year: int, **kwargs: Any) -> str:
     return f"{reverse(name, kwargs={'aco_id': aco_id, **kwargs})}?py={performance_year}"
 
@@ -106,11 +101,6 @@ class ACOHomeView(ACOScopedMixin, TemplateView):
             parameters=selectors.parameters_get(performance_year=self.performance_year),
             recent_requests=selectors.change_request_list(aco=self.aco)[:5],
             attention_today=selectors.portal_today(),
-            coming=[
-                (label, reverse("acos:coming", kwargs={"aco_id": self.aco.aco_id, "area": slug}))
-                for slug, label in COMING_AREAS.items()
-            ]
-            + [(label, "") for label in COMING_WITHOUT_PAGE],
         )
         context["attention"] = attention_items(
             aco=self.aco, performance_year=self.performance_year, today=context["attention_today"]
@@ -470,6 +460,9 @@ class ChangeRequestDetailView(ACOScopedMixin, TemplateView):
         )
         context.setdefault("decision_form", DecisionForm())
         context.setdefault("withdraw_form", WithdrawForm())
+        context["request_panels"] = render_change_request_panels(
+            request=self.request, change_request=change_request, user=user, base=context
+        )
         return context
 
 
@@ -537,18 +530,4 @@ class ReviewQueueView(CMSOnlyMixin, TemplateView):
             aco_filter=aco_id,
             acos=selectors.aco_list_for_user(user=user).values_list("aco_id", flat=True),
         )
-        return context
-
-
-class ComingView(ACOScopedMixin, TemplateView):
-    """An honest placeholder for an area of the portal not built yet."""
-
-    template_name = "acos/coming.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        area = self.kwargs["area"]
-        if area not in COMING_AREAS:
-            raise Http404("No such area.")
-        context.update(area=area, area_label=COMING_AREAS[area], area_in_sentence=in_sentence(COMING_AREAS[area]))
         return context

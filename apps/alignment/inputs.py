@@ -420,6 +420,8 @@ def service_sources(
     only the lines at those TINs (Part B) or CCNs (RHC/FQHC)."""
     part = condition(shard, "t.current_mbi")
     among, among_params = ("1 = 1", ()) if mbis is None else within("t.current_mbi", mbis)
+    # The claim's header belongs to the same beneficiary: filtered too, so the join's build side is theirs.
+    header_among, header_params = ("1 = 1", ()) if mbis is None else within("h.current_mbi", mbis)
     at_tin, tin_params = ("1 = 1", ()) if tins is None and ccns is None else within("t.tin", tins or ())
     at_ccn, ccn_params = ("1 = 1", ()) if tins is None and ccns is None else within("h.ccn", ccns or ())
     (ay1_start, _), (_, ay2_end) = engine.alignment_years(performance_year)
@@ -463,9 +465,12 @@ def service_sources(
             f"t.source = 2 AND {years} AND t.is_current AND t.current_mbi <> '' AND t.from_date BETWEEN %s AND %s "
             f"AND (t.revenue_center IN ({_marks(RHC_FQHC_REVENUE_CENTERS)}) OR t.hcpcs IN ({_marks(pqem)})) "
             "AND h.source = 1 AND h.is_current AND h.claim_type = 40 AND h.bill_type IN ('71', '77') "
-            f"AND {part} AND {among} AND {at_ccn}"
+            # The header's from-date is on or before its lines' (so its year is at most AY2's) and an RHC/FQHC
+            # claim spans days, not years: the header partitions of AY1's year (less one) to AY2's only.
+            f"AND h.service_year BETWEEN {ay1_start.year - 1} AND {ay2_end.year} "
+            f"AND {part} AND {among} AND {at_ccn} AND {header_among}"
         ),
-        params=(ay1_start, ay2_end, *RHC_FQHC_REVENUE_CENTERS, *pqem, *among_params, *ccn_params),
+        params=(ay1_start, ay2_end, *RHC_FQHC_REVENUE_CENTERS, *pqem, *among_params, *ccn_params, *header_params),
         joins=f"JOIN {FACTS} h ON h.claim_id = t.claim_id",
     )
     return [part_b, rural]

@@ -310,21 +310,31 @@ class MinimumsStatus:
 HIGH_NEEDS_ACO_SHARE = 0.40
 
 
-def minimums_status(*, aco: ACO, performance_year: int, run: AlignmentRun | None = None) -> MinimumsStatus:
+def minimums_status(
+    *,
+    aco: ACO,
+    performance_year: int,
+    run: AlignmentRun | None = None,
+    totals: tuple[int, int, int] | None = None,
+) -> MinimumsStatus:
     """Which minimums apply to the ACO for the PY, and whether the latest run meets them.
 
     The category: newly entering (the PY election says so) or with providers new to ACOs (a Participant
     TIN of the PY flagged new to ACOs) takes the newly entering minimums; otherwise an ACO
     with more than 40% of its aligned beneficiaries High Needs is a High Needs ACO; otherwise standard.
     The claims minimum is checked against the PY run's claims-aligned count: a PY's bundle does not
-    carry the claims of the base years' own alignment years (CY2024–26 need claims back to 2021)."""
+    carry the claims of the base years' own alignment years (CY2024–26 need claims back to 2021).
+    ``totals`` (aligned, claims-aligned, High Needs) stand in for the run's counts: a what-if's."""
     run = run if run is not None else latest_run(performance_year=performance_year)
     status = MinimumsStatus(performance_year=performance_year, run=run)
     params = ModelParameters.objects.filter(performance_year=performance_year).first()
     if params is None:
         status.notes.append(f"No model parameters are set for PY{performance_year}.")
         return status
-    if run is not None:
+    if totals is not None:
+        status.total, status.claims, status.high_needs = totals
+        status.high_needs_share = status.high_needs / status.total if status.total else 0.0
+    elif run is not None:
         summary = run_summary(aco=aco, run=run)
         status.total, status.claims, status.high_needs = summary["total"], summary["claims"], summary["high_needs"]
         status.high_needs_share = status.high_needs / status.total if status.total else 0.0

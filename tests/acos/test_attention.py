@@ -400,14 +400,12 @@ def test_the_api_answers_the_same_items(aco: ACO, analyst: User, outsider: User,
     assert get(outsider).status_code == 404
 
 
-def test_coming_to_this_portal_lists_only_what_is_not_built(
+def test_every_area_is_built_so_nothing_is_shown_as_coming(
     client_for: Callable[[User], Client], aco: ACO, admin: User
 ) -> None:
     html = client_for(admin).get(f"/acos/{aco.aco_id}/").content.decode()
-    coming = html[html.index('id="coming-areas"') :].split("</p>")[0]
-    assert "Medicaid" not in coming and "BE" not in coming
-    assert "CARA" not in coming and "GLP-1" not in coming
-    assert "risk" not in coming and "What-if planner" in coming
+    assert 'id="coming-areas"' not in html and "Coming</span>" not in html
+    assert f'href="/acos/{aco.aco_id}/planning/"' in html  # the what-if planner, in the navigation
 
 
 def test_the_minimums_card_says_its_category_once(client_for: Callable[[User], Client], aco: ACO, admin: User) -> None:

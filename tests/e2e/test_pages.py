@@ -1,4 +1,4 @@
-"""The other pages an ACO administrator reaches: profile, elections, "coming" areas; and the look
+"""The other pages an ACO administrator reaches: profile, elections, the what-if planner; and the look
 of the portal itself (the CMS Design System's stylesheets and htmx are served and applied)."""
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def test_profile_elections_and_coming_pages(page: Page) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text("GLP-1 access (BALANCE), PY")
     expect(nav.get_by_role("link", name="GLP-1 access (BALANCE)")).to_have_attribute("aria-current", "page")
     follow(page, nav.get_by_role("link", name="What-if planner"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("What-if planner")
-    expect(page.get_by_text("Not built yet")).to_be_visible()
-    visit(page, "/acos/L0002/coming/no-such-area/", status=404)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("What-if planner, PY")
+    expect(nav.get_by_role("link", name="What-if planner")).to_have_attribute("aria-current", "page")
+    visit(page, "/acos/L0002/no-such-area/", status=404)
     expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")

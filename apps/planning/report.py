@@ -1,0 +1,152 @@
+"""The PDF report of a scenario version (ReportLab, the PDF library of the performance reports): the changes,
+the alignment preview's figures (totals, minimums, cohorts, other ACOs as "another ACO" with counts) and the
+money preview at the sliders' values with the range of outcomes. No beneficiary is named in it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from lead_portal.formatting import MINUS, when
+
+from .models import Scenario, ScenarioVersion
+
+ESTIMATE = "What-if estimate, not a filing and not a CMS figure"
+
+
+def _pdf_text(text: object) -> str:
+    """Text for the PDF's standard fonts (WinAnsi): no true minus, no arrows."""
+    return str(text).replace(MINUS, "-").replace("≥", ">=").replace("→", "->").replace("–", "-")
+
+
+def write_pdf(
+    *,
+    scenario: Scenario,
+    version: ScenarioVersion,
+    money_ctx: dict[str, Any],
+    generated_at: dt.datetime,
+    generated_by: str,
+) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import letter
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+    from reportlab.lib.units import inch
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    from .views import preview_context
+
+    page_width, page_height = letter
+    margin = 0.6 * inch
+    frame = page_width - 2 * margin
+    grid, header_bg, muted = colors.HexColor("#d6d7d9"), colors.HexColor("#f1f1f1"), colors.HexColor("#5b616b")
+    base = getSampleStyleSheet()
+    styles = {
+        "title": ParagraphStyle("t", parent=base["Title"], fontSize=15, leading=19, alignment=0, spaceAfter=4),
+        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontSize=12, leading=15, spaceBefore=8, spaceAfter=4),
+        "body": ParagraphStyle("b", parent=base["Normal"], fontSize=9, leading=12, spaceAfter=4),
+        "cell": ParagraphStyle("c", parent=base["Normal"], fontSize=8, leading=10),
+        "head": ParagraphStyle("hd", parent=base["Normal"], fontName="Helvetica-Bold", fontSize=8, leading=10),
+    }
+    generated = when(generated_at)
+    aco = scenario.aco
+    label = f"{aco.aco_id} {aco.legal_name}"
+
+    def esc(text: object) -> str:
+        return _pdf_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    def on_page(canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7)
+        canvas.setFillColor(muted)
+        canvas.drawString(margin, page_height - 0.4 * inch, _pdf_text(f"{ESTIMATE} · {label}"))
+        canvas.drawString(margin, 0.5 * inch, _pdf_text(f"Generated {generated} by {generated_by}"))
+        canvas.drawRightString(page_width - margin, 0.5 * inch, f"Page {doc.page}")
+        canvas.restoreState()
+
+    def table(header: list[str], rows: list[list[Any]]) -> Table:
+        cells = [[Paragraph(esc(h), styles["head"]) for h in header]] + [
+            [Paragraph(esc(c), styles["cell"]) for c in r] for r in rows
+        ]
+        width = frame / max(len(header), 1)
+        widths = [width * 1.6] + [(frame - width * 1.6) / max(len(header) - 1, 1)] * (len(header) - 1)
+        t = Table(cells, colWidths=widths if len(header) > 1 else [frame], repeatRows=1, hAlign="LEFT")
+        t.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, grid),
+                    ("BACKGROUND", (0, 0), (-1, 0), header_bg),
+                    ("TOPPADDING", (0, 0), (-1, -1), 3),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ]
+            )
+        )
+        return t
+
+    story: list[Any] = [
+        Paragraph(esc(f"What-if scenario: {scenario.name} (version {version.number})"), styles["title"]),
+        Paragraph(
+            esc(
+                f"{label}, PY{scenario.performance_year}. {ESTIMATE}: the alignment rule re-run with the scenario's "
+                "lists against the latest alignment run, and the money engine on the scenario's population."
+            ),
+            styles["body"],
+        ),
+        Paragraph(esc("The changes"), styles["h2"]),
+    ]
+    lines = version.describe() or ["No change (the current lists)."]
+    story += [Paragraph(esc(f"- {line}"), styles["body"]) for line in lines]
+    if version.filed_at:
+        story.append(Paragraph(esc(f"Filed {when(version.filed_at)}: {version.filed_outcome}"), styles["body"]))
+    document = version.preview
+    if not document:
+        story.append(Paragraph(esc(version.preview_error or "No preview yet."), styles["body"]))
+    else:
+        ctx = preview_context(document, show_ids=False)
+        story.append(Paragraph(esc("Alignment"), styles["h2"]))
+        story.append(
+            Paragraph(
+                esc(
+                    f"Against alignment run {document['run_id']}: {document['affected']:,} beneficiaries could be "
+                    f"affected and were re-run; {document['gained_count']:,} gained "
+                    f"({document['gained_from_other_acos']:,} of them from other ACOs), {document['lost_count']:,} "
+                    f"lost ({document['lost_to_other_acos']:,} of them to other ACOs), {document['changed_count']:,} "
+                    "still aligned another way."
+                ),
+                styles["body"],
+            )
+        )
+        for key in ("totals_table", "cohort_table", "other_table"):
+            t = ctx[key]
+            story.append(Paragraph(esc(t.title), styles["body"]))
+            story.append(table(t.header, t.rows or [["No rows."] + [""] * (len(t.header) - 1)]))
+        m = money_ctx.get("money")
+        story.append(Paragraph(esc("Money"), styles["h2"]))
+        if not m:
+            story.append(Paragraph(esc("No performance summary of the PY yet: no money preview."), styles["body"]))
+        else:
+            values = ", ".join(f"{s['label']} {s['value']:g}" for s in m["sliders"])
+            story.append(Paragraph(esc(f"Assumptions: {values}."), styles["body"]))
+            for key in ("compare", "spread"):
+                t = m[key]
+                story.append(Paragraph(esc(t.title), styles["body"]))
+                story.append(table(t.header, t.rows))
+            t = m["fan"].table
+            story.append(Paragraph(esc(t.title), styles["body"]))
+            story.append(table(t.header, t.rows))
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=letter,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=0.7 * inch,
+        bottomMargin=0.7 * inch,
+        title=_pdf_text(f"What-if scenario {scenario.name} v{version.number}"),
+        author="LEAD Portal",
+        subject=ESTIMATE,
+        creator="LEAD Portal",
+    )
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return buffer.getvalue()
