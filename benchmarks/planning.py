@@ -142,7 +142,8 @@ def main() -> None:
             admin(server, "drop", db_name)
     worst = max(x["seconds"] for x in r["results"].values())
     parts = "; ".join(
-        f"{name}: {x['seconds']:.2f} s (best {x['best']:.2f}), {x['affected']:,} re-run, +{x['gained']:,}/-{x['lost']:,}"
+        f"{name}: {x['seconds']:.2f} s (best {x['best']:.2f}), {x['affected']:,} re-run, "
+        f"+{x['gained']:,}/-{x['lost']:,}"
         for name, x in r["results"].items()
     )
     verdict = "within" if worst <= TARGET_SECONDS else "OVER"

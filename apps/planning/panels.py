@@ -27,7 +27,9 @@ def request_preview(change_request: ListChangeRequest) -> tuple[dict[str, Any] |
     run = alignment_selectors.latest_run(performance_year=change_request.performance_year)
     if run is None:
         return None, f"No alignment run of PY{change_request.performance_year} has finished yet."
-    key = f"planning:request-preview:{change_request.pk}:{run.pk}"
+    # Ids alone could name another database's rows (a restored backup, a test's): the times pin them down.
+    stamp = f"{change_request.review.created_at.timestamp()}:{run.finished_at.timestamp() if run.finished_at else ''}"
+    key = f"planning:request-preview:{change_request.pk}:{run.pk}:{stamp}"
     document = cache.get(key)
     if document is None:
         changes = services.changes_from_operations(change_request.review.content.get("operations", []))

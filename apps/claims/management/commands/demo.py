@@ -53,6 +53,7 @@ class Command(BaseCommand):
         call_command("care_gaps_demo", stdout=self.stdout)  # needs the accounts and the quality run
         call_command("cara_demo", stdout=self.stdout)  # needs the accounts and the episode run
         call_command("glp1_demo", stdout=self.stdout)  # needs the accounts and the GLP-1 run
+        call_command("planning_demo", stdout=self.stdout)  # needs the accounts and the alignment run
         out = self.stdout
         out.write("")
         out.write(self.style.SUCCESS("LEAD Portal demo is ready at http://127.0.0.1:8000"))
