@@ -1,5 +1,5 @@
 """The planner's demo: one scenario of L0001 for PY2027, drafted by its demo administrator, in two versions
-(drop its Participant TIN with the fewest aligned beneficiaries; then also add a TIN of no ACO that its
+(drop its Participant TIN with the fewest aligned beneficiaries, at least one; then also add a TIN of no ACO that its
 beneficiaries visit), with their previews computed. Safe to run again: an existing demo scenario is left."""
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ def demo_load() -> list[str]:
     mine = list(ParticipantTIN.objects.filter(aco=aco, performance_year=PY).values_list("tin", flat=True))
     if len(mine) < 2:
         return ["Planner demo skipped: L0001 has fewer than two Participant TINs."]
-    smallest = min(mine, key=lambda t: (counts.get(t, 0), t))
+    # The smallest practice that aligns anyone (a TIN that aligns no one would change nothing).
+    smallest = min(mine, key=lambda t: (counts.get(t, 0) == 0, counts.get(t, 0), t))
     scenario = services.scenario_create(
         aco=aco,
         performance_year=PY,

@@ -23,7 +23,7 @@ from apps.acos.mixins import ACOScopedMixin
 from apps.acos.presentation import ChartBlock, DataTable
 from apps.alignment.models import AlignedBeneficiary
 from lead_portal.exports import csv_writer
-from lead_portal.formatting import count, money, percent
+from lead_portal.formatting import MINUS, count, money, percent
 
 from . import charts, report, services
 from .forms import FileForm, ScenarioForm
@@ -34,7 +34,17 @@ COHORT_LABELS = {
     **{str(k): str(v) for k, v in AlignedBeneficiary.Cohort.choices},
     NOT_ASSESSED: "Not assessed (aligned to no ACO in the run)",
 }
-LISTED = 100  # beneficiaries listed per table on the page (all of them in the CSV)
+LISTED = 25  # beneficiaries listed per table on the page (all of them in the CSV)
+
+
+def signed(n: int) -> str:
+    """A difference with its sign, a true minus for a fall: "+545", "−13", "0"."""
+    return f"{n:+,}".replace("-", MINUS) if n else "0"
+
+
+def signed_money(value: Any) -> str:
+    text = money(value, cents=False)
+    return f"+{text}" if value > 0 else text
 
 
 def _form_errors(form: Any, exc: ValidationError) -> None:
@@ -156,11 +166,11 @@ def preview_context(document: dict[str, Any], *, show_ids: bool) -> dict[str, An
         ["Figure", "Now", "With this change", "Difference"],
         [
             ["Aligned beneficiaries", count(before["aligned"]), count(after["aligned"]),
-             f"{after['aligned'] - before['aligned']:+,}"],
+             signed(after["aligned"] - before["aligned"])],
             ["Claims-aligned", count(before["claims_aligned"]), count(after["claims_aligned"]),
-             f"{after['claims_aligned'] - before['claims_aligned']:+,}"],
+             signed(after["claims_aligned"] - before["claims_aligned"])],
             ["High Needs", count(before["high_needs"]), count(after["high_needs"]),
-             f"{after['high_needs'] - before['high_needs']:+,}"],
+             signed(after["high_needs"] - before["high_needs"])],
             ["High Needs share", share(before), share(after), ""],
             ["Minimums", _minimums_text(before), _minimums_text(after), ""],
         ],
@@ -175,7 +185,7 @@ def preview_context(document: dict[str, Any], *, show_ids: bool) -> dict[str, An
                 COHORT_LABELS.get(c, c),
                 count(document["gained_by_cohort"].get(c, 0)),
                 count(document["lost_by_cohort"].get(c, 0)),
-                f"{document['gained_by_cohort'].get(c, 0) - document['lost_by_cohort'].get(c, 0):+,}",
+                signed(document["gained_by_cohort"].get(c, 0) - document["lost_by_cohort"].get(c, 0)),
             ]
             for c in cohorts
         ],
@@ -185,7 +195,7 @@ def preview_context(document: dict[str, Any], *, show_ids: bool) -> dict[str, An
         "preview-other-acos",
         "Other ACOs whose aligned population would change (counts only)",
         ["ACO", "Would gain", "Would lose", "Net"],
-        [[o["label"], count(o["gains"]), count(o["losses"]), f"{o['net']:+,}"] for o in others],
+        [[o["label"], count(o["gains"]), count(o["losses"]), signed(o["net"])] for o in others],
     )
     return {"totals_table": totals, "cohort_table": by_cohort, "other_table": other_table, "other_rows": others}
 
@@ -245,7 +255,7 @@ def money_context(version: ScenarioVersion, params: Any) -> dict[str, Any]:
         return money(value, cents=False)
 
     def row(label: str, a: Any, b: Any, fmt: Any = dollars) -> list[str]:
-        return [label, fmt(a), fmt(b), fmt(b - a) if fmt is dollars else f"{b - a:+,}"]
+        return [label, fmt(a), fmt(b), signed_money(b - a) if fmt is dollars else signed(b - a)]
 
     mm_today = sum(c.member_months for c in baseline.cohorts)
     mm_after = sum(c.member_months for c in after.cohorts)
