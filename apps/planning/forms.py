@@ -43,7 +43,7 @@ class ScenarioForm(forms.Form):
         required=False, choices=KEEP + list(AlignmentApproach.choices), label="Alignment approach"
     )
     note = forms.CharField(
-        required=False, max_length=2000, label="Note (optional)", widget=forms.Textarea(attrs={"rows": 2})
+        required=False, max_length=2000, label="Note", widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
