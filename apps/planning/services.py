@@ -49,6 +49,11 @@ def changes_from_text(*, aco: ACO, performance_year: int, data: Mapping[str, Any
     practice ZIP[, facility type[, CCN;CCN]]" per line), ``remove_tins`` (a TIN per line), ``add_ccns`` and
     ``remove_ccns`` ("CCN, TIN" per line), ``risk_option`` and ``alignment_approach`` (empty: keep)."""
     errors: dict[str, list[str]] = defaultdict(list)
+    for key, value in data.items():
+        if isinstance(value, str) and "\x00" in value:
+            errors[str(key)].append("Contains a NUL character, which no list entry can hold.")
+    if errors:
+        raise ValidationError(dict(errors))
     mine = {
         tin: list(ccns or [])
         for tin, ccns in ParticipantTIN.objects.filter(aco=aco, performance_year=performance_year).values_list(
