@@ -119,6 +119,17 @@ def money_cents(value: Any) -> str:
     return MISSING if number is None else money(number / 100)
 
 
+def signed_count(value: int) -> str:
+    """A change in a count with its sign, a true minus for a fall: "+545", "−13", "0"."""
+    return f"{value:+,}".replace("-", MINUS) if value else "0"
+
+
+def signed_money(value: Any) -> str:
+    """A change in whole dollars with its sign: "+$1,200", "−$300", "$0"."""
+    text = money(value, cents=False)
+    return f"+{text}" if value and value > 0 else text
+
+
 def percent(value: Any, places: int = 1) -> str:
     """``29.4%`` (a value already in percent), at most ``places`` decimals; "—" when unknown."""
     number = _number(value)

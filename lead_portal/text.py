@@ -59,3 +59,28 @@ class LimitedCharField(forms.CharField):
         if isinstance(widget, forms.Textarea) and "maxlength" in attrs:
             attrs["data-maxlength"] = attrs.pop("maxlength")
         return attrs
+
+
+def add_form_errors(form: forms.Form, exc: ValidationError) -> None:
+    """A service's ValidationError on ``form``: each field's messages on the field when the form has it, the
+    rest (and a message without a field) on the form as a whole."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            for e in errors:
+                form.add_error(name if name in form.fields else None, e)
+    else:
+        for e in exc.messages:
+            form.add_error(None, e)
+
+
+# Characters the PDFs' standard fonts (WinAnsi) lack, and what the PDFs print instead.
+_PDF_PLAIN = {"\u2212": "-", "≥": ">=", "≤": "<=", "→": "->", "Σ": "Sum "}
+
+
+def pdf_text(text: object) -> str:
+    """Text for the PDFs' standard fonts (WinAnsi): a plain hyphen for the true minus sign, ">=" for "≥",
+    "->" for an arrow, "Sum " for "Σ"."""
+    out = str(text)
+    for char, plain in _PDF_PLAIN.items():
+        out = out.replace(char, plain)
+    return out

@@ -19,6 +19,7 @@ from apps.accounts.selectors import request_user
 from apps.accounts.services import access_log_record
 from apps.reviews.selectors import version_diff
 from lead_portal.exports import csv_writer
+from lead_portal.text import add_form_errors
 from lead_portal.uploads import upload_bytes
 
 from . import selectors, services
@@ -211,12 +212,8 @@ class ElectionEditView(ACOScopedMixin, TemplateView):
 def _add_errors(form: Any, exc: ValidationError) -> None:
     if hasattr(exc, "row_errors"):
         attach_row_errors(form, exc.row_errors)
-    elif hasattr(exc, "error_dict"):
-        for name, errs in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errs)
     else:
-        for msg in exc.messages:
-            form.add_error(None, msg)
+        add_form_errors(form, exc)
 
 
 class ListMixin(ACOScopedMixin):

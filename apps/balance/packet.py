@@ -21,7 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lead_portal.formatting import MINUS, when
+from lead_portal.formatting import when
+from lead_portal.text import pdf_text
 
 from . import engine, products
 from .models import BmiClass, Glp1Beneficiary, Glp1Fill, Glp1Run
@@ -272,11 +273,6 @@ def filename(*, aco_id: str, mbi: str, run: Glp1Run) -> str:
     return f"glp1-prior-authorization-{aco_id}-{mbi}-run{run.pk}.pdf"
 
 
-def _pdf_text(text: object) -> str:
-    """Text for the PDF's standard fonts (WinAnsi): no true minus or "≥"."""
-    return str(text).replace(MINUS, "-").replace("≥", ">=").replace("→", "->")
-
-
 def write_pdf(
     *,
     row: Glp1Beneficiary,
@@ -309,21 +305,21 @@ def write_pdf(
     name = f"{row.last_name}, {row.first_name}".strip(", ") or "—"
 
     def esc(text: object) -> str:
-        return _pdf_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return pdf_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
     def on_page(canvas: Any, doc: Any) -> None:
         canvas.saveState()
         canvas.setFont("Helvetica-Bold", 9)
         canvas.setFillColor(alert)
-        canvas.drawString(margin, page_height - 0.4 * inch, _pdf_text(f"{DISCLAIMER.upper()}"))
+        canvas.drawString(margin, page_height - 0.4 * inch, pdf_text(f"{DISCLAIMER.upper()}"))
         canvas.setFont("Helvetica", 7)
         canvas.setFillColor(muted)
         canvas.drawRightString(
-            page_width - margin, page_height - 0.4 * inch, _pdf_text(f"{name} · MBI {row.mbi} · {aco_label}")
+            page_width - margin, page_height - 0.4 * inch, pdf_text(f"{name} · MBI {row.mbi} · {aco_label}")
         )
-        canvas.drawString(margin, 0.5 * inch, _pdf_text(f"{DISCLAIMER} · generated {generated}"))
+        canvas.drawString(margin, 0.5 * inch, pdf_text(f"{DISCLAIMER} · generated {generated}"))
         canvas.drawRightString(page_width - margin, 0.5 * inch, f"Page {doc.page}")
-        canvas.drawString(margin, 0.36 * inch, _pdf_text(vintage(run)))
+        canvas.drawString(margin, 0.36 * inch, pdf_text(vintage(run)))
         canvas.restoreState()
 
     def table(rows: list[list[Any]], widths: list[float], header: bool) -> Table:
@@ -347,7 +343,7 @@ def write_pdf(
         rightMargin=margin,
         topMargin=0.7 * inch,
         bottomMargin=0.7 * inch,
-        title=_pdf_text(f"GLP-1 Bridge prior authorization: claims evidence for {row.mbi}"),
+        title=pdf_text(f"GLP-1 Bridge prior authorization: claims evidence for {row.mbi}"),
         author="LEAD Portal",
         subject=DISCLAIMER,
         creator="LEAD Portal",

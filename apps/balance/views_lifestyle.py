@@ -18,6 +18,7 @@ from django.views.generic import TemplateView, View
 from apps.accounts.selectors import request_user
 from apps.acos.mixins import ACOScopedMixin
 from lead_portal.exports import csv_writer
+from lead_portal.text import add_form_errors
 
 from . import lifestyle, selectors_lifestyle
 from . import selectors as glp1_selectors
@@ -26,16 +27,6 @@ from .models import LifestyleEnrolment, LifestyleProgramme
 
 PAGE_SIZE = 50
 STATUSES = {"open": "Not ended", "ended": "Ended"}
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            for e in errors:
-                form.add_error(name if name in form.fields else None, e)
-    else:
-        for e in exc.messages:
-            form.add_error(None, e)
 
 
 class LifestyleMixin(ACOScopedMixin):
@@ -99,7 +90,7 @@ class LifestyleListView(LifestyleMixin, TemplateView):
                     **form.cleaned_data,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_form_errors(form, exc)
             else:
                 e = entry.enrolment
                 what = f"{e.mbi} enrolled in {e.get_programme_display()} from {e.enrolled_on:%Y-%m-%d}"
@@ -181,7 +172,7 @@ class LifestyleEnrolmentView(LifestyleMixin, TemplateView):
                     enrolment=enrolment, acting_user=request_user(request), **form.cleaned_data
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_form_errors(form, exc)
             else:
                 messages.success(request, f"Session on {session.session_date:%Y-%m-%d} recorded.")
                 return HttpResponseRedirect(self.url("lifestyle_enrolment", enrolment_id=enrolment.pk))
@@ -203,7 +194,7 @@ class LifestyleEndView(LifestyleEnrolmentView):
                     enrolment=enrolment, acting_user=request_user(request), ended_on=form.cleaned_data["ended_on"]
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_form_errors(form, exc)
             else:
                 messages.success(request, f"Enrolment ended on {ended.ended_on:%Y-%m-%d}.")
                 return HttpResponseRedirect(self.url("lifestyle_enrolment", enrolment_id=enrolment.pk))

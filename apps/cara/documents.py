@@ -55,8 +55,9 @@ from apps.acos import selectors as aco_selectors
 from apps.acos.models import ACO, PreferredProvider
 from lead_portal import jobs
 from lead_portal.exports import XLSX_CONTENT_TYPE, xlsx_workbook, xlsx_write
-from lead_portal.formatting import MINUS, points, when
 from lead_portal.formatting import money_cents as usd
+from lead_portal.formatting import points, when
+from lead_portal.text import pdf_text
 
 from . import arrangements, selectors, task_names
 from . import reconcile as math
@@ -689,11 +690,6 @@ def write_xlsx(content: Content) -> bytes:
     return raw.getvalue()
 
 
-def _pdf_text(text: str) -> str:
-    """Text for the PDF's standard fonts (WinAnsi): a plain hyphen for the true minus sign."""
-    return text.replace(MINUS, "-").replace("Σ", "Sum ")
-
-
 def write_pdf(content: Content) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import landscape, letter
@@ -721,14 +717,14 @@ def write_pdf(content: Content) -> bytes:
     }
 
     def esc(text: object) -> str:
-        return _pdf_text(str(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return pdf_text(str(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
     def on_page(canvas: Any, doc: Any) -> None:
         canvas.saveState()
         canvas.setFont("Helvetica", 7)
         canvas.setFillColor(muted)
-        canvas.drawString(margin, page_height - 0.4 * inch, _pdf_text(content.stamp))
-        canvas.drawString(margin, 0.4 * inch, _pdf_text(content.vintage) + " · figures are estimates from CCLF claims")
+        canvas.drawString(margin, page_height - 0.4 * inch, pdf_text(content.stamp))
+        canvas.drawString(margin, 0.4 * inch, pdf_text(content.vintage) + " · figures are estimates from CCLF claims")
         canvas.drawRightString(page_width - margin, 0.4 * inch, f"Page {doc.page}")
         canvas.restoreState()
 
@@ -740,9 +736,9 @@ def write_pdf(content: Content) -> bytes:
         rightMargin=margin,
         topMargin=0.65 * inch,
         bottomMargin=0.65 * inch,
-        title=_pdf_text(content.title),
+        title=pdf_text(content.title),
         author="LEAD Portal",
-        subject=_pdf_text(content.stamp),
+        subject=pdf_text(content.stamp),
         creator="LEAD Portal",
     )
     story: list[Any] = [Paragraph(esc(content.title), styles["title"])]

@@ -42,9 +42,7 @@ class ScenarioForm(forms.Form):
     alignment_approach = forms.ChoiceField(
         required=False, choices=KEEP + list(AlignmentApproach.choices), label="Alignment approach"
     )
-    note = forms.CharField(
-        required=False, max_length=2000, label="Note", widget=forms.Textarea(attrs={"rows": 2})
-    )
+    note = forms.CharField(required=False, max_length=2000, label="Note", widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class FileForm(forms.Form):

@@ -15,6 +15,7 @@ from apps.acos.models import ListChangeRequest
 from apps.alignment import selectors as alignment_selectors
 
 from . import services
+from .presentation import preview_context
 from .preview import alignment_preview
 
 PENDING = ("draft", "submitted", "in_review")
@@ -51,8 +52,6 @@ def change_request_panel(change_request: ListChangeRequest, user: User) -> tuple
         return None
     context: dict[str, Any] = {"scenario_version": version, "preview_pending": pending}
     if pending:
-        from .views import preview_context
-
         document, why = request_preview(change_request)
         context.update(request_preview=document, request_preview_missing=why)
         if document:

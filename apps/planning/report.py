@@ -8,16 +8,13 @@ import datetime as dt
 import io
 from typing import Any
 
-from lead_portal.formatting import MINUS, when
+from lead_portal.formatting import when
+from lead_portal.text import pdf_text
 
 from .models import Scenario, ScenarioVersion
+from .presentation import preview_context
 
 ESTIMATE = "What-if estimate, not a filing and not a CMS figure"
-
-
-def _pdf_text(text: object) -> str:
-    """Text for the PDF's standard fonts (WinAnsi): no true minus, no arrows."""
-    return str(text).replace(MINUS, "-").replace("≥", ">=").replace("→", "->").replace("–", "-")
 
 
 def write_pdf(
@@ -33,8 +30,6 @@ def write_pdf(
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
     from reportlab.lib.units import inch
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
-
-    from .views import preview_context
 
     page_width, page_height = letter
     margin = 0.6 * inch
@@ -53,14 +48,14 @@ def write_pdf(
     label = f"{aco.aco_id} {aco.legal_name}"
 
     def esc(text: object) -> str:
-        return _pdf_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return pdf_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
     def on_page(canvas: Any, doc: Any) -> None:
         canvas.saveState()
         canvas.setFont("Helvetica", 7)
         canvas.setFillColor(muted)
-        canvas.drawString(margin, page_height - 0.4 * inch, _pdf_text(f"{ESTIMATE} · {label}"))
-        canvas.drawString(margin, 0.5 * inch, _pdf_text(f"Generated {generated} by {generated_by}"))
+        canvas.drawString(margin, page_height - 0.4 * inch, pdf_text(f"{ESTIMATE} · {label}"))
+        canvas.drawString(margin, 0.5 * inch, pdf_text(f"Generated {generated} by {generated_by}"))
         canvas.drawRightString(page_width - margin, 0.5 * inch, f"Page {doc.page}")
         canvas.restoreState()
 
@@ -143,7 +138,7 @@ def write_pdf(
         rightMargin=margin,
         topMargin=0.7 * inch,
         bottomMargin=0.7 * inch,
-        title=_pdf_text(f"What-if scenario {scenario.name} v{version.number}"),
+        title=pdf_text(f"What-if scenario {scenario.name} v{version.number}"),
         author="LEAD Portal",
         subject=ESTIMATE,
         creator="LEAD Portal",
