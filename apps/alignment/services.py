@@ -43,7 +43,7 @@ from lead_portal import jobs
 from lead_portal.exports import csv_writer, xlsx_workbook, xlsx_write, xlsx_write_row
 from lead_portal.formatting import when
 
-from . import cohort_inputs, cohorts, engine, runs, task_names
+from . import cohort_inputs, cohorts, engine, runs, snapshot, task_names
 from .inputs import load_inputs
 from .models import AlignedBeneficiary, AlignmentExport, AlignmentRun, AlignmentShard, HighNeedsHistory
 
@@ -365,6 +365,8 @@ def _align_part(run: AlignmentRun, shard: Shard | None, watch: runs.Stopwatch, *
     if report:
         runs.progress(run, "Reading netted claims, beneficiaries, lists and voluntary records", 5)
     beneficiaries, services, entities, voluntary = load_inputs(py, shard)
+    # Kept for the what-if preview (apps.alignment.snapshot): the run's own inputs, read in a blink.
+    snapshot.save(run, shard.index if shard else 0, beneficiaries=beneficiaries, services=services, voluntary=voluntary)
     watch.lap("inputs")
     # The cohort criteria's claims do not depend on who is aligned: the database reads them while the
     # engine runs (where it can: see runs.Background).
@@ -442,6 +444,7 @@ def _finish(run: AlignmentRun, parts: list[_Part], watch: runs.Stopwatch, data_v
         run.message += f" Computed in {run.shards} parts."
     run.finished_at = timezone.now()
     run.save()
+    snapshot.prune(run)  # only the latest successful run of the PY keeps its inputs
 
 
 def _compute(run: AlignmentRun) -> AlignmentRun:

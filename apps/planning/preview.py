@@ -43,11 +43,14 @@ same result. Because the engine's result for a beneficiary depends on that benef
 it on the affected beneficiaries alone gives, for them, what a full run would (the tests check this against
 a full run on generated data).
 
-**Reading the inputs.** Only the affected beneficiaries are read (``alignment_preview``): the MBIs with a
-candidate line at a unit of K (the alignment inputs' own Part B and RHC/FQHC reads, filtered in SQL by
-TIN and CCN, the MBI column only), those whose voluntary record designates a TIN of K and those the run
-aligned through a unit of K; then those beneficiaries' inputs (the same reads, filtered by MBI in SQL) and
-stored rows; this ACO's totals are one aggregate. No per-beneficiary ORM, no Python loop over lines.
+**Reading the inputs.** The run's own inputs, as the run kept them (``apps.alignment.snapshot``): the
+affected beneficiaries are found and cut out of them with numpy, so the preview answers from exactly what
+the run read. A run without kept inputs (from before they were kept, or whose text was not all ASCII) is
+previewed from the database instead: the MBIs with a candidate line at a unit of K (the alignment inputs'
+own Part B and RHC/FQHC reads, filtered in SQL by TIN and CCN, the MBI column only), those whose voluntary
+record designates a TIN of K, then those beneficiaries' inputs (the same reads, filtered by MBI); both
+ways add those the run aligned through a unit of K and read this ACO's totals as one aggregate. No
+per-beneficiary ORM, no Python loop over lines.
 
 **Privacy.** The preview is the ACO's: it lists by MBI only beneficiaries aligned to this ACO in the run
 (those it would lose or who change within it) and beneficiaries aligned to no ACO in the run (those it would
@@ -619,14 +622,12 @@ def alignment_preview(*, performance_year: int, aco: Any, changes: Changes) -> P
     """The preview of ``changes`` to ``aco``'s (an ``ACO``) lists for the PY against the PY's latest
     successful alignment run. ValidationError when there is none.
 
-    Reads only what the answer needs: the lists, K, then the MBIs with a candidate line at a unit of K
-    (one filtered read of the claim facts' MBI column), with a voluntary record designating a TIN of K, or
-    aligned in the run through a unit of K; then those beneficiaries' inputs and stored rows alone, and this
-    ACO's totals as one aggregate."""
+    Reads the lists, K, the run's kept inputs (or, without them, the affected beneficiaries' inputs from the
+    database: the module's docstring), the affected beneficiaries' stored rows and this ACO's totals."""
     from django.core.exceptions import ValidationError
 
     from apps.acos.models import ParticipantTIN
-    from apps.alignment import inputs, selectors
+    from apps.alignment import inputs, selectors, snapshot
     from apps.alignment import services as alignment_services
     from apps.alignment.models import AlignedBeneficiary
 
@@ -652,17 +653,28 @@ def alignment_preview(*, performance_year: int, aco: Any, changes: Changes) -> P
     maps = scenario_maps(aco_id=aco.aco_id, changes=changes, entities=base_entities, midyear=midyear, tin_ccns=tin_ccns)
     lap("lists")
     tins, ccns = sorted(maps.tins), sorted(maps.ccns)
-    at_units = inputs.mbis_with_services_at(performance_year, tins=tins, ccns=ccns)
-    lap("read_affected")
-    designating = inputs.load_voluntary(tins=tins).mbi if tins else np.array([], dtype=str)
     through = AlignedBeneficiary.objects.filter(run=run, tin__in=[*tins, *ccns]).values_list("mbi", flat=True)
     aligned_through = np.array([m.strip() for m in through], dtype=str)
-    mbis = np.unique(np.concatenate([at_units.astype(str), np.asarray(designating).astype(str), aligned_through]))
-    wanted = [str(m) for m in mbis]
-    beneficiaries = inputs.load_beneficiaries(mbis=wanted)
-    services = inputs.load_services(performance_year, mbis=wanted)
-    voluntary = inputs.load_voluntary(mbis=wanted)
-    lap("read_inputs")
+    kept = snapshot.load(run)
+    if kept is not None:
+        # The run's own inputs (kept with it): the affected beneficiaries found and cut out with numpy.
+        everyone, all_services, all_voluntary = kept
+        lap("read_kept_inputs")
+        mbis = affected_mbis(all_services, all_voluntary, StoredRows.from_alignments([]), set(tins), set(ccns))
+        mbis = np.union1d(mbis, aligned_through)
+        beneficiaries, services, voluntary = _subset(everyone, all_services, all_voluntary, mbis)
+        lap("subset_inputs")
+    else:
+        # No kept inputs (a run from before they were kept): the same reads from the database, filtered.
+        at_units = inputs.mbis_with_services_at(performance_year, tins=tins, ccns=ccns)
+        lap("read_affected")
+        designating = inputs.load_voluntary(tins=tins).mbi if tins else np.array([], dtype=str)
+        mbis = np.unique(np.concatenate([at_units.astype(str), np.asarray(designating).astype(str), aligned_through]))
+        wanted = [str(m) for m in mbis]
+        beneficiaries = inputs.load_beneficiaries(mbis=wanted)
+        services = inputs.load_services(performance_year, mbis=wanted)
+        voluntary = inputs.load_voluntary(mbis=wanted)
+        lap("read_inputs")
     stored = stored_rows(run, mbis)
     before = stored_totals(run, aco)
     lap("read_run")

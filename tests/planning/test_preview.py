@@ -14,7 +14,7 @@ import pytest
 from django.core.management import call_command
 
 from apps.acos.models import ACO, ParticipantTIN
-from apps.alignment import engine, inputs
+from apps.alignment import engine, inputs, snapshot
 from apps.alignment import services as alignment_services
 from apps.alignment.models import AlignmentRun
 from apps.planning import preview
@@ -212,6 +212,8 @@ def test_the_preview_equals_a_full_run_with_the_changed_lists(world: AlignmentRu
     stored = preview.stored_rows(world)
     full_before = {a.mbi: a for a in engine.align(PY, beneficiaries, services, entities, voluntary)}
     rng = random.Random(22)
+    assert snapshot.load(world) is not None  # the run kept its inputs
+    asked: list[tuple[ACO, Changes, preview.Preview]] = []
     acos = list(ACO.objects.order_by("aco_id"))
     assert len(acos) == 3
     tried = moved = 0
@@ -256,4 +258,35 @@ def test_the_preview_equals_a_full_run_with_the_changed_lists(world: AlignmentRu
             assert after_n - before_n == counts.gains - counts.losses
         assert not any(m in repr(result) for m in other_acos_mbis(stored, aco.aco_id))
         moved += result.gained_count + result.lost_count + len(result.changed)
+        asked.append((aco, changes, result))
     assert tried >= 4 and moved > 0
+
+    # Without the kept inputs the preview reads the database (filtered in SQL): the same answers.
+    snapshot.forget(world)
+    assert snapshot.load(world) is None
+    for aco, changes, kept in asked:
+        read = preview.alignment_preview(performance_year=PY, aco=aco, changes=changes)
+        assert "read_inputs" in read.seconds and "read_kept_inputs" in kept.seconds
+        assert (read.affected, read.gained, read.lost, read.changed, read.other_acos, read.after) == (
+            kept.affected,
+            kept.gained,
+            kept.lost,
+            kept.changed,
+            kept.other_acos,
+            kept.after,
+        )
+
+
+@pytest.mark.django_db
+def test_only_the_latest_run_keeps_its_inputs(world: AlignmentRun) -> None:
+    kept = snapshot.load(world)
+    assert kept is not None
+    beneficiaries, services, voluntary = kept
+    b, s, _, v = inputs.load_inputs(PY)
+    # What the run read, as it read it.
+    assert sorted(beneficiaries.mbi.tolist()) == sorted(np.asarray(b.mbi).tolist())
+    assert len(services.mbi) == len(s.mbi) and len(voluntary.mbi) == len(v.mbi)
+    later = alignment_services.alignment_run_execute(
+        run_id=alignment_services.alignment_run_create(performance_year=PY).pk
+    )
+    assert snapshot.load(later) is not None and snapshot.load(world) is None
