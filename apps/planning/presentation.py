@@ -30,7 +30,7 @@ def moves_table(slug: str, title: str, moves: list[dict[str, Any]], names: dict[
             [
                 m["mbi"],
                 names.get(m["mbi"], "—"),
-                COHORT_LABELS.get(m["cohort"], m["cohort"]),
+                "Not assessed" if m["cohort"] == NOT_ASSESSED else COHORT_LABELS.get(m["cohort"], m["cohort"]),
                 "Yes" if m["high_needs"] else ("—" if m["cohort"] == NOT_ASSESSED else "No"),
                 m["before"],
                 m["after"],
