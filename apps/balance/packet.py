@@ -16,11 +16,11 @@ indication, and a Bridge-covered product. The thresholds are the run's own param
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lead_portal import pdf
 from lead_portal.formatting import when
 from lead_portal.text import pdf_text
 
@@ -282,72 +282,30 @@ def write_pdf(
     generated_at: dt.datetime,
     generated_by: str,
 ) -> bytes:
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import letter
-    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-    from reportlab.lib.units import inch
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, Spacer
 
-    page_width, page_height = letter
-    margin = 0.6 * inch
-    frame = page_width - 2 * margin
-    grid, header_bg, muted = colors.HexColor("#d6d7d9"), colors.HexColor("#f1f1f1"), colors.HexColor("#5b616b")
-    alert = colors.HexColor("#981b1e")
-    base = getSampleStyleSheet()
-    styles = {
-        "title": ParagraphStyle("t", parent=base["Title"], fontSize=15, leading=19, alignment=0, spaceAfter=4),
-        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontSize=12, leading=15, spaceBefore=8, spaceAfter=4),
-        "body": ParagraphStyle("b", parent=base["Normal"], fontSize=9, leading=12, spaceAfter=4),
-        "cell": ParagraphStyle("c", parent=base["Normal"], fontSize=8, leading=10),
-        "head": ParagraphStyle("hd", parent=base["Normal"], fontName="Helvetica-Bold", fontSize=8, leading=10),
-    }
+    page = pdf.letter()
+    margin, frame, inch, styles = page.margin, page.frame, page.inch, page.styles
+    alert, muted = pdf.color(pdf.ALERT), pdf.color(pdf.MUTED)
+    esc, table = pdf.esc, pdf.ruled_table
     generated = when(generated_at)
     name = f"{row.last_name}, {row.first_name}".strip(", ") or "—"
-
-    def esc(text: object) -> str:
-        return pdf_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
     def on_page(canvas: Any, doc: Any) -> None:
         canvas.saveState()
         canvas.setFont("Helvetica-Bold", 9)
         canvas.setFillColor(alert)
-        canvas.drawString(margin, page_height - 0.4 * inch, pdf_text(f"{DISCLAIMER.upper()}"))
+        canvas.drawString(margin, page.height - 0.4 * inch, pdf_text(f"{DISCLAIMER.upper()}"))
         canvas.setFont("Helvetica", 7)
         canvas.setFillColor(muted)
         canvas.drawRightString(
-            page_width - margin, page_height - 0.4 * inch, pdf_text(f"{name} · MBI {row.mbi} · {aco_label}")
+            page.width - margin, page.height - 0.4 * inch, pdf_text(f"{name} · MBI {row.mbi} · {aco_label}")
         )
         canvas.drawString(margin, 0.5 * inch, pdf_text(f"{DISCLAIMER} · generated {generated}"))
-        canvas.drawRightString(page_width - margin, 0.5 * inch, f"Page {doc.page}")
+        canvas.drawRightString(page.width - margin, 0.5 * inch, f"Page {doc.page}")
         canvas.drawString(margin, 0.36 * inch, pdf_text(vintage(run)))
         canvas.restoreState()
 
-    def table(rows: list[list[Any]], widths: list[float], header: bool) -> Table:
-        t = Table(rows, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
-        style = [
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.25, grid),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ]
-        if header:
-            style.append(("BACKGROUND", (0, 0), (-1, 0), header_bg))
-        t.setStyle(TableStyle(style))
-        return t
-
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=letter,
-        leftMargin=margin,
-        rightMargin=margin,
-        topMargin=0.7 * inch,
-        bottomMargin=0.7 * inch,
-        title=pdf_text(f"GLP-1 Bridge prior authorization: claims evidence for {row.mbi}"),
-        author="LEAD Portal",
-        subject=DISCLAIMER,
-        creator="LEAD Portal",
-    )
     cell, head = styles["cell"], styles["head"]
     facts = [
         ("Beneficiary", name),
@@ -370,7 +328,9 @@ def write_pdf(
             styles["body"],
         ),
         table(
-            [[Paragraph(esc(k), head), Paragraph(esc(v), cell)] for k, v in facts], [frame * 0.28, frame * 0.72], False
+            [[Paragraph(esc(k), head), Paragraph(esc(v), cell)] for k, v in facts],
+            [frame * 0.28, frame * 0.72],
+            header=False,
         ),
         Paragraph(esc("The 12 questions"), styles["h2"]),
     ]
@@ -390,7 +350,7 @@ def write_pdf(
                 Paragraph(esc("[ ] Yes  [ ] No"), cell),
             ]
         )
-    story.append(table(rows, [frame * w for w in (0.04, 0.28, 0.22, 0.32, 0.14)], True))
+    story.append(table(rows, [frame * w for w in (0.04, 0.28, 0.22, 0.32, 0.14)], header=True))
     reasons = [str(r) for r in (row.reasons or []) if r]
     if reasons:
         story.append(Paragraph(esc("What the portal found to confirm"), styles["h2"]))
@@ -404,5 +364,10 @@ def write_pdf(
             styles["body"],
         ),
     ]
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
-    return buffer.getvalue()
+    return pdf.build(
+        page,
+        story,
+        on_page,
+        title=f"GLP-1 Bridge prior authorization: claims evidence for {row.mbi}",
+        subject=DISCLAIMER,
+    )

@@ -15,13 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import time
 from typing import Any
 
 import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
+from apps.alignment import runs
 from apps.alignment.models import AlignmentRun
 from lead_portal.bulk import copy_rows
 
@@ -61,14 +61,8 @@ def glp1_run_execute(*, alignment_run: AlignmentRun, as_of: dt.date | None = Non
 
 
 def _compute(run: Glp1Run, p: Parameters) -> None:
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
-        clock = now
+    watch = runs.Stopwatch()
+    lap, timings = watch.lap, watch.timings
 
     as_of = run.as_of
     table = products.by_ndc()

@@ -62,7 +62,6 @@ beneficiary's "after" names no other ACO and none of its TINs.
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -71,7 +70,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from apps.alignment import engine
+from apps.alignment import engine, runs
 
 Array = npt.NDArray[Any]
 
@@ -270,6 +269,19 @@ def _strip(values: Any) -> Array:
     return np.char.strip(arr)
 
 
+def _column(values: Any) -> Array:
+    """A text column to match against: as it is when it holds bytes (the run's kept inputs: exact, and
+    a million lines are not converted), else as trimmed text."""
+    arr = np.asarray(values)
+    return arr if arr.dtype.kind == "S" else _strip(arr)
+
+
+def _like(values: Any, column: Array) -> Array:
+    """``values`` (text) in ``column``'s kind: bytes for a bytes column."""
+    out = np.array(sorted(str(v) for v in values), dtype=str)
+    return np.char.encode(out, "ascii") if column.dtype.kind == "S" and out.size else out
+
+
 def affected_mbis(
     services: engine.Services,
     voluntary: engine.Voluntary | None,
@@ -277,20 +289,19 @@ def affected_mbis(
     tins: set[str],
     ccns: set[str],
 ) -> Array:
-    """Sorted unique MBIs with a line at a TIN (Part B) or CCN (RHC/FQHC) of ``tins``/``ccns``, a voluntary
-    record designating one of ``tins``, or a stored row aligned through one of them."""
-    wanted_tins = np.array(sorted(tins), dtype=str)
-    wanted_ccns = np.array(sorted(ccns), dtype=str)
-    kind = np.asarray(services.kind).astype(str)
-    hit = ((kind == "B") & np.isin(np.asarray(services.tin).astype(str), wanted_tins)) | (
-        (kind == "R") & np.isin(np.asarray(services.ccn).astype(str), wanted_ccns)
+    """Sorted unique MBIs (text) with a line at a TIN (Part B) or CCN (RHC/FQHC) of ``tins``/``ccns``, a
+    voluntary record designating one of ``tins``, or a stored row aligned through one of them."""
+    kind, tin, ccn = _column(services.kind), _column(services.tin), _column(services.ccn)
+    hit = ((kind == _like(["B"], kind)[0]) & np.isin(tin, _like(tins, tin))) | (
+        (kind == _like(["R"], kind)[0]) & np.isin(ccn, _like(ccns, ccn))
     )
-    parts = [np.asarray(services.mbi).astype(str)[hit]]
+    parts = [np.asarray(services.mbi)[hit]]
     if voluntary is not None and np.asarray(voluntary.mbi).size:
-        parts.append(_strip(voluntary.mbi)[np.isin(_strip(voluntary.tin), wanted_tins)])
+        designated = _column(voluntary.tin)
+        parts.append(np.asarray(voluntary.mbi)[np.isin(designated, _like(tins, designated))])
     units = np.array(sorted(tins | ccns), dtype=object)
-    parts.append(stored.mbi[np.isin(stored.tin, units)].astype(str))
-    return np.unique(np.concatenate([np.char.strip(p.astype(str)) for p in parts]))
+    parts.append(stored.mbi[np.isin(stored.tin, units)])
+    return np.unique(np.concatenate([_strip(p.astype(str) if p.dtype.kind != "S" else p.astype("U")) for p in parts]))
 
 
 def _subset(
@@ -299,14 +310,23 @@ def _subset(
     voluntary: engine.Voluntary | None,
     mbis: Array,
 ) -> tuple[engine.Beneficiaries, engine.Services, engine.Voluntary | None]:
-    """The inputs of ``mbis`` only (boolean masks: no per-row Python)."""
+    """The inputs of ``mbis`` only (boolean masks: no per-row Python); bytes columns (the run's kept inputs)
+    come out as text."""
 
     def cut(obj: Any, mask: Array) -> Any:
-        return type(obj)(**{f.name: np.asarray(getattr(obj, f.name))[mask] for f in dataclasses.fields(obj)})
+        columns = {}
+        for f in dataclasses.fields(obj):
+            column = np.asarray(getattr(obj, f.name))[mask]
+            columns[f.name] = column.astype(f"U{max(column.dtype.itemsize, 1)}") if column.dtype.kind == "S" else column
+        return type(obj)(**columns)
 
-    b = cut(beneficiaries, np.isin(_strip(beneficiaries.mbi), mbis))
-    s = cut(services, np.isin(np.asarray(services.mbi).astype(str), mbis))
-    v = None if voluntary is None else cut(voluntary, np.isin(_strip(voluntary.mbi), mbis))
+    def among(values: Any) -> Array:
+        column = _column(values)
+        return np.isin(column, _like(mbis.tolist(), column))
+
+    b = cut(beneficiaries, among(beneficiaries.mbi))
+    s = cut(services, among(services.mbi))
+    v = None if voluntary is None else cut(voluntary, among(voluntary.mbi))
     return b, s, v
 
 
@@ -394,14 +414,8 @@ def rerun(
     stored: StoredRows,
 ) -> Rerun:
     """The scenario's entities, K, the affected beneficiaries and the engine on them (module docstring)."""
-    clock = time.perf_counter()
-    seconds: dict[str, float] = {}
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        seconds[name] = round(now - clock, 4)
-        clock = now
+    watch = runs.Stopwatch()
+    lap, seconds = watch.lap, watch.timings
 
     maps = scenario_maps(aco_id=aco_id, changes=changes, entities=entities, midyear=midyear, tin_ccns=tin_ccns)
     new_entities, new_midyear, tins, ccns = maps.entities, maps.midyear, maps.tins, maps.ccns
@@ -457,7 +471,7 @@ def compare(
         tin_ccns=tin_ccns,
         stored=stored,
     )
-    clock = time.perf_counter()
+    watch = runs.Stopwatch()
     mbis, after, now, tins, ccns = re.mbis, re.after, re.now, re.tins, re.ccns
 
     # --- the comparison ------------------------------------------------------------------------------
@@ -544,7 +558,8 @@ def compare(
             ):
                 d_claims += (res.alignment_type == engine.TYPE_CLAIMS) - (row is not None and row[1] == "claims")
                 changed.append(Move(mbi, before_side, after_side, cohort, high_needs))
-    seconds = {**re.seconds, "compare": round(time.perf_counter() - clock, 4)}
+    watch.lap("compare")
+    seconds = {**re.seconds, **watch.timings}
 
     gained_count = len(gained) + sum(gained_from.values())
     return Preview(
@@ -634,14 +649,8 @@ def alignment_preview(*, performance_year: int, aco: Any, changes: Changes) -> P
     run = selectors.latest_run(performance_year=performance_year)
     if run is None:
         raise ValidationError(f"No alignment run of PY{performance_year} has finished yet: nothing to compare with.")
-    seconds: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        seconds[name] = round(now - clock, 4)
-        clock = now
+    watch = runs.Stopwatch()
+    lap, seconds = watch.lap, watch.timings
 
     entities = inputs.load_entities(performance_year)
     # The run's own split of the lists into the base and the mid-year maps (a mid-year run), as it builds it.

@@ -5,9 +5,9 @@ money preview at the sliders' values with the range of outcomes. No beneficiary 
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 
+from lead_portal import pdf
 from lead_portal.formatting import when
 from lead_portal.text import pdf_text
 
@@ -25,59 +25,31 @@ def write_pdf(
     generated_at: dt.datetime,
     generated_by: str,
 ) -> bytes:
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import letter
-    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-    from reportlab.lib.units import inch
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+    from reportlab.platypus import Paragraph
 
-    page_width, page_height = letter
-    margin = 0.6 * inch
-    frame = page_width - 2 * margin
-    grid, header_bg, muted = colors.HexColor("#d6d7d9"), colors.HexColor("#f1f1f1"), colors.HexColor("#5b616b")
-    base = getSampleStyleSheet()
-    styles = {
-        "title": ParagraphStyle("t", parent=base["Title"], fontSize=15, leading=19, alignment=0, spaceAfter=4),
-        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontSize=12, leading=15, spaceBefore=8, spaceAfter=4),
-        "body": ParagraphStyle("b", parent=base["Normal"], fontSize=9, leading=12, spaceAfter=4),
-        "cell": ParagraphStyle("c", parent=base["Normal"], fontSize=8, leading=10),
-        "head": ParagraphStyle("hd", parent=base["Normal"], fontName="Helvetica-Bold", fontSize=8, leading=10),
-    }
+    page = pdf.letter()
+    margin, frame, inch, styles = page.margin, page.frame, page.inch, page.styles
+    muted, esc = pdf.color(pdf.MUTED), pdf.esc
     generated = when(generated_at)
     aco = scenario.aco
     label = f"{aco.aco_id} {aco.legal_name}"
-
-    def esc(text: object) -> str:
-        return pdf_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
     def on_page(canvas: Any, doc: Any) -> None:
         canvas.saveState()
         canvas.setFont("Helvetica", 7)
         canvas.setFillColor(muted)
-        canvas.drawString(margin, page_height - 0.4 * inch, pdf_text(f"{ESTIMATE} · {label}"))
+        canvas.drawString(margin, page.height - 0.4 * inch, pdf_text(f"{ESTIMATE} · {label}"))
         canvas.drawString(margin, 0.5 * inch, pdf_text(f"Generated {generated} by {generated_by}"))
-        canvas.drawRightString(page_width - margin, 0.5 * inch, f"Page {doc.page}")
+        canvas.drawRightString(page.width - margin, 0.5 * inch, f"Page {doc.page}")
         canvas.restoreState()
 
-    def table(header: list[str], rows: list[list[Any]]) -> Table:
+    def table(header: list[str], rows: list[list[Any]]) -> Any:
         cells = [[Paragraph(esc(h), styles["head"]) for h in header]] + [
             [Paragraph(esc(c), styles["cell"]) for c in r] for r in rows
         ]
-        width = frame / max(len(header), 1)
-        widths = [width * 1.6] + [(frame - width * 1.6) / max(len(header) - 1, 1)] * (len(header) - 1)
-        t = Table(cells, colWidths=widths if len(header) > 1 else [frame], repeatRows=1, hAlign="LEFT")
-        t.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, grid),
-                    ("BACKGROUND", (0, 0), (-1, 0), header_bg),
-                    ("TOPPADDING", (0, 0), (-1, -1), 3),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-                ]
-            )
-        )
-        return t
+        first = frame / max(len(header), 1) * 1.6 if len(header) > 1 else frame
+        rest = (frame - first) / max(len(header) - 1, 1)
+        return pdf.ruled_table(cells, [first] + [rest] * (len(header) - 1), header=True)
 
     story: list[Any] = [
         Paragraph(esc(f"What-if scenario: {scenario.name} (version {version.number})"), styles["title"]),
@@ -130,18 +102,6 @@ def write_pdf(
             t = m["fan"].table
             story.append(Paragraph(esc(t.title), styles["body"]))
             story.append(table(t.header, t.rows))
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=letter,
-        leftMargin=margin,
-        rightMargin=margin,
-        topMargin=0.7 * inch,
-        bottomMargin=0.7 * inch,
-        title=pdf_text(f"What-if scenario {scenario.name} v{version.number}"),
-        author="LEAD Portal",
-        subject=ESTIMATE,
-        creator="LEAD Portal",
+    return pdf.build(
+        page, story, on_page, title=f"What-if scenario {scenario.name} v{version.number}", subject=ESTIMATE
     )
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
-    return buffer.getvalue()

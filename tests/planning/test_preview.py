@@ -284,7 +284,7 @@ def test_only_the_latest_run_keeps_its_inputs(world: AlignmentRun) -> None:
     beneficiaries, services, voluntary = kept
     b, s, _, v = inputs.load_inputs(PY)
     # What the run read, as it read it.
-    assert sorted(beneficiaries.mbi.tolist()) == sorted(np.asarray(b.mbi).tolist())
+    assert sorted(beneficiaries.mbi.astype(str).tolist()) == sorted(np.asarray(b.mbi).astype(str).tolist())
     assert len(services.mbi) == len(s.mbi) and len(voluntary.mbi) == len(v.mbi)
     later = alignment_services.alignment_run_execute(
         run_id=alignment_services.alignment_run_create(performance_year=PY).pk
