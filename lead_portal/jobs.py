@@ -14,6 +14,7 @@
   ``heartbeat_at`` every ``JOB_HEARTBEAT_SECONDS``, whatever the job is doing (a single SQL statement can
   run for minutes). A row still running whose heartbeat is older than ``JOB_STALE_SECONDS`` was left by
   a worker that died.
+- ``Background``: a read a job runs on a connection of its own, in a thread, while it goes on.
 - ``sweep``: every worker runs the apps' sweeps (``SWEEPS``) when it starts and then every
   ``JOB_SWEEP_SECONDS``, in a thread of the worker's main process: each takes over (re-queues, or fails
   with the reason) its jobs whose heartbeat went stale. The sweep runs in the workers, not in Celery
@@ -117,6 +118,46 @@ def is_stale(heartbeat_at: Any, *, now: Any = None) -> bool:
 def stale_before() -> Any:
     """The cut-off: a running job whose heartbeat is older than this was left by a dead worker."""
     return timezone.now() - dt.timedelta(seconds=settings.JOB_STALE_SECONDS)
+
+
+class Background[T]:
+    """``read()`` on a database connection of its own, in a thread, while the caller goes on (two cores:
+    the database scans for one query while the caller's queries or numpy use the other). Only where
+    that is safe: on PostgreSQL and outside a transaction, since another connection cannot see this
+    one's uncommitted rows. Elsewhere ``read()`` simply runs when ``result()`` is first called."""
+
+    def __init__(self, read: Callable[[], T]) -> None:
+        self._read = read
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._finished = False
+        self._thread: threading.Thread | None = None
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            self._thread = threading.Thread(target=self._run, name="background-read", daemon=True)
+            self._thread.start()
+
+    @property
+    def concurrent(self) -> bool:
+        return self._thread is not None
+
+    def _run(self) -> None:
+        try:
+            self._value = self._read()
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+        finally:
+            connection.close()  # this thread's own connection
+            self._finished = True
+
+    def result(self) -> T:
+        if self._thread is None:
+            if not self._finished:
+                self._value, self._finished = self._read(), True
+        else:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
 
 
 class Heartbeat:

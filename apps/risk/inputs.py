@@ -1,5 +1,6 @@
 """The risk engine's inputs, read set-based (docs/risk.md, "Diagnoses" and "Demographics"), as numpy
-columns: one SQL read per source for every service year at once, split by year afterwards.
+columns: one SQL read for the Part A diagnoses of every service year, two for the Part B lines (the
+service years split in two), run at once where they can be (``DiagnosisReads``), split by year afterwards.
 
 Diagnoses of netted claims only (``is_current``: replaced and cancelled versions left out), under the
 current MBI, from risk-adjustment-eligible services:
@@ -27,14 +28,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
 
 from apps.claims.models import Beneficiary, ClaimFact, PartADiagnosis
+from lead_portal.jobs import Background
 
 from . import engine
 from .parameters import Parameters
@@ -275,39 +278,72 @@ def _fetch_rows(sql: str, params: Sequence[Any]) -> tuple[Any, Any, Any]:
     return np.array(mbi, dtype="U11"), np.array(code, dtype="U7"), np.array(best, dtype=np.int64)
 
 
+class DiagnosisReads:
+    """The diagnoses of eligible services of each of ``service_years``, by service year, read while the
+    caller goes on (``result()`` waits for them).
+
+    On PostgreSQL, outside a transaction, three statements run at once, each on a connection of its own
+    (``lead_portal.jobs.Background``): the Part A diagnoses, and the Part B lines split into two reads by
+    service year. Each statement's last stages (merging its parallel workers' groups, splitting the
+    codes) run on one core; three at once keep both cores busy. Elsewhere they run one after the other
+    when ``result()`` is called. Each read runs with the settings alignment's reads use (no JIT; no nested
+    loops over tables without statistics, except where the Part B codes are split)."""
+
+    def __init__(self, service_years: Sequence[int], parameters: Parameters) -> None:
+        self.years = sorted(set(service_years))
+        codes = stored_forms(engine.mapped_codes(parameters)) if self.years else []
+        half = len(self.years) // 2
+        part_b_years = [self.years[:half], self.years[half:]] if half else [self.years]
+        self._reads = [
+            Background(partial(_read, _part_a, self.years, codes, engine.SOURCE_CCLF4, nested_loops=False)),
+            *(
+                Background(partial(_read, _part_b, years, codes, engine.SOURCE_CCLF5, nested_loops=True))
+                for years in part_b_years
+            ),
+        ] if self.years else []  # fmt: skip
+
+    def result(self) -> dict[int, engine.Diagnoses]:
+        parts = [read.result() for read in self._reads]
+        if not parts:
+            return {}
+        years = self.years
+        both = engine.Diagnoses(
+            mbi=np.concatenate([p.mbi for p in parts]),
+            code=np.concatenate([p.code for p in parts]),
+            service_date=np.concatenate([p.service_date for p in parts]),
+            claim_id=np.concatenate([p.claim_id for p in parts]),
+            source=np.concatenate([p.source for p in parts]),
+        )
+        year_of = both.service_date.astype("datetime64[Y]").astype(np.int64) + 1970
+        order = np.argsort(year_of, kind="stable")
+        bounds = np.searchsorted(year_of[order], [*years, years[-1] + 1])
+        return {year: both.select(order[bounds[i] : bounds[i + 1]]) for i, year in enumerate(years)}
+
+
 def load_diagnoses(service_years: Sequence[int], parameters: Parameters) -> dict[int, engine.Diagnoses]:
-    """Diagnoses of eligible services of each of ``service_years``, by service year. On PostgreSQL the reads
-    run with the settings alignment's reads use (no JIT, no nested loops over tables without statistics)."""
-    years = sorted(set(service_years))
-    if not years:
-        return {}
-    codes = stored_forms(engine.mapped_codes(parameters))
+    """Diagnoses of eligible services of each of ``service_years``, by service year (``DiagnosisReads``)."""
+    return DiagnosisReads(service_years, parameters).result()
+
+
+def _read(
+    query: Callable[[Sequence[int], Sequence[str]], tuple[str, list[Any]]],
+    years: Sequence[int],
+    codes: Sequence[str],
+    source: int,
+    *,
+    nested_loops: bool,
+) -> engine.Diagnoses:
     with transaction.atomic():
         if _postgres():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")
-                cursor.execute("SET LOCAL enable_nestloop = off")
-                # The Part B lines' aggregates are hashed in memory (about 200 MB for 100,000 beneficiaries
-                # over five years) rather than sorted on disk.
-                cursor.execute("SET LOCAL work_mem = '256MB'")
-        part_a = _fetch(*_part_a(years, codes), engine.SOURCE_CCLF4)
-        if _postgres():
-            with connection.cursor() as cursor:
                 # Splitting each line's codes is a nested loop over a function, not over a table; with
                 # nested loops off the planner gives up its parallel plan for it.
-                cursor.execute("SET LOCAL enable_nestloop = on")
-        part_b = _fetch(*_part_b(years, codes), engine.SOURCE_CCLF5)
-    both = engine.Diagnoses(
-        mbi=np.concatenate([part_a.mbi, part_b.mbi]),
-        code=np.concatenate([part_a.code, part_b.code]),
-        service_date=np.concatenate([part_a.service_date, part_b.service_date]),
-        claim_id=np.concatenate([part_a.claim_id, part_b.claim_id]),
-        source=np.concatenate([part_a.source, part_b.source]),
-    )
-    year_of = both.service_date.astype("datetime64[Y]").astype(np.int64) + 1970
-    order = np.argsort(year_of, kind="stable")
-    bounds = np.searchsorted(year_of[order], [*years, years[-1] + 1])
-    return {year: both.select(order[bounds[i] : bounds[i + 1]]) for i, year in enumerate(years)}
+                cursor.execute(f"SET LOCAL enable_nestloop = {'on' if nested_loops else 'off'}")
+                # The Part B lines' aggregates are hashed in memory (about 100 MB for 100,000 beneficiaries
+                # over two years) rather than sorted on disk.
+                cursor.execute("SET LOCAL work_mem = '256MB'")
+        return _fetch(*query(years, codes), source)
 
 
 @dataclass(frozen=True)

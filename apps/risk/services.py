@@ -6,7 +6,8 @@ One ``RiskRun`` per computation, claimed by a conditional UPDATE so a redelivere
 twice; the run carries its stage and percentage, timings and counts. Inputs are read and scored outside
 any transaction; the rows are written, with the run's success, in one transaction (COPY on PostgreSQL,
 batched INSERTs elsewhere), after removing any rows of the same run: a page never sees half a run, and
-computing a run again replaces its rows."""
+computing a run again replaces its rows. On PostgreSQL that transaction is a writer thread's
+(``bulk.BackgroundWriter``), which writes each score year's rows while the next year is scored."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ import logging
 import math
 import time
 from collections.abc import Iterator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -154,55 +156,54 @@ def _compute(run: RiskRun) -> RiskRun:
         with connection.cursor() as cursor:  # the pipeline's first step: the planner's view of fresh claims
             loader.refresh_fact_statistics(cursor)
         _progress(run, "Reading beneficiaries and diagnoses of eligible services", 5)
-        people = inputs.load_people()
         # The PY's own diagnoses too: they close recapture gaps ("the PY so far"). None from before the
         # CCLF's first service year: the few claims of it a package carries (a stay that began in it) are
         # not a year's diagnoses.
         first = first_claims_year(run.performance_year)
         service_years = [y for y in [*(y - 1 for y in years), run.performance_year] if y >= first]
-        diagnoses = inputs.load_diagnoses(service_years, parameters)
+        reads = inputs.DiagnosisReads(service_years, parameters)  # under way while the people are read
+        people = inputs.load_people()
+        diagnoses = reads.result()
         watch.lap("inputs")
         results: list[engine.Result] = []
         counts: dict[str, Any] = {"years": {}}
-        for i, year in enumerate(years):
-            _progress(run, f"Scoring {year}", 30 + 40 * i // len(years))
-            demographics, left_out = people.for_year(year)
-            year_diagnoses = diagnoses.get(year - 1, engine.Diagnoses.empty())
-            result = engine.score(year, demographics, year_diagnoses, parameters)
-            results.append(result)
-            counts["years"][str(year)] = {
-                **_year_counts(result, left_out, len(year_diagnoses.mbi)),
-                "diagnoses_in_cclf": diagnoses_in_cclf(year, run.performance_year),
-            }
-            watch.lap("engine")
-        _progress(run, "Recapture gaps", 70)
-        gaps = _open_gaps(run.performance_year, results, people, diagnoses, parameters)
-        counts["recapture_gaps"] = len(gaps)
-        watch.lap("gaps")
-        _progress(run, "Saving scores", 75)
-        with transaction.atomic():
-            RiskHCC.objects.filter(run=run).delete()
-            RiskScore.objects.filter(run=run).delete()
-            RecaptureGap.objects.filter(run=run).delete()
-            for result in results:
-                bulk.copy_rows(RiskScore, SCORE_COLUMNS, _score_rows(run.pk, result), json_fields=SCORE_JSON)
-                bulk.copy_rows(RiskHCC, HCC_COLUMNS, _hcc_rows(run.pk, result))
-            bulk.copy_rows(RecaptureGap, GAP_COLUMNS, _gap_rows(run.pk, gaps))
-            for table in (RiskScore, RiskHCC, RecaptureGap):
-                bulk.analyze(table)
-            watch.lap("store")
+        with bulk.BackgroundWriter() as writer:
+            # Each year's rows are written while the next year is scored (bulk.BackgroundWriter), all in
+            # one transaction with the run's success, after removing any rows of the same run.
+            writer.write(partial(_remove_rows, run.pk))
+            for i, year in enumerate(years):
+                _progress(run, f"Scoring {year}", 30 + 40 * i // len(years))
+                demographics, left_out = people.for_year(year)
+                year_diagnoses = diagnoses.get(year - 1, engine.Diagnoses.empty())
+                result = engine.score(year, demographics, year_diagnoses, parameters)
+                results.append(result)
+                writer.write(partial(_store_year, run.pk, result))
+                counts["years"][str(year)] = {
+                    **_year_counts(result, left_out, len(year_diagnoses.mbi)),
+                    "diagnoses_in_cclf": diagnoses_in_cclf(year, run.performance_year),
+                }
+                watch.lap("engine")
+            _progress(run, "Recapture gaps", 70)
+            gaps = _open_gaps(run.performance_year, results, people, diagnoses, parameters)
+            counts["recapture_gaps"] = len(gaps)
+            writer.write(partial(bulk.copy_rows, RecaptureGap, GAP_COLUMNS, _gap_rows(run.pk, gaps)))
+            watch.lap("gaps")
+            _progress(run, "Saving scores", 75)
             scored = sum(len(r.scores.mbi) for r in results)
             counts["beneficiaries"] = len(people.mbi)
             counts["scores"] = scored
             run.counts = counts
             run.parameters = {**parameters.as_json(), "library": f"hccinfhir {engine.LIBRARY_VERSION}"}
-            run.timings = watch.timings
             run.data_version = data_version
             run.status = RiskRun.Status.SUCCEEDED
             run.stage, run.percent = "Done", 100
             run.message = f"{scored:,} risk scores for {len(years)} score years ({years[0]}–{years[-1]})."
-            run.finished_at = timezone.now()
-            run.save()
+            writer.write(partial(_finish, run))
+            writer.commit()
+        # "store": what was left to write when the last rows were handed over.
+        watch.lap("store")
+        run.timings = watch.timings
+        RiskRun.objects.filter(pk=run.pk).update(timings=run.timings)
     except Exception as exc:  # the run ends with its reason; the worker's log has the trace
         log.exception("Risk run %s failed", run.pk)
         run.status = RiskRun.Status.FAILED
@@ -212,6 +213,24 @@ def _compute(run: RiskRun) -> RiskRun:
         run.finished_at = timezone.now()
         run.save()
     return run
+
+
+def _remove_rows(run_id: int) -> None:
+    for model in (RiskHCC, RiskScore, RecaptureGap):
+        model.objects.filter(run_id=run_id).delete()
+
+
+def _store_year(run_id: int, result: engine.Result) -> None:
+    bulk.copy_rows(RiskScore, SCORE_COLUMNS, _score_rows(run_id, result), json_fields=SCORE_JSON)
+    bulk.copy_rows(RiskHCC, HCC_COLUMNS, _hcc_rows(run_id, result))
+
+
+def _finish(run: RiskRun) -> None:
+    """The last write of the run's transaction: fresh statistics, then the run's success."""
+    for table in (RiskScore, RiskHCC, RecaptureGap):  # each read one run at a time, by its run index
+        bulk.analyze(table, column="run")
+    run.finished_at = timezone.now()
+    run.save()
 
 
 def _year_counts(result: engine.Result, left_out: dict[str, int], diagnosis_rows: int) -> dict[str, Any]:
