@@ -54,7 +54,8 @@ def analyze(model: type[models.Model], *, column: str | None = None) -> None:
     with transaction.atomic(), connection.cursor() as cursor:  # the setting ends with the statement
         cursor.execute("SET LOCAL default_statistics_target = 10")
         field = model._meta.get_field(column)
-        assert isinstance(field, models.Field)  # a column of the table, not a relation's other side
+        if not isinstance(field, models.Field):
+            raise TypeError(f"{column} is not a column of {table}")
         cursor.execute(f"ANALYZE {table} ({field.column})")
         cursor.execute("SET LOCAL default_statistics_target TO DEFAULT")
 

@@ -10,18 +10,20 @@ from functools import partial
 import pytest
 
 from apps.risk.models import RiskScore
+from apps.risk.services import SCORE_COLUMNS, SCORE_JSON
 from lead_portal import bulk
 
 pytestmark = pytest.mark.django_db
 RUN = 987_654  # no such run: the score rows' run is not a database constraint
-COLUMNS = (
-    "run_id", "mbi", "score_year", "model", "segment", "age", "raw_score", "normalized_score", "demographic_score",
-)  # fmt: skip
 
 
 def scores(*mbis: str) -> Callable[[], None]:
-    rows = [(RUN, mbi, 2026, "CMS-HCC Model V28", "CNA", 70, 1.0, 0.9, 0.4) for mbi in mbis]
-    return partial(bulk.copy_rows, RiskScore, COLUMNS, rows)
+    """A write of one 2026 score row per MBI."""
+    rows = [
+        (RUN, mbi, 2026, "CMS-HCC Model V28", "CNA", 70, False, False, 1.0, 0.9, 0.4, "", "", "{}", "{}")
+        for mbi in mbis
+    ]
+    return partial(bulk.copy_rows, RiskScore, SCORE_COLUMNS, rows, json_fields=SCORE_JSON)
 
 
 def stored() -> list[str]:

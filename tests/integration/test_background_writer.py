@@ -23,7 +23,7 @@ def test_the_writer_thread_commits_everything_at_once() -> None:
         assert writer.concurrent
         writer.write(scores("1A00A00AA01", "1A00A00AA02"))
         writer.write(written.set)
-        assert written.wait(30)
+        assert written.wait(30), writer._error
         # Written on the writer's connection, not committed: this connection sees nothing yet.
         assert stored() == []
         writer.write(scores("1A00A00AA03"))
