@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import queue
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models, transaction
+
+from lead_portal.jobs import own_connection_thread
 
 BATCH = 5000
 
@@ -83,10 +84,7 @@ class BackgroundWriter:
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._error: BaseException | None = None
         self._done = False
-        self._thread: threading.Thread | None = None
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
-            self._thread = threading.Thread(target=self._run, name="background-writer", daemon=True)
-            self._thread.start()
+        self._thread = own_connection_thread(self._run, "background-writer")
 
     @property
     def concurrent(self) -> bool:
@@ -103,8 +101,6 @@ class BackgroundWriter:
             pass
         except BaseException as exc:  # handed to the caller by commit()
             self._error = exc
-        finally:
-            connection.close()  # this thread's own connection
 
     def write(self, function: Callable[[], object]) -> None:
         if self._done:

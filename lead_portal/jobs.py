@@ -120,6 +120,24 @@ def stale_before() -> Any:
     return timezone.now() - dt.timedelta(seconds=settings.JOB_STALE_SECONDS)
 
 
+def own_connection_thread(target: Callable[[], None], name: str) -> threading.Thread | None:
+    """A started thread running ``target`` on a database connection of its own (closed when it ends),
+    where that is safe: on PostgreSQL and outside a transaction, since another connection cannot see this
+    one's uncommitted rows (nor this one the other's). None elsewhere: the caller does the work itself."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return None
+
+    def run() -> None:
+        try:
+            target()
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
 class Background[T]:
     """``read()`` on a database connection of its own, in a thread, while the caller goes on (two cores:
     the database scans for one query while the caller's queries or numpy use the other). Only where
@@ -131,10 +149,7 @@ class Background[T]:
         self._value: T | None = None
         self._error: BaseException | None = None
         self._finished = False
-        self._thread: threading.Thread | None = None
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
-            self._thread = threading.Thread(target=self._run, name="background-read", daemon=True)
-            self._thread.start()
+        self._thread = own_connection_thread(self._run, "background-read")
 
     @property
     def concurrent(self) -> bool:
@@ -146,7 +161,6 @@ class Background[T]:
         except BaseException as exc:  # handed to the caller by result()
             self._error = exc
         finally:
-            connection.close()  # this thread's own connection
             self._finished = True
 
     def result(self) -> T:
