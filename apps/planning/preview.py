@@ -65,7 +65,7 @@ import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 import numpy.typing as npt
@@ -400,29 +400,39 @@ def scenario_maps(
     return ScenarioMaps(new_entities, new_midyear, tins, ccns)
 
 
-def rerun(
-    *,
-    performance_year: int,
-    aco_id: str,
-    changes: Changes,
-    beneficiaries: engine.Beneficiaries,
-    services: engine.Services,
-    voluntary: engine.Voluntary | None,
-    entities: engine.Entities,
-    midyear: engine.MidYear | None,
-    tin_ccns: Mapping[str, Iterable[str]],
-    stored: StoredRows,
-) -> Rerun:
+class RerunInputs(TypedDict):
+    """What ``rerun`` and ``compare`` take: the run's inputs (``entities`` and ``midyear`` as the run builds
+    them), its stored rows, and the scenario's changes for the ACO."""
+
+    performance_year: int
+    aco_id: str
+    changes: Changes
+    beneficiaries: engine.Beneficiaries
+    services: engine.Services
+    voluntary: engine.Voluntary | None
+    entities: engine.Entities
+    midyear: engine.MidYear | None
+    tin_ccns: Mapping[str, Iterable[str]]
+    stored: StoredRows
+
+
+def rerun(**inputs: Unpack[RerunInputs]) -> Rerun:
     """The scenario's entities, K, the affected beneficiaries and the engine on them (module docstring)."""
+    performance_year, changes, entities, midyear = (
+        inputs["performance_year"], inputs["changes"], inputs["entities"], inputs["midyear"]
+    )  # fmt: skip
     watch = runs.Stopwatch()
     lap, seconds = watch.lap, watch.timings
 
-    maps = scenario_maps(aco_id=aco_id, changes=changes, entities=entities, midyear=midyear, tin_ccns=tin_ccns)
+    maps = scenario_maps(
+        aco_id=inputs["aco_id"], changes=changes, entities=entities, midyear=midyear, tin_ccns=inputs["tin_ccns"]
+    )
     new_entities, new_midyear, tins, ccns = maps.entities, maps.midyear, maps.tins, maps.ccns
     lap("entities")
 
-    mbis = affected_mbis(services, voluntary, stored, tins, ccns)
-    sub_b, sub_s, sub_v = _subset(beneficiaries, services, voluntary, mbis)
+    services, voluntary = inputs["services"], inputs["voluntary"]
+    mbis = affected_mbis(services, voluntary, inputs["stored"], tins, ccns)
+    sub_b, sub_s, sub_v = _subset(inputs["beneficiaries"], services, voluntary, mbis)
     lap("subset")
     after = {a.mbi: a for a in engine.align(performance_year, sub_b, sub_s, new_entities, sub_v, midyear=new_midyear)}
     lap("engine")
@@ -442,35 +452,11 @@ def rerun(
     )
 
 
-def compare(
-    *,
-    performance_year: int,
-    aco_id: str,
-    changes: Changes,
-    beneficiaries: engine.Beneficiaries,
-    services: engine.Services,
-    voluntary: engine.Voluntary | None,
-    entities: engine.Entities,
-    midyear: engine.MidYear | None,
-    tin_ccns: Mapping[str, Iterable[str]],
-    stored: StoredRows,
-    run_id: int | None = None,
-    before: Totals | None = None,
-) -> Preview:
+def compare(*, run_id: int | None = None, before: Totals | None = None, **inputs: Unpack[RerunInputs]) -> Preview:
     """The preview from the run's inputs (``entities`` and ``midyear`` as the run builds them) and its
     stored rows. Pure: no database."""
-    re = rerun(
-        performance_year=performance_year,
-        aco_id=aco_id,
-        changes=changes,
-        beneficiaries=beneficiaries,
-        services=services,
-        voluntary=voluntary,
-        entities=entities,
-        midyear=midyear,
-        tin_ccns=tin_ccns,
-        stored=stored,
-    )
+    re = rerun(**inputs)
+    performance_year, aco_id, stored = inputs["performance_year"], inputs["aco_id"], inputs["stored"]
     watch = runs.Stopwatch()
     mbis, after, now, tins, ccns = re.mbis, re.after, re.now, re.tins, re.ccns
 
@@ -566,7 +552,7 @@ def compare(
         performance_year=performance_year,
         aco_id=aco_id,
         run_id=run_id,
-        run_is_midyear=midyear is not None,
+        run_is_midyear=inputs["midyear"] is not None,
         approach_changes_nothing=re.approach_changes_nothing,
         changed_tins=tuple(sorted(tins)),
         changed_ccns=tuple(sorted(ccns)),
