@@ -136,7 +136,7 @@ def baseline_from_summary(
             beneficiaries=int(beneficiaries.get(c["cohort"], 0)),
             member_months=int(c.get("member_months") or 0),
             expenditure=float(c.get("expenditure") or 0.0),
-            benchmark_pbpm=c.get("benchmark_pbpm"),
+            benchmark_pbpm=_benchmark_pbpm(c),
         )
         for c in data.get("cohorts", [])
     )
@@ -145,7 +145,9 @@ def baseline_from_summary(
         for u in c.get("base_years", []):
             weights.setdefault(int(u["year"]), float(u.get("weight") or 0.0))
     risk_option = aco.get("risk_option", params.get("risk_option", "global"))
-    cara = (settlement.get("cara") or {}).get("amount") if isinstance(settlement.get("cara"), dict) else None
+    # What CARA charges (positive) or credits (negative) the settlement, as the money page shows it.
+    cara_line = settlement.get("cara") if isinstance(settlement.get("cara"), dict) else {}
+    cara = cara_line.get("payments") if cara_line.get("has_arrangements") else None
     parameters = engine.Parameters(
         performance_year=int(data.get("performance_year", 0)),
         risk_option=risk_option,
@@ -176,6 +178,18 @@ def baseline_from_summary(
         parameters=parameters,
         corridors=dict(corridors),
     )
+
+
+def _benchmark_pbpm(cohort: Mapping[str, Any]) -> float | None:
+    """The cohort's benchmark per member-month after discount, unrounded: its alignment groups' benchmark
+    dollars over its member-months where the money step gave them (the page's figure to the cent), else the
+    PBPM the summary shows."""
+    groups = cohort.get("groups") or []
+    months = int(cohort.get("member_months") or 0)
+    dollars = [g.get("benchmark") for g in groups]
+    if months and dollars and all(isinstance(d, int | float) for d in dollars):
+        return float(sum(dollars)) / months
+    return cohort.get("benchmark_pbpm")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -264,9 +278,7 @@ def settle(
             c.cohort,
             round(c.member_months * scale),
             engine.cents(Decimal(str(c.expenditure * scale * (1 + spending.get(c.cohort, 0.0) / 100)))),
-            published_pbpm=None
-            if c.benchmark_pbpm is None
-            else engine.cents(Decimal(str(c.benchmark_pbpm * bench_move))),
+            published_pbpm=None if c.benchmark_pbpm is None else Decimal(str(c.benchmark_pbpm * bench_move)),
         )
         for c in baseline.cohorts
         if c.member_months

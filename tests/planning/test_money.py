@@ -101,3 +101,37 @@ def test_a_risk_option_change_takes_the_other_corridors() -> None:
     professionally = money.outlook(b, money.default_assumptions(b, "professional"), draws=10).point
     # Gross 80,000 (1,080,000 − 1,000,000): 50% shared under Global, 25% under Professional.
     assert globally.shared == Decimal("40000.00") and professionally.shared == Decimal("20000.00")
+
+
+def test_today_figures_are_the_money_pages_to_the_cent() -> None:
+    # The summary's cohort PBPM is rounded (157.14); its two alignment groups' benchmarks are 700.01 and
+    # 400.00 over 7 member-months. Rounded, 157.14 × 7 = 1,099.98; the money page's benchmark is 1,100.01.
+    # CARA charged $100.00 to the settlement on the money page, so the planner charges it too.
+    data = {
+        "performance_year": PY,
+        "aco": {"risk_option": "global"},
+        "parameters": {"quality_withhold_pct": 3, "sequestration_pct": 2, "benchmark_trend_pct": 3.0},
+        "cohorts": [
+            {
+                "cohort": "aged_disabled",
+                "label": "Aged & Disabled",
+                "member_months": 7,
+                "expenditure": 900.01,
+                "benchmark_pbpm": 157.14,
+                "groups": [{"benchmark": 700.01}, {"benchmark": 400.00}],
+            }
+        ],
+        "months": [{"month": f"{PY}-{m:02d}", "member_months": 1, "expenditure": 75.0} for m in range(1, 13)],
+        "quality": {"tqs": 100},
+        "settlement": {"cara": {"has_arrangements": True, "payments": 100.0, "change": -100.0}},
+    }
+    base = money.baseline_from_summary(
+        data, run_id=1, beneficiaries={"aged_disabled": 1}, corridors={"global": ONE_BAND}
+    )
+    s = money.settle(base, trend_pct=3.0, tqs=100.0, risk_growth_pct=0.0, spending={})
+    # Withhold 3% of 1,100.01 = 33.00, all earned back; gross 1,100.01 − 900.01 = 200.00; 50% = 100.00;
+    # sequestration 2.00 → 98.00 before CARA; CARA's 100.00 → −2.00.
+    assert s.benchmark == Decimal("1100.01")
+    assert s.gross_savings == Decimal("200.00")
+    assert s.settlement_before_cara == Decimal("98.00")
+    assert s.settlement == Decimal("-2.00")
