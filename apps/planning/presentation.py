@@ -8,6 +8,7 @@ from typing import Any
 
 from apps.acos.presentation import ChartBlock, DataTable
 from apps.alignment.models import AlignedBeneficiary
+from apps.performance.engine import CARA_LABEL
 from lead_portal.formatting import count, money, percent, signed_count, signed_money
 
 from . import charts, services
@@ -128,6 +129,11 @@ def money_context(version: ScenarioVersion, params: Any) -> dict[str, Any]:
             row("Gross savings (loss)", p.gross_savings, q.gross_savings),
             row("Shared savings (loss) after sequestration", p.shared_after_sequestration,
                 q.shared_after_sequestration),
+            # What stands between the two on the money page's waterfall, where it moves money.
+            *([row("Enhanced PCC recouped", -p.pcc_enhanced, -q.pcc_enhanced)]
+              if p.pcc_enhanced or q.pcc_enhanced else []),
+            *([row(CARA_LABEL, p.cara_change or 0, q.cara_change or 0)]
+              if p.cara_change is not None or q.cara_change is not None else []),
             row("Estimated settlement", p.settlement, q.settlement),
         ],
     )  # fmt: skip
